@@ -1,0 +1,33 @@
+using StarPlugin.Imaging;
+using StarPlugin.IO;
+
+namespace StarPlugin.Cli.Hosting;
+
+/// <summary>
+/// Runs a command body and turns every exception into one stderr line and an exit
+/// code, so scripts and the G'MIC/GIMP shims can rely on both.
+/// </summary>
+public static class CommandRunner
+{
+    public static int Run(CliContext ctx, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (UsageException e) { return Fail(ctx, ExitCodes.Usage, e.Message); }
+        catch (Exception e) when (e is ImageFormatException or ImageSizeException or FileNotFoundException
+                                   or DirectoryNotFoundException or InputException)
+        { return Fail(ctx, ExitCodes.InputError, e.Message); }
+        catch (OperationCanceledException) { return Fail(ctx, ExitCodes.ProcessingError, "cancelled"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { return Fail(ctx, ExitCodes.ProcessingError, e.Message); }
+        catch (Exception e) { return Fail(ctx, ExitCodes.ProcessingError, $"{e.GetType().Name}: {e.Message}"); }
+    }
+
+    public static int Fail(CliContext ctx, int code, string message)
+    {
+        ctx.Error.WriteLine("starplugin: error: " + message.ReplaceLineEndings(" "));
+        return code;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+using StarPlugin.Imaging;
+
+namespace StarPlugin.IO.Fits;
+
+/// <summary>Parses and formats 80-column FITS header cards in 2880-byte blocks.</summary>
+internal static class FitsHeader
+{
+    public const int CardLength = 80;
+    public const int BlockLength = 2880;
+    public const int MaxHeaderBlocks = 10_000; // 360k cards: far beyond any real header
+
+    /// <summary>Keywords the writer regenerates from the pixels; never copied from metadata.</summary>
+    public static bool IsStructural(string key) =>
+        key is "SIMPLE" or "XTENSION" or "BITPIX" or "EXTEND" or "BZERO" or "BSCALE" or "PCOUNT" or "GCOUNT" or "END"
+        || (key.StartsWith("NAXIS", StringComparison.Ordinal));
+
+    /// <summary>Reads cards from <paramref name="offset"/> up to END; returns them and the offset after the header.</summary>
+    public static (List<FitsCard> Cards, long DataOffset) Read(ByteReader r, long offset)
+    {
+        var cards = new List<FitsCard>();
+        for (int block = 0; block < MaxHeaderBlocks; block++)
+        {
+            var bytes = r.Slice(offset + (long)block * BlockLength, BlockLength);
+            for (int i = 0; i < BlockLength / CardLength; i++)
+            {
+                var raw = bytes.Slice(i * CardLength, CardLength);
+                foreach (byte b in raw)
+                    if (b < 0x20 || b > 0x7E) throw new ImageFormatException("FITS: header holds a non-ASCII byte (corrupt file)");
+                string text = Encoding.ASCII.GetString(raw);
+                var card = Parse(text);
+                if (card.Key == "END") return (cards, offset + (long)(block + 1) * BlockLength);
+                if (card.Key.Length > 0 || text.Trim().Length > 0) cards.Add(card);
+            }
+        }
+        throw new ImageFormatException("FITS: no END card");
+    }
+
+    public static FitsCard Parse(string text)
+    {
+        string key = text[..8].TrimEnd();
+        if (text.Length < 10 || text[8] != '=' || text[9] != ' ')
+            return new FitsCard(key, null, null) { RawText = text };
+        string rest = text[10..];
+        string value, comment = "";
+        int i = 0;
+        while (i < rest.Length && rest[i] == ' ') i++;
+        if (i < rest.Length && rest[i] == '\'')
+        {
+            int j = i + 1;
+            while (j < rest.Length)
+            {
+                if (rest[j] == '\'')
+                {
+                    if (j + 1 < rest.Length && rest[j + 1] == '\'') { j += 2; continue; }
+                    break;
+                }
+                j++;
+            }
+            value = rest[i..Math.Min(rest.Length, j + 1)];
+            int slash = rest.IndexOf('/', Math.Min(rest.Length, j + 1));
+            if (slash >= 0) comment = rest[(slash + 1)..].Trim();
+        }
+        else
+        {
+            int slash = rest.IndexOf('/');
+            value = (slash >= 0 ? rest[..slash] : rest).Trim();
+            if (slash >= 0) comment = rest[(slash + 1)..].Trim();
+        }
+        return new FitsCard(key, value, comment.Length == 0 ? null : comment) { RawText = text };
+    }
+
+    public static string? StringValue(FitsCard c)
+    {
+        if (c.Value is not { Length: >= 2 } v || v[0] != '\'') return c.Value;
+        return v[1..^1].Replace("''", "'").TrimEnd();
+    }
+
+    public static long Integer(List<FitsCard> cards, string key, long? fallback = null)
+    {
+        var c = cards.FirstOrDefault(x => x.Key == key);
+        if (c?.Value == null)
+            return fallback ?? throw new ImageFormatException($"FITS: required keyword {key} is missing");
+        if (!long.TryParse(c.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v))
+            throw new ImageFormatException($"FITS: keyword {key} = '{c.Value}' is not an integer");
+        return v;
+    }
+
+    public static double Real(List<FitsCard> cards, string key, double fallback)
+    {
+        var c = cards.FirstOrDefault(x => x.Key == key);
+        if (c?.Value == null) return fallback;
+        string v = c.Value.Replace('D', 'E').Replace('d', 'e');
+        if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d))
+            throw new ImageFormatException($"FITS: keyword {key} = '{c.Value}' is not a number");
+        return d;
+    }
+
+    public static string Format(string key, string value, string? comment = null)
+    {
+        string card = $"{key,-8}= {value,20}";
+        if (comment != null) card += " / " + comment;
+        return card.Length > CardLength ? card[..CardLength] : card.PadRight(CardLength);
+    }
+
+    public static string Format(FitsCard c)
+    {
+        if (c.RawText != null) return c.RawText.PadRight(CardLength)[..CardLength];
+        if (c.Value == null) return (c.Key.PadRight(8) + (c.Comment ?? "")).PadRight(CardLength)[..CardLength];
+        return Format(c.Key, c.Value, c.Comment);
+    }
+
+    public static string Quote(string s) => "'" + s.Replace("'", "''").PadRight(8) + "'";
+}

@@ -1,0 +1,79 @@
+using System.Runtime.InteropServices;
+using StarPlugin.Imaging;
+
+namespace StarPlugin.IO.Jpeg;
+
+/// <summary>8-bit JPEG, grey or RGB, through the system libjpeg-turbo.</summary>
+public static unsafe class JpegCodec
+{
+    public static bool Sniff(ReadOnlySpan<byte> b) => b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+
+    public static AstroImage Decode(ReadOnlySpan<byte> data)
+    {
+        var api = TurboJpeg.Get();
+        nint h = api.InitDecompress();
+        if (h == 0) throw new ImageFormatException("JPEG: cannot create a decoder");
+        try
+        {
+            int w, ht, sub, cs;
+            fixed (byte* src = data)
+            {
+                if (api.DecompressHeader3(h, src, new CULong((nuint)data.Length), &w, &ht, &sub, &cs) != 0)
+                    throw new ImageFormatException("JPEG: " + TurboJpeg.Error(api, h));
+                if (cs is TurboJpeg.ColorspaceCmyk or TurboJpeg.ColorspaceYcck)
+                    throw new UnsupportedImageException("JPEG: CMYK images are not supported");
+                int channels = cs == TurboJpeg.ColorspaceGray ? 1 : 3;
+                ImageLimits.CheckedSampleCount(w, ht, channels);
+                // A JPEG cannot hold more than ~1 pixel per 1/64 byte even for flat colour; reject absurd claims before allocating.
+                if ((long)w * ht > Math.Max(1L << 20, (long)data.Length * 4096))
+                    throw new ImageFormatException($"JPEG: {w}x{ht} is implausible for a {data.Length}-byte file");
+                var buf = new byte[(long)w * ht * channels];
+                fixed (byte* dst = buf)
+                {
+                    int fmt = channels == 1 ? TurboJpeg.PixelFormatGray : TurboJpeg.PixelFormatRgb;
+                    if (api.Decompress2(h, src, new CULong((nuint)data.Length), dst, w, 0, ht, fmt, TurboJpeg.FlagAccurateDct) != 0)
+                        throw new ImageFormatException("JPEG: " + TurboJpeg.Error(api, h));
+                }
+                var img = new AstroImage(w, ht, channels, new ImageMetadata { SourceFormat = SampleFormat.UInt8 });
+                int plane = img.PlaneLength;
+                var d = img.Data;
+                for (int i = 0; i < plane; i++)
+                    for (int c = 0; c < channels; c++)
+                        d[c * plane + i] = buf[i * channels + c] / 255f;
+                return img;
+            }
+        }
+        finally { api.Destroy(h); }
+    }
+
+    public static void Encode(Stream output, AstroImage img, WriteOptions options)
+    {
+        var api = TurboJpeg.Get();
+        int channels = img.ColorChannels == 1 ? 1 : 3;
+        int plane = img.PlaneLength;
+        var buf = new byte[(long)plane * channels];
+        for (int i = 0; i < plane; i++)
+            for (int c = 0; c < channels; c++)
+                buf[i * channels + c] = SampleConversion.ToU8(img.Data[c * plane + i]);
+        nint h = api.InitCompress();
+        if (h == 0) throw new IOException("JPEG: cannot create an encoder");
+        byte* jpeg = null;
+        try
+        {
+            CULong size = default;
+            fixed (byte* src = buf)
+            {
+                int fmt = channels == 1 ? TurboJpeg.PixelFormatGray : TurboJpeg.PixelFormatRgb;
+                int sub = channels == 1 ? TurboJpeg.SubsampleGray : TurboJpeg.SubsampleNone;
+                if (api.Compress2(h, src, img.Width, 0, img.Height, fmt, &jpeg, &size, sub, Math.Clamp(options.JpegQuality, 1, 100), TurboJpeg.FlagAccurateDct) != 0)
+                    throw new IOException("JPEG: " + TurboJpeg.Error(api, h));
+            }
+            output.Write(new ReadOnlySpan<byte>(jpeg, checked((int)size.Value)));
+        }
+        finally
+        {
+            if (jpeg != null) api.Free(jpeg);
+            api.Destroy(h);
+        }
+    }
+}

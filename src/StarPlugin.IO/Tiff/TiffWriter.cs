@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using StarPlugin.Imaging;
+
+namespace StarPlugin.IO.Tiff;
+
+/// <summary>
+/// Writes a little-endian baseline TIFF: 8/16-bit integer or 32-bit float, grey or
+/// RGB with unassociated alpha, chunky or planar, strips or tiles, with the chosen
+/// compression and the matching predictor (2 for integers, 3 for floats).
+/// Kept metadata tags are written back verbatim.
+/// </summary>
+internal static class TiffWriter
+{
+    private const int StripTargetBytes = 64 * 1024;
+
+    public static void Encode(Stream output, AstroImage img, WriteOptions options)
+    {
+        var fmt = options.Depth != SampleFormat.Unknown ? options.Depth : img.Metadata.SourceFormat;
+        fmt = fmt switch
+        {
+            SampleFormat.UInt8 => SampleFormat.UInt8,
+            SampleFormat.UInt16 or SampleFormat.Int16 => SampleFormat.UInt16,
+            _ => SampleFormat.Float32,
+        };
+        int bps = SampleConversion.BytesPerSample(fmt), spp = img.Channels, W = img.Width, H = img.Height;
+        bool planar = options.TiffPlanar && spp > 1;
+        int tile = options.TiffTileSize;
+        if (tile != 0 && (tile < 16 || tile % 16 != 0)) throw new ArgumentException("TIFF tile size must be a multiple of 16");
+        var compression = options.TiffCompression;
+        int predictor = compression is TiffCompression.Lzw or TiffCompression.Deflate ? (fmt == SampleFormat.Float32 ? 3 : 2) : 1;
+        int pixelSamples = planar ? 1 : spp;
+        int blockW = tile > 0 ? tile : W;
+        int blockH = tile > 0 ? tile : Math.Clamp(StripTargetBytes / Math.Max(1, W * pixelSamples * bps), 1, H);
+        int across = (W + blockW - 1) / blockW, down = (H + blockH - 1) / blockH, planes = planar ? spp : 1;
+
+        // Data blocks first (after the 8-byte header), then the IFD and its out-of-line values.
+        var body = new MemoryStream();
+        body.Write(new byte[8]);
+        var offsets = new List<long>();
+        var counts = new List<long>();
+        int rowBytes = blockW * pixelSamples * bps;
+        for (int p = 0; p < planes; p++)
+            for (int ty = 0; ty < down; ty++)
+                for (int tx = 0; tx < across; tx++)
+                {
+                    int rows = tile > 0 ? blockH : Math.Min(blockH, H - ty * blockH);
+                    var raw = new byte[rowBytes * rows];
+                    for (int y = 0; y < rows; y++)
+                    {
+                        int iy = ty * blockH + y;
+                        var row = raw.AsSpan(y * rowBytes, rowBytes);
+                        if (iy < H)
+                            for (int x = 0; x < blockW; x++)
+                            {
+                                int ix = tx * blockW + x;
+                                if (ix >= W) break;
+                                for (int s = 0; s < pixelSamples; s++)
+                                    WriteSample(row.Slice((x * pixelSamples + s) * bps, bps), img[planar ? p : s, iy, ix], fmt);
+                            }
+                        if (predictor == 2) TiffPredictor.ApplyHorizontal(row, bps, pixelSamples);
+                        else if (predictor == 3) TiffPredictor.ApplyFloatingPoint(row, bps, pixelSamples);
+                    }
+                    byte[] packed = compression switch
+                    {
+                        TiffCompression.None => raw,
+                        TiffCompression.Lzw => TiffLzw.Encode(raw),
+                        TiffCompression.PackBits => TiffPackBits.EncodeRows(raw, rowBytes),
+                        _ => Deflate(raw),
+                    };
+                    offsets.Add(body.Position);
+                    counts.Add(packed.Length);
+                    body.Write(packed);
+                    if (body.Position % 2 == 1) body.WriteByte(0);
+                }
+
+        var entries = new SortedDictionary<ushort, (ushort Type, uint Count, byte[] Bytes)>();
+        void Shorts(ushort tag, params int[] v) { var b = new byte[v.Length * 2]; for (int i = 0; i < v.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(i * 2), (ushort)v[i]); entries[tag] = (TiffTag.TypeShort, (uint)v.Length, b); }
+        void Longs(ushort tag, IReadOnlyList<long> v) { var b = new byte[v.Count * 4]; for (int i = 0; i < v.Count; i++) BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(i * 4), checked((uint)v[i])); entries[tag] = (TiffTag.TypeLong, (uint)v.Count, b); }
+        foreach (var (tag, v) in img.Metadata.TiffTags)
+            if (!TiffTag.IsStructural(tag)) entries[tag] = (v.Type, v.Count, v.Bytes);
+        Longs(TiffTag.ImageWidth, [W]);
+        Longs(TiffTag.ImageLength, [H]);
+        Shorts(TiffTag.BitsPerSample, Enumerable.Repeat(bps * 8, spp).ToArray());
+        Shorts(TiffTag.Compression, (int)compression);
+        Shorts(TiffTag.Photometric, img.ColorChannels == 3 ? 2 : 1);
+        Shorts(TiffTag.SamplesPerPixel, spp);
+        Shorts(TiffTag.PlanarConfiguration, planar ? 2 : 1);
+        if (predictor != 1) Shorts(TiffTag.Predictor, predictor);
+        if (img.HasAlpha) Shorts(TiffTag.ExtraSamples, 2);
+        Shorts(TiffTag.SampleFormat, Enumerable.Repeat(fmt == SampleFormat.Float32 ? 3 : 1, spp).ToArray());
+        if (tile > 0)
+        {
+            Longs(TiffTag.TileWidth, [tile]);
+            Longs(TiffTag.TileLength, [tile]);
+            Longs(TiffTag.TileOffsets, offsets);
+            Longs(TiffTag.TileByteCounts, counts);
+        }
+        else
+        {
+            Longs(TiffTag.RowsPerStrip, [blockH]);
+            Longs(TiffTag.StripOffsets, offsets);
+            Longs(TiffTag.StripByteCounts, counts);
+        }
+
+        long ifdOffset = body.Position;
+        long extraOffset = ifdOffset + 2 + entries.Count * 12 + 4;
+        var ifd = new MemoryStream();
+        var extra = new MemoryStream();
+        var e = new byte[12];
+        ifd.Write(BitConverter.GetBytes((ushort)entries.Count));
+        foreach (var (tag, (type, count, bytes)) in entries)
+        {
+            Array.Clear(e);
+            BinaryPrimitives.WriteUInt16LittleEndian(e, tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(e.AsSpan(2), type);
+            BinaryPrimitives.WriteUInt32LittleEndian(e.AsSpan(4), count);
+            if (bytes.Length <= 4) bytes.CopyTo(e, 8);
+            else
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(e.AsSpan(8), checked((uint)(extraOffset + extra.Position)));
+                extra.Write(bytes);
+                if (extra.Position % 2 == 1) extra.WriteByte(0);
+            }
+            ifd.Write(e);
+        }
+        ifd.Write(new byte[4]); // no next IFD
+        var header = body.GetBuffer().AsSpan(0, 8);
+        header[0] = (byte)'I'; header[1] = (byte)'I';
+        BinaryPrimitives.WriteUInt16LittleEndian(header[2..], 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], checked((uint)ifdOffset));
+        body.Position = 0;
+        body.CopyTo(output);
+        ifd.Position = 0; ifd.CopyTo(output);
+        extra.Position = 0; extra.CopyTo(output);
+    }
+
+    private static void WriteSample(Span<byte> d, float v, SampleFormat f)
+    {
+        switch (f)
+        {
+            case SampleFormat.UInt8: d[0] = SampleConversion.ToU8(v); break;
+            case SampleFormat.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(d, SampleConversion.ToU16(v)); break;
+            default: BinaryPrimitives.WriteSingleLittleEndian(d, v); break;
+        }
+    }
+
+    private static byte[] Deflate(byte[] raw)
+    {
+        var ms = new MemoryStream();
+        using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
+        return ms.ToArray();
+    }
+}

@@ -1,0 +1,41 @@
+using StarPlugin.Imaging;
+
+namespace StarPlugin.Tests.Support;
+
+/// <summary>Deterministic test images whose samples are exactly representable in a given storage format.</summary>
+internal static class TestImages
+{
+    public static AstroImage Random(int w, int h, int channels, SampleFormat format, int seed = 1)
+    {
+        var rng = new System.Random(seed);
+        var img = new AstroImage(w, h, channels, new ImageMetadata { SourceFormat = format });
+        var d = img.Data;
+        for (int i = 0; i < d.Length; i++)
+            d[i] = format switch
+            {
+                SampleFormat.UInt8 => rng.Next(256) / 255f,
+                SampleFormat.UInt16 => rng.Next(65536) / 65535f,
+                SampleFormat.Int16 => (rng.Next(65536) - 32768) / 65535f,
+                _ => (float)(rng.NextDouble() * 2 - 0.25), // floats outside [0,1] must survive too
+            };
+        return img;
+    }
+
+    public static void AssertSamePixels(AstroImage expected, AstroImage actual, float tolerance = 0f)
+    {
+        Assert.That(actual.Width, Is.EqualTo(expected.Width), "width");
+        Assert.That(actual.Height, Is.EqualTo(expected.Height), "height");
+        Assert.That(actual.Channels, Is.EqualTo(expected.Channels), "channels");
+        var a = expected.Data; var b = actual.Data;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (tolerance == 0f)
+            {
+                if (BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i]))
+                    Assert.Fail($"sample {i}: expected {a[i]:R}, got {b[i]:R}");
+            }
+            else if (MathF.Abs(a[i] - b[i]) > tolerance)
+                Assert.Fail($"sample {i}: expected {a[i]}, got {b[i]} (tolerance {tolerance})");
+        }
+    }
+}

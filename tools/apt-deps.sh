@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages StarPlugin builds, tests and benchmarks with.
+# Idempotent: packages already present are skipped by apt.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "need root or sudo to install packages" >&2; exit 1; }
+  SUDO="sudo"
+fi
+PKGS=(
+  libturbojpeg0          # JPEG codec (P/Invoke)
+  libtiff-tools          # tiffcp: cross-checks our TIFF codec against libtiff in tests
+  python3-numpy python3-onnx   # tiny test models and the training/export scripts
+  npm                    # fetches the pinned onnxruntime-node package
+)
+if [ "${STARPLUGIN_FULL_DEPS:-0}" = 1 ]; then
+  PKGS+=(source-extractor python3-sep python3-photutils python3-torch gimp libgimp2.0-dev gmic gimp-gmic pkg-config clang)
+fi
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v dotnet >/dev/null || { echo "the .NET SDK 10 is required (https://dot.net); it is not in Debian's archive" >&2; exit 1; }
