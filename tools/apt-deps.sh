@@ -11,8 +11,10 @@ PKGS=(
   libturbojpeg0          # JPEG codec (P/Invoke)
   libtiff-tools          # tiffcp: cross-checks our TIFF codec against libtiff in tests
   python3-numpy python3-onnx   # tiny test models and the training/export scripts
-  npm                    # fetches the pinned onnxruntime-node package
 )
+# npm fetches the pinned onnxruntime-node package; a nodejs build that bundles npm
+# conflicts with Debian's npm package, so only install it when the command is missing.
+command -v npm >/dev/null || PKGS+=(npm)
 if [ "${STARPLUGIN_FULL_DEPS:-0}" = 1 ]; then
   PKGS+=(source-extractor python3-sep python3-photutils python3-torch gimp libgimp2.0-dev gmic gimp-gmic pkg-config clang)
 fi
