@@ -50,9 +50,13 @@ public static class RobustStatistics
     }
 
     /// <summary>k-th smallest (Hoare's quickselect, in place).</summary>
-    internal static float Select(float[] a, int k)
+    internal static float Select(float[] a, int k) => Select(a, 0, a.Length, k);
+
+    /// <summary>k-th smallest of a[start..start+count) (in place); k is relative to start.</summary>
+    internal static float Select(float[] a, int start, int count, int k)
     {
-        int lo = 0, hi = a.Length - 1;
+        int lo = start, hi = start + count - 1;
+        k += start;
         while (lo < hi)
         {
             float pivot = a[(lo + hi) >>> 1];

@@ -24,6 +24,47 @@ public static class ContrastNormalization
         return (min, max);
     }
 
+    /// <summary>
+    /// The same normalisation for large planes, in parallel chunks: non-finite samples
+    /// are first replaced by the median of the finite ones (so they neither crash nor
+    /// create false structure), then (v - min)/(max - min) is applied.
+    /// </summary>
+    public static (float Min, float Max) NormalizeInPlaceParallel(float[] data)
+    {
+        const int Chunk = 1 << 16;
+        int chunks = (data.Length + Chunk - 1) / Chunk;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        long bad = 0;
+        object gate = new();
+        Parallel.For(0, chunks, c =>
+        {
+            var span = data.AsSpan(c * Chunk, Math.Min(Chunk, data.Length - c * Chunk));
+            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+            long nonFinite = 0;
+            foreach (float v in span)
+            {
+                if (!float.IsFinite(v)) { nonFinite++; continue; }
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+            lock (gate) { min = Math.Min(min, lo); max = Math.Max(max, hi); bad += nonFinite; }
+        });
+        if (bad > 0)
+        {
+            float median = RobustStatistics.Median(data);
+            ReplaceNonFinite(data, median);
+        }
+        if (!(max > min)) { data.AsSpan().Clear(); return min > max ? (0f, 0f) : (min, max); }
+        float scale = 1f / (max - min);
+        Parallel.For(0, chunks, c =>
+        {
+            var span = data.AsSpan(c * Chunk, Math.Min(Chunk, data.Length - c * Chunk));
+            TensorPrimitives.Subtract(span, min, span);
+            TensorPrimitives.Multiply(span, scale, span);
+        });
+        return (min, max);
+    }
+
     public static void ReplaceNonFinite(Span<float> data, float value)
     {
         for (int i = 0; i < data.Length; i++)

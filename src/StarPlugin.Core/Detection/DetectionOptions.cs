@@ -1,0 +1,71 @@
+namespace StarPlugin.Detection;
+
+/// <summary>Settings of the Gaussian normalized-correlation star finder. Defaults were chosen by the benchmark in tests/bench.</summary>
+public sealed record DetectionOptions
+{
+    /// <summary>Smallest Gaussian width g (σ in pixels) of the sweep. The design's sweep is 0.1..2 step 0.05.</summary>
+    public float GMin { get; init; } = 0.8f;
+    public float GMax { get; init; } = 2.0f;
+    public float GStep { get; init; } = 0.4f;
+    /// <summary>Correlation threshold D: a maximum is kept when its Pearson coefficient exceeds it.</summary>
+    public float Threshold { get; init; } = 0.58f;
+    /// <summary>Brightness threshold in units of the local noise (matched-filter S/N).</summary>
+    public float SnrThreshold { get; init; } = 5f;
+    /// <summary>Candidates whose best width is below this σ are single-pixel events (hot pixels, cosmic rays), not stars.</summary>
+    public float MinStarSigma { get; init; } = 0.45f;
+    /// <summary>
+    /// Extended-source cut: a candidate whose measured FWHM exceeds this multiple of its
+    /// best kernel's FWHM is nebula structure or a galaxy, not a star. Saturated stars are exempt.
+    /// </summary>
+    public float MaxSizeRatio { get; init; } = 1.8f;
+    /// <summary>
+    /// The size cut for marginal candidates: at coefficient D the allowed ratio is this,
+    /// rising linearly to <see cref="MaxSizeRatio"/> at <see cref="ConfidentCoefficient"/>.
+    /// Nebula ridges pass D only barely and measure wider than their kernel; real stars
+    /// that correlate that weakly are faint and measure close to it.
+    /// </summary>
+    public float MarginalSizeRatio { get; init; } = 1.4f;
+    public float ConfidentCoefficient { get; init; } = 0.75f;
+
+    /// <summary>Largest measured-FWHM / kernel-FWHM ratio allowed for a candidate of coefficient r.</summary>
+    public float AllowedSizeRatio(float r)
+    {
+        if (r >= ConfidentCoefficient || ConfidentCoefficient <= Threshold) return MaxSizeRatio;
+        float t = Math.Clamp((ConfidentCoefficient - r) / (ConfidentCoefficient - Threshold), 0f, 1f);
+        return MaxSizeRatio - (MaxSizeRatio - Math.Min(MarginalSizeRatio, MaxSizeRatio)) * t;
+    }
+    /// <summary>
+    /// Width σ of an extra, wider Gaussian correlated alongside the sweep. A maximum that
+    /// matches it better than every star-sized kernel is extended (nebula knot, galaxy)
+    /// and is dropped. 0 disables the guard.
+    /// </summary>
+    public float GuardWidth { get; init; } = 3f;
+    /// <summary>Background and noise mesh cell, in pixels; small enough to follow nebula structure.</summary>
+    public int MeshSize { get; init; } = 32;
+    /// <summary>Saturation level in input units; NaN = detect clipping automatically.</summary>
+    public float SaturationLevel { get; init; } = float.NaN;
+    /// <summary>Rows per work band; bounds scratch memory per thread.</summary>
+    public int BandHeight { get; init; } = 64;
+    public int MaxThreads { get; init; } = 0;
+
+    /// <summary>The design's full sweep: g from 0.1 to 2 in steps of 0.05 (39 widths).</summary>
+    public static DetectionOptions DesignSweep { get; } = new() { GMin = 0.1f, GMax = 2f, GStep = 0.05f };
+
+    public float[] Widths()
+    {
+        if (!(GMin > 0) || !(GMax >= GMin) || !(GStep > 0) || !float.IsFinite(GMax))
+            throw new ArgumentException($"invalid width sweep {GMin}..{GMax} step {GStep}");
+        int n = (int)MathF.Floor((GMax - GMin) / GStep + 1e-3f) + 1;
+        if (n > 1000) throw new ArgumentException("width sweep has more than 1000 steps");
+        return Enumerable.Range(0, n).Select(i => GMin + i * GStep).ToArray();
+    }
+
+    public void Validate()
+    {
+        Widths();
+        if (!(Threshold is > -1f and < 1f)) throw new ArgumentException("correlation threshold D must lie in (-1, 1)");
+        if (!float.IsFinite(SnrThreshold) || SnrThreshold < 0) throw new ArgumentException("brightness threshold must be a finite number ≥ 0");
+        if (MeshSize < 8) throw new ArgumentException("mesh size must be at least 8 pixels");
+        if (BandHeight < 8) throw new ArgumentException("band height must be at least 8 rows");
+    }
+}

@@ -1,0 +1,129 @@
+using StarPlugin.Imaging;
+using StarPlugin.Progress;
+using StarPlugin.Stretching;
+
+namespace StarPlugin.Detection;
+
+/// <summary>
+/// The photometric star finder: contrast-normalise, correlate with Gaussians over a
+/// sweep of widths (normalized correlation), keep the local maxima whose coefficient
+/// exceeds D and whose S/N exceeds the brightness threshold, then measure each star.
+/// Works on the luminance of colour images; NaN and Inf pixels are replaced by the
+/// median so they neither crash nor create false stars.
+/// </summary>
+public static class StarDetector
+{
+    public static IReadOnlyList<DetectedStar> Detect(AstroImage image, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    {
+        float[] lum = image.Luminance();
+        return DetectOwned(lum, image.Width, image.Height, options, progress, token);
+    }
+
+    /// <summary>Detects stars in a region of interest; coordinates come back in full-image pixels.</summary>
+    public static IReadOnlyList<DetectedStar> Detect(AstroImage image, int x0, int y0, int w, int h, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    {
+        var crop = image.Crop(x0, y0, w, h);
+        return Detect(crop, options, progress, token).Select(s => s with { X = s.X + x0, Y = s.Y + y0, Col = s.Col + x0, Row = s.Row + y0 }).ToList();
+    }
+
+    /// <summary>Detects stars in one plane. The plane is not modified.</summary>
+    public static IReadOnlyList<DetectedStar> Detect(ReadOnlySpan<float> plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    {
+        ImageLimits.CheckedSampleCount(width, height, 1);
+        if (plane.Length != (long)width * height) throw new ArgumentException("plane size does not match width×height");
+        return DetectOwned(plane.ToArray(), width, height, options, progress, token);
+    }
+
+    /// <summary>Detects stars in a plane the detector may overwrite (it is normalised in place).</summary>
+    private static List<DetectedStar> DetectOwned(float[] norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token)
+    {
+        var o = options ?? new DetectionOptions();
+        o.Validate();
+        var (min, max) = ContrastNormalization.NormalizeInPlaceParallel(norm);
+        if (!(max > min)) return [];
+        float saturation = float.IsNaN(o.SaturationLevel) ? AutoSaturation(norm) : (o.SaturationLevel - min) / (max - min);
+
+        var widths = o.Widths();
+        bool guard = o.GuardWidth > widths.Max();
+        var kernels = (guard ? widths.Append(o.GuardWidth) : widths).Select(g => new GaussianKernel(g) { IsGuard = guard && g == o.GuardWidth })
+            .OrderBy(k => k.Radius).ThenBy(k => k.Sigma).ToArray();
+        int bandH = Math.Min(o.BandHeight, height);
+        int bands = (height + bandH - 1) / bandH;
+        var reporter = new ProgressReporter(progress, bands + 1, "correlating", token);
+        var mesh = new BackgroundMesh(norm, width, height, o.MeshSize);
+        var candidates = new List<Candidate>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : Environment.ProcessorCount, CancellationToken = token };
+        // One band buffer per worker (not per task): workers pull bands from a shared counter.
+        int workers = Math.Min(bands, parallel.MaxDegreeOfParallelism);
+        int nextBand = -1;
+        Parallel.For(0, workers, parallel, _ =>
+        {
+            var band = new CorrelationBand(width, bandH, kernels);
+            var found = new List<Candidate>();
+            for (int b = Interlocked.Increment(ref nextBand); b < bands; b = Interlocked.Increment(ref nextBand))
+            {
+                int y0 = b * bandH, y1 = Math.Min(height, y0 + bandH);
+                band.Process(norm, height, mesh, y0, y1, o, found);
+                reporter.Advance();
+            }
+            lock (candidates) candidates.AddRange(found);
+        });
+        reporter.SetStage("measuring");
+        var measured = new DetectedStar?[candidates.Count];
+        Parallel.For(0, candidates.Count, parallel, () => new StarMeasurement(norm, width, height), (i, _, meter) =>
+        {
+            var c = candidates[i];
+            var m = meter.Measure(c.Col, c.Row, c.Width);
+            if (m.Flux <= 0) return meter;
+            int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
+            bool saturated = PeakNear(norm, width, height, ix, iy) >= saturation;
+            if (!saturated && m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * 2.35482 * c.Width) return meter;
+            measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, norm[c.Row * width + c.Col],
+                m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated);
+            return meter;
+        }, _ => { });
+        reporter.Advance();
+        return Deduplicate(measured.Where(s => s != null).Select(s => s!).ToList());
+    }
+
+    /// <summary>Clipped data piles many pixels at the maximum; then that level is saturation.</summary>
+    private static float AutoSaturation(float[] norm)
+    {
+        int atMax = 0;
+        foreach (float v in norm) if (v >= 0.9999f) atMax++;
+        return atMax >= 3 ? 0.9999f : float.PositiveInfinity;
+    }
+
+    private static float PeakNear(float[] p, int w, int h, int x, int y)
+    {
+        float m = float.NegativeInfinity;
+        for (int yy = Math.Max(0, y - 1); yy <= Math.Min(h - 1, y + 1); yy++)
+            for (int xx = Math.Max(0, x - 1); xx <= Math.Min(w - 1, x + 1); xx++)
+                m = Math.Max(m, p[yy * w + xx]);
+        return m;
+    }
+
+    /// <summary>Two maxima that converge on one centroid (within 1 px) are one star: keep the stronger.</summary>
+    private static List<DetectedStar> Deduplicate(List<DetectedStar> stars)
+    {
+        stars.Sort((a, b) => b.Snr.CompareTo(a.Snr));
+        var grid = new Dictionary<(int, int), List<DetectedStar>>();
+        var kept = new List<DetectedStar>(stars.Count);
+        foreach (var s in stars)
+        {
+            int gx = (int)Math.Floor(s.X), gy = (int)Math.Floor(s.Y);
+            bool dup = false;
+            for (int dy = -1; dy <= 1 && !dup; dy++)
+                for (int dx = -1; dx <= 1 && !dup; dx++)
+                    if (grid.TryGetValue((gx + dx, gy + dy), out var list))
+                        foreach (var k in list)
+                            if ((k.X - s.X) * (k.X - s.X) + (k.Y - s.Y) * (k.Y - s.Y) < 1.0) { dup = true; break; }
+            if (dup) continue;
+            kept.Add(s);
+            if (!grid.TryGetValue((gx, gy), out var l)) grid[(gx, gy)] = l = [];
+            l.Add(s);
+        }
+        kept.Sort((a, b) => a.Y != b.Y ? a.Y.CompareTo(b.Y) : a.X.CompareTo(b.X));
+        return kept;
+    }
+}
