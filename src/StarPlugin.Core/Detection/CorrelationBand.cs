@@ -47,7 +47,7 @@ internal sealed class CorrelationBand
     private static double[][] DRows(int n, int w) => Enumerable.Range(0, n).Select(_ => new double[w]).ToArray();
 
     /// <summary>Finds candidates with rows in [y0, y1) of a normalised plane.</summary>
-    public void Process(float[] plane, int height, BackgroundMesh mesh, int y0, int y1, DetectionOptions o, List<Candidate> output)
+    public void Process(float[] plane, int height, BackgroundMesh mesh, int y0, int y1, DetectionOptions o, float saturation, List<Candidate> output)
     {
         int W = _width, R = _maxRadius, M = y1 - y0 + 2, nin = M + 2 * R;
         // Background-subtracted, edge-replicated input rows. Subtracting the mesh level keeps
@@ -91,6 +91,8 @@ internal sealed class CorrelationBand
 
         for (int m = 1; m < M - 1; m++)
         {
+            // Rows beyond the image are virtual (replicated edges): they never beat a real pixel.
+            bool upReal = y0 - 2 + m >= 0, downReal = y0 + m < height;
             var snrRow = _bestSnr[m]; var rRow = _bestR[m];
             for (int x = 0; x < W; x++)
             {
@@ -99,10 +101,16 @@ internal sealed class CorrelationBand
                 // A peak of the S/N map, or of the coefficient map: the coefficient is
                 // normalised by the local variance, so a faint star on a bright star's
                 // wing still peaks there while its S/N only rises towards the neighbour.
-                if (!IsPeak(_bestSnr, m, x, W) && !IsPeak(_bestR, m, x, W)) continue;
+                if (!IsPeak(_bestSnr, m, x, W, upReal, downReal) && !IsPeak(_bestR, m, x, W, upReal, downReal)) continue;
                 var best = _kernels[(int)_bestG[m][x]];
                 float width = best.Sigma;
-                if (width < o.MinStarSigma || best.IsGuard) continue;
+                if (width < o.MinStarSigma) continue;
+                if (best.IsGuard)
+                {
+                    // Saturated cores are flat and wide: they match the guard, yet are stars.
+                    if (plane[(y0 - 1 + m) * W + x] < saturation) continue;
+                    width = _kernels.Where(k => !k.IsGuard).Max(k => k.Sigma);
+                }
                 output.Add(new Candidate(x, y0 - 1 + m, r, v, width));
             }
         }
@@ -178,13 +186,14 @@ internal sealed class CorrelationBand
     }
 
     /// <summary>Strict against already-scanned neighbours, ≥ against the rest: one peak per plateau.</summary>
-    private static bool IsPeak(float[][] map, int m, int x, int w)
+    private static bool IsPeak(float[][] map, int m, int x, int w, bool upReal, bool downReal)
     {
         var row = map[m]; var up = map[m - 1]; var down = map[m + 1];
         float v = row[x];
-        if (v <= up[x] || v < down[x]) return false;
-        if (x > 0 && (v <= row[x - 1] || v <= up[x - 1] || v < down[x - 1])) return false;
-        if (x < w - 1 && (v < row[x + 1] || v <= up[x + 1] || v < down[x + 1])) return false;
+        if (x > 0 && v <= row[x - 1]) return false;
+        if (x < w - 1 && v < row[x + 1]) return false;
+        if (upReal && (v <= up[x] || (x > 0 && v <= up[x - 1]) || (x < w - 1 && v <= up[x + 1]))) return false;
+        if (downReal && (v < down[x] || (x > 0 && v < down[x - 1]) || (x < w - 1 && v < down[x + 1]))) return false;
         return true;
     }
 

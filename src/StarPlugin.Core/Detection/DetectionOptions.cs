@@ -35,11 +35,13 @@ public sealed record DetectionOptions
         return MaxSizeRatio - (MaxSizeRatio - Math.Min(MarginalSizeRatio, MaxSizeRatio)) * t;
     }
     /// <summary>
-    /// Width σ of an extra, wider Gaussian correlated alongside the sweep. A maximum that
-    /// matches it better than every star-sized kernel is extended (nebula knot, galaxy)
-    /// and is dropped. 0 disables the guard.
+    /// An extra, wider Gaussian (σ = GuardFactor × GMax) correlated alongside the sweep. A
+    /// maximum that matches it better than every star-sized kernel is extended (nebula
+    /// knot, galaxy) and is dropped, unless it is saturated. 0 disables the guard.
     /// </summary>
-    public float GuardWidth { get; init; } = 3f;
+    public float GuardFactor { get; init; } = 1.5f;
+    /// <summary>Sources measuring narrower than this FWHM in pixels are hot pixels or cosmic-ray hits.</summary>
+    public float MinFwhm { get; init; } = 1.0f;
     /// <summary>Background and noise mesh cell, in pixels; small enough to follow nebula structure.</summary>
     public int MeshSize { get; init; } = 32;
     /// <summary>Saturation level in input units; NaN = detect clipping automatically.</summary>

@@ -42,10 +42,22 @@ public static class StarDetector
         var (min, max) = ContrastNormalization.NormalizeInPlaceParallel(norm);
         if (!(max > min)) return [];
         float saturation = float.IsNaN(o.SaturationLevel) ? AutoSaturation(norm) : (o.SaturationLevel - min) / (max - min);
+        try { return Run(norm, width, height, o, min, max, saturation, progress, token); }
+        catch (AggregateException e) when (e.InnerExceptions.Any(x => x is OperationCanceledException))
+        {
+            // Parallel loops wrap the worker's cancellation; callers expect the plain exception.
+            throw new OperationCanceledException("cancelled by the progress callback", e);
+        }
+    }
+
+    private static List<DetectedStar> Run(float[] norm, int width, int height, DetectionOptions o, float min, float max, float saturation, ProgressCallback? progress, CancellationToken token)
+    {
 
         var widths = o.Widths();
-        bool guard = o.GuardWidth > widths.Max();
-        var kernels = (guard ? widths.Append(o.GuardWidth) : widths).Select(g => new GaussianKernel(g) { IsGuard = guard && g == o.GuardWidth })
+        float guardWidth = o.GuardFactor * widths.Max();
+        bool guard = o.GuardFactor > 1f;
+        var kernels = widths.Select(g => new GaussianKernel(g))
+            .Concat(guard ? [new GaussianKernel(guardWidth) { IsGuard = true }] : [])
             .OrderBy(k => k.Radius).ThenBy(k => k.Sigma).ToArray();
         int bandH = Math.Min(o.BandHeight, height);
         int bands = (height + bandH - 1) / bandH;
@@ -63,7 +75,7 @@ public static class StarDetector
             for (int b = Interlocked.Increment(ref nextBand); b < bands; b = Interlocked.Increment(ref nextBand))
             {
                 int y0 = b * bandH, y1 = Math.Min(height, y0 + bandH);
-                band.Process(norm, height, mesh, y0, y1, o, found);
+                band.Process(norm, height, mesh, y0, y1, o, saturation, found);
                 reporter.Advance();
             }
             lock (candidates) candidates.AddRange(found);
@@ -77,7 +89,7 @@ public static class StarDetector
             if (m.Flux <= 0) return meter;
             int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
             bool saturated = PeakNear(norm, width, height, ix, iy) >= saturation;
-            if (!saturated && m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * 2.35482 * c.Width) return meter;
+            if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * 2.35482 * c.Width || m.Fwhm < o.MinFwhm)) return meter;
             measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, norm[c.Row * width + c.Col],
                 m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated);
             return meter;

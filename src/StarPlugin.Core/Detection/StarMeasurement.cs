@@ -40,6 +40,16 @@ internal sealed class StarMeasurement
             if (stepX * stepX + stepY * stepY < 1e-8) { converged = true; break; }
         }
 
+        // Near an edge the window is cut and its centroid leans inwards; a Gaussian through
+        // three pixels per axis (a parabola in log intensity) is unbiased there and may
+        // place the centre beyond the last pixel centre.
+        int ex = (int)Math.Round(x0), ey = (int)Math.Round(y0);
+        if (ex < rWin || ey < rWin || ex >= _width - rWin || ey >= _height - rWin)
+        {
+            x = LogParabola(ex, ey, true, b0, bx, by, x0, y0) ?? x;
+            y = LogParabola(ex, ey, false, b0, bx, by, x0, y0) ?? y;
+        }
+
         // Windowed second moments: for a Gaussian star of σs under a window σw,
         // M = σs²σw²/(σs²+σw²), so σs² = M σw² / (σw² - M).
         var (w0, _, _, mxx, myy, mxy, peak) = Moments(x, y, rWin, inv2S2, b0, bx, by, x0, y0, second: true);
@@ -62,6 +72,25 @@ internal sealed class StarMeasurement
                 if (dx * dx + dy * dy <= rAp * rAp) flux += _plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
             }
         return new Result(x, y, fwhm, roundness, flux, peak, converged);
+    }
+
+    private double? LogParabola(int ix, int iy, bool alongX, double b0, double bx, double by, double x0, double y0)
+    {
+        int n = alongX ? _width : _height, c = alongX ? ix : iy;
+        if (n < 3) return null;
+        int mid = Math.Clamp(c, 1, n - 2);
+        Span<double> v = stackalloc double[3];
+        for (int k = -1; k <= 1; k++)
+        {
+            int xx = alongX ? mid + k : ix, yy = alongX ? iy : mid + k;
+            double val = _plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
+            if (val <= 0) return null;
+            v[k + 1] = Math.Log(val);
+        }
+        double den = v[0] - 2 * v[1] + v[2];
+        if (den >= 0) return null; // not a peak-shaped profile
+        double offset = 0.5 * (v[0] - v[2]) / den;
+        return Math.Abs(mid + offset - c) <= 1.5 ? mid + offset : null;
     }
 
     /// <summary>Gaussian-windowed moments of (plane - background plane) about (x, y) within a circle of radius rWin.</summary>

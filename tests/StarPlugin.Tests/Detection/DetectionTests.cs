@@ -1,0 +1,141 @@
+using StarPlugin.Detection;
+using StarPlugin.Evaluation;
+using StarPlugin.Imaging;
+using StarPlugin.Synthesis;
+
+namespace StarPlugin.Tests.Detection;
+
+public class DetectionTests
+{
+    private static AstroImage Field(int w, int h, IEnumerable<(double X, double Y, float Flux, float Fwhm)> stars, float sky = 500f, float readNoise = 5f, int seed = 1)
+    {
+        var img = new AstroImage(w, h, 1);
+        var plane = img.Plane(0);
+        foreach (var (x, y, f, fwhm) in stars)
+            new PointSpreadFunction(PsfKind.Gaussian, fwhm).Render(plane, w, h, x, y, f, floor: 1e-3f);
+        var rng = new Random(seed);
+        for (int i = 0; i < plane.Length; i++)
+        {
+            double v = sky + plane[i];
+            double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
+            double z = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            plane[i] = (float)((v + z * Math.Sqrt(v + readNoise * readNoise)) / 65535.0);
+        }
+        return img;
+    }
+
+    [Test]
+    public void IsolatedStarsWithNoiseAreRecoveredExactly()
+    {
+        var rng = new Random(7);
+        var truth = Enumerable.Range(0, 40).Select(i => (X: 20 + (i % 8) * 30 + rng.NextDouble(), Y: 20 + (i / 8) * 30 + rng.NextDouble(), Flux: 20000f, Fwhm: 3f)).ToList();
+        var img = Field(260, 180, truth);
+        var found = StarDetector.Detect(img);
+        var m = CatalogMatcher.Match(truth.Select(t => (t.X, t.Y)).ToList(), found.Select(s => (s.X, s.Y)).ToList(), 1.0);
+        Assert.That(m.Matched, Is.EqualTo(40), "every star found");
+        Assert.That(found, Has.Count.EqualTo(40), "no false detections");
+        Assert.That(m.MedianCentroidError, Is.LessThan(0.05));
+        foreach (var s in found)
+        {
+            Assert.That(s.Fwhm, Is.EqualTo(3.0).Within(0.35), "FWHM");
+            Assert.That(s.Coefficient, Is.GreaterThan(0.9f));
+            Assert.That(s.Roundness, Is.LessThan(0.15));
+        }
+        double meanFlux = found.Average(s => s.Flux) * 65535;
+        Assert.That(meanFlux, Is.EqualTo(20000).Within(2000), "aperture flux in input units");
+    }
+
+    [Test]
+    public void StarsOnTheEdgesAreFound()
+    {
+        var truth = new List<(double, double, float, float)> { (0.3, 40.2, 30000f, 3f), (79.6, 20.5, 30000f, 3f), (40.4, 0.4, 30000f, 3f), (20.2, 59.7, 30000f, 3f) };
+        var found = StarDetector.Detect(Field(80, 60, truth));
+        var m = CatalogMatcher.Match(truth.Select(t => (t.Item1, t.Item2)).ToList(), found.Select(s => (s.X, s.Y)).ToList(), 1.5);
+        Assert.That(m.Matched, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void NaNAndInfinitePixelsNeitherCrashNorMakeStars()
+    {
+        var truth = new List<(double, double, float, float)> { (30.2, 30.7, 30000f, 3f) };
+        var img = Field(64, 64, truth);
+        for (int i = 0; i < 64; i++) { img[0, 10, i] = float.NaN; img[0, i, 50] = float.PositiveInfinity; }
+        img[0, 55, 20] = float.NegativeInfinity;
+        var found = StarDetector.Detect(img);
+        Assert.That(found, Has.Count.EqualTo(1));
+        Assert.That(found[0].X, Is.EqualTo(30.2).Within(0.1));
+        Assert.That(found.All(s => double.IsFinite(s.X) && double.IsFinite(s.Flux)));
+    }
+
+    [TestCase(1, 1)]
+    [TestCase(7, 3)]
+    [TestCase(64, 64)]
+    public void ConstantAndTinyImagesGiveNoStars(int w, int h)
+    {
+        var img = new AstroImage(w, h, 1);
+        img.Plane(0).Fill(0.25f);
+        Assert.That(StarDetector.Detect(img), Is.Empty);
+    }
+
+    [Test]
+    public void HotPixelsAreNotStars()
+    {
+        var img = Field(64, 64, []);
+        img[0, 20, 20] = 1f; img[0, 40, 45] = 0.8f;
+        Assert.That(StarDetector.Detect(img), Is.Empty);
+    }
+
+    [Test]
+    public void ThresholdsActMonotonically()
+    {
+        var field = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 256, Height = 256, StarCount = 150, Seed = 9 });
+        int Count(DetectionOptions o) => StarDetector.Detect(field.Image, o).Count;
+        var counts = new[] { 0.3f, 0.5f, 0.7f, 0.9f }.Select(d => Count(new DetectionOptions { Threshold = d })).ToArray();
+        Assert.That(counts, Is.Ordered.Descending);
+        Assert.That(counts[0], Is.GreaterThan(counts[^1]));
+        var bySnr = new[] { 3f, 5f, 10f, 30f }.Select(t => Count(new DetectionOptions { SnrThreshold = t })).ToArray();
+        Assert.That(bySnr, Is.Ordered.Descending);
+        Assert.That(bySnr[0], Is.GreaterThan(bySnr[^1]));
+    }
+
+    [Test]
+    public void DesignSweepFindsTheSameStars()
+    {
+        var field = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 200, Height = 200, StarCount = 60, Seed = 11, Background = new NebulaBackground { NebulaAmplitude = 0 } });
+        var fast = StarDetector.Detect(field.Image);
+        var design = StarDetector.Detect(field.Image, DetectionOptions.DesignSweep);
+        var m = CatalogMatcher.Match(fast.Select(s => (s.X, s.Y)).ToList(), design.Select(s => (s.X, s.Y)).ToList(), 1.0);
+        Assert.That(m.Matched, Is.GreaterThanOrEqualTo((int)(0.9 * Math.Min(fast.Count, design.Count))));
+        Assert.That(DetectionOptions.DesignSweep.Widths(), Has.Length.EqualTo(39));
+    }
+
+    [Test]
+    public void RegionOfInterestReportsFullImageCoordinates()
+    {
+        var truth = new List<(double, double, float, float)> { (70.3, 50.6, 30000f, 3f), (20.0, 20.0, 30000f, 3f) };
+        var img = Field(100, 80, truth);
+        var found = StarDetector.Detect(img, 50, 30, 40, 40);
+        Assert.That(found, Has.Count.EqualTo(1));
+        Assert.That(found[0].X, Is.EqualTo(70.3).Within(0.1));
+        Assert.That(found[0].Y, Is.EqualTo(50.6).Within(0.1));
+    }
+
+    [Test]
+    public void CancellationStopsTheWork()
+    {
+        var field = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 256, Height = 256, StarCount = 10, Seed = 2 });
+        Assert.Throws(Is.InstanceOf<OperationCanceledException>(), () => StarDetector.Detect(field.Image, null, (_, _) => false));
+    }
+
+    [Test]
+    public void SaturatedStarsAreFlagged()
+    {
+        var truth = new List<(double, double, float, float)> { (32.4, 32.2, 5e6f, 4f), (10.0, 50.0, 20000f, 3f) };
+        var img = Field(64, 64, truth);
+        var plane = img.Plane(0);
+        for (int i = 0; i < plane.Length; i++) plane[i] = Math.Min(plane[i], 0.5f);
+        var found = StarDetector.Detect(img);
+        Assert.That(found.Single(s => s.X > 25).Saturated, Is.True);
+        Assert.That(found.Single(s => s.X < 25).Saturated, Is.False);
+    }
+}
