@@ -7,4 +7,7 @@ tools/apt-deps.sh
 tools/fetch-onnxruntime.sh
 dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
 mkdir -p out
-./artifacts/bin/starplugin info examples/hubble_deep_field.jpg
+# Main job (until the star-removal model lands): detect the stars of the bundled example.
+./artifacts/bin/starplugin detect examples/hubble_deep_field.jpg --force \
+    --csv out/hubble_deep_field.stars.csv --overlay out/hubble_deep_field.overlay.png --mask out/hubble_deep_field.mask.png
+echo "catalogue: out/hubble_deep_field.stars.csv   overlay: out/hubble_deep_field.overlay.png   mask: out/hubble_deep_field.mask.png"

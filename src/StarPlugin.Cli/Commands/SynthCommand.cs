@@ -1,5 +1,6 @@
 using System.CommandLine;
 using StarPlugin.Cli.Hosting;
+using StarPlugin.Imaging;
 using StarPlugin.IO;
 using StarPlugin.Synthesis;
 using static StarPlugin.Cli.Hosting.CsvTable;
@@ -15,7 +16,91 @@ public static class SynthCommand
     {
         var cmd = new Command("synth", "Make synthetic data with known truth");
         cmd.Add(Stars(ctx));
+        cmd.Add(Pairs(ctx));
         return cmd;
+    }
+
+    /// <summary>Magic of one record of the binary pair stream ('SPPR' little-endian).</summary>
+    public const int StreamMagic = 0x52505053;
+
+    private static Command Pairs(CliContext ctx)
+    {
+        var n = new Option<int>("--n") { Description = "Number of pairs (with --stream, 0 = endless)", DefaultValueFactory = _ => 16 };
+        var size = new Option<int>("--size") { Description = "Side of each square pair in pixels", DefaultValueFactory = _ => 256 };
+        var outDir = new Option<string>("--out") { Description = "Directory for NNNNN_input.tif, NNNNN_target.tif and NNNNN_stars.tif" };
+        var stream = new Option<bool>("--stream") { Description = "Write binary records to stdout for a trainer: int32 magic 'SPPR', channels, size, then input and target planes as float32" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the first pair; pair i uses seed + i", DefaultValueFactory = _ => 1 };
+        var channels = new Option<int>("--channels") { Description = "1 or 3 (default: random per pair)" };
+        var force = CommonOptions.Force();
+        var cmd = new Command("pairs", "Synthetic training pairs for the star remover (input, star-free target, star layer)") { n, size, outDir, stream, seed, channels, force };
+        cmd.SetAction(p => CommandRunner.Run(ctx, () =>
+        {
+            int count = p.GetValue(n), side = p.GetValue(size), first = p.GetValue(seed);
+            int? ch = p.GetValue(channels) is var c && c != 0 ? c : null;
+            if (ch is not (null or 1 or 3)) throw new UsageException("--channels must be 1 or 3");
+            if (side is < 16 or > 8192) throw new UsageException("--size must be 16..8192");
+            if (count < 0) throw new UsageException("--n must be ≥ 0");
+            bool toStream = p.GetValue(stream);
+            string? dir = p.GetValue(outDir);
+            if (toStream == (dir != null)) throw new UsageException("give exactly one of --out DIR or --stream");
+            if (toStream) return StreamPairs(ctx, count, side, first, ch);
+            Directory.CreateDirectory(dir!);
+            var wo = new WriteOptions { Overwrite = p.GetValue(force), Depth = Imaging.SampleFormat.Float32 };
+            ctx.WithProgress("synthesising pairs", cb =>
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    var pair = TrainingPairSynthesizer.Render(side, first + i, JpegRoundTrip, ch);
+                    string stem = Path.Combine(dir!, $"{first + i:D5}");
+                    ImageFile.Write(stem + "_input.tif", pair.Input, wo);
+                    ImageFile.Write(stem + "_target.tif", pair.Target, wo);
+                    ImageFile.Write(stem + "_stars.tif", pair.StarLayer, wo);
+                    if (!cb((i + 1.0) / count, pair.Description)) throw new OperationCanceledException();
+                }
+                return 0;
+            });
+            ctx.Output.WriteLine($"{count} pairs of {side}x{side} in {dir}");
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    private static int StreamPairs(CliContext ctx, int count, int side, int first, int? channels)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        var header = new byte[12];
+        // Pairs render in parallel in small batches; order (and so the data) stays deterministic.
+        const int Batch = 8;
+        for (long i = 0; count == 0 || i < count; i += Batch)
+        {
+            int k = count == 0 ? Batch : (int)Math.Min(Batch, count - i);
+            var batch = new TrainingPair[k];
+            Parallel.For(0, k, j => batch[j] = TrainingPairSynthesizer.Render(side, (int)(first + i + j), JpegRoundTrip, channels));
+            try
+            {
+                foreach (var pair in batch)
+                {
+                    BitConverter.TryWriteBytes(header.AsSpan(0), StreamMagic);
+                    BitConverter.TryWriteBytes(header.AsSpan(4), pair.Input.Channels);
+                    BitConverter.TryWriteBytes(header.AsSpan(8), side);
+                    stdout.Write(header);
+                    stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.Input.Data.AsSpan()));
+                    stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.Target.Data.AsSpan()));
+                }
+                stdout.Flush();
+            }
+            catch (IOException) { return ExitCodes.Ok; } // the trainer closed the pipe: done
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>JPEG compression at a quality, decoded back: one of the training domains.</summary>
+    private static AstroImage JpegRoundTrip(AstroImage img, int quality)
+    {
+        var ms = new MemoryStream();
+        ImageFile.Encode(ms, img, ImageFormat.Jpeg, new WriteOptions { JpegQuality = quality });
+        var back = ImageFile.Decode(ms.ToArray());
+        return back.Channels == img.Channels ? back : img;
     }
 
     private static Command Stars(CliContext ctx)

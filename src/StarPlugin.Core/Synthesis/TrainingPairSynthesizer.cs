@@ -1,0 +1,162 @@
+using StarPlugin.Imaging;
+
+namespace StarPlugin.Synthesis;
+
+/// <summary>One training example in the model's domain: input, star-free target, and the star layer input − target.</summary>
+public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImage StarLayer, string Description);
+
+/// <summary>
+/// Synthetic training pairs for the star remover, as varied as the sky: emission
+/// clouds, dust lanes and Bok globules, galaxies (kept in the target), gradients;
+/// Moffat stars of varied β, FWHM and ellipticity with halos, spikes, saturation and
+/// bloom; faint stars at the noise floor; Poisson and read noise shared by input and
+/// target; hot pixels (kept, they are not stars); then a random data domain (linear,
+/// MTF, asinh, curve; 8-bit; lossy codec via <paramref name="lossy"/>).
+/// </summary>
+public static class TrainingPairSynthesizer
+{
+    public static TrainingPair Render(int size, int seed, Func<AstroImage, int, AstroImage>? lossy = null, int? channels = null)
+    {
+        ImageLimits.CheckedSampleCount(size, size, 3);
+        var rng = new Random(seed);
+        int ch = channels ?? (rng.NextDouble() < 0.6 ? 3 : 1), w = size, h = size, plane = w * h;
+        float fullWell = (float)(20000 + rng.NextDouble() * 80000);
+        float sky = (float)Math.Exp(Math.Log(50) + rng.NextDouble() * Math.Log(2000 / 50.0));
+        float readNoise = (float)(2 + rng.NextDouble() * 8);
+        var bg = new NebulaBackground
+        {
+            Sky = sky,
+            GradientAmplitude = sky * (float)(rng.NextDouble() * 0.5),
+            GradientAngle = (float)(rng.NextDouble() * Math.PI * 2),
+            Vignetting = (float)(rng.NextDouble() * 0.1),
+            NebulaAmplitude = rng.NextDouble() < 0.25 ? 0f : (float)Math.Exp(Math.Log(sky * 0.2) + rng.NextDouble() * Math.Log(100)),
+            NebulaScale = (float)(40 + rng.NextDouble() * 600),
+            DustDepth = (float)(rng.NextDouble() * 0.9),
+            Seed = rng.Next(),
+        };
+        var target = new AstroImage(w, h, ch);
+        var stars = new AstroImage(w, h, ch);
+        float[][] tints = ch == 1 ? [[1f, 0.3f]] : RandomTints(rng);
+        for (int c = 0; c < ch; c++) bg.Render(target.Plane(c), w, h, tints[c][0], tints[c][1]);
+
+        // Bok globules: dark, soft-edged absorbers over the clouds.
+        int globules = rng.NextDouble() < 0.3 ? 1 + rng.Next(3) : 0;
+        for (int g = 0; g < globules; g++)
+        {
+            double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, gs = 4 + rng.NextDouble() * 25, depth = 0.5 + rng.NextDouble() * 0.5;
+            for (int c = 0; c < ch; c++)
+            {
+                var p = target.Plane(c);
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                    {
+                        double d2 = ((x - gx) * (x - gx) + (y - gy) * (y - gy)) / (2 * gs * gs);
+                        if (d2 < 12) p[y * w + x] = (float)(sky + (p[y * w + x] - sky) * (1 - depth * Math.Exp(-d2)) - sky * 0.3 * depth * Math.Exp(-d2));
+                    }
+            }
+        }
+
+        // Galaxies: in the target, so the model learns to leave them alone.
+        int small = rng.Next(0, 10);
+        for (int g = 0; g < small + (rng.NextDouble() < 0.25 ? 1 : 0); g++)
+        {
+            bool big = g >= small;
+            double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = 0.3 + rng.NextDouble() * 0.7, pa = rng.NextDouble() * Math.PI;
+            double bright = sky * (0.2 + rng.NextDouble() * (big ? 8 : 4));
+            float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3500 + rng.NextDouble() * 5000);
+            for (int c = 0; c < ch; c++)
+            {
+                var p = target.Plane(c);
+                if (big && rng.NextDouble() < 0.6)
+                    GalaxyRenderer.Spiral(p, w, h, gx, gy, 10 + rng.NextDouble() * 50, q, pa, bright, 0.2 + rng.NextDouble() * 0.3, colour[c], new Random(seed ^ g));
+                else
+                    GalaxyRenderer.Sersic(p, w, h, gx, gy, big ? 5 + rng.NextDouble() * 20 : 1.5 + rng.NextDouble() * 4, 0.5 + rng.NextDouble() * 3.5, q, pa, bright, colour[c]);
+            }
+        }
+
+        // Stars: density log-uniform; fluxes from the noise floor to far past saturation.
+        double density = Math.Exp(Math.Log(3e-4) + rng.NextDouble() * Math.Log(0.02 / 3e-4));
+        int count = (int)(density * w * h);
+        float noiseFloor = MathF.Sqrt(sky + readNoise * readNoise);
+        double logMin = Math.Log(noiseFloor * 3), logMax = Math.Log(fullWell * 60);
+        float spikeAngle = (float)(rng.NextDouble() * Math.PI / 2);
+        bool spikes = rng.NextDouble() < 0.4, bloom = rng.NextDouble() < 0.5;
+        float fwhmBase = (float)(1.6 + rng.NextDouble() * 3.5);
+        double clusterX = rng.NextDouble() * w, clusterY = rng.NextDouble() * h, clusterR = 5 + rng.NextDouble() * w * 0.2;
+        bool cluster = rng.NextDouble() < 0.2;
+        for (int i = 0; i < count; i++)
+        {
+            double x = rng.NextDouble() * w - 0.5, y = rng.NextDouble() * h - 0.5;
+            if (cluster && rng.NextDouble() < 0.5)
+            {
+                x = clusterX + StarFieldSynthesizer.Gaussian(rng) * clusterR;
+                y = clusterY + StarFieldSynthesizer.Gaussian(rng) * clusterR;
+            }
+            // Faint stars dominate real fields: a steeper-than-log-uniform draw.
+            double u = Math.Pow(rng.NextDouble(), 1.6);
+            float flux = (float)Math.Exp(logMin + u * (logMax - logMin));
+            float fwhm = fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3);
+            var psf = new PointSpreadFunction(PsfKind.Moffat, fwhm, (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
+            float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3000 + rng.NextDouble() * 12000);
+            for (int c = 0; c < ch; c++)
+            {
+                var p = stars.Plane(c);
+                float f = flux * colour[c];
+                psf.Render(p, w, h, x, y, f, floor: 0.2f);
+                if (flux > fullWell * 3)
+                {
+                    BrightStarFeatures.Halo(p, w, h, x, y, f, fwhm);
+                    if (spikes) BrightStarFeatures.Spikes(p, w, h, x, y, f, spikeAngle, fwhm);
+                }
+            }
+        }
+
+        // Noise: one normal draw per pixel, scaled by the Poisson σ of the image (input)
+        // and of the sky alone (target), so both share their noise away from stars.
+        var input = new AstroImage(w, h, ch);
+        var hot = Enumerable.Range(0, rng.Next(0, 12)).Select(_ => (I: rng.Next(plane), V: (float)(0.2 + rng.NextDouble() * 0.8) * fullWell)).ToArray();
+        for (int c = 0; c < ch; c++)
+        {
+            var t = target.Plane(c); var s = stars.Plane(c); var inp = input.Plane(c);
+            var nr = new Random(seed * 7 + c);
+            for (int i = 0; i < plane; i++)
+            {
+                float b = Math.Max(t[i], 0), sv = Math.Max(s[i], 0);
+                float z = (float)StarFieldSynthesizer.Gaussian(nr), zr = (float)StarFieldSynthesizer.Gaussian(nr) * readNoise;
+                t[i] = b + z * MathF.Sqrt(b) + zr;
+                inp[i] = b + sv + z * MathF.Sqrt(b + sv) + zr;
+            }
+            if (bloom)
+                for (int i = 0; i < plane; i++)
+                    if (inp[i] > fullWell * 4 && i % 7 == 0) BrightStarFeatures.Bloom(inp, w, h, i % w, i / w, fullWell);
+            foreach (var (idx, v) in hot) { t[idx] += v; inp[idx] += v; }
+            for (int i = 0; i < plane; i++) { inp[i] = Math.Min(inp[i], fullWell) / fullWell; t[i] = Math.Min(t[i], fullWell) / fullWell; }
+        }
+
+        var domain = DomainTransform.Random(rng, sky / fullWell, 1f);
+        domain.Apply(input.Data);
+        domain.Apply(target.Data);
+        string desc = $"{ch}ch {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
+        if (lossy != null && rng.NextDouble() < 0.2)
+        {
+            int quality = 60 + rng.Next(36);
+            input = lossy(input, quality);
+            target = lossy(target, quality);
+            desc += $" jpeg{quality}";
+        }
+        var layer = new AstroImage(w, h, ch);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(input.Data, target.Data, layer.Data);
+        return new TrainingPair(input, target, layer, desc);
+    }
+
+    private static float[][] RandomTints(Random rng)
+    {
+        // Hα-dominated (red), bicolour, or natural-colour clouds.
+        return rng.Next(3) switch
+        {
+            0 => [[1f, 0.05f], [0.3f, 0.5f], [0.15f, 0.6f]],
+            1 => [[0.8f, 0.1f], [0.2f, 0.9f], [0.1f, 1f]],
+            _ => [[0.9f, 0.2f], [0.55f, 0.5f], [0.45f, 0.55f]],
+        };
+    }
+}
