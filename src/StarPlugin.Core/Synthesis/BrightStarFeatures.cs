@@ -7,11 +7,9 @@ namespace StarPlugin.Synthesis;
 /// </summary>
 public static class BrightStarFeatures
 {
-    public static void Halo(Span<float> plane, int w, int h, double cx, double cy, float flux, float fwhm)
-    {
-        // A few percent of the light in a broad Moffat wing.
-        new PointSpreadFunction(PsfKind.Moffat, fwhm * 6f, 1.6f).Render(plane, w, h, cx, cy, flux * 0.04f, floor: 0.5f);
-    }
+    /// <summary>A few percent of the light in a broad Moffat wing.</summary>
+    public static PointSpreadFunction.Stamp HaloStamp(int w, int h, double cx, double cy, float flux, float fwhm) =>
+        new PointSpreadFunction(PsfKind.Moffat, fwhm * 6f, 1.6f).RenderStamp(w, h, cx, cy, flux * 0.04f, floor: 0.5f);
 
     public static void Spikes(Span<float> plane, int w, int h, double cx, double cy, float flux, float angle, float fwhm)
     {

@@ -98,15 +98,17 @@ public static class TrainingPairSynthesizer
             float fwhm = fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3);
             var psf = new PointSpreadFunction(PsfKind.Moffat, fwhm, (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
             float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3000 + rng.NextDouble() * 12000);
+            // Rendered once, added to each channel with its colour weight.
+            var stamp = psf.RenderStamp(w, h, x, y, flux, floor: 0.2f);
+            var halo = flux > fullWell * 3 ? BrightStarFeatures.HaloStamp(w, h, x, y, flux, fwhm) : default;
             for (int c = 0; c < ch; c++)
             {
                 var p = stars.Plane(c);
-                float f = flux * colour[c];
-                psf.Render(p, w, h, x, y, f, floor: 0.2f);
+                stamp.AddTo(p, w, colour[c]);
                 if (flux > fullWell * 3)
                 {
-                    BrightStarFeatures.Halo(p, w, h, x, y, f, fwhm);
-                    if (spikes) BrightStarFeatures.Spikes(p, w, h, x, y, f, spikeAngle, fwhm);
+                    halo.AddTo(p, w, colour[c]);
+                    if (spikes) BrightStarFeatures.Spikes(p, w, h, x, y, flux * colour[c], spikeAngle, fwhm);
                 }
             }
         }

@@ -1,0 +1,71 @@
+"""Training pairs on the fly from `starplugin synth pairs --stream` (no dataset on disk).
+Each record: int32 magic 'SPPR', channels, size, then input and target planes (float32).
+Mono pairs are replicated to 3 channels; each pair is used in two random dihedral
+orientations, halving the generator's share of the CPU."""
+import os, struct, subprocess, threading, queue
+import numpy as np
+import torch
+
+MAGIC = 0x52505053
+
+
+def find_cli():
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    for p in [os.environ.get("STARPLUGIN_CLI", ""), os.path.join(root, "artifacts", "bin", "starplugin"),
+              os.path.join(root, "src", "StarPlugin.Cli", "bin", "Release", "net10.0", "starplugin")]:
+        if p and os.path.exists(p):
+            return p
+    raise SystemExit("starplugin CLI not found: run `dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin`")
+
+
+class PairStream:
+    def __init__(self, size, first_seed, count=0, reuse=2, queue_size=64):
+        self.size, self.reuse = size, reuse
+        args = [find_cli(), "synth", "pairs", "--stream", "--size", str(size), "--seed", str(first_seed), "--n", str(count)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1 << 20)
+        self.q = queue.Queue(queue_size)
+        self.consumed = 0  # pairs taken from the generator (for resuming at the next seed)
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _read_exact(self, n):
+        buf = self.proc.stdout.read(n)
+        if buf is None or len(buf) < n:
+            return None
+        return buf
+
+    def _reader(self):
+        while True:
+            head = self._read_exact(12)
+            if head is None:
+                self.q.put(None); return
+            magic, ch, size = struct.unpack("<iii", head)
+            if magic != MAGIC:
+                raise RuntimeError("bad pair stream")
+            n = ch * size * size
+            data = self._read_exact(8 * n)
+            if data is None:
+                self.q.put(None); return
+            a = np.frombuffer(data, dtype="<f4").reshape(2, ch, size, size)
+            if ch == 1:
+                a = np.repeat(a, 3, axis=1)
+            self.q.put(a)
+
+    def batch(self, n, rng):
+        xs, ys = [], []
+        while len(xs) < n:
+            a = self.q.get()
+            if a is None:
+                raise StopIteration
+            self.consumed += 1
+            for _ in range(self.reuse):
+                k, flip = rng.integers(4), rng.integers(2)
+                b = np.rot90(a, k, axes=(2, 3))
+                if flip:
+                    b = b[:, :, :, ::-1]
+                xs.append(b[0]); ys.append(b[1])
+        x = torch.from_numpy(np.ascontiguousarray(np.stack(xs[:n])))
+        y = torch.from_numpy(np.ascontiguousarray(np.stack(ys[:n])))
+        return x, y
+
+    def close(self):
+        self.proc.kill()

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Trains the StarPlugin star remover from synthetic pairs; resumes from the committed
+checkpoint. The same script uses a CUDA GPU when one is present.
+
+  models/training/train.py [--minutes M] [--steps N] [--smoke] [--checkpoint PATH]
+
+Loss: L1 on the star layer, plus a term on star pixels (residual stars) and a term
+off the stars (any change to the sky). The checkpoint holds model, optimiser,
+step and the generator seed reached, so a stopped run continues exactly there.
+"""
+import argparse, math, os, sys, time
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from unet import StarUNet
+from pairs import PairStream
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_CKPT = os.path.join(HERE, "checkpoint.pt")
+TRAIN_SEED0 = 1_000_000      # training pairs: seeds from here up
+HELDOUT_SEED0 = 900_000_000  # held-out pairs never used in training
+
+
+def loss_fn(pred, true):
+    err = (pred - true).abs()
+    star = (true.abs() > 0.01).float()
+    on = (err * star).sum() / star.sum().clamp_min(1)
+    off = (err * (1 - star)).sum() / (1 - star).sum().clamp_min(1)
+    return err.mean() + 3 * on + 1 * off, on.item(), off.item()
+
+
+def save(path, model, opt, state):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), **state}, tmp)
+    os.replace(tmp, path)
+
+
+def evaluate(model, device, n=16, size=256):
+    stream = PairStream(size, HELDOUT_SEED0, count=n, reuse=1)
+    rng = np.random.default_rng(0)
+    psnr_in, psnr_out = [], []
+    model.eval()
+    with torch.no_grad():
+        for _ in range(n):
+            x, y = stream.batch(1, rng)
+            x, y = x.to(device), y.to(device)
+            starless_true = x - y
+            out = x - model(x)
+            for a, name in [(x, psnr_in), (out, psnr_out)]:
+                mse = ((a - starless_true) ** 2).mean().item()
+                name.append(10 * math.log10(1 / max(mse, 1e-12)))
+    stream.close()
+    model.train()
+    return float(np.mean(psnr_in)), float(np.mean(psnr_out))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=60)
+    ap.add_argument("--steps", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--base", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
+    ap.add_argument("--checkpoint", default=DEFAULT_CKPT)
+    ap.add_argument("--smoke", action="store_true", help="two steps, tiny batch, checkpoint to a temp file (CI)")
+    a = ap.parse_args()
+    if a.smoke:
+        a.steps, a.batch, a.size = 2, 2, 64
+        a.checkpoint = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"starplugin-smoke-{os.getpid()}.pt")
+    torch.manual_seed(1234)
+    torch.set_num_threads(a.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = StarUNet(a.base).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    state = {"step": 0, "seed": TRAIN_SEED0, "base": a.base, "log": []}
+    if os.path.exists(a.checkpoint) and not a.smoke:
+        ck = torch.load(a.checkpoint, map_location=device)
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        state = {k: ck[k] for k in ("step", "seed", "base", "log")}
+        print(f"resumed at step {state['step']}, generator seed {state['seed']}", flush=True)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"device {device}, {params} parameters, batch {a.batch} of {a.size}²", flush=True)
+    stream = PairStream(a.size, state["seed"])
+    rng = np.random.default_rng(state["step"])
+    t_end = time.time() + a.minutes * 60
+    t0, last_save, steps_here = time.time(), time.time(), 0
+    try:
+        while True:
+            if a.steps and steps_here >= a.steps: break
+            if not a.steps and time.time() > t_end: break
+            x, y = stream.batch(a.batch, rng)
+            x, y = x.to(device), y.to(device)
+            # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.
+            lr = a.lr * max(0.05, 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
+            for g in opt.param_groups: g["lr"] = lr
+            pred = model(x)
+            loss, on, off = loss_fn(pred, y)
+            opt.zero_grad(); loss.backward(); opt.step()
+            state["step"] += 1; steps_here += 1
+            if state["step"] % 50 == 0:
+                rate = steps_here * a.batch / (time.time() - t0)
+                print(f"step {state['step']} loss {loss.item():.5f} star {on:.4f} off {off:.5f} lr {lr:.2e} {rate:.1f} samples/s", flush=True)
+            if time.time() - last_save > 300:
+                state["seed"] += stream.consumed; stream.consumed = 0
+                save(a.checkpoint, model, opt, state); last_save = time.time()
+    finally:
+        state["seed"] += stream.consumed
+        stream.close()
+    if not a.smoke:
+        pin, pout = evaluate(model, device)
+        state["log"].append({"step": state["step"], "psnr_input": pin, "psnr_output": pout, "time": time.time()})
+        print(f"held-out PSNR: input {pin:.2f} dB, output {pout:.2f} dB", flush=True)
+    save(a.checkpoint, model, opt, state)
+    if a.smoke:
+        os.remove(a.checkpoint)
+        print("smoke training ok", flush=True)
+
+
+if __name__ == "__main__":
+    main()

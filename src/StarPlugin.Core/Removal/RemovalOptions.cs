@@ -1,0 +1,23 @@
+namespace StarPlugin.Removal;
+
+/// <summary>Whether to stretch linear data into the model's domain.</summary>
+public enum StretchMode { Auto = 0, Always = 1, Never = 2 }
+
+/// <summary>How the star layer recombines with the starless image.</summary>
+public enum StarLayerMode
+{
+    /// <summary>starless + stars = original (exact).</summary>
+    Add = 0,
+    /// <summary>screen(starless, stars) = 1 − (1 − starless)(1 − stars) = original, for data in [0,1].</summary>
+    Screen = 1,
+}
+
+public sealed record RemovalOptions
+{
+    public StretchMode Stretch { get; init; } = StretchMode.Auto;
+    public TilingOptions Tiling { get; init; } = new();
+    public StarLayerMode StarLayer { get; init; } = StarLayerMode.Add;
+}
+
+/// <summary>Outputs of star removal. Alpha (if any) is copied untouched into every output.</summary>
+public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched);

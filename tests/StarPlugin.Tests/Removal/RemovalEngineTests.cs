@@ -1,0 +1,211 @@
+using StarPlugin.Imaging;
+using StarPlugin.Inference;
+using StarPlugin.Removal;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.Removal;
+
+/// <summary>The inference engine and removal pipeline against tiny models whose output we can compute directly.</summary>
+public class RemovalEngineTests
+{
+    private string _dir = "";
+
+    [OneTimeSetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("sp-models").FullName;
+    [OneTimeTearDown] public void TearDown() => Directory.Delete(_dir, true);
+
+    private string Model(OnnxModelBuilder b, string name) => b.Save(_dir, name);
+
+    private static AstroImage Random(int w, int h, int ch, int seed = 3, float scale = 1f)
+    {
+        var img = new AstroImage(w, h, ch);
+        var rng = new Random(seed);
+        for (int i = 0; i < img.Data.Length; i++) img.Data[i] = (float)rng.NextDouble() * scale;
+        return img;
+    }
+
+    private static RemovalOptions Stretched(int tile = 64, int overlap = 16, int batch = 3) =>
+        new() { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Overlap = overlap, Batch = batch } };
+
+    [Test]
+    public void EngineMatchesDirectComputation()
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), "thr.onnx"), new SessionOptions { Device = ExecutionDevice.Cpu });
+        Assert.That(remover.Device, Is.EqualTo(ExecutionDevice.Cpu));
+        var img = Random(150, 97, 3);
+        var r = remover.Remove(img, Stretched());
+        for (int i = 0; i < img.Data.Length; i++)
+        {
+            float expected = Math.Max(img.Data[i] - 0.6f, 0f);
+            Assert.That(r.Stars.Data[i], Is.EqualTo(expected).Within(1e-6f), $"stars {i}");
+            Assert.That(r.Starless.Data[i] + r.Stars.Data[i], Is.EqualTo(img.Data[i]).Within(1e-6f), "starless + stars = original");
+        }
+    }
+
+    [Test]
+    public void TiledResultEqualsWholeImageForALocalModel()
+    {
+        using var remover = new StarRemover(Model(TestModels.LocalContrast(), "local.onnx"));
+        var img = Random(256, 256, 3, seed: 5); // square, so the whole-image tile needs no padding
+        var tiled = remover.Remove(img, Stretched(tile: 64, overlap: 24));
+        var whole = remover.Remove(img, Stretched(tile: 256, overlap: 0, batch: 1));
+        // The model's receptive field (radius 2) lies inside the blend margin, so tiles agree exactly.
+        TestImages.AssertSamePixels(whole.Stars, tiled.Stars, tolerance: 1e-5f);
+    }
+
+    [Test]
+    public void SeamErrorIsNoLargerThanInteriorError()
+    {
+        using var remover = new StarRemover(Model(TestModels.LocalContrast(), "local2.onnx"));
+        var img = Random(256, 256, 3, seed: 8);
+        var whole = remover.Remove(img, Stretched(tile: 256, overlap: 0, batch: 1));
+        var tiled = remover.Remove(img, Stretched(tile: 64, overlap: 16));
+        // Tiles start every 48 px: columns/rows near 48k are seams, the rest interior.
+        double seam = 0, interior = 0; int ns = 0, ni = 0;
+        for (int y = 8; y < 248; y++)
+            for (int x = 8; x < 248; x++)
+            {
+                double e = Math.Abs(whole.Stars[0, y, x] - tiled.Stars[0, y, x]);
+                bool nearSeam = Math.Min(x % 48, 48 - x % 48) <= 8 || Math.Min(y % 48, 48 - y % 48) <= 8;
+                if (nearSeam) { seam += e; ns++; } else { interior += e; ni++; }
+            }
+        Assert.That(seam / ns, Is.LessThanOrEqualTo(interior / ni + 1e-6), "seams are not worse than the interior");
+    }
+
+    [TestCase(1000, 64, 16)] [TestCase(600, 256, 128)] [TestCase(70, 64, 32)] [TestCase(17, 64, 16)] [TestCase(257, 128, 0)]
+    public void TileWeightsFormAPartitionOfUnity(int length, int tile, int overlap)
+    {
+        var g = new TileGrid(length, tile, overlap);
+        for (int x = 0; x < length; x++)
+        {
+            double sum = 0;
+            for (int i = 0; i < g.Starts.Length; i++)
+                if (x >= g.Starts[i] && x < g.Starts[i] + Math.Min(tile, length)) sum += g.Weight(i, x - g.Starts[i]);
+            Assert.That(sum, Is.EqualTo(1.0).Within(1e-6), $"x = {x}");
+        }
+    }
+
+    [Test]
+    public void AlphaPassesThroughUntouched()
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), "thr2.onnx"));
+        var img = Random(40, 30, 4, seed: 9);
+        var r = remover.Remove(img, Stretched());
+        Assert.That(r.Starless.Plane(3).ToArray(), Is.EqualTo(img.Plane(3).ToArray()));
+        Assert.That(r.Stars.Plane(3).ToArray(), Is.EqualTo(img.Plane(3).ToArray()));
+        Assert.That(r.Starless.Channels, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void LinearDataRoundTripsExactlyWhenTheModelRemovesNothing()
+    {
+        using var remover = new StarRemover(Model(TestModels.Nothing(), "nothing.onnx"));
+        var img = Random(80, 60, 3, seed: 4, scale: 0.01f); // linear: sky near black
+        img[0, 10, 10] = 0.9f;
+        var r = remover.Remove(img, new RemovalOptions { Tiling = new TilingOptions { Tile = 64 } });
+        Assert.That(r.Stretched, Is.True, "linear data is detected");
+        TestImages.AssertSamePixels(img, r.Starless);
+        Assert.That(r.Stars.Data.All(v => v == 0f));
+    }
+
+    [Test]
+    public void LinearDataStarsAreRemovedThroughTheStretchAndAddBackExactly()
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), "thr3.onnx"));
+        var img = Random(90, 70, 3, seed: 6, scale: 0.004f);
+        for (int c = 0; c < 3; c++) { img[c, 30, 40] = 0.5f; img[c, 31, 40] = 0.2f; }
+        var r = remover.Remove(img);
+        Assert.That(r.Stretched, Is.True);
+        Assert.That(r.Starless[0, 30, 40], Is.LessThan(0.5f * 0.9f), "the bright pixel lost light");
+        for (int i = 0; i < img.Data.Length; i++)
+            Assert.That(r.Starless.Data[i] + r.Stars.Data[i], Is.EqualTo(img.Data[i]).Within(1e-6f));
+        int changed = Enumerable.Range(0, img.PlaneLength).Count(i => r.Stars.Data[i] != 0);
+        Assert.That(changed, Is.LessThan(img.PlaneLength / 4), "sky below the model's threshold is untouched");
+    }
+
+    [Test]
+    public void ScreenLayerRecombinesToTheOriginal()
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), "thr4.onnx"));
+        var img = Random(50, 40, 3, seed: 12);
+        var r = remover.Remove(img, Stretched() with { StarLayer = StarLayerMode.Screen });
+        for (int i = 0; i < img.Data.Length; i++)
+        {
+            float screen = 1 - (1 - r.Starless.Data[i]) * (1 - r.Stars.Data[i]);
+            Assert.That(screen, Is.EqualTo(img.Data[i]).Within(1e-5f));
+        }
+    }
+
+    [Test]
+    public void MonoAndColourMapOntoModelChannels()
+    {
+        using var rgbModel = new StarRemover(Model(TestModels.Threshold(3), "rgb.onnx"));
+        using var monoModel = new StarRemover(Model(TestModels.Threshold(1), "mono.onnx"));
+        var mono = Random(33, 21, 1, seed: 1);
+        var rgb = Random(33, 21, 3, seed: 2);
+        var a = rgbModel.Remove(mono, Stretched());
+        var b = monoModel.Remove(rgb, Stretched());
+        for (int i = 0; i < mono.Data.Length; i++) Assert.That(a.Stars.Data[i], Is.EqualTo(Math.Max(mono.Data[i] - 0.6f, 0)).Within(1e-6f));
+        for (int i = 0; i < rgb.Data.Length; i++) Assert.That(b.Stars.Data[i], Is.EqualTo(Math.Max(rgb.Data[i] - 0.6f, 0)).Within(1e-6f));
+    }
+
+    [TestCase(1, 1)] [TestCase(5, 3)] [TestCase(63, 2)]
+    public void ImagesSmallerThanATileWork(int w, int h)
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), $"small{w}.onnx"));
+        var img = Random(w, h, 3, seed: w);
+        var r = remover.Remove(img, Stretched());
+        for (int i = 0; i < img.Data.Length; i++) Assert.That(r.Stars.Data[i], Is.EqualTo(Math.Max(img.Data[i] - 0.6f, 0)).Within(1e-6f));
+    }
+
+    [Test]
+    public void FixedShapeNhwModelsPredictingStarlessWork()
+    {
+        string path = Model(TestModels.PeerLike(32), "peer.onnx");
+        File.WriteAllText(path + ".json", """{"channels": 1, "input_layout": "nhw", "output_layout": "nhwc", "input_scale": 0.66753926, "predicts": "starless", "fixed_tile": 32, "max_batch": 1, "overlap": 0}""");
+        using var remover = new StarRemover(path);
+        var img = Random(70, 45, 3, seed: 21);
+        var r = remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never });
+        for (int i = 0; i < img.Data.Length; i++) Assert.That(r.Stars.Data[i], Is.EqualTo(Math.Max(img.Data[i] - 0.6f, 0)).Within(2e-5f));
+    }
+
+    [Test]
+    public void ProgressIsReportedAndCancelStops()
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), "thr5.onnx"));
+        var img = Random(200, 200, 3);
+        var fractions = new List<double>();
+        remover.Remove(img, Stretched(batch: 1), (f, _) => { fractions.Add(f); return true; });
+        Assert.That(fractions, Is.Not.Empty);
+        Assert.That(fractions[^1], Is.EqualTo(1.0).Within(1e-9));
+        Assert.Throws<OperationCanceledException>(() => remover.Remove(img, Stretched(batch: 1), (f, _) => f < 0.3));
+    }
+
+    [Test]
+    public void BadModelsGiveClearErrors()
+    {
+        string corrupt = Path.Combine(_dir, "corrupt.onnx");
+        File.WriteAllBytes(corrupt, [0x08, 0x07, 0x12, 0xFF, 0x01, 0x02]);
+        var e = Assert.Throws<OrtException>(() => new StarRemover(corrupt));
+        Assert.That(e!.Message, Does.Contain("ONNX Runtime").Or.Contain("ONNX"));
+        Assert.Throws<FileNotFoundException>(() => new StarRemover(Path.Combine(_dir, "missing.onnx")));
+    }
+
+    [Test]
+    public void StarReductionLeavesTheStarlessPartAlone()
+    {
+        using var remover = new StarRemover(Model(TestModels.Threshold(), "thr6.onnx"));
+        var img = Random(60, 60, 3, seed: 30);
+        var r = remover.Remove(img, Stretched());
+        TestImages.AssertSamePixels(img, StarReducer.Reduce(r, 0f, ReductionMode.Scale), 1e-6f);
+        TestImages.AssertSamePixels(r.Starless, StarReducer.Reduce(r, 1f, ReductionMode.Scale), 1e-6f);
+        var shrunk = StarReducer.Reduce(r, 0.7f, ReductionMode.Shrink);
+        double before = r.Stars.Data.Sum(v => (double)v), after = 0;
+        for (int i = 0; i < img.Data.Length; i++)
+        {
+            float layer = shrunk.Data[i] - r.Starless.Data[i];
+            Assert.That(layer, Is.LessThanOrEqualTo(r.Stars.Data[i] + 1e-6f), "never adds light");
+            after += layer;
+        }
+        Assert.That(after, Is.LessThan(before * 0.5));
+    }
+}
