@@ -31,6 +31,9 @@ public static class Program
         var root = new RootCommand("StarPlugin: star removal, star detection and astro-image tools");
         root.Add(InfoCommand.Create(ctx));
         root.Add(ConvertCommand.Create(ctx));
+        root.Add(RemovalCommands.Remove(ctx));
+        root.Add(RemovalCommands.Reduce(ctx));
+        root.Add(RemovalCommands.Mask(ctx));
         root.Add(DetectCommand.Create(ctx));
         root.Add(SynthCommand.Create(ctx));
         root.Add(EvalCommand.Create(ctx));

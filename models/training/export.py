@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""Exports the trained checkpoint to models/starless-v1.onnx (opset 17, dynamic N/H/W,
+NCHW float32) with the engine's contract in metadata_props, checks it with
+onnx.checker, and writes a sample tile with torch's output beside it
+(starless-v1.check.bin) so the test suite can compare our ONNX Runtime engine
+with torch."""
+import os, struct, sys
+import numpy as np
+import torch
+import onnx
+
+sys.path.insert(0, os.path.dirname(__file__))
+from unet import StarUNet
+from pairs import PairStream
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.dirname(HERE)
+
+
+def main():
+    ckpt_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "checkpoint.pt")
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(MODELS, "starless-v1.onnx")
+    ck = torch.load(ckpt_path, map_location="cpu")
+    model = StarUNet(ck.get("base", 16)).eval()
+    model.load_state_dict(ck["model"])
+    dummy = torch.zeros(1, 3, 64, 64)
+    tmp = out + ".tmp"
+    torch.onnx.export(model, dummy, tmp, opset_version=17, input_names=["image"], output_names=["stars"],
+                      dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "stars": {0: "n", 2: "h", 3: "w"}})
+    m = onnx.load(tmp)
+    meta = {
+        "starplugin.name": "starless-v1", "starplugin.channels": "3", "starplugin.input_layout": "nchw",
+        "starplugin.output_layout": "nchw", "starplugin.input_scale": "1", "starplugin.predicts": "stars",
+        "starplugin.size_multiple": "8", "starplugin.tile": "256", "starplugin.overlap": "32", "starplugin.max_batch": "16",
+        "starplugin.training_steps": str(ck["step"]), "starplugin.license": "MIT",
+    }
+    del m.metadata_props[:]
+    for k, v in meta.items():
+        p = m.metadata_props.add(); p.key, p.value = k, v
+    onnx.checker.check_model(m)
+    onnx.save(m, tmp)
+    os.replace(tmp, out)
+    # A held-out sample tile and torch's prediction, for the engine-vs-torch test.
+    stream = PairStream(64, 900_000_123, count=1, reuse=1)
+    x, _ = stream.batch(1, np.random.default_rng(0)); stream.close()
+    with torch.no_grad():
+        y = model(x).numpy().astype("<f4")
+    with open(os.path.splitext(out)[0] + ".check.bin", "wb") as f:
+        f.write(struct.pack("<iiii", 1, 3, 64, 64))
+        f.write(x.numpy().astype("<f4").tobytes()); f.write(y.tobytes())
+    print(f"{out}: {os.path.getsize(out)} bytes, step {ck['step']}")
+
+
+if __name__ == "__main__":
+    main()

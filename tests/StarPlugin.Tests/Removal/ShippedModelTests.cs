@@ -1,0 +1,41 @@
+using StarPlugin.Inference;
+
+namespace StarPlugin.Tests.Removal;
+
+/// <summary>The shipped model: its contract metadata, and our ONNX Runtime engine against torch's output on a sample tile.</summary>
+public class ShippedModelTests
+{
+    private static string ModelsDir()
+    {
+        string? dir = AppContext.BaseDirectory;
+        for (int i = 0; i < 8 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
+            if (File.Exists(Path.Combine(dir, "StarPlugin.sln"))) return Path.Combine(dir, "models");
+        throw new DirectoryNotFoundException("repository root not found");
+    }
+
+    [Test]
+    public void ShippedModelDeclaresItsContract()
+    {
+        var d = ModelDescription.Load(Path.Combine(ModelsDir(), "starless-v1.onnx"));
+        Assert.That(d.Channels, Is.EqualTo(3));
+        Assert.That(d.Predicts, Is.EqualTo(ModelPredicts.Stars));
+        Assert.That(d.InputLayout, Is.EqualTo(TensorLayout.Nchw));
+        Assert.That(d.FixedTile, Is.EqualTo(0), "dynamic height and width");
+        Assert.That(new FileInfo(Path.Combine(ModelsDir(), "starless-v1.onnx")).Length, Is.LessThan(20 << 20));
+    }
+
+    [Test]
+    public void EngineMatchesTorchOnTheSampleTile()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(ModelsDir(), "starless-v1.check.bin"));
+        int n = BitConverter.ToInt32(bytes, 0), c = BitConverter.ToInt32(bytes, 4), h = BitConverter.ToInt32(bytes, 8), w = BitConverter.ToInt32(bytes, 12);
+        int count = n * c * h * w;
+        var input = new float[count]; var expected = new float[count];
+        Buffer.BlockCopy(bytes, 16, input, 0, count * 4);
+        Buffer.BlockCopy(bytes, 16 + count * 4, expected, 0, count * 4);
+        using var session = new OnnxSession(Path.Combine(ModelsDir(), "starless-v1.onnx"), new SessionOptions { Device = ExecutionDevice.Cpu });
+        var (output, shape) = session.Run(input, [n, c, h, w]);
+        Assert.That(shape, Is.EqualTo(new long[] { n, c, h, w }));
+        for (int i = 0; i < count; i++) Assert.That(output[i], Is.EqualTo(expected[i]).Within(1e-4f), $"value {i}");
+    }
+}
