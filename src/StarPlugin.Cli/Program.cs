@@ -36,6 +36,7 @@ public static class Program
         root.Add(RemovalCommands.Mask(ctx));
         root.Add(DetectCommand.Create(ctx));
         root.Add(SynthCommand.Create(ctx));
+        root.Add(MockLensCommand.Create(ctx));
         root.Add(EvalCommand.Create(ctx));
         return root;
     }
