@@ -3,8 +3,7 @@
 # program against the NativeAOT library, and the GIMP/G'MIC host tests.
 set -euo pipefail
 cd "$(dirname "$0")"
-tools/fetch-onnxruntime.sh
-dotnet publish src/StarPlugin.Native -c Release -r linux-x64 -o artifacts/native --nologo -v q
-rm -f artifacts/native/*.dbg artifacts/native/*.pdb
-export STARPLUGIN_REQUIRE_NATIVE=1
+# Builds libstarplugin.so, the CLI and the GIMP shim (fetching the pinned ONNX Runtime).
+packaging/install.sh --build-only
+export STARPLUGIN_REQUIRE_NATIVE=1 STARPLUGIN_REQUIRE_HOSTS=1 STARPLUGIN_REQUIRE_TRAINING=1
 dotnet test StarPlugin.sln -c Release --nologo -v q "$@"

@@ -219,9 +219,8 @@ static GimpPDBStatusType do_remove(gint32 image, gint32 drawable, gint output, g
             gboolean rgb = gimp_drawable_is_rgb(drawable);
             gint32 l_starless = new_layer(image, drawable, "Starless", GIMP_LAYER_MODE_NORMAL);
             fill_layer(l_starless, &r, starless, r.channels, rgb);
+            /* Inserted above Starless: Addition (linear light in GIMP 2.10) restores the original. */
             gint32 l_stars = new_layer(image, l_starless, "Stars", GIMP_LAYER_MODE_ADDITION);
-            /* Stars layer above Starless: Addition in linear light restores the original. */
-            gimp_image_reorder_item(image, l_stars, gimp_item_get_parent(l_starless), gimp_image_get_item_position(image, l_starless));
             fill_layer(l_stars, &r, stars, r.channels, rgb);
             gint32 m = gimp_layer_create_mask(l_stars, GIMP_ADD_MASK_BLACK);
             gimp_layer_add_mask(l_stars, m);

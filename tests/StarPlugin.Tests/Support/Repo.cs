@@ -28,17 +28,28 @@ internal static class Repo
         return so;
     }
 
-    public static (int Code, string Output) Run(string file, string args, string? workDir = null, IDictionary<string, string>? env = null, int timeoutMs = 300_000)
+    public static (int Code, string Output) Run(string file, string args, string? workDir = null, IDictionary<string, string>? env = null, int timeoutMs = 300_000) =>
+        Run(new System.Diagnostics.ProcessStartInfo(file, args), workDir, env, timeoutMs);
+
+    /// <summary>Runs a program with an argument list (no shell quoting involved); stdin is closed.</summary>
+    public static (int Code, string Output) Run(string file, IEnumerable<string> args, string? workDir = null, IDictionary<string, string>? env = null, int timeoutMs = 300_000)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo(file, args)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workDir ?? Root,
-        };
+        var psi = new System.Diagnostics.ProcessStartInfo(file);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Run(psi, workDir, env, timeoutMs);
+    }
+
+    private static (int Code, string Output) Run(System.Diagnostics.ProcessStartInfo psi, string? workDir, IDictionary<string, string>? env, int timeoutMs)
+    {
+        string file = psi.FileName;
+        psi.RedirectStandardOutput = true; psi.RedirectStandardError = true; psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false; psi.WorkingDirectory = workDir ?? Root;
         if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs)) { p.Kill(true); Assert.Fail($"{file} {args}: timed out"); }
+        if (!p.WaitForExit(timeoutMs)) { p.Kill(true); Assert.Fail($"{file}: timed out"); }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
 }

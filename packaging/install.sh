@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# StarPlugin installer: builds (or takes prebuilt files from a release tarball) and
+# installs
+#   - the GIMP 2.10 plug-in into $GIMP2_DIRECTORY/plug-ins/starplugin/ (default
+#     ~/.config/GIMP/2.10), shared libraries mode 644 beside the executable;
+#   - the GIMP 3 plug-in, when built (libgimp-3.0 present), into ~/.config/GIMP/3.0;
+#   - the `starplugin` command line into $PREFIX/lib/starplugin with a link in
+#     $PREFIX/bin (default PREFIX ~/.local);
+#   - the G'MIC commands into the user command file ~/.gmic (between markers, so a
+#     user's own commands stay), which G'MIC and G'MIC-Qt load automatically.
+# Usage: packaging/install.sh [--build-only | --no-build | --uninstall | --release] [--prefix DIR]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+mode=install prefix="${PREFIX:-$HOME/.local}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build-only) mode=build ;;
+    --no-build) mode=install-prebuilt ;;
+    --uninstall) mode=uninstall ;;
+    --release) mode=release ;;
+    --prefix) prefix="$2"; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $1" >&2; exit 1 ;;
+  esac
+  shift
+done
+
+if [ -d "$here/prebuilt" ]; then root="$here"; built="$here/prebuilt"; [ "$mode" = install ] && mode=install-prebuilt
+else root="$(cd "$here/.." && pwd)"; built="$root/artifacts"; fi
+gimp_dir="${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}"
+gimp3_dir="${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}"
+gmic_file="$HOME/.gmic"
+version="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" 2>/dev/null || echo 0.1.0)"
+
+build() {
+  cd "$root"
+  tools/fetch-onnxruntime.sh
+  dotnet publish src/StarPlugin.Native -c Release -r linux-x64 -o artifacts/native --nologo -v q
+  rm -f artifacts/native/*.dbg artifacts/native/*.pdb
+  dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
+  mkdir -p artifacts/gimp/starplugin
+  gcc -O2 -Wall -Werror -Wno-deprecated-declarations -o artifacts/gimp/starplugin/starplugin native/gimp/starplugin-gimp.c \
+      -Inative/include $(pkg-config --cflags --libs gimpui-2.0 gegl-0.4) -Lartifacts/native -lstarplugin -lm \
+      -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
+  if pkg-config --exists gimp-3.0 gimpui-3.0 2>/dev/null; then
+    mkdir -p artifacts/gimp3/starplugin
+    gcc -O2 -Wall -o artifacts/gimp3/starplugin/starplugin native/gimp3/starplugin-gimp3.c -Inative/include \
+        $(pkg-config --cflags --libs gimpui-3.0 gegl-0.4) -Lartifacts/native -lstarplugin -lm -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
+  fi
+}
+
+install_plugin() { # $1 = plug-in binary folder, $2 = target plug-ins dir
+  local dest="$2/starplugin"
+  rm -rf "$dest"; mkdir -p "$dest/models"
+  install -m 755 "$1/starplugin" "$dest/starplugin"
+  # GIMP tries to run every executable in plug-ins/: libraries must not be executable.
+  install -m 644 "$built/native/libstarplugin.so" "$built/native/libonnxruntime.so.1" "$dest/"
+  install -m 644 "$root/models/starless-v1.onnx" "$dest/models/"
+}
+
+gmic_block() {
+  echo "#@starplugin-begin (installed by StarPlugin $version; remove with packaging/install.sh --uninstall)"
+  sed "s|u \"starplugin\"|u \"$prefix/bin/starplugin\"|" "$root/native/gmic/starplugin.gmic" | grep -v '^#@gmic$'
+  echo "#@starplugin-end"
+}
+
+strip_gmic() {
+  [ -f "$gmic_file" ] || return 0
+  local tmp; tmp="$(mktemp "$gmic_file.XXXXXX")"
+  sed '/^#@starplugin-begin/,/^#@starplugin-end/d' "$gmic_file" > "$tmp" && mv "$tmp" "$gmic_file"
+}
+
+install_all() {
+  [ -f "$built/native/libstarplugin.so" ] || { echo "install.sh: not built yet (run without --no-build)" >&2; exit 1; }
+  mkdir -p "$gimp_dir/plug-ins"
+  install_plugin "$built/gimp/starplugin" "$gimp_dir/plug-ins"
+  if [ -f "$built/gimp3/starplugin/starplugin" ]; then mkdir -p "$gimp3_dir/plug-ins"; install_plugin "$built/gimp3/starplugin" "$gimp3_dir/plug-ins"; fi
+  local lib="$prefix/lib/starplugin"
+  rm -rf "$lib"; mkdir -p "$lib/models" "$prefix/bin"
+  cp -r "$built/bin/." "$lib/"
+  install -m 644 "$built/native/libonnxruntime.so.1" "$lib/"
+  install -m 644 "$root/models/starless-v1.onnx" "$lib/models/"
+  ln -sfn "$lib/starplugin" "$prefix/bin/starplugin"
+  strip_gmic
+  gmic_block >> "$gmic_file"
+  echo "StarPlugin $version installed:"
+  echo "  GIMP:  $gimp_dir/plug-ins/starplugin (Filters > Astronomy)"
+  echo "  CLI:   $prefix/bin/starplugin (needs the .NET 10 runtime)"
+  echo "  G'MIC: commands starless, star_reduce, star_mask, star_detect, mock_lens in $gmic_file"
+}
+
+uninstall_all() {
+  rm -rf "$gimp_dir/plug-ins/starplugin" "$gimp3_dir/plug-ins/starplugin" "$prefix/lib/starplugin"
+  [ -L "$prefix/bin/starplugin" ] && rm -f "$prefix/bin/starplugin"
+  strip_gmic
+  echo "StarPlugin removed."
+}
+
+release() {
+  build
+  local name="starplugin-$version-linux-x64" dist="$root/dist"
+  local stage; stage="$(mktemp -d)"
+  mkdir -p "$stage/$name/prebuilt" "$stage/$name/models" "$stage/$name/native/gmic"
+  cp -r "$root/artifacts/native" "$root/artifacts/bin" "$root/artifacts/gimp" "$stage/$name/prebuilt/"
+  [ -d "$root/artifacts/gimp3" ] && cp -r "$root/artifacts/gimp3" "$stage/$name/prebuilt/"
+  cp "$root/models/starless-v1.onnx" "$root/models/MODEL_CARD.md" "$stage/$name/models/" 2>/dev/null || cp "$root/models/starless-v1.onnx" "$stage/$name/models/"
+  cp "$root/native/gmic/starplugin.gmic" "$stage/$name/native/gmic/"
+  cp "$root/Directory.Build.props" "$root/LICENSE" "$root/README.md" "$stage/$name/"
+  cp "$0" "$stage/$name/install.sh"
+  mkdir -p "$dist"
+  tar -C "$stage" -czf "$dist/$name.tar.gz" "$name"
+  rm -rf "$stage"
+  echo "$dist/$name.tar.gz (unpack, then ./install.sh)"
+}
+
+case "$mode" in
+  build) build ;;
+  install) build; install_all ;;
+  install-prebuilt) install_all ;;
+  uninstall) uninstall_all ;;
+  release) release ;;
+esac
