@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using StarPlugin.Bench;
+using StarPlugin.Detection;
+using StarPlugin.Imaging;
+using StarPlugin.Inference;
+using StarPlugin.IO;
+using StarPlugin.Removal;
+using StarPlugin.Stretching;
+using StarPlugin.Synthesis;
+
+// Usage:
+//   RemovalBench throughput ours|peer WIDTH HEIGHT MODEL IMAGE   → one JSON line (Mpx/s, seconds, peak RSS)
+//   RemovalBench quality OURS.onnx PEER.onnx REAL_DIR OUT_DIR     → markdown table + before/after PNGs
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+return args[0] switch
+{
+    "throughput" => Throughput(args[1], int.Parse(args[2]), int.Parse(args[3]), args[4], args[5]),
+    "quality" => Quality(args[1], args[2], args[3], args[4]),
+    _ => 1,
+};
+
+static AstroImage Mirrored(AstroImage src, int w, int h)
+{
+    // Tiles the real image by mirroring up to the requested size (a 24 MP frame from a 9 MP photo).
+    var img = new AstroImage(w, h, 3);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++)
+        {
+            int sy = (y / src.Height) % 2 == 0 ? y % src.Height : src.Height - 1 - y % src.Height;
+            for (int x = 0; x < w; x++)
+            {
+                int sx = (x / src.Width) % 2 == 0 ? x % src.Width : src.Width - 1 - x % src.Width;
+                img[c, y, x] = src[Math.Min(c, src.Channels - 1), sy, sx];
+            }
+        }
+    return img;
+}
+
+static double PeakRssMb()
+{
+    foreach (var line in File.ReadLines("/proc/self/status"))
+        if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    return double.NaN;
+}
+
+static int Throughput(string which, int w, int h, string model, string imagePath)
+{
+    var img = Mirrored(ImageFile.Read(imagePath), w, h);
+    double rssBefore = PeakRssMb();
+    var sw = Stopwatch.StartNew();
+    if (which == "ours")
+    {
+        using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+        sw.Restart();
+        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = 512, Overlap = 32, Batch = 2 } });
+    }
+    else
+    {
+        using var session = new OnnxSession(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+        sw.Restart();
+        new PeerPipeline(session).Run(img);
+    }
+    double s = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"{{\"pipeline\":\"{which}\",\"width\":{w},\"height\":{h},\"seconds\":{s:F2},\"mpx_per_s\":{w * (double)h / 1e6 / s:F3},\"peak_rss_mb\":{PeakRssMb():F0},\"image_rss_mb\":{rssBefore:F0}}}");
+    return 0;
+}
+
+static int Quality(string ours, string peer, string realDir, string outDir)
+{
+    Directory.CreateDirectory(outDir);
+    using var remover = new StarRemover(ours, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+    using var peerSession = new OnnxSession(peer, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+    var peerPipe = new PeerPipeline(peerSession);
+    var rows = new List<string>();
+    var cases = new List<(string Name, AstroImage Image, AstroImage? Truth)>();
+
+    // Real data: a 1024² crop of the rim nebula (stars on nebulosity), the peer's own sample.
+    var rim = ImageFile.Read(Path.Combine(realDir, "samples_rim_nebula.jpg"));
+    cases.Add(("rim nebula 1024² crop (real, 8-bit JPEG)", rim.Crop(1000, 1000, 1024, 1024), null));
+    // Synthetic with truth, in the display domain users hand to these tools, 8-bit.
+    foreach (var seed in new[] { 21, 22 })
+    {
+        var f = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 1024, Height = 1024, Channels = 3, StarCount = 1500, Seed = seed, Background = new NebulaBackground { NebulaAmplitude = 2000 } });
+        var stretch = MtfStretch.Auto(f.Image.Luminance(), 1f, 0.2f);
+        AstroImage Display(AstroImage a)
+        {
+            var d = a.Clone();
+            for (int i = 0; i < d.Data.Length; i++) d.Data[i] = MathF.Round(Math.Clamp(stretch.Apply(d.Data[i]), 0f, 1f) * 255f) / 255f;
+            return d;
+        }
+        cases.Add(($"synthetic nebula field seed {seed} (1024², RGB, 8-bit)", Display(f.Image), Display(f.Starless)));
+    }
+
+    foreach (var (name, image, truth) in cases)
+    {
+        var before = StarDetector.Detect(image);
+        foreach (var (label, run) in new (string, Func<AstroImage>)[]
+        {
+            ("StarPlugin starless-v1", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
+            ("starrem2k13 (peer)", () => peerPipe.Run(image)),
+        })
+        {
+            var sw = Stopwatch.StartNew();
+            var starless = run();
+            double sec = sw.Elapsed.TotalSeconds;
+            double residual = QualityMetrics.ResidualStars(image, starless, before);
+            var (abs, signed) = QualityMetrics.OffStarChange(image, starless, before);
+            string psnr = truth == null ? "–" : $"{QualityMetrics.Psnr(starless, truth):F2} (input {QualityMetrics.Psnr(image, truth):F2})";
+            string seams = truth == null ? "–" : $"{QualityMetrics.SeamRatio(starless, truth, 512):F2}";
+            string rings = truth == null ? "–" : $"{QualityMetrics.RingChroma(starless, truth, before):F4}";
+            rows.Add($"| {name} | {label} | {before.Count} | {residual:P1} | {abs:F2}% | {signed:+0.00;-0.00}% | {psnr} | {seams} | {rings} | {image.Width * (double)image.Height / 1e6 / sec:F2} |");
+            Console.WriteLine(rows[^1]);
+            string stem = Path.Combine(outDir, $"{name.Split(' ')[0]}_{name.Split(' ').Last(s => s.Length > 0).Trim('(', ')')}_{label.Split(' ')[0]}".Replace('²', '2'));
+            ImageFile.Write(stem + ".png", starless.Crop(0, 0, Math.Min(512, starless.Width), Math.Min(512, starless.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+        }
+        string inStem = Path.Combine(outDir, $"{name.Split(' ')[0]}_{name.Split(' ').Last(s => s.Length > 0).Trim('(', ')')}_input".Replace('²', '2'));
+        ImageFile.Write(inStem + ".png", image.Crop(0, 0, Math.Min(512, image.Width), Math.Min(512, image.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+    }
+    var header = "| image | remover | stars before | residual stars | off-star change | off-star signed | PSNR vs truth dB | seam error ratio | ring chroma error | Mpx/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+    File.WriteAllText(Path.Combine(outDir, "quality.md"), header + "\n" + string.Join("\n", rows) + "\n");
+    return 0;
+}

@@ -1,0 +1,84 @@
+using StarPlugin.Detection;
+using StarPlugin.Evaluation;
+using StarPlugin.Imaging;
+using StarPlugin.Rendering;
+
+namespace StarPlugin.Bench;
+
+/// <summary>The removal quality measures of the issue, all computed the same way for both removers.</summary>
+internal static class QualityMetrics
+{
+    /// <summary>Stars still detected after removal (matched within 2 px to a star detected before) ÷ stars detected before.</summary>
+    public static double ResidualStars(AstroImage original, AstroImage starless, IReadOnlyList<DetectedStar> before)
+    {
+        if (before.Count == 0) return 0;
+        var after = StarDetector.Detect(starless);
+        var m = CatalogMatcher.Match(before.Select(s => (s.X, s.Y)).ToList(), after.Select(s => (s.X, s.Y)).ToList(), 2.0);
+        return (double)m.Matched / before.Count;
+    }
+
+    /// <summary>Mean |starless − original| and mean signed change over off-star pixels, in % of the data range (white = 1).</summary>
+    public static (double AbsPercent, double SignedPercent) OffStarChange(AstroImage original, AstroImage starless, IReadOnlyList<DetectedStar> stars)
+    {
+        var mask = StarOverlay.Mask(original.Width, original.Height, stars, scale: 2.5f).Data;
+        double abs = 0, signed = 0; long n = 0;
+        for (int c = 0; c < original.ColorChannels; c++)
+        {
+            var o = original.Plane(c); var s = starless.Plane(c);
+            for (int i = 0; i < o.Length; i++)
+            {
+                if (mask[i] > 0) continue;
+                double d = s[i] - o[i];
+                abs += Math.Abs(d); signed += d; n++;
+            }
+        }
+        return n == 0 ? (0, 0) : (100 * abs / n, 100 * signed / n);
+    }
+
+    public static double Psnr(AstroImage a, AstroImage truth)
+    {
+        double mse = 0; long n = 0;
+        for (int c = 0; c < truth.ColorChannels; c++)
+        {
+            var x = a.Plane(c); var y = truth.Plane(c);
+            for (int i = 0; i < x.Length; i++) { double d = x[i] - y[i]; mse += d * d; n++; }
+        }
+        return 10 * Math.Log10(1 / Math.Max(mse / n, 1e-12));
+    }
+
+    /// <summary>Mean absolute error on the pixels of every 512-px tile boundary (±1 px) over that of the interior.</summary>
+    public static double SeamRatio(AstroImage a, AstroImage truth, int period)
+    {
+        double seam = 0, inner = 0; long ns = 0, ni = 0;
+        for (int c = 0; c < truth.ColorChannels; c++)
+            for (int y = 0; y < truth.Height; y++)
+                for (int x = 0; x < truth.Width; x++)
+                {
+                    double e = Math.Abs(a[c, y, x] - truth[c, y, x]);
+                    int dx = Math.Min(x % period, period - x % period), dy = Math.Min(y % period, period - y % period);
+                    if ((dx <= 1 && x > 1) || (dy <= 1 && y > 1)) { seam += e; ns++; } else { inner += e; ni++; }
+                }
+        return ns == 0 ? 1 : (seam / ns) / Math.Max(inner / ni, 1e-12);
+    }
+
+    /// <summary>Colour error around bright stars: mean |Δ(R−G)| + |Δ(B−G)| of the result against the truth, in annuli 1-3 FWHM.</summary>
+    public static double RingChroma(AstroImage a, AstroImage truth, IReadOnlyList<DetectedStar> stars)
+    {
+        if (truth.ColorChannels != 3) return 0;
+        double sum = 0; long n = 0;
+        foreach (var s in stars.OrderByDescending(s => s.Flux).Take(50))
+        {
+            double r0 = s.Fwhm, r1 = 3 * s.Fwhm + 2;
+            for (int y = Math.Max(0, (int)(s.Y - r1)); y <= Math.Min(truth.Height - 1, (int)(s.Y + r1)); y++)
+                for (int x = Math.Max(0, (int)(s.X - r1)); x <= Math.Min(truth.Width - 1, (int)(s.X + r1)); x++)
+                {
+                    double d = Math.Sqrt((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y));
+                    if (d < r0 || d > r1) continue;
+                    double rgA = a[0, y, x] - a[1, y, x], bgA = a[2, y, x] - a[1, y, x];
+                    double rgT = truth[0, y, x] - truth[1, y, x], bgT = truth[2, y, x] - truth[1, y, x];
+                    sum += Math.Abs(rgA - rgT) + Math.Abs(bgA - bgT); n++;
+                }
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Star-removal benchmark: StarPlugin's starless-v1 against the peer model starrem2k13,
+# both run through StarPlugin's ONNX Runtime engine in one run (the peer with its own
+# pipeline, see RemovalBench/PeerPipeline.cs). Writes tests/bench/results/removal.md.
+# Needs ../shared (peer model and real images) beside the checkout.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+peer="${PEER_MODEL:-../shared/peers/starrem2k13/model.onnx}"
+real="${REAL_DIR:-../shared/data/real}"
+tools/fetch-onnxruntime.sh
+dotnet build tests/bench/RemovalBench -c Release -o artifacts/bench --nologo -v q
+bench="dotnet artifacts/bench/RemovalBench.dll"
+out=tests/bench/results
+mkdir -p "$out/removal"
+ours=$($bench throughput ours 6000 4000 models/starless-v1.onnx "$real/samples_rim_nebula.jpg")
+theirs=$($bench throughput peer 1536 1536 "$peer" "$real/samples_rim_nebula.jpg")
+$bench quality models/starless-v1.onnx "$peer" "$real" "$out/removal"
+field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
+{
+  echo "# Star-removal benchmark"
+  echo
+  echo "One run of \`tests/bench/removal_bench.sh\` on $(nproc) cores, CPU execution provider, ONNX Runtime $(ls artifacts/native/libonnxruntime.so.1 >/dev/null && echo 1.22.0)."
+  echo
+  echo "## Throughput and memory"
+  echo
+  echo "| pipeline | image | seconds | Mpx/s | peak RSS MB |"
+  echo "|---|---|---:|---:|---:|"
+  echo "| StarPlugin starless-v1 (tile 512, overlap 32, RGB in one pass) | 6000×4000 RGB | $(field "$ours" seconds) | $(field "$ours" mpx_per_s) | $(field "$ours" peak_rss_mb) |"
+  echo "| starrem2k13 (its pipeline: per channel, 512 tiles) | 1536×1536 RGB | $(field "$theirs" seconds) | $(field "$theirs" mpx_per_s) | $(field "$theirs" peak_rss_mb) |"
+  echo
+  echo "Speed-up: $(awk -v a="$(field "$ours" mpx_per_s)" -v b="$(field "$theirs" mpx_per_s)" 'BEGIN { printf "%.1f", a / b }')×."
+  echo
+  echo "## Quality"
+  echo
+  echo "Residual stars: stars still detected (within 2 px) after removal ÷ stars detected before. Off-star change: mean |starless − input| away from the detected stars (masked to 2.5× their extent), % of the range; signed: negative = darkening. Seam error ratio: error on 512-px tile boundaries ÷ interior error (1 = no seams). Ring chroma: colour error around the 50 brightest stars against the truth."
+  echo
+  cat "$out/removal/quality.md"
+} > "$out/removal.md"
+cat "$out/removal.md"
