@@ -85,7 +85,7 @@ typedef struct sp_removal_options {
     int32_t star_layer;  /* sp_star_layer: stars + starless = original (ADD) or screen(starless, stars) = original */
     int32_t tile;        /* 0 = model default */
     int32_t overlap;     /* 0 = model default, -1 = no overlap */
-    int32_t batch;       /* tiles per inference call; 0 = 4 */
+    int32_t batch;       /* tiles per inference call; 0 = 1 (CPU); more helps on GPUs */
 } sp_removal_options;
 
 /* Detection settings; zero-initialise for defaults (D 0.58, S/N 5, g 0.8..2.0 step 0.4). */

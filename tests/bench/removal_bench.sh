@@ -25,7 +25,7 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
   echo
   echo "| pipeline | image | seconds | Mpx/s | peak RSS MB |"
   echo "|---|---|---:|---:|---:|"
-  echo "| StarPlugin starless-v1 (tile 512, overlap 32, RGB in one pass) | 6000×4000 RGB | $(field "$ours" seconds) | $(field "$ours" mpx_per_s) | $(field "$ours" peak_rss_mb) |"
+  echo "| StarPlugin starless-v1 (model defaults: tile 512, overlap 32, batch 1; RGB in one pass) | 6000×4000 RGB | $(field "$ours" seconds) | $(field "$ours" mpx_per_s) | $(field "$ours" peak_rss_mb) |"
   echo "| starrem2k13 (its pipeline: per channel, 512 tiles) | 1536×1536 RGB | $(field "$theirs" seconds) | $(field "$theirs" mpx_per_s) | $(field "$theirs" peak_rss_mb) |"
   echo
   echo "Speed-up: $(awk -v a="$(field "$ours" mpx_per_s)" -v b="$(field "$theirs" mpx_per_s)" 'BEGIN { printf "%.1f", a / b }')×."

@@ -18,7 +18,7 @@ public static class RemovalCommands
         public Option<int> Threads { get; } = new("--threads") { Description = "Inference threads (default: all cores)" };
         public Option<int> Tile { get; } = new("--tile") { Description = "Tile size (default: the model's)" };
         public Option<int> Overlap { get; } = new("--overlap") { Description = "Tile overlap (default: the model's)", DefaultValueFactory = _ => -1 };
-        public Option<int> Batch { get; } = new("--batch") { Description = "Tiles per inference call", DefaultValueFactory = _ => 4 };
+        public Option<int> Batch { get; } = new("--batch") { Description = "Tiles per inference call (larger helps on GPUs)", DefaultValueFactory = _ => 1 };
         public Option<string> Stretch { get; } = new("--stretch") { Description = "auto (detect linear data, default), always or never", DefaultValueFactory = _ => "auto" };
         public Option<string> OutDir { get; } = new("--out-dir") { Description = "Batch mode: write outputs here as NAME_starless.EXT etc." };
         public Option<string> Format { get; } = new("--format") { Description = "Batch mode: output extension (default: the input's)" };

@@ -108,6 +108,17 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <summary>Runs the model on a float tensor; returns the output values and shape.</summary>
     public (float[] Data, long[] Shape) Run(ReadOnlySpan<float> input, ReadOnlySpan<long> shape)
     {
+        float[]? result = null;
+        var outShape = Run(input, shape, n => result = new float[n]);
+        return (result!, outShape);
+    }
+
+    /// <summary>
+    /// Runs the model and copies the output into the buffer <paramref name="output"/> returns
+    /// for the output's length (callers reuse one buffer across tiles: no per-call garbage).
+    /// </summary>
+    public long[] Run(ReadOnlySpan<float> input, ReadOnlySpan<long> shape, Func<int, float[]> output)
+    {
         ObjectDisposedException.ThrowIf(_session == 0, this);
         long count = 1;
         foreach (var d in shape) count = checked(count * d);
@@ -136,9 +147,10 @@ public sealed unsafe class OnnxSession : IDisposable
             foreach (var d in outShape) n = checked(n * d);
             void* outData;
             api.Check(api.GetTensorMutableData(outValue, &outData), "GetTensorMutableData");
-            var result = new float[n];
+            var result = output(checked((int)n));
+            if (result.Length < n) throw new ArgumentException("output buffer too small");
             new ReadOnlySpan<float>(outData, (int)n).CopyTo(result);
-            return (result, outShape);
+            return outShape;
         }
         finally
         {

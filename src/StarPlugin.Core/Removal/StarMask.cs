@@ -9,12 +9,13 @@ namespace StarPlugin.Removal;
 /// </summary>
 public static class StarMask
 {
-    public static AstroImage FromStarLayer(float[][] starsDomain, int w, int h, float[][] domain)
+    /// <summary>From the model-domain star layer held in the first <paramref name="colours"/> planes of <paramref name="stars"/>.</summary>
+    public static AstroImage FromStarLayer(AstroImage stars, int colours)
     {
-        int n = w * h;
+        int w = stars.Width, h = stars.Height, n = w * h;
         var lum = new float[n];
-        foreach (var s in starsDomain) System.Numerics.Tensors.TensorPrimitives.Add(lum, s, lum);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(lum, 1f / starsDomain.Length, lum);
+        for (int c = 0; c < colours; c++) System.Numerics.Tensors.TensorPrimitives.Add(lum, stars.Plane(c), lum);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(lum, 1f / colours, lum);
         var (median, mad) = RobustStatistics.MedianMad(lum);
         float noise = Math.Max((float)(mad * RobustStatistics.MadToSigma), 1e-4f);
         float lo = median + 3 * noise, hi = median + 12 * noise;

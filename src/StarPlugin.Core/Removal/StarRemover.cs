@@ -52,57 +52,51 @@ public sealed class StarRemover : IDisposable
             StretchMode.Never => false,
             _ => LinearDataDetector.IsLinear(image, white),
         };
-        // Model-domain planes: x_m = clamp(S(x)) with S the linked MTF (linear data) or x/white.
-        var lum = image.Luminance();
-        var mtf = stretch ? MtfStretch.Auto(lum, white) : default;
-        var domain = new float[colours][];
-        for (int c = 0; c < colours; c++)
-        {
-            var src = image.Plane(c);
-            var d = domain[c] = new float[n];
-            for (int i = 0; i < n; i++)
-            {
-                float v = src[i];
-                if (!float.IsFinite(v)) v = 0f; // NaN/Inf in: treated as black for the model, restored below
-                d[i] = Math.Clamp(stretch ? mtf.Apply(v) : v / white, 0f, 1f);
-            }
-        }
+        // Model domain: x_m = clamp(S(x)) with S the linked MTF (linear data) or x/white.
+        var mtf = stretch ? MtfStretch.Auto(image.Luminance(), white) : default;
+        Func<float, float> toDomain = stretch ? mtf.Apply : v => v / white;
+        float Domain(float v) => float.IsFinite(v) ? Math.Clamp(toDomain(v), 0f, 1f) : 0f;
 
-        // Map our channels onto the model's: grey → RGB by replication (averaged back),
-        // RGB on a grey model channel by channel.
-        float[][] starsDomain;
-        int mc = Model.Channels;
-        if (mc == colours) starsDomain = _runner.PredictStars(domain, w, h, options.Tiling, progress);
-        else if (mc == 3)
-        {
-            var s = _runner.PredictStars([domain[0], domain[0], domain[0]], w, h, options.Tiling, progress);
-            var mean = new float[n];
-            TensorPrimitives.Add(s[0], s[1], mean); TensorPrimitives.Add(mean, s[2], mean); TensorPrimitives.Multiply(mean, 1f / 3, mean);
-            starsDomain = [mean];
-        }
-        else
-        {
-            starsDomain = new float[colours][];
-            for (int c = 0; c < colours; c++)
-                starsDomain[c] = _runner.PredictStars([domain[c]], w, h, options.Tiling, progress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"))[0];
-        }
-
+        // The model-domain star layer accumulates straight into the Stars output's planes
+        // and is converted in place below: no other image-sized buffers.
         var starless = new AstroImage(w, h, image.Channels, image.Metadata.Clone());
         var stars = new AstroImage(w, h, image.Channels, image.Metadata.Clone());
-        for (int c = 0; c < colours; c++)
+        var src = Enumerable.Range(0, colours).Select(c => (ReadOnlyMemory<float>)image.Data.AsMemory(c * n, n)).ToArray();
+        var dst = Enumerable.Range(0, colours).Select(c => stars.Data.AsMemory(c * n, n)).ToArray();
+        int mc = Model.Channels;
+        if (mc == colours)
+            _runner.PredictStars(src, w, h, toDomain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, progress);
+        else if (mc == 3) // grey image, RGB model: replicate in, average out
+            _runner.PredictStars(src, w, h, toDomain, [0, 0, 0], dst, [0, 0, 0], 1f / 3, options.Tiling, progress);
+        else // RGB image, grey model: channel by channel
+            for (int c = 0; c < colours; c++)
+                _runner.PredictStars(src, w, h, toDomain, [c], dst, [c], 1f, options.Tiling, progress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"));
+
+        // Per-pixel passes in parallel row chunks.
+        const int Chunk = 1 << 16;
+        int chunks = (n + Chunk - 1) / Chunk;
+        Parallel.For(0, colours * chunks, k =>
         {
-            var src = image.Plane(c); var xm = domain[c]; var sm = starsDomain[c];
-            var outStarless = starless.Plane(c); var outStars = stars.Plane(c);
-            for (int i = 0; i < n; i++)
+            int c = k / chunks, from = k % chunks * Chunk, to = Math.Min(n, from + Chunk);
+            var s = stars.Plane(c); var v0 = image.Plane(c);
+            // The model may only take light away, never add it, and never below black.
+            for (int i = from; i < to; i++) s[i] = Math.Clamp(s[i], 0f, Domain(v0[i]));
+        });
+        var mask = StarMask.FromStarLayer(stars, colours);
+        Parallel.For(0, colours * chunks, k =>
+        {
+            int c = k / chunks, from = k % chunks * Chunk, to = Math.Min(n, from + Chunk);
+            var s = stars.Plane(c); var v0 = image.Plane(c); var sl = starless.Plane(c);
+            for (int i = from; i < to; i++)
             {
-                // The model may only take light away, never add it, and never below black.
-                float layer = Math.Clamp(sm[i], 0f, xm[i]);
-                float starsLinear = stretch ? mtf.Invert(xm[i]) - mtf.Invert(xm[i] - layer) : layer * white;
-                float v = src[i];
-                outStarless[i] = float.IsFinite(v) ? v - starsLinear : v;
-                outStars[i] = float.IsFinite(v) ? starsLinear : 0f;
+                float v = v0[i];
+                if (!float.IsFinite(v)) { sl[i] = v; s[i] = 0f; continue; }
+                float xm = Domain(v), layer = s[i];
+                float starsLinear = stretch ? mtf.Invert(xm) - mtf.Invert(xm - layer) : layer * white;
+                sl[i] = v - starsLinear;
+                s[i] = starsLinear;
             }
-        }
+        });
         if (options.StarLayer == StarLayerMode.Screen)
             for (int c = 0; c < colours; c++)
             {
@@ -118,7 +112,6 @@ public sealed class StarRemover : IDisposable
             image.Plane(image.AlphaChannel).CopyTo(starless.Plane(image.AlphaChannel));
             image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
         }
-        var mask = StarMask.FromStarLayer(starsDomain, w, h, domain);
         return new RemovalResult(starless, stars, mask, stretch);
     }
 

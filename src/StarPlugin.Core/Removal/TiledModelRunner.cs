@@ -11,7 +11,7 @@ public sealed record TilingOptions
     /// <summary>Overlap between neighbouring tiles; -1 = the model's default.</summary>
     public int Overlap { get; init; } = -1;
     /// <summary>Tiles per inference call.</summary>
-    public int Batch { get; init; } = 4;
+    public int Batch { get; init; } = 1;
 }
 
 /// <summary>
@@ -26,12 +26,18 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
     public ModelDescription Model { get; } = model;
 
     /// <summary>
-    /// <paramref name="planes"/> holds Model.Channels planes in our [0,1] domain.
-    /// Returns the star layer in the same domain (input − starless).
+    /// Predicts the star layer (input − starless, in our [0,1] model domain) and adds it,
+    /// times <paramref name="outputWeight"/>, into <paramref name="output"/>. Model channel
+    /// k reads source plane <paramref name="sourceChannel"/>[k] through <paramref name="toDomain"/>
+    /// (clamped to [0,1]) and writes output plane <paramref name="outputChannel"/>[k]; a grey
+    /// image on an RGB model maps all three onto plane 0 with weight 1/3. Tiles are read
+    /// from the source directly, so no image-sized copy is made here.
     /// </summary>
-    public float[][] PredictStars(float[][] planes, int width, int height, TilingOptions tiling, ProgressReporter progress)
+    public void PredictStars(ReadOnlyMemory<float>[] source, int width, int height, Func<float, float> toDomain, int[] sourceChannel,
+        Memory<float>[] output, int[] outputChannel, float outputWeight, TilingOptions tiling, ProgressReporter progress)
     {
-        if (planes.Length != Model.Channels) throw new ArgumentException($"model takes {Model.Channels} channels, got {planes.Length}");
+        if (sourceChannel.Length != Model.Channels || outputChannel.Length != Model.Channels)
+            throw new ArgumentException($"model takes {Model.Channels} channels");
         int tile = Model.FixedTile > 0 ? Model.FixedTile : tiling.Tile > 0 ? tiling.Tile : Model.DefaultTile;
         if (Model.FixedTile == 0)
         {
@@ -46,9 +52,8 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
         var gy = new TileGrid(height, tile, overlap);
         var tiles = (from ty in Enumerable.Range(0, gy.Starts.Length) from tx in Enumerable.Range(0, gx.Starts.Length) select (tx, ty)).ToArray();
         int C = Model.Channels, T = tile, perTile = C * T * T;
-        var output = new float[C][];
-        for (int c = 0; c < C; c++) output[c] = new float[(long)width * height];
         var input = new float[perTile * batch];
+        var outputBuffer = new float[perTile * batch];
         var reporter = progress.Slice(0, 1, tiles.Length, "removing stars");
 
         for (int first = 0; first < tiles.Length; first += batch)
@@ -58,19 +63,20 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
-                ExtractTile(planes, width, height, gx.Starts[tx], gy.Starts[ty], T, input.AsSpan(k * perTile, perTile));
+                ExtractTile(source, sourceChannel, toDomain, width, height, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTile, perTile));
             }
-            var (result, shape) = Session.Run(input.AsSpan(0, n * perTile), InputShape(n, T));
-            if (result.Length != n * perTile)
-                throw new OrtException($"model output has {result.Length} values for {n} tiles of {T}x{T}x{C} (shape [{string.Join(",", shape)}])");
+            int produced = 0;
+            var shape = Session.Run(input.AsSpan(0, n * perTile), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
+            if (produced != n * perTile)
+                throw new OrtException($"model output has {produced} values for {n} tiles of {T}x{T}x{C} (shape [{string.Join(",", shape)}])");
+            var result = outputBuffer;
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
-                Accumulate(result.AsSpan(k * perTile, perTile), input.AsSpan(k * perTile, perTile), output, width, height, gx, gy, tx, ty, T);
+                Accumulate(result, k * perTile, input, k * perTile, output, outputChannel, outputWeight, width, height, gx, gy, tx, ty, T);
             }
             reporter.Advance(n);
         }
-        return output;
     }
 
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
@@ -83,23 +89,25 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
     };
 
     /// <summary>Copies a tile (mirror-padded past the image edge) into the model's layout, scaled to its input range.</summary>
-    private void ExtractTile(float[][] planes, int width, int height, int x0, int y0, int t, Span<float> dst)
+    private void ExtractTile(ReadOnlyMemory<float>[] planes, int[] sourceChannel, Func<float, float> toDomain, int width, int height, int x0, int y0, int t, Memory<float> dst)
     {
         int C = Model.Channels;
         float scale = Model.InputScale;
-        for (int c = 0; c < C; c++)
+        bool nhwc = Model.InputLayout == TensorLayout.Nhwc;
+        // Rows in parallel: the tile copy runs between inference calls, on otherwise idle cores.
+        Parallel.For(0, C * t, row =>
         {
-            var p = planes[c];
-            for (int y = 0; y < t; y++)
+            int c = row / t, y = row % t;
+            var p = planes[sourceChannel[c]].Span;
+            var d = dst.Span;
+            int sy = Mirror(y0 + y, height);
+            for (int x = 0; x < t; x++)
             {
-                int sy = Mirror(y0 + y, height);
-                for (int x = 0; x < t; x++)
-                {
-                    float v = p[sy * width + Mirror(x0 + x, width)] * scale;
-                    dst[Model.InputLayout == TensorLayout.Nhwc ? (y * t + x) * C + c : (c * t + y) * t + x] = v;
-                }
+                float raw = p[sy * width + Mirror(x0 + x, width)];
+                float v = Math.Clamp(float.IsFinite(raw) ? toDomain(raw) : 0f, 0f, 1f) * scale;
+                d[nhwc ? (y * t + x) * C + c : (c * t + y) * t + x] = v;
             }
-        }
+        });
     }
 
     private static int Mirror(int i, int n)
@@ -110,28 +118,31 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
         return i < n ? i : period - i;
     }
 
-    private void Accumulate(ReadOnlySpan<float> result, ReadOnlySpan<float> tileInput, float[][] output, int width, int height,
-        TileGrid gx, TileGrid gy, int tx, int ty, int t)
+    private void Accumulate(float[] result, int resultOffset, float[] tileInput, int inputOffset, Memory<float>[] output, int[] outputChannel, float outputWeight,
+        int width, int height, TileGrid gx, TileGrid gy, int tx, int ty, int t)
     {
         int C = Model.Channels, x0 = gx.Starts[tx], y0 = gy.Starts[ty];
         float inv = 1f / Model.InputScale;
         bool starless = Model.Predicts == ModelPredicts.Starless;
-        for (int y = 0; y < t && y0 + y < height; y++)
+        bool outNhwc = Model.OutputLayout == TensorLayout.Nhwc, inNhwc = Model.InputLayout == TensorLayout.Nhwc;
+        // Rows of one tile touch disjoint output rows, so they accumulate in parallel;
+        // several model channels mapped onto one plane (grey on RGB) stay within one row.
+        Parallel.For(0, Math.Min(t, height - y0), y =>
         {
             float wy = gy.Weight(ty, y);
-            if (wy == 0) continue;
+            if (wy == 0) return;
             for (int x = 0; x < t && x0 + x < width; x++)
             {
-                float w = wy * gx.Weight(tx, x);
+                float w = wy * gx.Weight(tx, x) * outputWeight;
                 if (w == 0) continue;
                 for (int c = 0; c < C; c++)
                 {
-                    int iOut = Model.OutputLayout == TensorLayout.Nhwc ? (y * t + x) * C + c : (c * t + y) * t + x;
-                    int iIn = Model.InputLayout == TensorLayout.Nhwc ? (y * t + x) * C + c : (c * t + y) * t + x;
+                    int iOut = resultOffset + (outNhwc ? (y * t + x) * C + c : (c * t + y) * t + x);
+                    int iIn = inputOffset + (inNhwc ? (y * t + x) * C + c : (c * t + y) * t + x);
                     float stars = starless ? (tileInput[iIn] - result[iOut]) * inv : result[iOut] * inv;
-                    output[c][(long)(y0 + y) * width + x0 + x] += w * stars;
+                    output[outputChannel[c]].Span[(y0 + y) * width + x0 + x] += w * stars;
                 }
             }
-        }
+        });
     }
 }

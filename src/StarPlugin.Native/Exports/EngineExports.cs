@@ -67,7 +67,7 @@ internal static unsafe class EngineExports
         {
             Stretch = (StretchMode)v.Stretch,
             StarLayer = (StarLayerMode)v.StarLayer,
-            Tiling = new TilingOptions { Tile = v.Tile, Overlap = v.Overlap == 0 ? -1 : v.Overlap == -1 ? 0 : v.Overlap, Batch = v.Batch == 0 ? 4 : v.Batch },
+            Tiling = new TilingOptions { Tile = v.Tile, Overlap = v.Overlap == 0 ? -1 : v.Overlap == -1 ? 0 : v.Overlap, Batch = v.Batch == 0 ? 1 : v.Batch },
         };
     }
 

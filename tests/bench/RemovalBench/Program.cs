@@ -53,7 +53,8 @@ static int Throughput(string which, int w, int h, string model, string imagePath
     {
         using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
         sw.Restart();
-        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = 512, Overlap = 32, Batch = 2 } });
+        int tile = int.Parse(Environment.GetEnvironmentVariable("BENCH_TILE") ?? "0"), batch = int.Parse(Environment.GetEnvironmentVariable("BENCH_BATCH") ?? "1");
+        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Overlap = 32, Batch = batch } });
     }
     else
     {
