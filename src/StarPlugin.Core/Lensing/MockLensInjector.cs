@@ -82,7 +82,7 @@ public static class MockLensInjector
     /// <summary>The brightest smoothed peak within the central quarter of the cutout: the lens galaxy.</summary>
     public static (double X, double Y) BrightestNearCentre(float[] lum, int w, int h)
     {
-        var smooth = StarMask.GaussianBlur(lum, w, h, 2f);
+        var smooth = PlaneFilters.GaussianBlur(lum, w, h, 2f);
         int x0 = w * 3 / 8, x1 = Math.Max(x0 + 1, w * 5 / 8), y0 = h * 3 / 8, y1 = Math.Max(y0 + 1, h * 5 / 8);
         float best = float.NegativeInfinity; int bx = w / 2, by = h / 2;
         for (int y = y0; y < y1; y++)
@@ -100,7 +100,7 @@ public static class MockLensInjector
 
     internal static float[] Convolve(float[] src, int w, int h, double fwhm, bool moffat)
     {
-        if (!moffat) return StarMask.GaussianBlur(src, w, h, (float)(fwhm / 2.35482));
+        if (!moffat) return PlaneFilters.GaussianBlur(src, w, h, (float)(fwhm / 2.35482));
         var psf = new StarPlugin.Synthesis.PointSpreadFunction(StarPlugin.Synthesis.PsfKind.Moffat, (float)fwhm, 3f);
         int r = (int)Math.Ceiling(3 * fwhm);
         var k = new float[(2 * r + 1) * (2 * r + 1)];

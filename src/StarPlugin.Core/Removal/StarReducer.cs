@@ -30,7 +30,7 @@ public static class StarReducer
             {
                 // Erosion radius grows with the amount: 1 px at 0.33, 2 px at 0.67, 3 px at 1.
                 int r = Math.Max(1, (int)MathF.Round(amount * 3));
-                var eroded = StarMask.MinFilter(layer, w, h, r);
+                var eroded = PlaneFilters.MinFilter(layer, w, h, r);
                 reduced = new float[layer.Length];
                 for (int i = 0; i < layer.Length; i++) reduced[i] = layer[i] + amount * (eroded[i] * (1 - amount * 0.5f) - layer[i]);
             }

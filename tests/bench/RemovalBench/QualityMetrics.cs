@@ -46,6 +46,30 @@ internal static class QualityMetrics
         return 10 * Math.Log10(1 / Math.Max(mse / n, 1e-12));
     }
 
+    /// <summary>Mean SSIM over colour channels (Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03, range 1).</summary>
+    public static double Ssim(AstroImage a, AstroImage b)
+    {
+        const double C1 = 0.0001, C2 = 0.0009;
+        int w = a.Width, h = a.Height;
+        double total = 0;
+        for (int c = 0; c < b.ColorChannels; c++)
+        {
+            var x = a.Plane(c).ToArray(); var y = b.Plane(c).ToArray();
+            var xx = x.Select(v => v * v).ToArray(); var yy = y.Select(v => v * v).ToArray();
+            var xy = x.Zip(y, (p, q) => p * q).ToArray();
+            float[] B(float[] v) => PlaneFilters.GaussianBlur(v, w, h, 1.5f);
+            var mx = B(x); var my = B(y); var sxx = B(xx); var syy = B(yy); var sxy = B(xy);
+            double sum = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                double vx = sxx[i] - mx[i] * mx[i], vy = syy[i] - my[i] * my[i], cxy = sxy[i] - mx[i] * my[i];
+                sum += (2 * mx[i] * my[i] + C1) * (2 * cxy + C2) / ((mx[i] * mx[i] + my[i] * my[i] + C1) * (vx + vy + C2));
+            }
+            total += sum / x.Length;
+        }
+        return total / b.ColorChannels;
+    }
+
     /// <summary>Mean absolute error on the pixels of every 512-px tile boundary (±1 px) over that of the interior.</summary>
     public static double SeamRatio(AstroImage a, AstroImage truth, int period)
     {
