@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# One command on a fresh Debian/Ubuntu machine: installs dependencies, builds
-# StarPlugin and runs the main job on the bundled example image.
+# One command on a fresh Debian/Ubuntu machine (with the .NET 10 SDK): installs the
+# dependencies, builds StarPlugin (library, CLI, GIMP shim, pinned ONNX Runtime) and
+# runs the main job on the bundled example: star removal, plus star detection.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/apt-deps.sh
-tools/fetch-onnxruntime.sh
-dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
+packaging/install.sh --build-only
 mkdir -p out
-# Main job (until the star-removal model lands): detect the stars of the bundled example.
-./artifacts/bin/starplugin detect examples/hubble_deep_field.jpg --force \
-    --csv out/hubble_deep_field.stars.csv --overlay out/hubble_deep_field.overlay.png --mask out/hubble_deep_field.mask.png
-echo "catalogue: out/hubble_deep_field.stars.csv   overlay: out/hubble_deep_field.overlay.png   mask: out/hubble_deep_field.mask.png"
+sp=./artifacts/bin/starplugin
+$sp remove examples/hubble_deep_field.jpg --force \
+    --starless out/hubble_deep_field_starless.png --stars out/hubble_deep_field_stars.png --mask out/hubble_deep_field_mask.png
+$sp detect examples/hubble_deep_field.jpg --force \
+    --csv out/hubble_deep_field_stars.csv --overlay out/hubble_deep_field_overlay.png
+echo "starless: out/hubble_deep_field_starless.png  stars: out/hubble_deep_field_stars.png  mask: out/hubble_deep_field_mask.png"
+echo "catalogue: out/hubble_deep_field_stars.csv  overlay: out/hubble_deep_field_overlay.png"
+echo "Install into GIMP and G'MIC: packaging/install.sh"
