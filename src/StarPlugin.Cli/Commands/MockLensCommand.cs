@@ -175,7 +175,9 @@ public static class MockLensCommand
         w.WriteNumber("flux", r.SourceFlux);
         w.WriteEndObject();
         w.WriteNumber("magnification", r.Magnification); w.WriteNumber("arc_snr", r.ArcSnr);
-        w.WriteNumber("psf_fwhm_px", r.PsfFwhm); w.WriteNumber("background_sigma", r.BackgroundSigma); w.WriteNumber("seed", r.Seed);
+        w.WriteStartArray("psf_fwhm_px"); foreach (var f in r.PsfFwhm) w.WriteNumberValue(f); w.WriteEndArray();
+        w.WriteStartArray("background_sigma"); foreach (var f in r.BackgroundSigma) w.WriteNumberValue(f); w.WriteEndArray();
+        w.WriteNumber("seed", r.Seed);
         w.WriteEndObject();
     });
 }

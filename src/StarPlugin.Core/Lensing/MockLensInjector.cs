@@ -1,6 +1,5 @@
 using StarPlugin.Detection;
 using StarPlugin.Imaging;
-using StarPlugin.Removal;
 
 namespace StarPlugin.Lensing;
 
@@ -20,30 +19,38 @@ public static class MockLensInjector
         int w = cutout.Width, h = cutout.Height, bands = cutout.ColorChannels;
         var lum = cutout.Luminance();
         var (cx, cy) = double.IsNaN(o.CenterX) || double.IsNaN(o.CenterY) ? BrightestNearCentre(lum, w, h) : (o.CenterX, o.CenterY);
-        var (_, mad) = RobustStatistics.MedianMad(lum);
-        double sigma = Math.Max(mad * RobustStatistics.MadToSigma, 1e-6);
-        double sky = RobustStatistics.Median(lum);
-        double fwhm = o.PsfFwhm > 0 ? o.PsfFwhm : EstimateFwhm(cutout);
+        // Each band has its own seeing and noise (g, r and z differ): measure both per band.
+        var sigma = new double[bands]; var sky = new double[bands]; var fwhm = new double[bands];
+        for (int b = 0; b < bands; b++)
+        {
+            var (median, mad) = RobustStatistics.MedianMad(cutout.Plane(b));
+            sigma[b] = Math.Max(mad * RobustStatistics.MadToSigma, 1e-6);
+            sky[b] = median;
+            fwhm[b] = o.PsfFwhm > 0 ? o.PsfFwhm : EstimateFwhm(cutout.Plane(b).ToArray(), w, h);
+        }
 
         var lens = new IsothermalEllipsoid(o.EinsteinRadius, o.AxisRatio, o.PositionAngle, cx, cy, o.Shear, o.ShearAngle);
         var source = new SersicSource(cx + o.SourceOffsetX, cy + o.SourceOffsetY, o.SourceRadius, o.SourceIndex, o.SourceAxisRatio, o.SourceAngle);
-        var arc = LensRenderer.Render(w, h, lens, source, o.Supersample);
+        var sharp = LensRenderer.Render(w, h, lens, source, o.Supersample);
         var unlensed = LensRenderer.Render(w, h, lens with { EinsteinRadius = 0, Shear = 0 }, source, o.Supersample);
-        double lensedSum = arc.Sum(v => (double)v), unlensedSum = unlensed.Sum(v => (double)v);
+        double lensedSum = sharp.Sum(v => (double)v), unlensedSum = unlensed.Sum(v => (double)v);
         double magnification = unlensedSum > 0 ? lensedSum / unlensedSum : double.NaN;
-        arc = Convolve(arc, w, h, fwhm, o.Moffat);
+        var ratios = o.BandRatios ?? Enumerable.Repeat(1.0, bands).ToArray();
+        if (ratios.Length != bands) throw new ArgumentException($"{ratios.Length} band ratios for {bands} bands");
+        var arcs = Enumerable.Range(0, bands).Select(b => Convolve(sharp, w, h, fwhm[b], o.Moffat)).ToArray();
 
         // Effective gain from the sky: σ² = B/g for a sky-limited image. Sky-subtracted
         // cutouts (B ≈ 0) fall back to assuming the sky is 25σ, i.e. faint-arc noise.
-        double varPerUnit = sigma * sigma / Math.Max(sky, 25 * sigma);
+        var varPerUnit = Enumerable.Range(0, bands).Select(b => sigma[b] * sigma[b] / Math.Max(sky[b], 25 * sigma[b])).ToArray();
+        // The arc S/N is measured in the reference band (the first, e.g. g).
         double ArcSnr(double scale)
         {
-            double s = 0, n = 0;
-            foreach (float a in arc)
+            double s = 0, n = 0, sg = sigma[0];
+            foreach (float a in arcs[0])
             {
-                double v = a * scale;
-                if (v < sigma) continue;
-                s += v; n += sigma * sigma + v * varPerUnit;
+                double v = a * scale * ratios[0];
+                if (v < sg) continue;
+                s += v; n += sg * sg + v * varPerUnit[0];
             }
             return n > 0 ? s / Math.Sqrt(n) : 0;
         }
@@ -58,18 +65,16 @@ public static class MockLensInjector
         else scale = o.SourceFlux / Math.Max(lensedSum / Math.Max(magnification, 1e-12), 1e-30);
 
         var result = cutout.Clone();
-        var ratios = o.BandRatios ?? Enumerable.Repeat(1.0, bands).ToArray();
-        if (ratios.Length != bands) throw new ArgumentException($"{ratios.Length} band ratios for {bands} bands");
         var rng = new Random((int)(o.Seed % int.MaxValue));
         for (int b = 0; b < bands; b++)
         {
-            var p = result.Plane(b);
+            var p = result.Plane(b); var arc = arcs[b];
             for (int i = 0; i < p.Length; i++)
             {
                 double v = arc[i] * scale * ratios[b];
                 if (v <= 0) continue;
                 double z = StarPlugin.Synthesis.StarFieldSynthesizer.Gaussian(rng);
-                p[i] += (float)(v + z * Math.Sqrt(v * varPerUnit));
+                p[i] += (float)(v + z * Math.Sqrt(v * varPerUnit[b]));
             }
         }
         double sourceFlux = unlensedSum > 0 ? scale * lensedSum / magnification : 0;
@@ -91,10 +96,10 @@ public static class MockLensInjector
         return (bx, by);
     }
 
-    /// <summary>Median FWHM of the detected point sources; 2.5 px when there are none.</summary>
-    public static double EstimateFwhm(AstroImage image)
+    /// <summary>Median FWHM of the detected point sources in one band; 2.5 px when there are none.</summary>
+    public static double EstimateFwhm(float[] plane, int w, int h)
     {
-        var stars = StarDetector.Detect(image).Where(s => !s.Saturated && s.Snr > 20).Select(s => s.Fwhm).OrderBy(v => v).ToArray();
+        var stars = StarDetector.Detect(plane, w, h).Where(s => !s.Saturated && s.Snr > 20).Select(s => s.Fwhm).OrderBy(v => v).ToArray();
         return stars.Length >= 3 ? stars[stars.Length / 2] : 2.5;
     }
 

@@ -99,4 +99,21 @@ public class LensPhysicsTests
         for (int i = 0; i < img.PlaneLength; i++) added += img.Data[i] - cutout.Data[i];
         Assert.That(added, Is.GreaterThan(0));
     }
+
+    [Test]
+    public void PsfAndNoiseAreMeasuredPerBand()
+    {
+        // g, r, z with different seeing: stars of FWHM 2, 3 and 4 px.
+        var cube = new AstroImage(128, 128, 3);
+        var rng = new Random(8);
+        for (int i = 0; i < cube.Data.Length; i++) cube.Data[i] = 0.01f + 0.0005f * (float)StarPlugin.Synthesis.StarFieldSynthesizer.Gaussian(rng);
+        float[] fwhm = [2f, 3f, 4f];
+        for (int b = 0; b < 3; b++)
+            foreach (var (x, y) in new[] { (20.3, 20.6), (100.1, 25.4), (30.7, 105.2), (110.5, 100.8), (64.2, 15.1) })
+                new StarPlugin.Synthesis.PointSpreadFunction(StarPlugin.Synthesis.PsfKind.Gaussian, fwhm[b]).Render(cube.Plane(b), 128, 128, x, y, 2f);
+        for (int b = 0; b < 3; b++) StarPlugin.Synthesis.GalaxyRenderer.Sersic(cube.Plane(b), 128, 128, 64, 64, 4, 3, 0.8, 0, 0.02);
+        var (_, record) = MockLensInjector.Inject(cube, new MockLensOptions { EinsteinRadius = 10, ArcSnr = 30 });
+        for (int b = 0; b < 3; b++) Assert.That(record.PsfFwhm[b], Is.EqualTo(fwhm[b]).Within(0.4), $"band {b}");
+        Assert.That(record.BackgroundSigma[0], Is.EqualTo(0.0005).Within(0.0001));
+    }
 }
