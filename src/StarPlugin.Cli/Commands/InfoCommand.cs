@@ -25,7 +25,10 @@ public static class InfoCommand
     private static int Execute(CliContext ctx, string path, bool json)
     {
         var img = ImageFile.Read(path);
-        var format = ImageFile.Sniff(File.ReadAllBytes(path).AsSpan(0, (int)Math.Min(4096, new FileInfo(path).Length)));
+        var head = new byte[4096];
+        int got;
+        using (var fs = File.OpenRead(path)) got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var format = ImageFile.Sniff(head.AsSpan(0, got));
         var stats = Enumerable.Range(0, img.Channels).Select(c =>
         {
             var plane = img.Plane(c);
