@@ -1,4 +1,5 @@
 """Training pairs on the fly from `starplugin synth pairs --stream` (no dataset on disk).
+batch() returns (input, star layer) with star layer = input − starless target.
 Each record: int32 magic 'SPPR', channels, size, then input and target planes (float32).
 Mono pairs are replicated to 3 channels; each pair is used in two random dihedral
 orientations, halving the generator's share of the CPU."""
@@ -50,7 +51,7 @@ class PairStream:
                 a = np.repeat(a, 3, axis=1)
             self.q.put(a)
 
-    def batch(self, n, rng):
+    def batch(self, n, rng, augment=True):
         xs, ys = [], []
         while len(xs) < n:
             a = self.q.get()
@@ -58,11 +59,12 @@ class PairStream:
                 raise StopIteration
             self.consumed += 1
             for _ in range(self.reuse):
-                k, flip = rng.integers(4), rng.integers(2)
+                k, flip = (rng.integers(4), rng.integers(2)) if augment else (0, 0)
                 b = np.rot90(a, k, axes=(2, 3))
                 if flip:
                     b = b[:, :, :, ::-1]
-                xs.append(b[0]); ys.append(b[1])
+                # The stream holds (input, starless target); the network learns the star layer.
+                xs.append(b[0]); ys.append(b[0] - b[1])
         x = torch.from_numpy(np.ascontiguousarray(np.stack(xs[:n])))
         y = torch.from_numpy(np.ascontiguousarray(np.stack(ys[:n])))
         return x, y

@@ -19,4 +19,18 @@ public class TrainingSmokeTests
         Assert.That(output, Does.Contain("smoke training ok"));
         Assert.That(output, Does.Contain("483516 parameters"));
     }
+
+    [Test]
+    public void TrainerLearnsTheStarLayerOfTheStreamedPairs()
+    {
+        bool torch = Repo.Run("/usr/bin/python3", "-c \"import torch, numpy\"").Code == 0;
+        if (!torch || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin")))
+        {
+            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-torch or the published CLI is missing");
+            Assert.Ignore("python3-torch or artifacts/bin/starplugin missing");
+        }
+        var (code, output) = Repo.Run("/usr/bin/python3", "models/training/check_pairs.py");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("pairs ok"));
+    }
 }
