@@ -32,7 +32,7 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
   echo
   echo "## Quality"
   echo
-  echo "Residual stars: stars still detected (within 2 px) after removal ÷ stars detected before. Off-star change: mean |starless − input| away from the detected stars (masked to 2.5× their extent), % of the range; signed: negative = darkening. Seam error ratio: error on 512-px tile boundaries ÷ interior error (1 = no seams). Ring chroma: colour error around the 50 brightest stars against the truth."
+  echo "Residual stars: confident stars (coefficient ≥ 0.8, S/N ≥ 10, FWHM ≤ 6 px) still detected within 2 px after removal ÷ those before (on real nebula data the detector also marks nebula knots, which must stay). Off-star change: mean |starless − input| outside a disc of min(3·FWHM + 2, 10) px around every detection, % of the range; signed: negative = darkening. Seam error ratio: error on 512-px tile boundaries ÷ interior error (1 = no seams). Ring chroma: colour error around the 50 brightest stars against the truth."
   echo
   cat "$out/removal/quality.md"
 } > "$out/removal.md"

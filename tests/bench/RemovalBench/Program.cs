@@ -139,7 +139,7 @@ static int Quality(string ours, string peer, string realDir, string outDir)
             string psnr = truth == null ? "–" : $"{QualityMetrics.Psnr(starless, truth):F2} (input {QualityMetrics.Psnr(image, truth):F2})";
             string seams = truth == null ? "–" : $"{QualityMetrics.SeamRatio(starless, truth, 512):F2}";
             string rings = truth == null ? "–" : $"{QualityMetrics.RingChroma(starless, truth, before):F4}";
-            rows.Add($"| {name} | {label} | {before.Count} | {residual:P1} | {abs:F2}% | {signed:+0.00;-0.00}% | {psnr} | {seams} | {rings} | {image.Width * (double)image.Height / 1e6 / sec:F2} |");
+            rows.Add($"| {name} | {label} | {QualityMetrics.Confident(before).Count} | {residual:P1} | {abs:F2}% | {signed:+0.00;-0.00}% | {psnr} | {seams} | {rings} | {image.Width * (double)image.Height / 1e6 / sec:F2} |");
             Console.WriteLine(rows[^1]);
             string stem = Path.Combine(outDir, $"{name.Split(' ')[0]}_{name.Split(' ').Last(s => s.Length > 0).Trim('(', ')')}_{label.Split(' ')[0]}".Replace('²', '2'));
             ImageFile.Write(stem + ".png", starless.Crop(0, 0, Math.Min(512, starless.Width), Math.Min(512, starless.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });

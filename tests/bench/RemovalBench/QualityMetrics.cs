@@ -8,19 +8,40 @@ namespace StarPlugin.Bench;
 /// <summary>The removal quality measures of the issue, all computed the same way for both removers.</summary>
 internal static class QualityMetrics
 {
-    /// <summary>Stars still detected after removal (matched within 2 px to a star detected before) ÷ stars detected before.</summary>
-    public static double ResidualStars(AstroImage original, AstroImage starless, IReadOnlyList<DetectedStar> before)
+    /// <summary>
+    /// Confident point sources detected before removal (coefficient ≥ 0.8, S/N ≥ 10, FWHM ≤ 6 px):
+    /// on real nebula data the detector also marks knots of nebulosity, which a star
+    /// remover must keep, so they do not count as stars here.
+    /// </summary>
+    public static List<DetectedStar> Confident(IReadOnlyList<DetectedStar> stars) =>
+        stars.Where(s => s.Coefficient >= 0.8f && s.Snr >= 10 && s.Fwhm <= 6).ToList();
+
+    /// <summary>Confident stars still detected after removal (any detection within 2 px) ÷ confident stars before.</summary>
+    public static double ResidualStars(AstroImage original, AstroImage starless, IReadOnlyList<DetectedStar> all)
     {
+        var before = Confident(all);
         if (before.Count == 0) return 0;
         var after = StarDetector.Detect(starless);
         var m = CatalogMatcher.Match(before.Select(s => (s.X, s.Y)).ToList(), after.Select(s => (s.X, s.Y)).ToList(), 2.0);
         return (double)m.Matched / before.Count;
     }
 
-    /// <summary>Mean |starless − original| and mean signed change over off-star pixels, in % of the data range (white = 1).</summary>
+    /// <summary>
+    /// Mean |starless − original| and mean signed change over off-star pixels, in % of the
+    /// data range (white = 1). Off-star: outside a disc of radius min(3·FWHM + 2, 10) px
+    /// around every detection (a fixed cap, so extended detections cannot mask the field).
+    /// </summary>
     public static (double AbsPercent, double SignedPercent) OffStarChange(AstroImage original, AstroImage starless, IReadOnlyList<DetectedStar> stars)
     {
-        var mask = StarOverlay.Mask(original.Width, original.Height, stars, scale: 2.5f).Data;
+        int w = original.Width, h = original.Height;
+        var mask = new float[w * h];
+        foreach (var st in stars)
+        {
+            double r = Math.Min(3 * st.Fwhm + 2, 10);
+            for (int y = Math.Max(0, (int)(st.Y - r)); y <= Math.Min(h - 1, (int)(st.Y + r)); y++)
+                for (int x = Math.Max(0, (int)(st.X - r)); x <= Math.Min(w - 1, (int)(st.X + r)); x++)
+                    if ((x - st.X) * (x - st.X) + (y - st.Y) * (y - st.Y) <= r * r) mask[y * w + x] = 1;
+        }
         double abs = 0, signed = 0; long n = 0;
         for (int c = 0; c < original.ColorChannels; c++)
         {
