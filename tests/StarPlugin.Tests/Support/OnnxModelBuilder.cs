@@ -40,24 +40,15 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
-    public OnnxModelBuilder Initializer(string name, long[] dims, float[] values)
-    {
-        var t = new Proto();
-        foreach (var d in dims) t.Int(1, d);
-        t.Int(2, 1).Str(8, name);
-        var raw = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
-        t.Bytes(9, raw);
-        _inits.Add(t.ToArray());
-        return this;
-    }
+    public OnnxModelBuilder Initializer(string name, long[] dims, float[] values) => Tensor(name, dims, 1 /* FLOAT */, values);
+    public OnnxModelBuilder InitializerInt64(string name, long[] dims, long[] values) => Tensor(name, dims, 7 /* INT64 */, values);
 
-    public OnnxModelBuilder InitializerInt64(string name, long[] dims, long[] values)
+    private OnnxModelBuilder Tensor(string name, long[] dims, int dataType, Array values)
     {
         var t = new Proto();
         foreach (var d in dims) t.Int(1, d);
-        t.Int(2, 7).Str(8, name);
-        var raw = new byte[values.Length * 8];
+        t.Int(2, dataType).Str(8, name);
+        var raw = new byte[Buffer.ByteLength(values)];
         Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
         t.Bytes(9, raw);
         _inits.Add(t.ToArray());
