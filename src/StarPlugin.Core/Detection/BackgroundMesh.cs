@@ -13,7 +13,6 @@ namespace StarPlugin.Detection;
 /// </summary>
 internal sealed class BackgroundMesh
 {
-    private readonly float[] _level, _noise;
     private readonly float[][] _levelRows, _noiseRows;
     private readonly int _nx, _ny, _cell, _width;
 
@@ -48,14 +47,14 @@ internal sealed class BackgroundMesh
             }
             return buf;
         }, _ => { });
-        _level = MedianFilter3(level, _nx, _ny);
-        _noise = MedianFilter3(noise, _nx, _ny);
+        level = MedianFilter3(level, _nx, _ny);
+        noise = MedianFilter3(noise, _nx, _ny);
         // A perfectly flat region has zero noise; keep σ positive so S/N stays finite.
-        var positive = _noise.Where(v => v > 0).ToArray();
+        var positive = noise.Where(v => v > 0).ToArray();
         float floor = Math.Max(1e-7f, (positive.Length > 0 ? RobustStatistics.Select(positive, positive.Length / 2) : 1e-4f) * 1e-3f);
-        for (int i = 0; i < _noise.Length; i++) _noise[i] = Math.Max(_noise[i], floor);
-        _levelRows = InterpolateRows(_level);
-        _noiseRows = InterpolateRows(_noise);
+        for (int i = 0; i < noise.Length; i++) noise[i] = Math.Max(noise[i], floor);
+        _levelRows = InterpolateRows(level);
+        _noiseRows = InterpolateRows(noise);
     }
 
     private static (float Level, float Noise) CellStatistics(Span<float> vals, Span<float> diffs, float[] scratch)
@@ -124,18 +123,5 @@ internal sealed class BackgroundMesh
         float fy = Math.Clamp((y + 0.5f) / _cell - 0.5f, 0, _ny - 1);
         int y0 = (int)fy, y1 = Math.Min(y0 + 1, _ny - 1);
         TensorPrimitives.Lerp(rows[y0], rows[y1], fy - y0, dst);
-    }
-
-    public float Level(double x, double y) => At(_level, x, y);
-    public float Noise(double x, double y) => At(_noise, x, y);
-
-    private float At(float[] grid, double x, double y)
-    {
-        float fx = Math.Clamp((float)((x + 0.5) / _cell - 0.5), 0, _nx - 1), fy = Math.Clamp((float)((y + 0.5) / _cell - 0.5), 0, _ny - 1);
-        int x0 = (int)fx, y0 = (int)fy, x1 = Math.Min(x0 + 1, _nx - 1), y1 = Math.Min(y0 + 1, _ny - 1);
-        float tx = fx - x0, ty = fy - y0;
-        float a = grid[y0 * _nx + x0] + (grid[y0 * _nx + x1] - grid[y0 * _nx + x0]) * tx;
-        float b = grid[y1 * _nx + x0] + (grid[y1 * _nx + x1] - grid[y1 * _nx + x0]) * tx;
-        return a + (b - a) * ty;
     }
 }

@@ -3,19 +3,17 @@ namespace StarPlugin.Imaging;
 /// <summary>Separable filters on one row-major plane, rows in parallel; edges clamp.</summary>
 public static class PlaneFilters
 {
-    public static float[] MaxFilter(float[] src, int w, int h, int r)
-    {
-        var tmp = new float[src.Length]; var dst = new float[src.Length];
-        Parallel.For(0, h, y => { for (int x = 0; x < w; x++) { float m = 0; for (int k = Math.Max(0, x - r); k <= Math.Min(w - 1, x + r); k++) m = Math.Max(m, src[y * w + k]); tmp[y * w + x] = m; } });
-        Parallel.For(0, h, y => { for (int x = 0; x < w; x++) { float m = 0; for (int k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++) m = Math.Max(m, tmp[k * w + x]); dst[y * w + x] = m; } });
-        return dst;
-    }
+    /// <summary>Grey dilation: the maximum over a (2r+1)² square, as two 1-D passes.</summary>
+    public static float[] MaxFilter(float[] src, int w, int h, int r) => Extremum(src, w, h, r, 0f, MathF.Max);
 
-    public static float[] MinFilter(float[] src, int w, int h, int r)
+    /// <summary>Grey erosion: the minimum over a (2r+1)² square, as two 1-D passes.</summary>
+    public static float[] MinFilter(float[] src, int w, int h, int r) => Extremum(src, w, h, r, float.MaxValue, MathF.Min);
+
+    private static float[] Extremum(float[] src, int w, int h, int r, float start, Func<float, float, float> pick)
     {
         var tmp = new float[src.Length]; var dst = new float[src.Length];
-        Parallel.For(0, h, y => { for (int x = 0; x < w; x++) { float m = float.MaxValue; for (int k = Math.Max(0, x - r); k <= Math.Min(w - 1, x + r); k++) m = Math.Min(m, src[y * w + k]); tmp[y * w + x] = m; } });
-        Parallel.For(0, h, y => { for (int x = 0; x < w; x++) { float m = float.MaxValue; for (int k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++) m = Math.Min(m, tmp[k * w + x]); dst[y * w + x] = m; } });
+        Parallel.For(0, h, y => { for (int x = 0; x < w; x++) { float m = start; for (int k = Math.Max(0, x - r); k <= Math.Min(w - 1, x + r); k++) m = pick(m, src[y * w + k]); tmp[y * w + x] = m; } });
+        Parallel.For(0, h, y => { for (int x = 0; x < w; x++) { float m = start; for (int k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++) m = pick(m, tmp[k * w + x]); dst[y * w + x] = m; } });
         return dst;
     }
 

@@ -12,12 +12,12 @@ public sealed class DomainTransform
     public enum Kind { Linear, Mtf, Asinh, Curve }
 
     public Kind Stretch { get; }
-    private readonly float _a, _b, _black, _white;
+    private readonly float _a, _black, _white;
     public bool Quantize8 { get; }
 
-    public DomainTransform(Kind stretch, float a, float b, float black, float white, bool quantize8)
+    public DomainTransform(Kind stretch, float a, float black, float white, bool quantize8)
     {
-        Stretch = stretch; _a = a; _b = b; _black = black; _white = white; Quantize8 = quantize8;
+        Stretch = stretch; _a = a; _black = black; _white = white; Quantize8 = quantize8;
     }
 
     /// <summary>Draws a transform suited to data whose sky sits at <paramref name="sky"/> and white at <paramref name="white"/>.</summary>
@@ -34,7 +34,7 @@ public sealed class DomainTransform
             Kind.Curve => 0.3f + (float)rng.NextDouble() * 0.4f, // gamma
             _ => 1f,
         };
-        return new DomainTransform(kind, a, 0, kind == Kind.Linear ? 0 : black, white, rng.NextDouble() < 0.3);
+        return new DomainTransform(kind, a, kind == Kind.Linear ? 0 : black, white, rng.NextDouble() < 0.3);
     }
 
     public float Apply(float v)
