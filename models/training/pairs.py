@@ -19,11 +19,21 @@ def find_cli():
     raise SystemExit("starplugin CLI not found: run `dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin`")
 
 
+def _die_with_parent():
+    # A killed trainer must not leave its generator spinning on both cores (it did once).
+    try:
+        import ctypes, signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class PairStream:
     def __init__(self, size, first_seed, count=0, reuse=2, queue_size=64):
         self.size, self.reuse = size, reuse
         args = [find_cli(), "synth", "pairs", "--stream", "--size", str(size), "--seed", str(first_seed), "--n", str(count)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1 << 20)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1 << 20,
+                                     preexec_fn=_die_with_parent)
         self.q = queue.Queue(queue_size)
         self.consumed = 0  # pairs taken from the generator (for resuming at the next seed)
         threading.Thread(target=self._reader, daemon=True).start()

@@ -8,7 +8,7 @@ Loss: L1 on the star layer, plus a term on star pixels (residual stars) and a te
 off the stars (any change to the sky). The checkpoint holds model, optimiser,
 step and the generator seed reached, so a stopped run continues exactly there.
 """
-import argparse, math, os, sys, time
+import argparse, math, os, signal, sys, time
 import numpy as np
 import torch
 
@@ -22,12 +22,22 @@ TRAIN_SEED0 = 1_000_000      # training pairs: seeds from here up
 HELDOUT_SEED0 = 900_000_000  # held-out pairs never used in training
 
 
-def loss_fn(pred, true):
+def noise_sigma(t):
+    """Per-sample noise σ of the target, from horizontal pixel differences (robust MAD)."""
+    d = (t[:, :, :, 1:] - t[:, :, :, :-1]).abs().flatten(1)
+    return (1.4826 / math.sqrt(2)) * d.median(dim=1).values.view(-1, 1, 1, 1)
+
+
+def loss_fn(pred, true, target):
     err = (pred - true).abs()
-    star = (true.abs() > 0.01).float()
+    # Star pixels: where the star layer stands above half the sample's noise σ (at least
+    # 0.002). A fixed 0.01 counted faint stars in linear or lightly stretched data as
+    # "sky", so the sky term taught the model to leave them: 97% of S/N 10-40 stars
+    # survived on the benchmark field.
+    star = (true > torch.clamp(0.5 * noise_sigma(target), min=0.002)).float()
     on = (err * star).sum() / star.sum().clamp_min(1)
     off = (err * (1 - star)).sum() / (1 - star).sum().clamp_min(1)
-    return err.mean() + 3 * on + 1 * off, on.item(), off.item()
+    return err.mean() + 4 * on + 1 * off, on.item(), off.item()
 
 
 def save(path, model, opt, state):
@@ -86,18 +96,24 @@ def main():
     stream = PairStream(a.size, state["seed"])
     rng = np.random.default_rng(state["step"])
     t_end = time.time() + a.minutes * 60
+    # SIGTERM/SIGINT end the run after the current step, with a checkpoint, instead of
+    # losing the steps since the last periodic save.
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(1))
     t0, last_save, steps_here = time.time(), time.time(), 0
     try:
         while True:
             if a.steps and steps_here >= a.steps: break
             if not a.steps and time.time() > t_end: break
+            if stop: print("stopping on signal", flush=True); break
             x, y = stream.batch(a.batch, rng)
             x, y = x.to(device), y.to(device)
             # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.
             lr = a.lr * max(0.05, 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
             for g in opt.param_groups: g["lr"] = lr
             pred = model(x)
-            loss, on, off = loss_fn(pred, y)
+            loss, on, off = loss_fn(pred, y, x - y)
             opt.zero_grad(); loss.backward(); opt.step()
             state["step"] += 1; steps_here += 1
             if state["step"] % 50 == 0:

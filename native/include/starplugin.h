@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Version of this header's ABI; compare with sp_abi_version() at run time. */
-#define SP_ABI_VERSION 1
+#define SP_ABI_VERSION 2   /* 2: sp_removal_options.cleanup */
 
 typedef enum sp_status {
     SP_OK = 0,
@@ -86,6 +86,7 @@ typedef struct sp_removal_options {
     int32_t tile;        /* 0 = model default */
     int32_t overlap;     /* 0 = model default, -1 = no overlap */
     int32_t batch;       /* tiles per inference call; 0 = 1 (CPU); more helps on GPUs */
+    int32_t cleanup;     /* fill stars the network left behind: 0 = default (on), 1 = on, -1 = off */
 } sp_removal_options;
 
 /* Detection settings; zero-initialise for defaults (D 0.58, S/N 5, g 0.8..2.0 step 0.4). */

@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
     sp_removal_options opt; memset(&opt, 0, sizeof opt); opt.stretch = 9;
     CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "bad enum");
     CHECK(strstr(sp_last_error(), "stretch") != NULL, "last error names the problem");
+    memset(&opt, 0, sizeof opt); opt.cleanup = 2;
+    CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "bad cleanup");
+    opt.cleanup = -1;
+    CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_OK, "network only (cleanup off)");
 
     /* cancel leaves outputs untouched */
     float* before = malloc((size_t)W * H * 4 * sizeof(float));

@@ -95,15 +95,26 @@ public static class StarDetector
             return meter;
         }, _ => { });
         reporter.Advance();
-        return Deduplicate(measured.Where(s => s != null).Select(s => s!).ToList());
+        var stars = Deduplicate(measured.Where(s => s != null).Select(s => s!).ToList());
+        SaturatedDiscs.Merge(norm, width, height, saturation, min, max, stars);
+        return stars;
     }
 
-    /// <summary>Clipped data piles many pixels at the maximum; then that level is saturation.</summary>
+    /// <summary>
+    /// Clipped data piles many pixels at the maximum; then saturation starts just below it.
+    /// Lossy and colour-processed data (a JPEG, luminance of clipped RGB) scatters a clipped
+    /// core over 0.98–1 instead of one value, so the level is set at 0.98: with 0.9999 the
+    /// brightest stars of the rim nebula photo were neither saturated nor stars.
+    /// </summary>
     private static float AutoSaturation(float[] norm)
     {
-        int atMax = 0;
-        foreach (float v in norm) if (v >= 0.9999f) atMax++;
-        return atMax >= 3 ? 0.9999f : float.PositiveInfinity;
+        int atMax = 0, nearMax = 0;
+        foreach (float v in norm)
+        {
+            if (v >= 0.98f) nearMax++;
+            if (v >= 0.9999f) atMax++;
+        }
+        return atMax >= 3 || nearMax >= 25 ? 0.98f : float.PositiveInfinity;
     }
 
     private static float PeakNear(float[] p, int w, int h, int x, int y)

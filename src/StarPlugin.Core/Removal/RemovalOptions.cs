@@ -17,6 +17,8 @@ public sealed record RemovalOptions
     public StretchMode Stretch { get; init; } = StretchMode.Auto;
     public TilingOptions Tiling { get; init; } = new();
     public StarLayerMode StarLayer { get; init; } = StarLayerMode.Add;
+    /// <summary>Fill stars the network left behind (see ResidualStarCleanup). On by default.</summary>
+    public bool Cleanup { get; init; } = true;
 }
 
 /// <summary>Outputs of star removal. Alpha (if any) is copied untouched into every output.</summary>

@@ -64,13 +64,22 @@ public sealed class StarRemover : IDisposable
         var src = Enumerable.Range(0, colours).Select(c => (ReadOnlyMemory<float>)image.Data.AsMemory(c * n, n)).ToArray();
         var dst = Enumerable.Range(0, colours).Select(c => stars.Data.AsMemory(c * n, n)).ToArray();
         int mc = Model.Channels;
+        // The network gets 90% of the bar when the cleanup stage follows it.
+        var modelProgress = options.Cleanup ? progress.Slice(0, 0.9, 1, "removing stars") : progress;
         if (mc == colours)
-            _runner.PredictStars(src, w, h, toDomain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, progress);
+            _runner.PredictStars(src, w, h, toDomain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, modelProgress);
         else if (mc == 3) // grey image, RGB model: replicate in, average out
-            _runner.PredictStars(src, w, h, toDomain, [0, 0, 0], dst, [0, 0, 0], 1f / 3, options.Tiling, progress);
+            _runner.PredictStars(src, w, h, toDomain, [0, 0, 0], dst, [0, 0, 0], 1f / 3, options.Tiling, modelProgress);
         else // RGB image, grey model: channel by channel
             for (int c = 0; c < colours; c++)
-                _runner.PredictStars(src, w, h, toDomain, [c], dst, [c], 1f, options.Tiling, progress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"));
+                _runner.PredictStars(src, w, h, toDomain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"));
+        if (options.Cleanup)
+        {
+            var cleanupProgress = progress.Slice(0.9, 1, 1, "cleaning up residual stars");
+            cleanupProgress.ThrowIfCancelled();
+            ResidualStarCleanup.Apply((c, i) => Domain(image.Data[c * n + i]), stars.Data, colours, w, h, cleanupProgress);
+            cleanupProgress.Advance();
+        }
 
         // Per-pixel passes in parallel row chunks.
         const int Chunk = 1 << 16;

@@ -84,6 +84,7 @@ public static class TrainingPairSynthesizer
         float fwhmBase = (float)(1.6 + rng.NextDouble() * 3.5);
         double clusterX = rng.NextDouble() * w, clusterY = rng.NextDouble() * h, clusterR = 5 + rng.NextDouble() * w * 0.2;
         bool cluster = rng.NextDouble() < 0.2;
+        var starColours = new StarColourPalette(rng);
         for (int i = 0; i < count; i++)
         {
             double x = rng.NextDouble() * w - 0.5, y = rng.NextDouble() * h - 0.5;
@@ -97,7 +98,7 @@ public static class TrainingPairSynthesizer
             float flux = (float)Math.Exp(logMin + u * (logMax - logMin));
             float fwhm = fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3);
             var psf = new PointSpreadFunction(PsfKind.Moffat, fwhm, (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
-            float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3000 + rng.NextDouble() * 12000);
+            float[] colour = ch == 1 ? [1f] : starColours.Next(rng);
             // Rendered once, added to each channel with its colour weight.
             var stamp = psf.RenderStamp(w, h, x, y, flux, floor: 0.2f);
             var halo = flux > fullWell * 3 ? BrightStarFeatures.HaloStamp(w, h, x, y, flux, fwhm) : default;

@@ -138,4 +138,28 @@ public class DetectionTests
         Assert.That(found.Single(s => s.X > 25).Saturated, Is.True);
         Assert.That(found.Single(s => s.X < 25).Saturated, Is.False);
     }
+
+    [Test]
+    public void ClippedCoresWiderThanTheSweepAreFoundAsSaturatedStars()
+    {
+        // The brightest stars of a stretched JPEG: a clipped plateau 13 px across whose top
+        // scatters over 0.98–1 (lossy coding), far wider than the widest kernel. Beside it,
+        // a clipped bleed trail, which is not a star.
+        var truth = new List<(double, double, float, float)> { (48.3, 40.6, 4e8f, 5f), (12.0, 70.0, 20000f, 3f) };
+        var img = Field(96, 96, truth);
+        var plane = img.Plane(0);
+        var rng = new Random(3);
+        for (int i = 0; i < plane.Length; i++)
+            if (plane[i] >= 0.98f) plane[i] = 0.98f + 0.02f * (float)rng.NextDouble();
+        for (int y = 85; y < 88; y++) for (int x = 10; x < 80; x++) plane[y * 96 + x] = 1f;
+        var found = StarDetector.Detect(img);
+        var big = found.Where(s => Math.Abs(s.X - 48.3) < 3 && Math.Abs(s.Y - 40.6) < 3).ToList();
+        Assert.That(big, Has.Count.EqualTo(1), "one detection for the clipped star");
+        Assert.That(big[0].Saturated, Is.True);
+        Assert.That(big[0].X, Is.EqualTo(48.3).Within(0.5));
+        Assert.That(big[0].Y, Is.EqualTo(40.6).Within(0.5));
+        Assert.That(big[0].Fwhm, Is.GreaterThan(8));
+        Assert.That(found.Any(s => Math.Abs(s.X - 12) < 1.5 && Math.Abs(s.Y - 70) < 1.5), "the faint star is still found");
+        Assert.That(found.Where(s => s.Y > 83 && s.X > 14 && s.X < 76), Is.Empty, "a clipped trail is not a star");
+    }
 }

@@ -12,14 +12,97 @@ using StarPlugin.Synthesis;
 // Usage:
 //   RemovalBench throughput ours|peer WIDTH HEIGHT MODEL IMAGE   → one JSON line (Mpx/s, seconds, peak RSS)
 //   RemovalBench quality OURS.onnx PEER.onnx REAL_DIR OUT_DIR     → markdown table + before/after PNGs
+//   RemovalBench heldout MODEL N OUT.md                            → held-out PSNR/SSIM table
+//   RemovalBench residuals MODEL CASE [OUT_DIR]                    → residual-star diagnostic (below)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 return args[0] switch
 {
     "throughput" => Throughput(args[1], int.Parse(args[2]), int.Parse(args[3]), args[4], args[5]),
     "quality" => Quality(args[1], args[2], args[3], args[4]),
     "heldout" => HeldOut(args[1], int.Parse(args[2]), args[3]),
+    "residuals" => Residuals(args[1], args[2], args.Length > 3 ? args[3] : null),
     _ => 1,
 };
+
+// Where residual stars come from (a diagnostic, not part of the published tables):
+//   RemovalBench residuals MODEL field:SEED|real:IMAGE|heldout:N [OUT_DIR]
+// For one image: residual rate and off-star change of the true starless image (if known),
+// of the network alone and with the cleanup stage; the network's residuals by the star's
+// S/N before removal; the stars still detected after the cleanup. heldout:N sums the S/N
+// breakdown over N held-out training pairs. OUT_DIR gets 384² crops of each result.
+static int Residuals(string model, string what, string? outDir)
+{
+    using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+    AstroImage Run(AstroImage img, bool cleanup) => remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup }).Starless;
+    static bool Near(DetectedStar a, DetectedStar b) => (a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y) <= 4;
+    var bins = new[] { (10.0, 20.0), (20, 40), (40, 100), (100, 1000), (1000, double.MaxValue) };
+    var counts = new int[bins.Length, 2];
+    void Tally(IEnumerable<DetectedStar> confident, IReadOnlyList<DetectedStar> after)
+    {
+        foreach (var st in confident)
+            for (int k = 0; k < bins.Length; k++)
+                if (st.Snr >= bins[k].Item1 && st.Snr < bins[k].Item2) { counts[k, 0]++; if (after.Any(a => Near(a, st))) counts[k, 1]++; }
+    }
+    void PrintBins()
+    {
+        for (int k = 0; k < bins.Length; k++)
+            Console.WriteLine($"network residuals, S/N {bins[k].Item1,5}–{(bins[k].Item2 == double.MaxValue ? "" : bins[k].Item2),-5}: {counts[k, 1],4} of {counts[k, 0],4}");
+    }
+    var (kind, arg) = (what.Split(':')[0], what[(what.IndexOf(':') + 1)..]);
+    if (kind == "heldout")
+    {
+        for (int i = 0; i < int.Parse(arg); i++)
+        {
+            var pair = TrainingPairSynthesizer.Render(256, 900_000_000 + i);
+            Tally(QualityMetrics.Confident(StarDetector.Detect(pair.Input)), StarDetector.Detect(Run(pair.Input, false)));
+        }
+        PrintBins();
+        return 0;
+    }
+    var (image, truth) = kind == "field" ? SyntheticField(int.Parse(arg)) : (ImageFile.Read(arg).Crop(1000, 1000, 1024, 1024), null);
+    var before = StarDetector.Detect(image);
+    var network = Run(image, false);
+    var cleaned = Run(image, true);
+    var rows = new List<(string, AstroImage)> { ("network", network), ("+cleanup", cleaned) };
+    if (truth != null) rows.Insert(0, ("truth", truth));
+    foreach (var (label, starless) in rows)
+    {
+        var (abs, signed) = QualityMetrics.OffStarChange(image, starless, before);
+        string psnr = truth == null ? "" : $" PSNR {QualityMetrics.Psnr(starless, truth):F2}";
+        Console.WriteLine($"{label,-9} residual {QualityMetrics.ResidualStars(image, starless, before):P1} off-star {abs:F2}% signed {signed:+0.00;-0.00}%{psnr}");
+    }
+    var confident = QualityMetrics.Confident(before);
+    Tally(confident, StarDetector.Detect(network));
+    PrintBins();
+    var afterCleanup = StarDetector.Detect(cleaned);
+    foreach (var st in confident.Where(st => afterCleanup.Any(a => Near(a, st))))
+    {
+        var a = afterCleanup.First(a => Near(a, st));
+        Console.WriteLine($"  left after cleanup: ({st.X:F0},{st.Y:F0}) S/N {st.Snr:F0} FWHM {st.Fwhm:F1} coef {st.Coefficient:F2}{(st.Saturated ? " saturated" : "")} → S/N {a.Snr:F1} FWHM {a.Fwhm:F1} coef {a.Coefficient:F2}");
+    }
+    if (outDir != null)
+    {
+        Directory.CreateDirectory(outDir);
+        foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
+            ImageFile.Write(Path.Combine(outDir, $"residuals_{name}.png"), im.Crop(0, 0, 384, 384), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+    }
+    return 0;
+}
+
+// The synthetic benchmark field: 1024² RGB, 1500 stars on nebulosity, stretched to the
+// display domain users hand to these tools and quantised to 8 bits; with its true starless image.
+static (AstroImage Image, AstroImage Truth) SyntheticField(int seed)
+{
+    var f = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 1024, Height = 1024, Channels = 3, StarCount = 1500, Seed = seed, Background = new NebulaBackground { NebulaAmplitude = 2000 } });
+    var stretch = MtfStretch.Auto(f.Image.Luminance(), 1f, 0.2f);
+    AstroImage Display(AstroImage a)
+    {
+        var d = a.Clone();
+        for (int i = 0; i < d.Data.Length; i++) d.Data[i] = MathF.Round(Math.Clamp(stretch.Apply(d.Data[i]), 0f, 1f) * 255f) / 255f;
+        return d;
+    }
+    return (Display(f.Image), Display(f.Starless));
+}
 
 static AstroImage Mirrored(AstroImage src, int w, int h)
 {
@@ -111,15 +194,8 @@ static int Quality(string ours, string peer, string realDir, string outDir)
     // Synthetic with truth, in the display domain users hand to these tools, 8-bit.
     foreach (var seed in new[] { 21, 22 })
     {
-        var f = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 1024, Height = 1024, Channels = 3, StarCount = 1500, Seed = seed, Background = new NebulaBackground { NebulaAmplitude = 2000 } });
-        var stretch = MtfStretch.Auto(f.Image.Luminance(), 1f, 0.2f);
-        AstroImage Display(AstroImage a)
-        {
-            var d = a.Clone();
-            for (int i = 0; i < d.Data.Length; i++) d.Data[i] = MathF.Round(Math.Clamp(stretch.Apply(d.Data[i]), 0f, 1f) * 255f) / 255f;
-            return d;
-        }
-        cases.Add(($"synthetic nebula field seed {seed} (1024², RGB, 8-bit)", Display(f.Image), Display(f.Starless)));
+        var (image, truth) = SyntheticField(seed);
+        cases.Add(($"synthetic nebula field seed {seed} (1024², RGB, 8-bit)", image, truth));
     }
 
     foreach (var (name, image, truth) in cases)

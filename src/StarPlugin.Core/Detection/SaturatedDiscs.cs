@@ -1,0 +1,86 @@
+using StarPlugin.Imaging;
+
+namespace StarPlugin.Detection;
+
+/// <summary>
+/// Bright stars whose clipped core is wider than every kernel of the sweep: the
+/// correlation sees a plateau, not a peak, so the main pass misses exactly the stars a
+/// user notices first (the brightest ones of a stretched photo). Each compact, roundish
+/// connected region at or above the saturation level becomes one saturated star,
+/// replacing any saturated detections the correlation pass made on its plateau (noise on
+/// a clipped top makes several maxima): centroid of the region, FWHM from its equivalent
+/// diameter (a lower bound: the clipped profile's half-maximum lies outside it), flux and
+/// S/N in an aperture twice that size against a surrounding annulus. Coefficient: the
+/// best of the replaced detections, 0 where the correlation pass found nothing.
+/// </summary>
+internal static class SaturatedDiscs
+{
+    private const int MinArea = 4, MaxArea = 8000;
+
+    /// <summary>Adds the clipped discs to <paramref name="stars"/>, in place.</summary>
+    public static void Merge(float[] norm, int w, int h, float saturation, float min, float max, List<DetectedStar> stars)
+    {
+        if (!float.IsFinite(saturation)) return;
+        var seen = new HashSet<int>();   // clipped pixels are few: no image-sized buffer
+        var stack = new Stack<int>();
+        for (int start = 0; start < norm.Length; start++)
+        {
+            if (!(norm[start] >= saturation) || seen.Contains(start)) continue;
+            // 4-connected flood fill of the clipped region.
+            long area = 0; double sx = 0, sy = 0; int x0 = w, x1 = -1, y0 = h, y1 = -1;
+            stack.Push(start); seen.Add(start);
+            while (stack.Count > 0)
+            {
+                int i = stack.Pop(), x = i % w, y = i / w;
+                area++; sx += x; sy += y;
+                x0 = Math.Min(x0, x); x1 = Math.Max(x1, x); y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
+                if (x > 0) Visit(i - 1); if (x < w - 1) Visit(i + 1);
+                if (y > 0) Visit(i - w); if (y < h - 1) Visit(i + w);
+            }
+            int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+            // A star's clipped core is a filled, roundish disc; clipped nebula or a bleed trail is not.
+            if (area < MinArea || area > MaxArea || Math.Max(bw, bh) > 2.5 * Math.Min(bw, bh) || area < 0.45 * bw * bh) continue;
+            double cx = sx / area, cy = sy / area, radius = Math.Sqrt(area / Math.PI);
+            var (flux, snr) = Aperture(norm, w, h, cx, cy, 2 * radius + 1);
+            if (!(flux > 0)) continue;
+            double reach = (radius + 1.5) * (radius + 1.5);
+            float coefficient = 0f;
+            stars.RemoveAll(s =>
+            {
+                bool mine = s.Saturated && (s.X - cx) * (s.X - cx) + (s.Y - cy) * (s.Y - cy) <= reach;
+                if (mine) coefficient = Math.Max(coefficient, s.Coefficient);
+                return mine;
+            });
+            double fwhm = 2 * radius, roundness = 1 - Math.Min(bw, bh) / (double)Math.Max(bw, bh);
+            stars.Add(new DetectedStar((int)Math.Round(cy), (int)Math.Round(cx), coefficient, norm[(int)Math.Round(cy) * w + (int)Math.Round(cx)],
+                cx, cy, flux * (max - min), fwhm, snr, roundness, (float)(radius / 1.1774), true));
+        }
+        return;
+
+        void Visit(int j)
+        {
+            if (!(norm[j] >= saturation) || !seen.Add(j)) return;
+            stack.Push(j);
+        }
+    }
+
+    /// <summary>Background-subtracted sum within r, and its S/N from the annulus r+2..r+6 (median level, MAD noise).</summary>
+    private static (double Flux, double Snr) Aperture(float[] p, int w, int h, double cx, double cy, double r)
+    {
+        var ring = new List<float>();
+        double r0 = r + 2, r1 = r + 6, sum = 0; int n = 0;
+        for (int y = Math.Max(0, (int)(cy - r1)); y <= Math.Min(h - 1, (int)Math.Ceiling(cy + r1)); y++)
+            for (int x = Math.Max(0, (int)(cx - r1)); x <= Math.Min(w - 1, (int)Math.Ceiling(cx + r1)); x++)
+            {
+                double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+                float v = p[y * w + x];
+                if (!float.IsFinite(v)) continue;
+                if (d2 <= r * r) { sum += v; n++; }
+                else if (d2 >= r0 * r0 && d2 <= r1 * r1) ring.Add(v);
+            }
+        if (ring.Count < 8 || n == 0) return (0, 0);
+        var (median, mad) = RobustStatistics.MedianMad(ring.ToArray());
+        double flux = sum - median * n, noise = Math.Max(1.4826 * mad, 1e-6) * Math.Sqrt(n);
+        return (flux, flux / noise);
+    }
+}

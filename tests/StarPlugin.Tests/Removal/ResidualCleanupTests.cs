@@ -1,0 +1,101 @@
+using StarPlugin.Detection;
+using StarPlugin.Imaging;
+using StarPlugin.Removal;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.Removal;
+
+/// <summary>
+/// The cleanup stage after the network, driven by a model that removes nothing, so every
+/// change comes from the cleanup: stars go, everything that is not a star stays.
+/// </summary>
+public class ResidualCleanupTests
+{
+    private const float Sky = 0.2f, Noise = 0.01f;
+    private string _dir = "";
+    private StarRemover _remover = null!;
+    private AstroImage _image = null!;
+    private readonly List<(double X, double Y)> _stars = [];
+    private (int X, int Y) _blob = (190, 60), _hot = (60, 200);
+
+    [OneTimeSetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("sp-cleanup").FullName;
+        _remover = new StarRemover(TestModels.Nothing().Save(_dir, "nothing.onnx"));
+        // Sky with noise, 24 coloured Gaussian stars (FWHM 2.6 px), one broad blob (a small
+        // galaxy or nebula knot, FWHM 14 px) and one hot pixel.
+        var rng = new Random(11);
+        _image = new AstroImage(256, 256, 3);
+        for (int i = 0; i < _image.Data.Length; i++) _image.Data[i] = Sky + Noise * (float)Gauss(rng);
+        for (int k = 0; k < 24; k++)
+        {
+            double x = 20 + (k % 6) * 36 + rng.NextDouble() * 6, y = 20 + (k / 6) * 36 + rng.NextDouble() * 6;
+            if (Math.Abs(x - _blob.X) < 30 && Math.Abs(y - _blob.Y) < 30 || Math.Abs(x - _hot.X) < 12 && Math.Abs(y - _hot.Y) < 12) continue;
+            _stars.Add((x, y));
+            float[] colour = k % 3 == 0 ? [1.6f, 0.7f, 0.7f] : k % 3 == 1 ? [0.6f, 0.8f, 1.6f] : [1f, 1f, 1f];
+            Add(x, y, 1.1, 0.15 + 0.5 * rng.NextDouble(), colour);
+        }
+        Add(_blob.X, _blob.Y, 6.0, 0.3, [1f, 1f, 1f]);
+        for (int c = 0; c < 3; c++) _image[c, _hot.Y, _hot.X] = 0.95f;
+    }
+
+    [OneTimeTearDown]
+    public void TearDown() { _remover.Dispose(); Directory.Delete(_dir, true); }
+
+    private void Add(double x0, double y0, double sigma, double peak, float[] colour)
+    {
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < _image.Height; y++)
+                for (int x = 0; x < _image.Width; x++)
+                {
+                    double d2 = (x - x0) * (x - x0) + (y - y0) * (y - y0);
+                    if (d2 < 100 * sigma * sigma) _image[c, y, x] += (float)(peak * colour[c] * Math.Exp(-d2 / (2 * sigma * sigma)));
+                }
+    }
+
+    private static double Gauss(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+
+    private AstroImage Run(bool cleanup) =>
+        _remover.Remove(_image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup }).Starless;
+
+    [Test]
+    public void WithoutCleanupANetworkThatRemovesNothingChangesNothing() =>
+        TestImages.AssertSamePixels(_image, Run(cleanup: false), tolerance: 1e-6f);
+
+    [Test]
+    public void StarsTheNetworkMissedAreFilledWithTheSky()
+    {
+        var starless = Run(cleanup: true);
+        foreach (var (x, y) in _stars)
+            for (int c = 0; c < 3; c++)
+            {
+                double core = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) core += starless[c, (int)Math.Round(y) + dy, (int)Math.Round(x) + dx] / 9;
+                Assert.That(core, Is.EqualTo(Sky).Within(4 * Noise), $"star at ({x:F0},{y:F0}) channel {c}");
+            }
+        var left = StarDetector.Detect(starless).Where(s => _stars.Any(t => (t.X - s.X) * (t.X - s.X) + (t.Y - s.Y) * (t.Y - s.Y) < 4)).ToList();
+        Assert.That(left, Is.Empty, "no star is detected where one was");
+    }
+
+    [Test]
+    public void BroadSourcesHotPixelsAndTheSkyAwayFromStarsAreUntouched()
+    {
+        var starless = Run(cleanup: true);
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(starless[c, _blob.Y, _blob.X], Is.EqualTo(_image[c, _blob.Y, _blob.X]), "a source far broader than the PSF stays");
+            Assert.That(starless[c, _hot.Y, _hot.X], Is.EqualTo(_image[c, _hot.Y, _hot.X]), "a hot pixel is not a star");
+        }
+        int far = 0;
+        for (int y = 0; y < 256; y++)
+            for (int x = 0; x < 256; x++)
+            {
+                if (_stars.Any(t => (t.X - x) * (t.X - x) + (t.Y - y) * (t.Y - y) < 12 * 12)) continue;
+                far++;
+                for (int c = 0; c < 3; c++) Assert.That(starless[c, y, x], Is.EqualTo(_image[c, y, x]), $"({x},{y}) is away from every star");
+            }
+        Assert.That(far, Is.GreaterThan(20000));
+    }
+}
