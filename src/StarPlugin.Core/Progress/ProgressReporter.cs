@@ -57,6 +57,13 @@ public sealed class ProgressReporter
         ThrowIfCancelled();
     }
 
+    /// <summary>This reporter as a callback for work that reports fractions itself (detection inside removal).</summary>
+    public ProgressCallback AsCallback() => (fraction, _) =>
+    {
+        try { Report(Math.Clamp(fraction, 0, 1)); return true; }
+        catch (OperationCanceledException) { return false; }
+    };
+
     /// <summary>A child reporter that maps its [0,1] onto a slice of this one.</summary>
     public ProgressReporter Slice(double from, double to, long units, string stage) =>
         new(_callback == null ? null : (f, s) => { lock (_gate) { bool ok = _callback(f, s); if (!ok) _cancelled = true; return ok; } },

@@ -1,5 +1,4 @@
 using StarPlugin.Detection;
-using StarPlugin.Imaging;
 using StarPlugin.Progress;
 
 namespace StarPlugin.Removal;
@@ -16,7 +15,11 @@ namespace StarPlugin.Removal;
 ///    annulus, per channel; where the core still stands out (or sinks) by ≥ 3σ of the
 ///    mean, replace the disc by that plane plus noise of the annulus' σ, feathered.
 /// Works on the model-domain star layer (the network's output) in place; the caller's
-/// clamp to [0, input] follows. Costs one detection pass over the image.
+/// clamp to [0, input] follows.
+/// Cost: one detection pass plus a few hundred pixels per star. Stars are processed in
+/// parallel by 80-px cells in four phases (a checkerboard of cell parities), so no two
+/// stars in flight are within reach of each other's pixels and the result does not
+/// depend on thread timing.
 /// </summary>
 internal static class ResidualStarCleanup
 {
@@ -24,13 +27,20 @@ internal static class ResidualStarCleanup
     public const float Significance = 3f;
     /// <summary>Widest FWHM, in units of the field's PSF FWHM, that still counts as a star.</summary>
     public const double MaxWidth = 2.2;
-    /// <summary>Fill radius: RadiusScale·FWHM + 2 px (clamped to 3..15 px, 30 px when saturated).</summary>
-    public const double RadiusScale = 1.2;
+    /// <summary>Fill radius: RadiusScale·FWHM + 2 px, clamped to 3..MaxRadius px (MaxSaturatedRadius when saturated).</summary>
+    public const double RadiusScale = 1.2, MaxRadius = 15, MaxSaturatedRadius = 30;
+    /// <summary>The annulus for the sky plane spans r + 1 .. r + AnnulusWidth.</summary>
+    private const double AnnulusWidth = 4;
+    /// <summary>Cell size of the parallel schedule: ≥ 2 × (largest radius + annulus + feather).</summary>
+    private const int Cell = 80;
 
-    /// <param name="input">Model-domain input value of channel c at pixel i.</param>
-    /// <param name="layers">Model-domain star layer, planar (channel c at c·w·h), edited in place.</param>
-    /// <returns>How many stars were filled.</returns>
-    public static int Apply(Func<int, int, float> input, float[] layers, int colours, int w, int h, ProgressReporter progress)
+    /// <summary>
+    /// The star-like sources of the input, as the network saw it (model domain). Needs
+    /// only the input, so the caller can run it beside the network.
+    /// </summary>
+    /// <param name="data">The input image, planar (channel c at c·w·h), in input units.</param>
+    /// <param name="domain">Maps an input value into the model domain.</param>
+    public static List<DetectedStar> FindStars(float[] data, Func<float, float> domain, int colours, int w, int h, ProgressReporter progress)
     {
         int n = w * h;
         var lum = new float[n];
@@ -39,111 +49,192 @@ internal static class ResidualStarCleanup
             for (int x = 0, i = y * w; x < w; x++, i++)
             {
                 float s = 0;
-                for (int c = 0; c < colours; c++) s += input(c, i);
+                for (int c = 0; c < colours; c++) s += domain(data[c * n + i]);
                 lum[i] = s / colours;
             }
         });
+        // D = 0.8 up front: only star-like sources are wanted, and the detector then skips
+        // measuring the many weaker correlation peaks (most of its time on nebula data).
         progress.ThrowIfCancelled();
-        var found = StarDetector.Detect(lum, w, h);
+        var found = StarDetector.Detect(lum, w, h, new DetectionOptions { Threshold = 0.8f }, progress.AsCallback());
         progress.ThrowIfCancelled();
-        var candidates = found.Where(s => (s.Coefficient >= 0.8f || s.Saturated) && double.IsFinite(s.Fwhm) && s.Fwhm > 0).ToList();
-        if (candidates.Count == 0) return 0;
+        return Select(found);
+    }
+
+    /// <summary>Fills, in the star layer, every star of <paramref name="stars"/> that still stands out of the starless result.</summary>
+    /// <param name="layers">Model-domain star layer, planar, edited in place.</param>
+    /// <returns>How many stars were filled.</returns>
+    public static int Apply(IReadOnlyList<DetectedStar> stars, float[] data, Func<float, float> domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
+    {
+        if (stars.Count == 0) return 0;
+        // Group by cell, then run the four parity phases one after another.
+        int cellsX = (w + Cell - 1) / Cell, cellsY = (h + Cell - 1) / Cell;
+        var cells = new List<DetectedStar>?[cellsX * cellsY];
+        foreach (var s in stars)
+        {
+            int k = Math.Clamp((int)(s.Y / Cell), 0, cellsY - 1) * cellsX + Math.Clamp((int)(s.X / Cell), 0, cellsX - 1);
+            (cells[k] ??= []).Add(s);
+        }
+        int filled = 0;
+        var image = new Planes(data, layers, domain, colours, w, h);
+        for (int phase = 0; phase < 4; phase++)
+        {
+            var mine = Enumerable.Range(0, cells.Length)
+                .Where(k => cells[k] != null && (k % cellsX) % 2 == phase % 2 && (k / cellsX) % 2 == phase / 2).ToArray();
+            Parallel.ForEach(mine, () => new StarPatch(colours), (k, _, patch) =>
+            {
+                foreach (var s in cells[k]!)
+                    if (patch.Clean(image, s)) Interlocked.Increment(ref filled);
+                return patch;
+            }, _ => { });
+            progress.ThrowIfCancelled();
+        }
+        progress.Advance();
+        return filled;
+    }
+
+    /// <summary>Star-like detections: correlation ≥ 0.8 or saturated, FWHM 1 px .. MaxWidth × the field's PSF (any width when saturated).</summary>
+    private static List<DetectedStar> Select(IReadOnlyList<DetectedStar> found)
+    {
+        var candidates = found.Where(s => (s.Coefficient >= 0.8f || s.Saturated) && double.IsFinite(s.Fwhm) && s.Fwhm >= 1.0).ToList();
         // The field's PSF width: the lower quartile of the FWHM of its clean, well-measured
         // stars. Not the median: on nebula, knots that pass as stars are broader and pull it up.
         var good = candidates.Where(s => s.Snr >= 20 && s.Coefficient >= 0.9f && !s.Saturated).Select(s => s.Fwhm).OrderBy(v => v).ToList();
         if (good.Count < 5) good = candidates.Where(s => !s.Saturated).Select(s => s.Fwhm).OrderBy(v => v).ToList();
         double psf = good.Count == 0 ? 2.5 : good[good.Count / 4];
-        int filled = 0;
-        var fit = new PlaneFit[colours];
-        foreach (var s in candidates)
+        return candidates.Where(s => s.Saturated || s.Fwhm <= MaxWidth * psf).ToList();
+    }
+
+    /// <summary>The input, the domain map and the star layer being edited.</summary>
+    private sealed record Planes(float[] Data, float[] Layers, Func<float, float> Domain, int Colours, int Width, int Height);
+
+    /// <summary>Per-thread scratch for one star at a time: the starless patch per channel, annulus samples.</summary>
+    private sealed class StarPatch(int colours)
+    {
+        private const int Side = 2 * (int)(MaxSaturatedRadius + AnnulusWidth + 2) + 1;
+        private readonly float[][] _starless = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
+        private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
+        private readonly float[] _samples = new float[Side * Side];
+        private readonly (double A, double B, double C, double Sigma)[] _fit = new (double, double, double, double)[colours];
+
+        public bool Clean(Planes p, DetectedStar s)
         {
-            // Saturated cores measure wider than the PSF; they are stars all the same.
-            if (s.Fwhm < 1.0 || (!s.Saturated && s.Fwhm > MaxWidth * psf)) continue;
-            double r = Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? 30 : 15), core = Math.Max(1.0, 0.6 * s.Fwhm);
+            double r = Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? MaxSaturatedRadius : MaxRadius);
+            double outer = r + AnnulusWidth, core = Math.Max(1.0, 0.6 * s.Fwhm);
+            int w = p.Width, n = w * p.Height;
+            int x0 = Math.Max(0, (int)Math.Floor(s.X - outer)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + outer));
+            int y0 = Math.Max(0, (int)Math.Floor(s.Y - outer)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + outer));
+            int pw = x1 - x0 + 1;
             bool stands = false;
-            for (int c = 0; c < colours; c++)
+            for (int c = 0; c < p.Colours; c++)
             {
-                int cc = c, off = c * n;
-                Func<int, float> starless = i => input(cc, i) - layers[off + i];
-                fit[c] = PlaneFit.Annulus(starless, w, h, s.X, s.Y, r + 1, r + 4);
-                if (!fit[c].Valid) { stands = false; break; }
-                var (mean, count) = CoreMean(starless, w, h, s.X, s.Y, core, fit[c]);
-                if (count > 0 && Math.Abs(mean) >= Significance * fit[c].Sigma / Math.Sqrt(count)) stands = true;
+                var sl = _starless[c]; var inp = _input[c];
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                    {
+                        int i = c * n + y * w + x, j = (y - y0) * pw + (x - x0);
+                        float v = p.Domain(p.Data[i]);
+                        inp[j] = v; sl[j] = v - p.Layers[i];
+                    }
+                if (!FitPlane(sl, pw, x0, y0, x1, y1, s.X, s.Y, r + 1, outer, out _fit[c])) return false;
+                var (mean, count) = CoreMean(sl, pw, x0, y0, x1, y1, s.X, s.Y, core, _fit[c]);
+                if (count > 0 && Math.Abs(mean) >= Significance * _fit[c].Sigma / Math.Sqrt(count)) stands = true;
             }
-            if (!stands) continue;
-            for (int c = 0; c < colours; c++) Fill(input, layers.AsSpan(c * n, n), c, w, h, s.X, s.Y, r, fit[c], seed: s.Row * 7919 + s.Col * 31 + c);
-            filled++;
+            if (!stands) return false;
+            var rng = new Random(s.Row * 7919 + s.Col * 31);
+            for (int c = 0; c < p.Colours; c++)
+            {
+                var (a, b, cc, sigma) = _fit[c];
+                var sl = _starless[c]; var inp = _input[c];
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                    {
+                        double dx = x - s.X, dy = y - s.Y, d = Math.Sqrt(dx * dx + dy * dy);
+                        // Full replacement inside r − 1.5, a linear feather out to r + 0.5.
+                        double weight = Math.Clamp((r + 0.5 - d) / 2.0, 0, 1);
+                        if (weight <= 0) continue;
+                        int j = (y - y0) * pw + (x - x0);
+                        double fill = a + b * dx + cc * dy + sigma * Gaussian(rng);
+                        double starless = sl[j] + weight * (fill - sl[j]);
+                        p.Layers[c * n + y * w + x] = (float)(inp[j] - starless);
+                    }
+            }
+            return true;
         }
-        return filled;
-    }
 
-    private static (double Mean, int Count) CoreMean(Func<int, float> starless, int w, int h, double cx, double cy, double r, PlaneFit p)
-    {
-        double sum = 0; int count = 0;
-        for (int y = Math.Max(0, (int)Math.Floor(cy - r)); y <= Math.Min(h - 1, (int)Math.Ceiling(cy + r)); y++)
-            for (int x = Math.Max(0, (int)Math.Floor(cx - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(cx + r)); x++)
-            {
-                double dx = x - cx, dy = y - cy;
-                if (dx * dx + dy * dy > r * r) continue;
-                sum += starless(y * w + x) - p.At(dx, dy); count++;
-            }
-        return (count == 0 ? 0 : sum / count, count);
-    }
-
-    private static void Fill(Func<int, int, float> input, Span<float> layer, int c, int w, int h, double cx, double cy, double r, PlaneFit p, int seed)
-    {
-        var rng = new Random(seed);
-        for (int y = Math.Max(0, (int)Math.Floor(cy - r - 1)); y <= Math.Min(h - 1, (int)Math.Ceiling(cy + r + 1)); y++)
-            for (int x = Math.Max(0, (int)Math.Floor(cx - r - 1)); x <= Math.Min(w - 1, (int)Math.Ceiling(cx + r + 1)); x++)
-            {
-                double dx = x - cx, dy = y - cy, d = Math.Sqrt(dx * dx + dy * dy);
-                // Full replacement inside r − 1.5, a linear feather out to r + 0.5.
-                double weight = Math.Clamp((r + 0.5 - d) / 2.0, 0, 1);
-                if (weight <= 0) continue;
-                int i = y * w + x;
-                float xm = input(c, i);
-                double fill = p.At(dx, dy) + p.Sigma * Gaussian(rng);
-                double starless = xm - layer[i];
-                layer[i] = (float)(xm - (starless + weight * (fill - starless)));
-            }
-    }
-
-    private static double Gaussian(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-
-    /// <summary>Least-squares plane a + b·dx + c·dy over an annulus, with the robust σ of its residuals.</summary>
-    private readonly record struct PlaneFit(double A, double B, double C, double Sigma, bool Valid)
-    {
-        public double At(double dx, double dy) => A + B * dx + C * dy;
-
-        public static PlaneFit Annulus(Func<int, float> value, int w, int h, double cx, double cy, double r0, double r1)
+        /// <summary>
+        /// Least-squares plane a + b·dx + c·dy over the annulus, its level then moved to the
+        /// median residual (stars in the annulus must not lift it) and σ from the MAD.
+        /// </summary>
+        private bool FitPlane(float[] v, int pw, int x0, int y0, int x1, int y1, double cx, double cy, double r0, double r1,
+            out (double A, double B, double C, double Sigma) fit)
         {
-            double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0; int n = 0;
-            var samples = new List<(double Dx, double Dy, double V)>();
-            for (int y = Math.Max(0, (int)Math.Floor(cy - r1)); y <= Math.Min(h - 1, (int)Math.Ceiling(cy + r1)); y++)
-                for (int x = Math.Max(0, (int)Math.Floor(cx - r1)); x <= Math.Min(w - 1, (int)Math.Ceiling(cx + r1)); x++)
+            double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0; int m = 0;
+            for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++)
                 {
                     double dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
                     if (d2 < r0 * r0 || d2 > r1 * r1) continue;
-                    double v = value(y * w + x);
-                    if (!double.IsFinite(v)) continue;
-                    samples.Add((dx, dy, v));
-                    sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; sv += v; sxv += dx * v; syv += dy * v; n++;
+                    double val = v[(y - y0) * pw + (x - x0)];
+                    sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; sv += val; sxv += dx * val; syv += dy * val; m++;
                 }
-            if (n < 12) return default;
-            // Normal equations of the 3×3 system, solved by Cramer's rule (centred sums keep it well conditioned).
-            double mx = sx / n, my = sy / n, mv = sv / n;
-            double cxx = sxx - n * mx * mx, cyy = syy - n * my * my, cxy = sxy - n * mx * my, cxv = sxv - n * mx * mv, cyv = syv - n * my * mv;
-            double det = cxx * cyy - cxy * cxy;
-            double b = 0, c = 0;
+            fit = default;
+            if (m < 12) return false;
+            // Normal equations on centred sums, solved by Cramer's rule.
+            double mx = sx / m, my = sy / m, mv = sv / m;
+            double cxx = sxx - m * mx * mx, cyy = syy - m * my * my, cxy = sxy - m * mx * my, cxv = sxv - m * mx * mv, cyv = syv - m * my * mv;
+            double det = cxx * cyy - cxy * cxy, b = 0, c = 0;
             if (Math.Abs(det) > 1e-9) { b = (cxv * cyy - cyv * cxy) / det; c = (cyv * cxx - cxv * cxy) / det; }
             double a = mv - b * mx - c * my;
-            var res = samples.Select(s => (float)Math.Abs(s.V - (a + b * s.Dx + c * s.Dy))).ToArray();
-            float mad = RobustStatistics.Median(res);
-            // A median of the residuals, not the mean, sets the level: stars in the annulus must not lift it.
-            var shifted = samples.Select(s => (float)(s.V - (a + b * s.Dx + c * s.Dy))).ToArray();
-            a += RobustStatistics.Median(shifted);
-            return new PlaneFit(a, b, c, Math.Max(1.4826 * mad, 1e-6), true);
+            int k = 0;
+            for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++)
+                {
+                    double dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
+                    if (d2 < r0 * r0 || d2 > r1 * r1) continue;
+                    _samples[k++] = (float)(v[(y - y0) * pw + (x - x0)] - (a + b * dx + c * dy));
+                }
+            float median = Select(_samples.AsSpan(0, k), k / 2);
+            for (int i = 0; i < k; i++) _samples[i] = MathF.Abs(_samples[i] - median);
+            float mad = Select(_samples.AsSpan(0, k), k / 2);
+            fit = (a + median, b, c, Math.Max(1.4826 * mad, 1e-6));
+            return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
         }
+
+        private static (double Mean, int Count) CoreMean(float[] v, int pw, int x0, int y0, int x1, int y1, double cx, double cy, double r,
+            (double A, double B, double C, double Sigma) p)
+        {
+            double sum = 0; int count = 0;
+            for (int y = Math.Max(y0, (int)Math.Floor(cy - r)); y <= Math.Min(y1, (int)Math.Ceiling(cy + r)); y++)
+                for (int x = Math.Max(x0, (int)Math.Floor(cx - r)); x <= Math.Min(x1, (int)Math.Ceiling(cx + r)); x++)
+                {
+                    double dx = x - cx, dy = y - cy;
+                    if (dx * dx + dy * dy > r * r) continue;
+                    sum += v[(y - y0) * pw + (x - x0)] - (p.A + p.B * dx + p.C * dy); count++;
+                }
+            return (count == 0 ? 0 : sum / count, count);
+        }
+
+        /// <summary>k-th smallest (Hoare's quickselect, in place).</summary>
+        private static float Select(Span<float> a, int k)
+        {
+            int lo = 0, hi = a.Length - 1;
+            while (lo < hi)
+            {
+                float pivot = a[(lo + hi) >>> 1];
+                int i = lo, j = hi;
+                while (i <= j)
+                {
+                    while (a[i] < pivot) i++;
+                    while (a[j] > pivot) j--;
+                    if (i <= j) { (a[i], a[j]) = (a[j], a[i]); i++; j--; }
+                }
+                if (k <= j) hi = j; else if (k >= i) lo = i; else break;
+            }
+            return a[k];
+        }
+
+        private static double Gaussian(Random rng) =>
+            Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
     }
 }

@@ -18,7 +18,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 return args[0] switch
 {
     "throughput" => Throughput(args[1], int.Parse(args[2]), int.Parse(args[3]), args[4], args[5]),
-    "quality" => Quality(args[1], args[2], args[3], args[4]),
+    "quality" => Quality(args[1], args[2], args[3], args[4], args.Length > 5 ? args[5] : null),
     "heldout" => HeldOut(args[1], int.Parse(args[2]), args[3]),
     "residuals" => Residuals(args[1], args[2], args.Length > 3 ? args[3] : null),
     _ => 1,
@@ -138,7 +138,7 @@ static int Throughput(string which, int w, int h, string model, string imagePath
         using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
         sw.Restart();
         int tile = int.Parse(Environment.GetEnvironmentVariable("BENCH_TILE") ?? "0"), batch = int.Parse(Environment.GetEnvironmentVariable("BENCH_BATCH") ?? "1");
-        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Overlap = 32, Batch = batch } });
+        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Overlap = 32, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0" });
     }
     else
     {
@@ -179,33 +179,44 @@ static int HeldOut(string model, int count, string outFile)
     return 0;
 }
 
-static int Quality(string ours, string peer, string realDir, string outDir)
+// FITS_DIR (optional) receives every input and result as 32-bit FITS, for the
+// independent residual count by sep (tests/bench/residual_sep.py).
+static int Quality(string ours, string peer, string realDir, string outDir, string? fitsDir)
 {
     Directory.CreateDirectory(outDir);
     using var remover = new StarRemover(ours, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
     using var peerSession = new OnnxSession(peer, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
     var peerPipe = new PeerPipeline(peerSession);
     var rows = new List<string>();
-    var cases = new List<(string Name, AstroImage Image, AstroImage? Truth)>();
+    var cases = new List<(string Id, string Name, AstroImage Image, AstroImage? Truth)>();
 
     // Real data: a 1024² crop of the rim nebula (stars on nebulosity), the peer's own sample.
     var rim = ImageFile.Read(Path.Combine(realDir, "samples_rim_nebula.jpg"));
-    cases.Add(("rim nebula 1024² crop (real, 8-bit JPEG)", rim.Crop(1000, 1000, 1024, 1024), null));
+    cases.Add(("rim", "rim nebula 1024² crop (real, 8-bit JPEG)", rim.Crop(1000, 1000, 1024, 1024), null));
     // Synthetic with truth, in the display domain users hand to these tools, 8-bit.
     foreach (var seed in new[] { 21, 22 })
     {
         var (image, truth) = SyntheticField(seed);
-        cases.Add(($"synthetic nebula field seed {seed} (1024², RGB, 8-bit)", image, truth));
+        cases.Add(($"synthetic-seed{seed}", $"synthetic nebula field seed {seed} (1024², RGB, 8-bit)", image, truth));
     }
 
-    foreach (var (name, image, truth) in cases)
+    foreach (var (caseStem, name, image, truth) in cases)
     {
         var before = StarDetector.Detect(image);
-        foreach (var (label, run) in new (string, Func<AstroImage>)[]
+        var removers = new List<(string, Func<AstroImage>)>
         {
-            ("StarPlugin starless-v1", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
+            ("StarPlugin starless-v1 (default: network + cleanup)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
+            ("StarPlugin starless-v1, network only (--no-cleanup)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false }).Starless),
             ("starrem2k13 (peer)", () => peerPipe.Run(image)),
-        })
+        };
+        // The true starless image scored the same way: the floor of each measure.
+        if (truth != null) removers.Add(("true starless image (reference)", () => truth));
+        if (fitsDir != null)
+        {
+            Directory.CreateDirectory(fitsDir);
+            ImageFile.Write(Path.Combine(fitsDir, caseStem + "__input.fits"), image, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
+        }
+        foreach (var (label, run) in removers)
         {
             var sw = Stopwatch.StartNew();
             var starless = run();
@@ -215,13 +226,16 @@ static int Quality(string ours, string peer, string realDir, string outDir)
             string psnr = truth == null ? "–" : $"{QualityMetrics.Psnr(starless, truth):F2} (input {QualityMetrics.Psnr(image, truth):F2})";
             string seams = truth == null ? "–" : $"{QualityMetrics.SeamRatio(starless, truth, 512):F2}";
             string rings = truth == null ? "–" : $"{QualityMetrics.RingChroma(starless, truth, before):F4}";
-            rows.Add($"| {name} | {label} | {QualityMetrics.Confident(before).Count} | {residual:P1} | {abs:F2}% | {signed:+0.00;-0.00}% | {psnr} | {seams} | {rings} | {image.Width * (double)image.Height / 1e6 / sec:F2} |");
+            bool reference = label.StartsWith("true", StringComparison.Ordinal);
+            string speed = reference ? "–" : $"{image.Width * (double)image.Height / 1e6 / sec:F2}";
+            rows.Add($"| {name} | {label} | {QualityMetrics.Confident(before).Count} | {residual:P1} | {abs:F2}% | {signed:+0.00;-0.00}% | {psnr} | {seams} | {rings} | {speed} |");
             Console.WriteLine(rows[^1]);
-            string stem = Path.Combine(outDir, $"{name.Split(' ')[0]}_{name.Split(' ').Last(s => s.Length > 0).Trim('(', ')')}_{label.Split(' ')[0]}".Replace('²', '2'));
-            ImageFile.Write(stem + ".png", starless.Crop(0, 0, Math.Min(512, starless.Width), Math.Min(512, starless.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+            string tag = label.Contains("network only") ? "network-only" : label.StartsWith("true", StringComparison.Ordinal) ? "truth" : label.Split(' ')[0];
+            if (fitsDir != null) ImageFile.Write(Path.Combine(fitsDir, $"{caseStem}__{tag}.fits"), starless, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
+            if (reference) continue;
+            ImageFile.Write(Path.Combine(outDir, $"{caseStem}_{tag}.png"), starless.Crop(0, 0, Math.Min(512, starless.Width), Math.Min(512, starless.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
         }
-        string inStem = Path.Combine(outDir, $"{name.Split(' ')[0]}_{name.Split(' ').Last(s => s.Length > 0).Trim('(', ')')}_input".Replace('²', '2'));
-        ImageFile.Write(inStem + ".png", image.Crop(0, 0, Math.Min(512, image.Width), Math.Min(512, image.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+        ImageFile.Write(Path.Combine(outDir, $"{caseStem}_input.png"), image.Crop(0, 0, Math.Min(512, image.Width), Math.Min(512, image.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
     }
     var header = "| image | remover | stars before | residual stars | off-star change | off-star signed | PSNR vs truth dB | seam error ratio | ring chroma error | Mpx/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|";
     File.WriteAllText(Path.Combine(outDir, "quality.md"), header + "\n" + string.Join("\n", rows) + "\n");
