@@ -66,7 +66,7 @@ internal static class ResidualStarCleanup
     /// <returns>How many stars were filled.</returns>
     public static int Apply(IReadOnlyList<DetectedStar> stars, float[] data, Func<float, float> domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
-        if (stars.Count == 0) return 0;
+        if (stars.Count == 0) { progress.Advance(); return 0; }
         // Group by cell, then run the four parity phases one after another.
         int cellsX = (w + Cell - 1) / Cell, cellsY = (h + Cell - 1) / Cell;
         var cells = new List<DetectedStar>?[cellsX * cellsY];
