@@ -19,6 +19,7 @@ fits=tests/bench/work/removal-fits
 rm -rf "$fits"
 $bench quality models/starless-v1.onnx "$peer" "$real" "$out/removal" "$fits"
 /usr/bin/python3 tests/bench/residual_sep.py "$fits" > "$out/removal/residual_sep.md"
+cp "$out/removal/rim_comparison.png" docs/removal_rim_nebula_comparison.png
 field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
 {
   echo "# Star-removal benchmark"

@@ -236,6 +236,20 @@ static int Quality(string ours, string peer, string realDir, string outDir, stri
             ImageFile.Write(Path.Combine(outDir, $"{caseStem}_{tag}.png"), starless.Crop(0, 0, Math.Min(512, starless.Width), Math.Min(512, starless.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
         }
         ImageFile.Write(Path.Combine(outDir, $"{caseStem}_input.png"), image.Crop(0, 0, Math.Min(512, image.Width), Math.Min(512, image.Height)), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+        // Side by side for the model card: input | network only | default (network + cleanup) | peer.
+        var panels = new[] { "input", "network-only", "StarPlugin", "starrem2k13" }
+            .Select(t => ImageFile.Read(Path.Combine(outDir, $"{caseStem}_{t}.png"))).ToArray();
+        var strip = new AstroImage(panels.Sum(q => q.Width) + 8 * (panels.Length - 1), panels.Max(q => q.Height), 3);
+        strip.Data.AsSpan().Fill(1f);
+        int at = 0;
+        foreach (var q in panels)
+        {
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < q.Height; y++)
+                    for (int x = 0; x < q.Width; x++) strip[c, y, at + x] = q[Math.Min(c, q.Channels - 1), y, x];
+            at += q.Width + 8;
+        }
+        ImageFile.Write(Path.Combine(outDir, $"{caseStem}_comparison.png"), strip, new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
     }
     var header = "| image | remover | stars before | residual stars | off-star change | off-star signed | PSNR vs truth dB | seam error ratio | ring chroma error | Mpx/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|";
     File.WriteAllText(Path.Combine(outDir, "quality.md"), header + "\n" + string.Join("\n", rows) + "\n");
