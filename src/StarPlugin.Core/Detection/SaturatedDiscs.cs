@@ -21,14 +21,14 @@ internal static class SaturatedDiscs
     public static void Merge(float[] norm, int w, int h, float saturation, float min, float max, List<DetectedStar> stars)
     {
         if (!float.IsFinite(saturation)) return;
-        var seen = new HashSet<int>();   // clipped pixels are few: no image-sized buffer
+        var seen = new System.Collections.BitArray(norm.Length);   // one bit per pixel
         var stack = new Stack<int>();
         for (int start = 0; start < norm.Length; start++)
         {
-            if (!(norm[start] >= saturation) || seen.Contains(start)) continue;
+            if (!(norm[start] >= saturation) || seen[start]) continue;
             // 4-connected flood fill of the clipped region.
             long area = 0; double sx = 0, sy = 0; int x0 = w, x1 = -1, y0 = h, y1 = -1;
-            stack.Push(start); seen.Add(start);
+            stack.Push(start); seen[start] = true;
             while (stack.Count > 0)
             {
                 int i = stack.Pop(), x = i % w, y = i / w;
@@ -59,8 +59,8 @@ internal static class SaturatedDiscs
 
         void Visit(int j)
         {
-            if (!(norm[j] >= saturation) || !seen.Add(j)) return;
-            stack.Push(j);
+            if (!(norm[j] >= saturation) || seen[j]) return;
+            seen[j] = true; stack.Push(j);
         }
     }
 
