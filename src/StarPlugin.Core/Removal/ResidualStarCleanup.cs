@@ -1,4 +1,5 @@
 using StarPlugin.Detection;
+using StarPlugin.Imaging;
 using StarPlugin.Progress;
 
 namespace StarPlugin.Removal;
@@ -194,9 +195,9 @@ internal static class ResidualStarCleanup
                     if (d2 < r0 * r0 || d2 > r1 * r1) continue;
                     _samples[k++] = (float)(v[(y - y0) * pw + (x - x0)] - (a + b * dx + c * dy));
                 }
-            float median = Select(_samples.AsSpan(0, k), k / 2);
+            float median = RobustStatistics.Select(_samples, 0, k, k / 2);
             for (int i = 0; i < k; i++) _samples[i] = MathF.Abs(_samples[i] - median);
-            float mad = Select(_samples.AsSpan(0, k), k / 2);
+            float mad = RobustStatistics.Select(_samples, 0, k, k / 2);
             fit = (a + median, b, c, Math.Max(1.4826 * mad, 1e-6));
             return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
         }
@@ -213,25 +214,6 @@ internal static class ResidualStarCleanup
                     sum += v[(y - y0) * pw + (x - x0)] - (p.A + p.B * dx + p.C * dy); count++;
                 }
             return (count == 0 ? 0 : sum / count, count);
-        }
-
-        /// <summary>k-th smallest (Hoare's quickselect, in place).</summary>
-        private static float Select(Span<float> a, int k)
-        {
-            int lo = 0, hi = a.Length - 1;
-            while (lo < hi)
-            {
-                float pivot = a[(lo + hi) >>> 1];
-                int i = lo, j = hi;
-                while (i <= j)
-                {
-                    while (a[i] < pivot) i++;
-                    while (a[j] > pivot) j--;
-                    if (i <= j) { (a[i], a[j]) = (a[j], a[i]); i++; j--; }
-                }
-                if (k <= j) hi = j; else if (k >= i) lo = i; else break;
-            }
-            return a[k];
         }
 
         private static double Gaussian(Random rng) =>
