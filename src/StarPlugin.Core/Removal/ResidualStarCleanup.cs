@@ -10,7 +10,7 @@ namespace StarPlugin.Removal;
 /// bright ones); users then clone them out by hand. This stage does that clone-out:
 /// 1. detect point sources in the model-domain input (luminance);
 /// 2. keep the star-like ones: correlation coefficient ≥ 0.8 (or a saturated core) and
-///    a FWHM from 1 px (hot pixels are narrower; they stay) to 2.2× the field's PSF, so
+///    a FWHM from 1 px (hot pixels are narrower; they stay) to 3× the field's PSF, so
 ///    nebula knots and galaxies broader than that are never touched;
 /// 3. at each, measure the starless result against a plane fitted to a surrounding
 ///    annulus, per channel; where the core still stands out (or sinks) by ≥ 3σ of the
@@ -27,7 +27,7 @@ internal static class ResidualStarCleanup
     /// <summary>How far (in σ of the mean) the core must stand out of the fitted sky to be filled.</summary>
     public const float Significance = 3f;
     /// <summary>Widest FWHM, in units of the field's PSF FWHM, that still counts as a star.</summary>
-    public const double MaxWidth = 2.2;
+    public const double MaxWidth = 3.0;
     /// <summary>Fill radius: RadiusScale·FWHM + 2 px, clamped to 3..MaxRadius px (MaxSaturatedRadius when saturated).</summary>
     public const double RadiusScale = 1.2, MaxRadius = 15, MaxSaturatedRadius = 30;
     /// <summary>The annulus for the sky plane spans r + 1 .. r + AnnulusWidth.</summary>
@@ -56,8 +56,10 @@ internal static class ResidualStarCleanup
         });
         // D = 0.8 up front: only star-like sources are wanted, and the detector then skips
         // measuring the many weaker correlation peaks (most of its time on nebula data).
+        // Widths up to σ 3.2 (FWHM 7.5 px): soft, bright stars of a stretched JPEG are
+        // wider than the detector's default sweep, which rejects them as extended.
         progress.ThrowIfCancelled();
-        var found = StarDetector.Detect(lum, w, h, new DetectionOptions { Threshold = 0.8f }, progress.AsCallback());
+        var found = StarDetector.Detect(lum, w, h, new DetectionOptions { Threshold = 0.8f, GMax = 3.2f }, progress.AsCallback());
         progress.ThrowIfCancelled();
         return Select(found);
     }
