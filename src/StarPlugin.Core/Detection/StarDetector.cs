@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using StarPlugin.Imaging;
 using StarPlugin.Progress;
 using StarPlugin.Stretching;
@@ -108,11 +110,24 @@ public static class StarDetector
     /// </summary>
     private static float AutoSaturation(float[] norm)
     {
-        int atMax = 0, nearMax = 0;
-        foreach (float v in norm)
+        // Vector256 compares: a scalar loop over every pixel showed up in the detection time.
+        var near = Vector256.Create(0.98f);
+        int nearMax = 0, atMax = 0, i = 0;
+        ref float start = ref MemoryMarshal.GetArrayDataReference(norm);
+        for (; i <= norm.Length - Vector256<float>.Count; i += Vector256<float>.Count)
         {
-            if (v >= 0.98f) nearMax++;
-            if (v >= 0.9999f) atMax++;
+            var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+            if (!Vector256.GreaterThanOrEqualAny(v, near)) continue;
+            for (int k = 0; k < Vector256<float>.Count; k++)
+            {
+                if (v[k] >= 0.98f) nearMax++;
+                if (v[k] >= 0.9999f) atMax++;
+            }
+        }
+        for (; i < norm.Length; i++)
+        {
+            if (norm[i] >= 0.98f) nearMax++;
+            if (norm[i] >= 0.9999f) atMax++;
         }
         return atMax >= 3 || nearMax >= 25 ? 0.98f : float.PositiveInfinity;
     }

@@ -68,7 +68,7 @@ public class GimpHostTests
         // star (1.2·FWHM + 2.5 px, FWHM as measured on the engine's stretch of the data,
         // which widens stars: hence the wider margin here).
         // (A lenient detection: the engine detects on its own stretch of the data, where faint stars stand out more.)
-        var stars = StarDetector.Detect(before, new DetectionOptions { SnrThreshold = 2.5f, Threshold = 0.4f });
+        var stars = StarDetector.Detect(before, new DetectionOptions { SnrThreshold = 2.5f, Threshold = 0.4f, GMax = 3.2f });
         int w = before.Width, h = before.Height, sky = 0, same = 0;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
@@ -79,7 +79,7 @@ public class GimpHostTests
                 sky++;
                 if (Math.Abs(after.Data[i] - before.Data[i]) <= 1.5f / 255) same++;
             }
-        Assert.That(sky, Is.GreaterThan(w * h / 12), "enough sky away from stars to test");
+        Assert.That(sky, Is.GreaterThan(w * h / 16), "enough sky away from stars to test");
         Assert.That(same, Is.EqualTo(sky), "sky pixels away from stars unchanged");
     }
 
