@@ -14,6 +14,8 @@ namespace StarPlugin.Removal;
 /// - Linear data is auto-stretched with one linked MTF (same curve for R, G and B, so
 ///   colours do not shift), and the star layer is mapped back through the exact
 ///   inverse, so off-star pixels come back unchanged.
+/// - Then, unless <see cref="RemovalOptions.Cleanup"/> is off, stars the network left
+///   behind are found and refilled from the surrounding sky (<see cref="ResidualStarCleanup"/>).
 /// Calls on one instance are serialised; use one instance per thread for parallel work.
 /// </summary>
 public sealed class StarRemover : IDisposable
