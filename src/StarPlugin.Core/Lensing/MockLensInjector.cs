@@ -73,7 +73,7 @@ public static class MockLensInjector
             {
                 double v = arc[i] * scale * ratios[b];
                 if (v <= 0) continue;
-                double z = StarPlugin.Synthesis.StarFieldSynthesizer.Gaussian(rng);
+                double z = rng.NextGaussian();
                 p[i] += (float)(v + z * Math.Sqrt(v * varPerUnit[b]));
             }
         }

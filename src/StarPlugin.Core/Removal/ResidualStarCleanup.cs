@@ -157,7 +157,7 @@ internal static class ResidualStarCleanup
                         double weight = Math.Clamp((r + 0.5 - d) / 2.0, 0, 1);
                         if (weight <= 0) continue;
                         int j = (y - y0) * pw + (x - x0);
-                        double fill = a + b * dx + cc * dy + sigma * Gaussian(rng);
+                        double fill = a + b * dx + cc * dy + sigma * rng.NextGaussian();
                         double starless = sl[j] + weight * (fill - sl[j]);
                         p.Layers[c * n + y * w + x] = (float)(inp[j] - starless);
                     }
@@ -217,8 +217,5 @@ internal static class ResidualStarCleanup
                 }
             return (count == 0 ? 0 : sum / count, count);
         }
-
-        private static double Gaussian(Random rng) =>
-            Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
     }
 }

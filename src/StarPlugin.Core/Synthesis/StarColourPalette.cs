@@ -1,3 +1,4 @@
+using StarPlugin.Imaging;
 namespace StarPlugin.Synthesis;
 
 /// <summary>
@@ -15,7 +16,7 @@ internal sealed class StarColourPalette
 
     public StarColourPalette(Random rng)
     {
-        for (int c = 0; c < 3; c++) _gain[c] = (float)Math.Exp(StarFieldSynthesizer.Gaussian(rng) * 0.3);
+        for (int c = 0; c < 3; c++) _gain[c] = (float)Math.Exp(rng.NextGaussian() * 0.3);
         _saturation = (float)(0.3 + rng.NextDouble() * 2.7);
         _oddHueShare = rng.NextDouble() < 0.5 ? 0 : rng.NextDouble() * 0.3;
     }

@@ -35,7 +35,7 @@ public static class StarFieldSynthesizer
             if (rng.NextDouble() < o.ClusterFraction)
             {
                 var cl = clusters[rng.Next(clusters.Length)];
-                x = cl.X + Gaussian(rng) * cl.R; y = cl.Y + Gaussian(rng) * cl.R;
+                x = cl.X + rng.NextGaussian() * cl.R; y = cl.Y + rng.NextGaussian() * cl.R;
                 if (x < 0 || y < 0 || x > w - 1 || y > h - 1) { x = rng.NextDouble() * (w - 1); y = rng.NextDouble() * (h - 1); }
             }
             else { x = rng.NextDouble() * (w - 1); y = rng.NextDouble() * (h - 1); }
@@ -70,7 +70,7 @@ public static class StarFieldSynthesizer
                 for (int x = 0; x < w; x++)
                 {
                     float b = bRow[x], s = sRow[x];
-                    float z = (float)Gaussian(r), zr = (float)Gaussian(r);
+                    float z = (float)r.NextGaussian(), zr = (float)r.NextGaussian();
                     float noiseB = z * MathF.Sqrt(MathF.Max(b, 0)) + zr * o.ReadNoise;
                     float noiseI = z * MathF.Sqrt(MathF.Max(b + s, 0)) + zr * o.ReadNoise;
                     iRow[x] = MathF.Min(b + s + noiseI, fullWellE) * scale;
@@ -94,9 +94,4 @@ public static class StarFieldSynthesizer
         return new StarField { Image = image, Starless = starless, Stars = stars, Truth = finalTruth };
     }
 
-    internal static double Gaussian(Random r)
-    {
-        double u1 = 1.0 - r.NextDouble(), u2 = r.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
 }

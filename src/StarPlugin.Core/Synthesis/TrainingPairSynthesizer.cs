@@ -90,8 +90,8 @@ public static class TrainingPairSynthesizer
             double x = rng.NextDouble() * w - 0.5, y = rng.NextDouble() * h - 0.5;
             if (cluster && rng.NextDouble() < 0.5)
             {
-                x = clusterX + StarFieldSynthesizer.Gaussian(rng) * clusterR;
-                y = clusterY + StarFieldSynthesizer.Gaussian(rng) * clusterR;
+                x = clusterX + rng.NextGaussian() * clusterR;
+                y = clusterY + rng.NextGaussian() * clusterR;
             }
             // Faint stars dominate real fields: a steeper-than-log-uniform draw.
             double u = Math.Pow(rng.NextDouble(), 1.6);
@@ -125,7 +125,7 @@ public static class TrainingPairSynthesizer
             for (int i = 0; i < plane; i++)
             {
                 float b = Math.Max(t[i], 0), sv = Math.Max(s[i], 0);
-                float z = (float)StarFieldSynthesizer.Gaussian(nr), zr = (float)StarFieldSynthesizer.Gaussian(nr) * readNoise;
+                float z = (float)nr.NextGaussian(), zr = (float)nr.NextGaussian() * readNoise;
                 t[i] = b + z * MathF.Sqrt(b) + zr;
                 inp[i] = b + sv + z * MathF.Sqrt(b + sv) + zr;
             }

@@ -27,7 +27,7 @@ public class ResidualCleanupTests
         // galaxy or nebula knot, FWHM 14 px) and one hot pixel.
         var rng = new Random(11);
         _image = new AstroImage(256, 256, 3);
-        for (int i = 0; i < _image.Data.Length; i++) _image.Data[i] = Sky + Noise * (float)Gauss(rng);
+        for (int i = 0; i < _image.Data.Length; i++) _image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
         for (int k = 0; k < 24; k++)
         {
             double x = 20 + (k % 6) * 36 + rng.NextDouble() * 6, y = 20 + (k / 6) * 36 + rng.NextDouble() * 6;
@@ -53,8 +53,6 @@ public class ResidualCleanupTests
                     if (d2 < 100 * sigma * sigma) _image[c, y, x] += (float)(peak * colour[c] * Math.Exp(-d2 / (2 * sigma * sigma)));
                 }
     }
-
-    private static double Gauss(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
     private AstroImage Run(bool cleanup) =>
         _remover.Remove(_image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup }).Starless;

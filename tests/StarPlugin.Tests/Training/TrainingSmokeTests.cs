@@ -5,15 +5,19 @@ namespace StarPlugin.Tests.Training;
 /// <summary>CI runs the training script for two steps on streamed pairs: the pipeline from the C# synthesizer to a PyTorch update works.</summary>
 public class TrainingSmokeTests
 {
+    /// <summary>Debian's python3-torch and the published CLI (the pair generator); CI requires them.</summary>
+    private static void RequireTrainingTools()
+    {
+        bool torch = Repo.Run("/usr/bin/python3", "-c \"import torch, numpy\"").Code == 0;
+        if (torch && File.Exists(Repo.Path_("artifacts", "bin", "starplugin"))) return;
+        if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-torch or the published CLI is missing");
+        Assert.Ignore("python3-torch or artifacts/bin/starplugin missing");
+    }
+
     [Test]
     public void TwoStepSmokeTrainingRuns()
     {
-        bool torch = Repo.Run("/usr/bin/python3", "-c \"import torch, numpy\"").Code == 0;
-        if (!torch || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin")))
-        {
-            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-torch or the published CLI is missing");
-            Assert.Ignore("python3-torch or artifacts/bin/starplugin missing");
-        }
+        RequireTrainingTools();
         var (code, output) = Repo.Run("/usr/bin/python3", "models/training/train.py --smoke --threads 1", env: new Dictionary<string, string> { ["TMPDIR"] = Path.GetTempPath() });
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("smoke training ok"));
@@ -23,12 +27,7 @@ public class TrainingSmokeTests
     [Test]
     public void TrainerLearnsTheStarLayerOfTheStreamedPairs()
     {
-        bool torch = Repo.Run("/usr/bin/python3", "-c \"import torch, numpy\"").Code == 0;
-        if (!torch || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin")))
-        {
-            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-torch or the published CLI is missing");
-            Assert.Ignore("python3-torch or artifacts/bin/starplugin missing");
-        }
+        RequireTrainingTools();
         var (code, output) = Repo.Run("/usr/bin/python3", "models/training/check_pairs.py");
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("pairs ok"));
