@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using StarPlugin.Imaging;
 
 namespace StarPlugin.Removal;
@@ -9,19 +10,18 @@ namespace StarPlugin.Removal;
 /// </summary>
 public static class StarMask
 {
-    /// <summary>From the model-domain star layer held in the first <paramref name="colours"/> planes of <paramref name="stars"/>.</summary>
-    public static AstroImage FromStarLayer(AstroImage stars, int colours)
+    /// <summary>From the star layer's luminance (mean over colours, model domain); <paramref name="lum"/> is overwritten.</summary>
+    public static AstroImage FromLuminance(float[] lum, int w, int h)
     {
-        int w = stars.Width, h = stars.Height, n = w * h;
-        var lum = new float[n];
-        for (int c = 0; c < colours; c++) System.Numerics.Tensors.TensorPrimitives.Add(lum, stars.Plane(c), lum);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(lum, 1f / colours, lum);
         var (median, mad) = RobustStatistics.MedianMad(lum);
         float noise = Math.Max((float)(mad * RobustStatistics.MadToSigma), 1e-4f);
         float lo = median + 3 * noise, hi = median + 12 * noise;
-        var m = new float[n];
-        for (int i = 0; i < n; i++) m[i] = Math.Clamp((lum[i] - lo) / (hi - lo), 0f, 1f);
-        m = PlaneFilters.MaxFilter(m, w, h, 2);
+        // m = clamp((lum − lo) / (hi − lo), 0, 1), in place, on spans.
+        TensorPrimitives.Subtract(lum, lo, lum);
+        TensorPrimitives.Multiply(lum, 1f / (hi - lo), lum);
+        TensorPrimitives.Max(lum, 0f, lum);
+        TensorPrimitives.Min(lum, 1f, lum);
+        var m = PlaneFilters.MaxFilter(lum, w, h, 2);
         m = PlaneFilters.GaussianBlur(m, w, h, 1.5f);
         return new AstroImage(w, h, 1, m);
     }

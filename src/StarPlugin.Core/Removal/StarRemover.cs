@@ -55,9 +55,7 @@ public sealed class StarRemover : IDisposable
             _ => LinearDataDetector.IsLinear(image, white),
         };
         // Model domain: x_m = clamp(S(x)) with S the linked MTF (linear data) or x/white.
-        var mtf = stretch ? MtfStretch.Auto(image.Luminance(), white) : default;
-        Func<float, float> toDomain = stretch ? mtf.Apply : v => v / white;
-        float Domain(float v) => float.IsFinite(v) ? Math.Clamp(toDomain(v), 0f, 1f) : 0f;
+        var domain = stretch ? ModelDomain.Stretch(MtfStretch.Auto(image.Luminance(), white)) : ModelDomain.Scale(white);
 
         // The model-domain star layer accumulates straight into the Stars output's planes
         // and is converted in place below: no other image-sized buffers.
@@ -69,44 +67,49 @@ public sealed class StarRemover : IDisposable
         // The network gets 90% of the bar when the cleanup stage follows it.
         var modelProgress = options.Cleanup ? progress.Slice(0, 0.9, 1, "removing stars") : progress;
         if (mc == colours)
-            _runner.PredictStars(src, w, h, toDomain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, modelProgress);
+            _runner.PredictStars(src, w, h, domain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, modelProgress);
         else if (mc == 3) // grey image, RGB model: replicate in, average out
-            _runner.PredictStars(src, w, h, toDomain, [0, 0, 0], dst, [0, 0, 0], 1f / 3, options.Tiling, modelProgress);
+            _runner.PredictStars(src, w, h, domain, [0, 0, 0], dst, [0, 0, 0], 1f / 3, options.Tiling, modelProgress);
         else // RGB image, grey model: channel by channel
             for (int c = 0; c < colours; c++)
-                _runner.PredictStars(src, w, h, toDomain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"));
+                _runner.PredictStars(src, w, h, domain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"));
         if (options.Cleanup)
         {
             // (Run after the network, not beside it: on a busy CPU the two only slowed each other.)
-            var found = ResidualStarCleanup.FindStars(image.Data, Domain, colours, w, h, progress.Slice(0.9, 0.97, 1, "finding residual stars"));
-            ResidualStarCleanup.Apply(found, image.Data, Domain, stars.Data, colours, w, h, progress.Slice(0.97, 1, 1, "filling residual stars"));
+            var found = ResidualStarCleanup.FindStars(image.Data, domain, colours, w, h, progress.Slice(0.9, 0.97, 1, "finding residual stars"));
+            ResidualStarCleanup.Apply(found, image.Data, domain, stars.Data, colours, w, h, progress.Slice(0.97, 1, 1, "filling residual stars"));
         }
 
-        // Per-pixel passes in parallel row chunks.
+        // One per-pixel pass, in parallel chunks that span all channels of their pixels:
+        // clamp the model-domain layer, add it into the mask's luminance, and convert it to
+        // input units (starless = input − stars), in place.
         const int Chunk = 1 << 16;
         int chunks = (n + Chunk - 1) / Chunk;
-        Parallel.For(0, colours * chunks, k =>
+        var maskLuminance = new float[n];
+        Parallel.For(0, chunks, () => new float[Chunk], (k, _, xm) =>
         {
-            int c = k / chunks, from = k % chunks * Chunk, to = Math.Min(n, from + Chunk);
-            var s = stars.Plane(c); var v0 = image.Plane(c);
-            // The model may only take light away, never add it, and never below black.
-            for (int i = from; i < to; i++) s[i] = Math.Clamp(s[i], 0f, Domain(v0[i]));
-        });
-        var mask = StarMask.FromStarLayer(stars, colours);
-        Parallel.For(0, colours * chunks, k =>
-        {
-            int c = k / chunks, from = k % chunks * Chunk, to = Math.Min(n, from + Chunk);
-            var s = stars.Plane(c); var v0 = image.Plane(c); var sl = starless.Plane(c);
-            for (int i = from; i < to; i++)
+            int from = k * Chunk, len = Math.Min(n, from + Chunk) - from;
+            var lum = maskLuminance.AsSpan(from, len);
+            for (int c = 0; c < colours; c++)
             {
-                float v = v0[i];
-                if (!float.IsFinite(v)) { sl[i] = v; s[i] = 0f; continue; }
-                float xm = Domain(v), layer = s[i];
-                float starsLinear = stretch ? mtf.Invert(xm) - mtf.Invert(xm - layer) : layer * white;
-                sl[i] = v - starsLinear;
-                s[i] = starsLinear;
+                var v0 = image.Plane(c).Slice(from, len); var s = stars.Plane(c).Slice(from, len); var sl = starless.Plane(c).Slice(from, len);
+                domain.Map(v0, xm);
+                for (int i = 0; i < len; i++)
+                {
+                    float v = v0[i];
+                    if (!float.IsFinite(v)) { sl[i] = v; s[i] = 0f; continue; }
+                    // The model may only take light away, never add it, and never below black.
+                    float layer = Math.Clamp(s[i], 0f, xm[i]);
+                    lum[i] += layer;
+                    float starsLinear = domain.StarsInInputUnits(xm[i], layer);
+                    sl[i] = v - starsLinear;
+                    s[i] = starsLinear;
+                }
             }
-        });
+            if (colours > 1) TensorPrimitives.Multiply(lum, 1f / colours, lum);
+            return xm;
+        }, _ => { });
+        var mask = StarMask.FromLuminance(maskLuminance, w, h);
         if (options.StarLayer == StarLayerMode.Screen)
             for (int c = 0; c < colours; c++)
             {

@@ -28,12 +28,11 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
     /// <summary>
     /// Predicts the star layer (input − starless, in our [0,1] model domain) and adds it,
     /// times <paramref name="outputWeight"/>, into <paramref name="output"/>. Model channel
-    /// k reads source plane <paramref name="sourceChannel"/>[k] through <paramref name="toDomain"/>
-    /// (clamped to [0,1]) and writes output plane <paramref name="outputChannel"/>[k]; a grey
+    /// k reads source plane <paramref name="sourceChannel"/>[k] through <paramref name="domain"/> and writes output plane <paramref name="outputChannel"/>[k]; a grey
     /// image on an RGB model maps all three onto plane 0 with weight 1/3. Tiles are read
     /// from the source directly, so no image-sized copy is made here.
     /// </summary>
-    public void PredictStars(ReadOnlyMemory<float>[] source, int width, int height, Func<float, float> toDomain, int[] sourceChannel,
+    public void PredictStars(ReadOnlyMemory<float>[] source, int width, int height, ModelDomain domain, int[] sourceChannel,
         Memory<float>[] output, int[] outputChannel, float outputWeight, TilingOptions tiling, ProgressReporter progress)
     {
         if (sourceChannel.Length != Model.Channels || outputChannel.Length != Model.Channels)
@@ -63,7 +62,7 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
-                ExtractTile(source, sourceChannel, toDomain, width, height, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTile, perTile));
+                ExtractTile(source, sourceChannel, domain, width, height, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTile, perTile));
             }
             int produced = 0;
             var shape = Session.Run(input.AsSpan(0, n * perTile), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
@@ -89,7 +88,7 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
     };
 
     /// <summary>Copies a tile (mirror-padded past the image edge) into the model's layout, scaled to its input range.</summary>
-    private void ExtractTile(ReadOnlyMemory<float>[] planes, int[] sourceChannel, Func<float, float> toDomain, int width, int height, int x0, int y0, int t, Memory<float> dst)
+    private void ExtractTile(ReadOnlyMemory<float>[] planes, int[] sourceChannel, ModelDomain domain, int width, int height, int x0, int y0, int t, Memory<float> dst)
     {
         int C = Model.Channels;
         float scale = Model.InputScale;
@@ -101,10 +100,17 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
             var p = planes[sourceChannel[c]].Span;
             var d = dst.Span;
             int sy = Mirror(y0 + y, height);
+            if (!nhwc && x0 >= 0 && x0 + t <= width)
+            {
+                // Inside the image: the row maps as one span (SIMD), straight into NCHW.
+                var to = d.Slice((c * t + y) * t, t);
+                domain.Map(p.Slice(sy * width + x0, t), to);
+                if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(to, scale, to);
+                return;
+            }
             for (int x = 0; x < t; x++)
             {
-                float raw = p[sy * width + Mirror(x0 + x, width)];
-                float v = Math.Clamp(float.IsFinite(raw) ? toDomain(raw) : 0f, 0f, 1f) * scale;
+                float v = domain.Map(p[sy * width + Mirror(x0 + x, width)]) * scale;
                 d[nhwc ? (y * t + x) * C + c : (c * t + y) * t + x] = v;
             }
         });

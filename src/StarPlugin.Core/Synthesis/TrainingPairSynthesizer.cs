@@ -56,21 +56,39 @@ public static class TrainingPairSynthesizer
             }
         }
 
-        // Galaxies: in the target, so the model learns to leave them alone.
-        int small = rng.Next(0, 10);
-        for (int g = 0; g < small + (rng.NextDouble() < 0.25 ? 1 : 0); g++)
+        // Galaxies: in the target, so the model learns to leave them alone. They are seen
+        // through the same optics as the stars: rendered apart, then blurred by the field's
+        // PSF (a Gaussian of the stars' base FWHM). Unblurred, a small n = 4 Sérsic is one
+        // spike of a pixel and teaches nothing about the compact, PSF-wide galaxies of real
+        // deep fields, which an earlier model erased as stars.
+        float fwhmBase = (float)(1.6 + rng.NextDouble() * 3.5);
+        int small = rng.Next(0, 12);
+        int galaxies = small + (rng.NextDouble() < 0.35 ? 1 : 0);
+        if (galaxies > 0)
         {
-            bool big = g >= small;
-            double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = 0.3 + rng.NextDouble() * 0.7, pa = rng.NextDouble() * Math.PI;
-            double bright = sky * (0.2 + rng.NextDouble() * (big ? 8 : 4));
-            float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3500 + rng.NextDouble() * 5000);
+            var gal = new AstroImage(w, h, ch);
+            for (int g = 0; g < galaxies; g++)
+            {
+                bool big = g >= small;
+                double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = 0.3 + rng.NextDouble() * 0.7, pa = rng.NextDouble() * Math.PI;
+                double bright = sky * (0.2 + rng.NextDouble() * (big ? 8 : 4));
+                float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3500 + rng.NextDouble() * 5000);
+                bool spiral = big && rng.NextDouble() < 0.6;
+                double re = big ? 5 + rng.NextDouble() * 20 : 1.2 + rng.NextDouble() * 6, n = 0.5 + rng.NextDouble() * 3.5;
+                double spiralSize = 10 + rng.NextDouble() * 50, pitch = 0.2 + rng.NextDouble() * 0.3;
+                for (int c = 0; c < ch; c++)
+                {
+                    var p = gal.Plane(c);
+                    if (spiral)
+                        GalaxyRenderer.Spiral(p, w, h, gx, gy, spiralSize, q, pa, bright, pitch, colour[c], new Random(seed ^ g));
+                    else
+                        GalaxyRenderer.Sersic(p, w, h, gx, gy, re, n, q, pa, bright, colour[c]);
+                }
+            }
             for (int c = 0; c < ch; c++)
             {
-                var p = target.Plane(c);
-                if (big && rng.NextDouble() < 0.6)
-                    GalaxyRenderer.Spiral(p, w, h, gx, gy, 10 + rng.NextDouble() * 50, q, pa, bright, 0.2 + rng.NextDouble() * 0.3, colour[c], new Random(seed ^ g));
-                else
-                    GalaxyRenderer.Sersic(p, w, h, gx, gy, big ? 5 + rng.NextDouble() * 20 : 1.5 + rng.NextDouble() * 4, 0.5 + rng.NextDouble() * 3.5, q, pa, bright, colour[c]);
+                var blurred = PlaneFilters.GaussianBlur(gal.Plane(c).ToArray(), w, h, fwhmBase / 2.355f);
+                System.Numerics.Tensors.TensorPrimitives.Add(target.Plane(c), blurred, target.Plane(c));
             }
         }
 
@@ -81,7 +99,6 @@ public static class TrainingPairSynthesizer
         double logMin = Math.Log(noiseFloor * 3), logMax = Math.Log(fullWell * 60);
         float spikeAngle = (float)(rng.NextDouble() * Math.PI / 2);
         bool spikes = rng.NextDouble() < 0.4, bloom = rng.NextDouble() < 0.5;
-        float fwhmBase = (float)(1.6 + rng.NextDouble() * 3.5);
         double clusterX = rng.NextDouble() * w, clusterY = rng.NextDouble() * h, clusterR = 5 + rng.NextDouble() * w * 0.2;
         bool cluster = rng.NextDouble() < 0.2;
         var starColours = new StarColourPalette(rng);

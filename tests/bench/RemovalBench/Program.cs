@@ -138,7 +138,12 @@ static int Throughput(string which, int w, int h, string model, string imagePath
         using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
         sw.Restart();
         int tile = int.Parse(Environment.GetEnvironmentVariable("BENCH_TILE") ?? "0"), batch = int.Parse(Environment.GetEnvironmentVariable("BENCH_BATCH") ?? "1");
-        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Overlap = 32, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0" });
+        // Seconds per stage, from the progress callback's stage names (to stderr).
+        var stages = new List<(string Stage, double At)>();
+        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Overlap = 32, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0" },
+            (_, stage) => { if (stages.Count == 0 || stages[^1].Stage != stage) stages.Add((stage, sw.Elapsed.TotalSeconds)); return true; });
+        stages.Add(("end", sw.Elapsed.TotalSeconds));
+        for (int k = 0; k + 1 < stages.Count; k++) Console.Error.WriteLine($"stage {stages[k].Stage}: {stages[k + 1].At - stages[k].At:F2} s");
     }
     else
     {
