@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--min-lr", type=float, default=0.0, help="floor of the schedule (default 5%% of --lr); a fine-tune on new data may want more")
     ap.add_argument("--base", type=int, default=16)
     ap.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
     ap.add_argument("--checkpoint", default=DEFAULT_CKPT)
@@ -110,7 +111,7 @@ def main():
             x, y = stream.batch(a.batch, rng)
             x, y = x.to(device), y.to(device)
             # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.
-            lr = a.lr * max(0.05, 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
+            lr = max(a.min_lr or 0.05 * a.lr, a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
             for g in opt.param_groups: g["lr"] = lr
             pred = model(x)
             loss, on, off = loss_fn(pred, y, x - y)

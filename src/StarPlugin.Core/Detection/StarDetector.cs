@@ -36,6 +36,17 @@ public static class StarDetector
         return DetectOwned(plane.ToArray(), width, height, options, progress, token);
     }
 
+    /// <summary>
+    /// Detects stars in a plane that the caller hands over: it is normalised in place and
+    /// holds garbage afterwards. Saves the copy (100 MB at 24 MP) when the plane is scratch.
+    /// </summary>
+    public static IReadOnlyList<DetectedStar> DetectDestructive(float[] plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    {
+        ImageLimits.CheckedSampleCount(width, height, 1);
+        if (plane.Length != (long)width * height) throw new ArgumentException("plane size does not match width×height");
+        return DetectOwned(plane, width, height, options, progress, token);
+    }
+
     /// <summary>Detects stars in a plane the detector may overwrite (it is normalised in place).</summary>
     private static List<DetectedStar> DetectOwned(float[] norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token)
     {

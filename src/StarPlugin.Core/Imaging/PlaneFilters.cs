@@ -11,16 +11,18 @@ namespace StarPlugin.Imaging;
 /// </summary>
 public static class PlaneFilters
 {
+    // Every filter takes optional scratch and destination planes (the destination may be
+    // the source): at 24 MP each fresh plane is ~100 MB of first-touch page faults.
+
     /// <summary>Grey dilation: the maximum over a (2r+1)² square (clipped at the edges), as two 1-D passes.</summary>
-    public static float[] MaxFilter(float[] src, int w, int h, int r) => Extremum(src, w, h, r, max: true);
+    public static float[] MaxFilter(float[] src, int w, int h, int r, float[]? scratch = null, float[]? dst = null) => Extremum(src, w, h, r, max: true, scratch, dst);
 
     /// <summary>Grey erosion: the minimum over a (2r+1)² square (clipped at the edges), as two 1-D passes.</summary>
-    public static float[] MinFilter(float[] src, int w, int h, int r) => Extremum(src, w, h, r, max: false);
+    public static float[] MinFilter(float[] src, int w, int h, int r, float[]? scratch = null, float[]? dst = null) => Extremum(src, w, h, r, max: false, scratch, dst);
 
-    private static float[] Extremum(float[] src, int w, int h, int r, bool max)
+    private static float[] Extremum(float[] src, int w, int h, int r, bool max, float[]? scratch, float[]? dst)
     {
-        Check(src, w, h);
-        var tmp = new float[src.Length]; var dst = new float[src.Length];
+        var (tmp, output) = Buffers(src, w, h, scratch, dst);
         void Pick(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d)
         {
             if (max) TensorPrimitives.Max(a, b, d); else TensorPrimitives.Min(a, b, d);
@@ -37,25 +39,24 @@ public static class PlaneFilters
         });
         ForRows(h, y =>
         {
-            var d = dst.AsSpan(y * w, w);
+            var d = output.AsSpan(y * w, w);
             tmp.AsSpan(y * w, w).CopyTo(d);
             for (int k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++)
                 if (k != y) Pick(d, tmp.AsSpan(k * w, w), d);
         });
-        return dst;
+        return output;
     }
 
     /// <summary>Gaussian blur of standard deviation <paramref name="sigma"/> pixels (kernel radius 3σ, edges replicated).</summary>
-    public static float[] GaussianBlur(float[] src, int w, int h, float sigma)
+    public static float[] GaussianBlur(float[] src, int w, int h, float sigma, float[]? scratch = null, float[]? dst = null)
     {
-        Check(src, w, h);
+        var (tmp, output) = Buffers(src, w, h, scratch, dst);
         if (!(sigma > 0) || !float.IsFinite(sigma)) throw new ArgumentException($"blur sigma must be positive, got {sigma}");
         int r = (int)Math.Ceiling(3 * sigma);
         var k = new float[2 * r + 1];
         float sum = 0;
         for (int i = -r; i <= r; i++) { k[i + r] = MathF.Exp(-i * i / (2 * sigma * sigma)); sum += k[i + r]; }
         for (int i = 0; i < k.Length; i++) k[i] /= sum;
-        var tmp = new float[src.Length]; var dst = new float[src.Length];
         ForRows(h, y =>
         {
             // The row padded by r replicated pixels each side, so every tap is one span.
@@ -72,17 +73,22 @@ public static class PlaneFilters
         });
         ForRows(h, y =>
         {
-            var d = dst.AsSpan(y * w, w);
+            var d = output.AsSpan(y * w, w);
             TensorPrimitives.Multiply(tmp.AsSpan(Math.Clamp(y - r, 0, h - 1) * w, w), k[0], d);
             for (int t = 1; t < k.Length; t++)
                 TensorPrimitives.MultiplyAdd(tmp.AsSpan(Math.Clamp(y + t - r, 0, h - 1) * w, w), k[t], d, d);
         });
-        return dst;
+        return output;
     }
 
-    private static void Check(float[] src, int w, int h)
+    /// <summary>Checks the plane and returns the scratch plane (never the source) and the destination.</summary>
+    private static (float[] Scratch, float[] Dst) Buffers(float[] src, int w, int h, float[]? scratch, float[]? dst)
     {
         if (w <= 0 || h <= 0 || (long)w * h != src.Length) throw new ArgumentException($"plane of {src.Length} values is not {w}x{h}");
+        if (scratch != null && (scratch.Length != src.Length || ReferenceEquals(scratch, src) || ReferenceEquals(scratch, dst)))
+            throw new ArgumentException("scratch plane must be a separate plane of the same size");
+        if (dst != null && dst.Length != src.Length) throw new ArgumentException("destination plane has the wrong size");
+        return (scratch ?? new float[src.Length], dst ?? new float[src.Length]);
     }
 
     /// <summary>Rows in parallel, in blocks of rows so that small rows do not drown in scheduling.</summary>

@@ -21,8 +21,10 @@ public static class StarMask
         TensorPrimitives.Multiply(lum, 1f / (hi - lo), lum);
         TensorPrimitives.Max(lum, 0f, lum);
         TensorPrimitives.Min(lum, 1f, lum);
-        var m = PlaneFilters.MaxFilter(lum, w, h, 2);
-        m = PlaneFilters.GaussianBlur(m, w, h, 1.5f);
-        return new AstroImage(w, h, 1, m);
+        // In place, through one scratch plane.
+        var scratch = new float[lum.Length];
+        PlaneFilters.MaxFilter(lum, w, h, 2, scratch, lum);
+        PlaneFilters.GaussianBlur(lum, w, h, 1.5f, scratch, lum);
+        return new AstroImage(w, h, 1, lum);
     }
 }

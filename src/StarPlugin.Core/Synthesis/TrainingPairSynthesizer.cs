@@ -23,13 +23,16 @@ public static class TrainingPairSynthesizer
         float fullWell = (float)(20000 + rng.NextDouble() * 80000);
         float sky = (float)Math.Exp(Math.Log(50) + rng.NextDouble() * Math.Log(2000 / 50.0));
         float readNoise = (float)(2 + rng.NextDouble() * 8);
+        // One pair in five is a deep field: dozens of galaxies on dark sky without nebula,
+        // the case where an earlier model erased nearly every galaxy of the Hubble deep field.
+        bool deepField = rng.NextDouble() < 0.2;
         var bg = new NebulaBackground
         {
             Sky = sky,
             GradientAmplitude = sky * (float)(rng.NextDouble() * 0.5),
             GradientAngle = (float)(rng.NextDouble() * Math.PI * 2),
             Vignetting = (float)(rng.NextDouble() * 0.1),
-            NebulaAmplitude = rng.NextDouble() < 0.25 ? 0f : (float)Math.Exp(Math.Log(sky * 0.2) + rng.NextDouble() * Math.Log(100)),
+            NebulaAmplitude = deepField || rng.NextDouble() < 0.25 ? 0f : (float)Math.Exp(Math.Log(sky * 0.2) + rng.NextDouble() * Math.Log(100)),
             NebulaScale = (float)(40 + rng.NextDouble() * 600),
             DustDepth = (float)(rng.NextDouble() * 0.9),
             Seed = rng.Next(),
@@ -62,8 +65,11 @@ public static class TrainingPairSynthesizer
         // spike of a pixel and teaches nothing about the compact, PSF-wide galaxies of real
         // deep fields, which an earlier model erased as stars.
         float fwhmBase = (float)(1.6 + rng.NextDouble() * 3.5);
-        int small = rng.Next(0, 12);
-        int galaxies = small + (rng.NextDouble() < 0.35 ? 1 : 0);
+        int small = deepField ? rng.Next(10, 40) : rng.Next(0, 12);
+        int galaxies = small + (rng.NextDouble() < (deepField ? 0.6 : 0.35) ? 1 : 0);
+        // Galaxies take the frame's colour processing too (white balance, saturation), so
+        // colour does not tell them from stars.
+        var starColours = new StarColourPalette(rng);
         if (galaxies > 0)
         {
             var gal = new AstroImage(w, h, ch);
@@ -71,8 +77,8 @@ public static class TrainingPairSynthesizer
             {
                 bool big = g >= small;
                 double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = 0.3 + rng.NextDouble() * 0.7, pa = rng.NextDouble() * Math.PI;
-                double bright = sky * (0.2 + rng.NextDouble() * (big ? 8 : 4));
-                float[] colour = ch == 1 ? [1f] : BlackbodyColour.Rgb(3500 + rng.NextDouble() * 5000);
+                double bright = sky * (0.2 + rng.NextDouble() * (big ? 10 : 6));
+                float[] colour = ch == 1 ? [1f] : starColours.Next(rng);
                 bool spiral = big && rng.NextDouble() < 0.6;
                 double re = big ? 5 + rng.NextDouble() * 20 : 1.2 + rng.NextDouble() * 6, n = 0.5 + rng.NextDouble() * 3.5;
                 double spiralSize = 10 + rng.NextDouble() * 50, pitch = 0.2 + rng.NextDouble() * 0.3;
@@ -101,7 +107,6 @@ public static class TrainingPairSynthesizer
         bool spikes = rng.NextDouble() < 0.4, bloom = rng.NextDouble() < 0.5;
         double clusterX = rng.NextDouble() * w, clusterY = rng.NextDouble() * h, clusterR = 5 + rng.NextDouble() * w * 0.2;
         bool cluster = rng.NextDouble() < 0.2;
-        var starColours = new StarColourPalette(rng);
         for (int i = 0; i < count; i++)
         {
             double x = rng.NextDouble() * w - 0.5, y = rng.NextDouble() * h - 0.5;

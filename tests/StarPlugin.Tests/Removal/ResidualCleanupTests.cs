@@ -16,7 +16,7 @@ public class ResidualCleanupTests
     private StarRemover _remover = null!;
     private AstroImage _image = null!;
     private readonly List<(double X, double Y)> _stars = [];
-    private (int X, int Y) _blob = (190, 60), _hot = (60, 200);
+    private (int X, int Y) _blob = (190, 60), _hot = (60, 200), _compact = (150, 200);
 
     [OneTimeSetUp]
     public void SetUp()
@@ -37,25 +37,37 @@ public class ResidualCleanupTests
             Add(x, y, 1.1, 0.15 + 0.5 * rng.NextDouble(), colour);
         }
         Add(_blob.X, _blob.Y, 6.0, 0.3, [1f, 1f, 1f]);
+        // A compact source 1.9× the PSF with a flattened top: a small galaxy, or a bright
+        // star as a stretched JPEG shows it, soft and broad.
+        Add(_compact.X, _compact.Y, 1.9, 1.0, [1f, 1f, 1f], flat: true);
         for (int c = 0; c < 3; c++) _image[c, _hot.Y, _hot.X] = 0.95f;
     }
 
     [OneTimeTearDown]
     public void TearDown() { _remover.Dispose(); Directory.Delete(_dir, true); }
 
-    private void Add(double x0, double y0, double sigma, double peak, float[] colour)
+    private void Add(double x0, double y0, double sigma, double peak, float[] colour, bool flat = false)
     {
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < _image.Height; y++)
                 for (int x = 0; x < _image.Width; x++)
                 {
                     double d2 = (x - x0) * (x - x0) + (y - y0) * (y - y0);
-                    if (d2 < 100 * sigma * sigma) _image[c, y, x] += (float)(peak * colour[c] * Math.Exp(-d2 / (2 * sigma * sigma)));
+                    double u = d2 / (2 * sigma * sigma);
+                    if (d2 < 100 * sigma * sigma) _image[c, y, x] += (float)(peak * colour[c] * Math.Exp(flat ? -u * u : -u));
                 }
     }
 
-    private AstroImage Run(bool cleanup) =>
-        _remover.Remove(_image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup }).Starless;
+    private AstroImage Run(bool cleanup, StarRemover? remover = null) =>
+        (remover ?? _remover).Remove(_image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup }).Starless;
+
+    private double CoreMean(AstroImage im, int c, int x0, int y0)
+    {
+        double core = 0;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) core += im[c, y0 + dy, x0 + dx] / 9;
+        return core;
+    }
 
     [Test]
     public void WithoutCleanupANetworkThatRemovesNothingChangesNothing() =>
@@ -85,6 +97,8 @@ public class ResidualCleanupTests
         {
             Assert.That(starless[c, _blob.Y, _blob.X], Is.EqualTo(_image[c, _blob.Y, _blob.X]), "a source far broader than the PSF stays");
             Assert.That(starless[c, _hot.Y, _hot.X], Is.EqualTo(_image[c, _hot.Y, _hot.X]), "a hot pixel is not a star");
+            Assert.That(starless[c, _compact.Y, _compact.X], Is.EqualTo(_image[c, _compact.Y, _compact.X]),
+                "a compact source wider than the PSF that the network kept whole stays (it may be a galaxy)");
         }
         int far = 0;
         for (int y = 0; y < 256; y++)
@@ -95,5 +109,21 @@ public class ResidualCleanupTests
                 for (int c = 0; c < 3; c++) Assert.That(starless[c, y, x], Is.EqualTo(_image[c, y, x]), $"({x},{y}) is away from every star");
             }
         Assert.That(far, Is.GreaterThan(20000));
+    }
+
+    [Test]
+    public void ACompactSourceTheNetworkBeganToRemoveIsFinished()
+    {
+        // This network takes everything above 0.6 of the white point, here the flat top of
+        // the compact source (about 40% of its core's light): it judged the source a star,
+        // so the cleanup finishes the job.
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold.onnx"));
+        var network = Run(cleanup: false, partial);
+        var cleaned = Run(cleanup: true, partial);
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(CoreMean(network, c, _compact.X, _compact.Y), Is.GreaterThan(Sky + 0.2), "the network alone leaves most of it");
+            Assert.That(CoreMean(cleaned, c, _compact.X, _compact.Y), Is.EqualTo(Sky).Within(4 * Noise), $"channel {c}");
+        }
     }
 }
