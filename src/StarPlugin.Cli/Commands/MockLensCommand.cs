@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using StarPlugin.Cli.Hosting;
+using StarPlugin.Imaging;
 using StarPlugin.IO;
 using StarPlugin.Lensing;
 using static StarPlugin.Cli.Hosting.CsvTable;
@@ -126,7 +127,7 @@ public static class MockLensCommand
                     int i = indices[k];
                     string src = files[i % files.Count];
                     string ext = Path.GetExtension(src);
-                    var rng = new Random(HashCode.Combine(p.GetValue(seed), i));
+                    var rng = new Random(RandomExtensions.SubSeed(p.GetValue(seed), i));
                     var o = new MockLensOptions
                     {
                         EinsteinRadius = 4 + rng.NextDouble() * 12, AxisRatio = 0.5 + rng.NextDouble() * 0.5, PositionAngle = rng.NextDouble() * Math.PI,

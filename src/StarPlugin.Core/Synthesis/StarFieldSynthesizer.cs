@@ -63,7 +63,7 @@ public static class StarFieldSynthesizer
             int seed = o.Seed * 31 + c;
             Parallel.For(0, h, y =>
             {
-                var r = new Random(HashCode.Combine(seed, y));
+                var r = new Random(RandomExtensions.SubSeed(seed, y));
                 var bRow = sl.Span.Slice(y * w, w);
                 var sRow = st.Span.Slice(y * w, w);
                 var iRow = im.Span.Slice(y * w, w);
