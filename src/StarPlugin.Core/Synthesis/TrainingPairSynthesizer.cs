@@ -23,9 +23,9 @@ public static class TrainingPairSynthesizer
         float fullWell = (float)(20000 + rng.NextDouble() * 80000);
         float sky = (float)Math.Exp(Math.Log(50) + rng.NextDouble() * Math.Log(2000 / 50.0));
         float readNoise = (float)(2 + rng.NextDouble() * 8);
-        // One pair in five is a deep field: dozens of galaxies on dark sky without nebula,
+        // One pair in four is a deep field: dozens of galaxies on dark sky without nebula,
         // the case where an earlier model erased nearly every galaxy of the Hubble deep field.
-        bool deepField = rng.NextDouble() < 0.2;
+        bool deepField = rng.NextDouble() < 0.25;
         var bg = new NebulaBackground
         {
             Sky = sky,
@@ -99,7 +99,11 @@ public static class TrainingPairSynthesizer
         }
 
         // Stars: density log-uniform; fluxes from the noise floor to far past saturation.
-        double density = Math.Exp(Math.Log(3e-4) + rng.NextDouble() * Math.Log(0.02 / 3e-4));
+        // Deep fields have few stars among many galaxies (the Hubble deep field: a handful of
+        // stars to thousands of galaxies), so there the prior must not be "compact = star".
+        double density = deepField
+            ? Math.Exp(Math.Log(1e-4) + rng.NextDouble() * Math.Log(2e-3 / 1e-4))
+            : Math.Exp(Math.Log(3e-4) + rng.NextDouble() * Math.Log(0.02 / 3e-4));
         int count = (int)(density * w * h);
         float noiseFloor = MathF.Sqrt(sky + readNoise * readNoise);
         double logMin = Math.Log(noiseFloor * 3), logMax = Math.Log(fullWell * 60);
