@@ -26,7 +26,7 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
 {
   echo "# Star-removal benchmark"
   echo
-  echo "One run of \`tests/bench/removal_bench.sh\` on $(nproc) cores, CPU execution provider, ONNX Runtime $(ls artifacts/native/libonnxruntime.so.1 >/dev/null && echo 1.22.0). Throughput: median of 3 runs each, one loaded session (this VM's timings vary by about ±10 % between runs)."
+  echo "One run of \`tests/bench/removal_bench.sh\` on $(nproc) cores, CPU execution provider, ONNX Runtime $(ls artifacts/native/libonnxruntime.so.1 >/dev/null && echo 1.22.0). Throughput: median of 3 runs each after a warm-up run, one loaded session (this VM's timings vary by about ±10 % between runs)."
   echo
   echo "## Throughput and memory"
   echo

@@ -130,8 +130,10 @@ static double PeakRssMb()
     return double.NaN;
 }
 
-// Median of BENCH_REPEAT runs (default 3) with one loaded session: this 2-core VM's
-// timings vary by ±10% from run to run, for us and for the peer alike.
+// Median of BENCH_REPEAT runs (default 3) with one loaded session, after one untimed
+// warm-up run (JIT, ONNX Runtime's first-run allocations): this 2-core VM's timings vary
+// by ±10% from run to run, for us and for the peer alike. A full GC before each run
+// keeps one run's garbage out of the next run's peak RSS.
 static int Throughput(string which, int w, int h, string model, string imagePath)
 {
     var img = Mirrored(ImageFile.Read(imagePath), w, h);
@@ -143,8 +145,10 @@ static int Throughput(string which, int w, int h, string model, string imagePath
         using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
         int tile = int.Parse(Environment.GetEnvironmentVariable("BENCH_TILE") ?? "0"), batch = int.Parse(Environment.GetEnvironmentVariable("BENCH_BATCH") ?? "1");
         var options = new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0" };
+        remover.Remove(img, options);
         for (int run = 0; run < repeat; run++)
         {
+            FullGc();
             // Seconds per stage, from the progress callback's stage names (to stderr).
             var stages = new List<(string Stage, double At)>();
             var sw = Stopwatch.StartNew();
@@ -157,8 +161,10 @@ static int Throughput(string which, int w, int h, string model, string imagePath
     else
     {
         using var session = new OnnxSession(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+        new PeerPipeline(session).Run(img);
         for (int run = 0; run < repeat; run++)
         {
+            FullGc();
             var sw = Stopwatch.StartNew();
             new PeerPipeline(session).Run(img);
             times.Add(sw.Elapsed.TotalSeconds);
@@ -168,6 +174,11 @@ static int Throughput(string which, int w, int h, string model, string imagePath
     double s = times.OrderBy(t => t).ElementAt(times.Count / 2);
     Console.WriteLine($"{{\"pipeline\":\"{which}\",\"width\":{w},\"height\":{h},\"runs\":{repeat},\"seconds\":{s:F2},\"mpx_per_s\":{w * (double)h / 1e6 / s:F3},\"peak_rss_mb\":{PeakRssMb():F0},\"image_rss_mb\":{rssBefore:F0}}}");
     return 0;
+}
+
+static void FullGc()
+{
+    GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
 }
 
 // Held-out synthetic pairs (seeds the trainer never draws: 900,000,000 + i): PSNR and SSIM of
