@@ -156,21 +156,13 @@ public static class StarDetector
     private static List<DetectedStar> Deduplicate(List<DetectedStar> stars)
     {
         stars.Sort((a, b) => b.Snr.CompareTo(a.Snr));
-        var grid = new Dictionary<(int, int), List<DetectedStar>>();
+        var grid = new StarGrid(1.0);
         var kept = new List<DetectedStar>(stars.Count);
         foreach (var s in stars)
         {
-            int gx = (int)Math.Floor(s.X), gy = (int)Math.Floor(s.Y);
-            bool dup = false;
-            for (int dy = -1; dy <= 1 && !dup; dy++)
-                for (int dx = -1; dx <= 1 && !dup; dx++)
-                    if (grid.TryGetValue((gx + dx, gy + dy), out var list))
-                        foreach (var k in list)
-                            if ((k.X - s.X) * (k.X - s.X) + (k.Y - s.Y) * (k.Y - s.Y) < 1.0) { dup = true; break; }
-            if (dup) continue;
+            if (grid.AnyWithin(s.X, s.Y, 1.0)) continue;
             kept.Add(s);
-            if (!grid.TryGetValue((gx, gy), out var l)) grid[(gx, gy)] = l = [];
-            l.Add(s);
+            grid.Add(s);
         }
         kept.Sort((a, b) => a.Y != b.Y ? a.Y.CompareTo(b.Y) : a.X.CompareTo(b.X));
         return kept;

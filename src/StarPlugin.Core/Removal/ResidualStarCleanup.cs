@@ -157,39 +157,12 @@ internal static class ResidualStarCleanup
         var good = candidates.Where(s => s.Snr >= 20 && s.Coefficient >= 0.9f && !s.Saturated).Select(s => s.Fwhm).OrderBy(v => v).ToList();
         if (good.Count < 5) good = candidates.Where(s => !s.Saturated).Select(s => s.Fwhm).OrderBy(v => v).ToList();
         double psf = good.Count == 0 ? 2.5 : good[good.Count / 4];
-        var grid = new SpatialIndex(candidates, 8);
+        var grid = new StarGrid(8);
+        foreach (var s in candidates) grid.Add(s);
         foreach (var s in coarse.Where(Star))
             if (!grid.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) candidates.Add(s);
         return candidates.Where(s => s.Saturated || s.Fwhm <= MaxWidth * psf)
             .Select(s => new Target(s, !s.Saturated && s.Fwhm > NarrowWidth * psf)).ToList();
-    }
-
-    /// <summary>Stars bucketed in square cells, for "is there one within d" queries (d ≤ cell).</summary>
-    private sealed class SpatialIndex
-    {
-        private readonly Dictionary<(int, int), List<DetectedStar>> _cells = [];
-        private readonly double _cell;
-
-        public SpatialIndex(IEnumerable<DetectedStar> stars, double cell)
-        {
-            _cell = cell;
-            foreach (var s in stars)
-            {
-                var key = ((int)Math.Floor(s.X / cell), (int)Math.Floor(s.Y / cell));
-                if (!_cells.TryGetValue(key, out var list)) _cells[key] = list = [];
-                list.Add(s);
-            }
-        }
-
-        public bool AnyWithin(double x, double y, double d)
-        {
-            int reach = (int)Math.Ceiling(d / _cell), cx = (int)Math.Floor(x / _cell), cy = (int)Math.Floor(y / _cell);
-            for (int gy = cy - reach; gy <= cy + reach; gy++)
-                for (int gx = cx - reach; gx <= cx + reach; gx++)
-                    if (_cells.TryGetValue((gx, gy), out var list) && list.Any(s => (s.X - x) * (s.X - x) + (s.Y - y) * (s.Y - y) <= d * d))
-                        return true;
-            return false;
-        }
     }
 
     private const int NoiseLength = 1 << 16;

@@ -28,7 +28,8 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
     /// <summary>
     /// Predicts the star layer (input − starless, in our [0,1] model domain) and adds it,
     /// times <paramref name="outputWeight"/>, into <paramref name="output"/>. Model channel
-    /// k reads source plane <paramref name="sourceChannel"/>[k] through <paramref name="domain"/> and writes output plane <paramref name="outputChannel"/>[k]; a grey
+    /// k reads source plane <paramref name="sourceChannel"/>[k] through <paramref name="domain"/>
+    /// and writes output plane <paramref name="outputChannel"/>[k]; a grey
     /// image on an RGB model maps all three onto plane 0 with weight 1/3. Tiles are read
     /// from the source directly, so no image-sized copy is made here.
     /// </summary>
