@@ -139,8 +139,11 @@ internal static class ResidualStarCleanup
         return filled;
     }
 
-    /// <summary>A source to clean; <see cref="Wide"/>: broader than a star of this field usually is.</summary>
-    public readonly record struct Target(DetectedStar Star, bool Wide);
+    /// <summary>
+    /// A source to clean; <see cref="Width"/>: its FWHM in units of the field's PSF FWHM;
+    /// <see cref="Wide"/>: broader than a star of this field usually is.
+    /// </summary>
+    public readonly record struct Target(DetectedStar Star, double Width, bool Wide);
 
     /// <summary>
     /// Star-like detections: correlation ≥ 0.8 or saturated, FWHM 1 px .. MaxWidth × the
@@ -162,7 +165,7 @@ internal static class ResidualStarCleanup
         foreach (var s in coarse.Where(Star))
             if (!grid.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) candidates.Add(s);
         return candidates.Where(s => s.Saturated || s.Fwhm <= MaxWidth * psf)
-            .Select(s => new Target(s, !s.Saturated && s.Fwhm > NarrowWidth * psf)).ToList();
+            .Select(s => new Target(s, s.Fwhm / psf, !s.Saturated && s.Fwhm > NarrowWidth * psf)).ToList();
     }
 
     private const int NoiseLength = 1 << 16;
@@ -177,11 +180,25 @@ internal static class ResidualStarCleanup
         return table;
     }
 
+    /// <summary>What <see cref="StarPatch.Assess"/> found at one source; Radius and the box locate the fill.</summary>
+    internal readonly record struct Assessment(bool Stands, double Removed, double Radius, int X0, int Y0, int X1, int Y1);
+
+    /// <summary>
+    /// Assesses each target against the star layer without editing it (for tuning the
+    /// selection rules on data with known truth; the bench uses it).
+    /// </summary>
+    internal static Assessment[] Assess(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h)
+    {
+        var image = new Planes(data, layers, domain, colours, w, h);
+        var patch = new StarPatch(colours);
+        return stars.Select(s => patch.Assess(image, s.Star)).ToArray();
+    }
+
     /// <summary>The input, the domain map and the star layer being edited.</summary>
-    private sealed record Planes(float[] Data, float[] Layers, ModelDomain Domain, int Colours, int Width, int Height);
+    internal sealed record Planes(float[] Data, float[] Layers, ModelDomain Domain, int Colours, int Width, int Height);
 
     /// <summary>Per-thread scratch for one star at a time: the starless patch per channel, annulus samples.</summary>
-    private sealed class StarPatch(int colours)
+    internal sealed class StarPatch(int colours)
     {
         private const int Side = 2 * (int)(MaxSaturatedRadius + AnnulusWidth + 2) + 1;
         private readonly float[][] _starless = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
@@ -190,6 +207,20 @@ internal static class ResidualStarCleanup
         private readonly (double A, double B, double C, double Sigma)[] _fit = new (double, double, double, double)[colours];
 
         public bool Clean(Planes p, DetectedStar s, bool wide)
+        {
+            var at = Assess(p, s);
+            if (!at.Stands) return false;
+            if (wide && !(at.Removed >= MinRemovedWide)) return false;
+            Fill(p, s, at);
+            return true;
+        }
+
+        /// <summary>
+        /// Loads the patch, fits the sky plane per channel, and measures the core: whether
+        /// it still stands out of the starless result, and the share of its light above the
+        /// sky that the network removed (NaN where the input has none).
+        /// </summary>
+        public Assessment Assess(Planes p, DetectedStar s)
         {
             double r = Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? MaxSaturatedRadius : MaxRadius);
             double outer = r + AnnulusWidth, core = Math.Max(1.0, 0.6 * s.Fwhm);
@@ -209,18 +240,21 @@ internal static class ResidualStarCleanup
                         float v = p.Domain.Map(p.Data[i]);
                         inp[j] = v; sl[j] = v - p.Layers[i];
                     }
-                if (!FitPlane(sl, pw, x0, y0, x1, y1, s.X, s.Y, r + 1, outer, out _fit[c])) return false;
+                if (!FitPlane(sl, pw, x0, y0, x1, y1, s.X, s.Y, r + 1, outer, out _fit[c])) return default;
                 var (mean, count) = CoreMean(sl, pw, x0, y0, x1, y1, s.X, s.Y, core, _fit[c]);
                 if (count > 0 && Math.Abs(mean) >= Significance * _fit[c].Sigma / Math.Sqrt(count)) stands = true;
-                if (wide)
-                {
-                    // Light in the core above the sky plane: in the input, and in the starless result.
-                    var (inputExcess, _) = CoreMean(inp, pw, x0, y0, x1, y1, s.X, s.Y, core, _fit[c]);
-                    excess += inputExcess; left += mean;
-                }
+                // Light in the core above the sky plane: in the input, and in the starless result.
+                var (inputExcess, _) = CoreMean(inp, pw, x0, y0, x1, y1, s.X, s.Y, core, _fit[c]);
+                excess += inputExcess; left += mean;
             }
-            if (!stands) return false;
-            if (wide && !(excess > 0 && (excess - left) >= MinRemovedWide * excess)) return false;
+            return new Assessment(stands, excess > 0 ? (excess - left) / excess : double.NaN, r, x0, y0, x1, y1);
+        }
+
+        /// <summary>Replaces the disc by the fitted sky plane plus noise, feathered (after <see cref="Assess"/> on the same star).</summary>
+        private void Fill(Planes p, DetectedStar s, Assessment at)
+        {
+            var (r, x0, y0, x1, y1) = (at.Radius, at.X0, at.Y0, at.X1, at.Y1);
+            int w = p.Width, n = w * p.Height, pw = x1 - x0 + 1;
             // Noise from a fixed table at a per-star offset: a Box–Muller draw per pixel was
             // most of this stage's time (thousands of stars × hundreds of pixels × colours).
             uint noise = (uint)(s.Row * 7919 + s.Col * 31) * 2654435761u;
@@ -241,7 +275,6 @@ internal static class ResidualStarCleanup
                         p.Layers[c * n + y * w + x] = (float)(inp[j] - starless);
                     }
             }
-            return true;
         }
 
         /// <summary>

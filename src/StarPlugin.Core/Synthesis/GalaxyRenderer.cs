@@ -27,6 +27,24 @@ public static class GalaxyRenderer
             }
     }
 
+    /// <summary>
+    /// An irregular galaxy: a faint exponential body with two to four compact knots
+    /// scattered along its major axis. Each knot alone is PSF-sized; together they are
+    /// what deep fields are full of, and the remover must keep all of them.
+    /// </summary>
+    public static void Clumpy(Span<float> plane, int w, int h, double cx, double cy, double re, double q, double pa, double ie, float weight, Random rng)
+    {
+        Sersic(plane, w, h, cx, cy, re, 1, q, pa, ie * 0.5, weight);
+        int knots = 2 + rng.Next(3);
+        double cos = Math.Cos(pa), sin = Math.Sin(pa);
+        for (int k = 0; k < knots; k++)
+        {
+            double along = (rng.NextDouble() * 2 - 1) * re * 1.5, across = (rng.NextDouble() * 2 - 1) * re * q * 0.8;
+            double kx = cx + along * cos - across * sin, ky = cy + along * sin + across * cos;
+            Sersic(plane, w, h, kx, ky, 0.5 + rng.NextDouble() * re * 0.3, 1 + rng.NextDouble(), 0.6 + rng.NextDouble() * 0.4, rng.NextDouble() * Math.PI, ie * (1 + rng.NextDouble() * 3), weight);
+        }
+    }
+
     /// <summary>A spiral: bulge, exponential disc modulated by two logarithmic arms, plus a tilt.</summary>
     public static void Spiral(Span<float> plane, int w, int h, double cx, double cy, double size, double q, double pa, double brightness, double armPitch, float weight, Random rng)
     {

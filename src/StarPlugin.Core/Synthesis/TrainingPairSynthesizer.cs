@@ -15,7 +15,12 @@ public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImag
 /// </summary>
 public static class TrainingPairSynthesizer
 {
-    public static TrainingPair Render(int size, int seed, Func<AstroImage, int, AstroImage>? lossy = null, int? channels = null)
+    /// <param name="withGalaxies">
+    /// False renders the same pair (same draws, same noise) without its galaxies: the
+    /// target minus this target is the galaxy light in the model's domain, which the
+    /// benchmark uses to measure how much of it a remover keeps.
+    /// </param>
+    public static TrainingPair Render(int size, int seed, Func<AstroImage, int, AstroImage>? lossy = null, int? channels = null, bool withGalaxies = true)
     {
         ImageLimits.CheckedSampleCount(size, size, 3);
         var rng = new Random(seed);
@@ -23,9 +28,9 @@ public static class TrainingPairSynthesizer
         float fullWell = (float)(20000 + rng.NextDouble() * 80000);
         float sky = (float)Math.Exp(Math.Log(50) + rng.NextDouble() * Math.Log(2000 / 50.0));
         float readNoise = (float)(2 + rng.NextDouble() * 8);
-        // One pair in four is a deep field: dozens of galaxies on dark sky without nebula,
+        // About one pair in three is a deep field: dozens of galaxies on dark sky without nebula,
         // the case where an earlier model erased nearly every galaxy of the Hubble deep field.
-        bool deepField = rng.NextDouble() < 0.25;
+        bool deepField = rng.NextDouble() < 0.35;
         var bg = new NebulaBackground
         {
             Sky = sky,
@@ -76,22 +81,28 @@ public static class TrainingPairSynthesizer
             for (int g = 0; g < galaxies; g++)
             {
                 bool big = g >= small;
-                double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = 0.3 + rng.NextDouble() * 0.7, pa = rng.NextDouble() * Math.PI;
-                double bright = sky * (0.2 + rng.NextDouble() * (big ? 10 : 6));
+                double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = (big ? 0.3 : 0.15) + rng.NextDouble() * (big ? 0.7 : 0.85), pa = rng.NextDouble() * Math.PI;
+                // Small galaxies span faint smudges to the bright, high-contrast knots of a
+                // Hubble field (log-uniform), so brightness does not tell them from stars.
+                double bright = big ? sky * (0.2 + rng.NextDouble() * 10) : sky * Math.Exp(Math.Log(0.15) + rng.NextDouble() * Math.Log(100));
                 float[] colour = ch == 1 ? [1f] : starColours.Next(rng);
                 bool spiral = big && rng.NextDouble() < 0.6;
-                double re = big ? 5 + rng.NextDouble() * 20 : 1.2 + rng.NextDouble() * 6, n = 0.5 + rng.NextDouble() * 3.5;
+                // Irregular and merging galaxies: a few knots, common among faint small galaxies.
+                bool clumpy = !big && rng.NextDouble() < 0.3;
+                double re = big ? 5 + rng.NextDouble() * 20 : 1.0 + rng.NextDouble() * 5, n = 0.5 + rng.NextDouble() * 3.5;
                 double spiralSize = 10 + rng.NextDouble() * 50, pitch = 0.2 + rng.NextDouble() * 0.3;
                 for (int c = 0; c < ch; c++)
                 {
                     var p = gal.Plane(c);
                     if (spiral)
                         GalaxyRenderer.Spiral(p, w, h, gx, gy, spiralSize, q, pa, bright, pitch, colour[c], new Random(seed ^ g));
+                    else if (clumpy)
+                        GalaxyRenderer.Clumpy(p, w, h, gx, gy, re, q, pa, bright, colour[c], new Random(seed ^ g));
                     else
                         GalaxyRenderer.Sersic(p, w, h, gx, gy, re, n, q, pa, bright, colour[c]);
                 }
             }
-            for (int c = 0; c < ch; c++)
+            for (int c = 0; c < ch && withGalaxies; c++)
             {
                 var blurred = PlaneFilters.GaussianBlur(gal.Plane(c).ToArray(), w, h, fwhmBase / 2.355f);
                 System.Numerics.Tensors.TensorPrimitives.Add(target.Plane(c), blurred, target.Plane(c));
@@ -165,7 +176,7 @@ public static class TrainingPairSynthesizer
         var domain = DomainTransform.Random(rng, sky / fullWell, 1f);
         domain.Apply(input.Data);
         domain.Apply(target.Data);
-        string desc = $"{ch}ch {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
+        string desc = $"{ch}ch {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} galaxies={galaxies}{(deepField ? " deep" : "")} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
         if (lossy != null && rng.NextDouble() < 0.2)
         {
             int quality = 60 + rng.Next(36);

@@ -15,6 +15,7 @@ using StarPlugin.Synthesis;
 //   RemovalBench heldout MODEL N OUT.md                            → held-out PSNR/SSIM table
 //   RemovalBench residuals MODEL CASE [OUT_DIR]                    → residual-star diagnostic (below)
 //   RemovalBench galaxies OURS.onnx PEER.onnx IMAGE OUT_DIR         → galaxy light kept on a deep field
+//   RemovalBench cleanup-diagnostics MODEL N OUT.csv               → the cleanup's candidates with their truth
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 return args[0] switch
 {
@@ -23,6 +24,7 @@ return args[0] switch
     "heldout" => HeldOut(args[1], int.Parse(args[2]), args[3]),
     "residuals" => Residuals(args[1], args[2], args.Length > 3 ? args[3] : null),
     "galaxies" => Galaxies(args[1], args[2], args[3], args[4]),
+    "cleanup-diagnostics" => CleanupDiagnostics.Run(args[1], int.Parse(args[2]), args[3]),
     _ => 1,
 };
 
@@ -187,25 +189,39 @@ static int HeldOut(string model, int count, string outFile)
 {
     using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
     var sums = new double[8];
+    // Galaxy light kept, against the same pair rendered without galaxies: per remover
+    // (input, classical, network, default) the sum over galaxy pixels and the per-pair ratios.
+    var galaxyKept = new double[4]; double galaxyLight = 0;
+    var galaxyRatios = Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();
     for (int i = 0; i < count; i++)
     {
         var pair = TrainingPairSynthesizer.Render(256, 900_000_000 + i);
+        var bare = TrainingPairSynthesizer.Render(256, 900_000_000 + i, withGalaxies: false);
         var network = remover.Remove(pair.Input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false }).Starless;
         var ours = remover.Remove(pair.Input, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
         var classical = ClassicalBaseline.Remove(pair.Input);
         var results = new[] { pair.Input, classical, network, ours };
         var row = results.Select(r => QualityMetrics.Psnr(r, pair.Target)).Concat(results.Select(r => QualityMetrics.Ssim(r, pair.Target))).ToArray();
         for (int k = 0; k < 8; k++) sums[k] += row[k];
-        Console.WriteLine($"{i,3} {pair.Description,-50} PSNR in {row[0]:F2} classical {row[1]:F2} network {row[2]:F2} default {row[3]:F2} | SSIM {row[4]:F4} {row[5]:F4} {row[6]:F4} {row[7]:F4}");
+        var (light, kept) = QualityMetrics.GalaxyLightKept(pair.Target, bare.Target, pair.StarLayer, results);
+        string galaxies = "";
+        if (light > 0)
+        {
+            galaxyLight += light;
+            for (int k = 0; k < 4; k++) { galaxyKept[k] += kept[k]; galaxyRatios[k].Add(kept[k] / light); }
+            galaxies = $" | galaxy light kept network {kept[2] / light:P0} default {kept[3] / light:P0}";
+        }
+        Console.WriteLine($"{i,3} {pair.Description,-50} PSNR in {row[0]:F2} classical {row[1]:F2} network {row[2]:F2} default {row[3]:F2} | SSIM {row[4]:F4} {row[5]:F4} {row[6]:F4} {row[7]:F4}{galaxies}");
     }
+    string Kept(int k) => galaxyLight <= 0 ? "–" : $"{galaxyKept[k] / galaxyLight:P1} | {galaxyRatios[k].OrderBy(v => v).ElementAt(galaxyRatios[k].Count / 2):P1}";
     var m = sums.Select(v => v / count).ToArray();
     string table = string.Join(Environment.NewLine,
-        $"| held-out set ({count} pairs of 256², all domains) | PSNR dB | SSIM |",
-        "|---|---:|---:|",
-        $"| input (stars left in) | {m[0]:F2} | {m[4]:F4} |",
-        $"| classical: detect + inpaint | {m[1]:F2} | {m[5]:F4} |",
-        $"| starless-v1, network only | {m[2]:F2} | {m[6]:F4} |",
-        $"| starless-v1, default (network + cleanup) | {m[3]:F2} | {m[7]:F4} |") + Environment.NewLine;
+        $"| held-out set ({count} pairs of 256², all domains; galaxy light: {galaxyRatios[0].Count} pairs with galaxies) | PSNR dB | SSIM | galaxy light kept, all | median pair |",
+        "|---|---:|---:|---:|---:|",
+        $"| input (stars left in) | {m[0]:F2} | {m[4]:F4} | {Kept(0)} |",
+        $"| classical: detect + inpaint | {m[1]:F2} | {m[5]:F4} | {Kept(1)} |",
+        $"| starless-v1, network only | {m[2]:F2} | {m[6]:F4} | {Kept(2)} |",
+        $"| starless-v1, default (network + cleanup) | {m[3]:F2} | {m[7]:F4} | {Kept(3)} |") + Environment.NewLine;
     File.WriteAllText(outFile, table);
     Console.WriteLine(table);
     return 0;

@@ -67,6 +67,37 @@ internal static class QualityMetrics
         return 10 * Math.Log10(1 / Math.Max(mse / n, 1e-12));
     }
 
+    /// <summary>
+    /// Galaxy light a remover keeps, against the truth rendered with and without galaxies
+    /// (same noise): over the pixels where the galaxies' light (target − bare, luminance)
+    /// exceeds 3σ of the pixel noise and no star adds more than 1σ, Σ(result − bare) per
+    /// result and Σ(target − bare). Light is 0 when the pair has no such pixel.
+    /// </summary>
+    public static (double Light, double[] Kept) GalaxyLightKept(AstroImage target, AstroImage bare, AstroImage starLayer, IReadOnlyList<AstroImage> results)
+    {
+        int n = target.Width * target.Height, ch = target.ColorChannels;
+        var bareLum = bare.Luminance();
+        // Pixel noise from neighbour differences (robust to the sky's structure): σ = 1.4826·MAD/√2.
+        var diffs = new float[n - 1];
+        for (int i = 0; i + 1 < n; i++) diffs[i] = MathF.Abs(bareLum[i + 1] - bareLum[i]);
+        Array.Sort(diffs);
+        double sigma = Math.Max(1.4826 * diffs[diffs.Length / 2] / Math.Sqrt(2), 1e-5);
+        var galaxyLum = target.Luminance();
+        var starLum = starLayer.Luminance();
+        double light = 0; var kept = new double[results.Count];
+        for (int i = 0; i < n; i++)
+        {
+            if (galaxyLum[i] - bareLum[i] <= 3 * sigma || MathF.Abs(starLum[i]) > sigma) continue;
+            for (int c = 0; c < ch; c++)
+            {
+                float b = bare.Plane(c)[i];
+                light += target.Plane(c)[i] - b;
+                for (int k = 0; k < results.Count; k++) kept[k] += results[k].Plane(c)[i] - b;
+            }
+        }
+        return (light, kept);
+    }
+
     /// <summary>Mean SSIM over colour channels (Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03, range 1).</summary>
     public static double Ssim(AstroImage a, AstroImage b)
     {

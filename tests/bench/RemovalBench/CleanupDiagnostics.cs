@@ -1,0 +1,60 @@
+using StarPlugin.Imaging;
+using StarPlugin.Inference;
+using StarPlugin.Progress;
+using StarPlugin.Removal;
+using StarPlugin.Stretching;
+using StarPlugin.Synthesis;
+
+namespace StarPlugin.Bench;
+
+/// <summary>
+/// The cleanup's candidate sources on synthetic pairs with known truth, one CSV row each:
+/// the detector's measurements, the cleanup's assessment after the network (does the core
+/// still stand out, what share the network removed), and what the source really is — the
+/// star light and the galaxy light in its core, from the pair rendered with and without
+/// galaxies. For tuning which sources the cleanup may fill (a diagnostic, not a table).
+/// Seeds 900,100,000 + i: neither training pairs nor the published held-out set.
+/// </summary>
+internal static class CleanupDiagnostics
+{
+    public static int Run(string model, int count, string outCsv)
+    {
+        using var remover = new StarRemover(model, new SessionOptions { Device = ExecutionDevice.Cpu });
+        using var csv = new StreamWriter(outCsv);
+        csv.WriteLine("pair,deep,x,y,coefficient,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,galaxy_light");
+        for (int i = 0; i < count; i++)
+        {
+            int seed = 900_100_000 + i;
+            var pair = TrainingPairSynthesizer.Render(256, seed);
+            var bare = TrainingPairSynthesizer.Render(256, seed, withGalaxies: false);
+            var input = pair.Input;
+            int w = input.Width, h = input.Height, colours = input.ColorChannels, n = w * h;
+            var network = remover.Remove(input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false });
+            float white = LinearDataDetector.WhitePoint(input);
+            var domain = ModelDomain.Scale(white);
+            var layers = new float[colours * n];
+            for (int k = 0; k < layers.Length; k++) layers[k] = network.Stars.Data[k] / white;
+            var targets = ResidualStarCleanup.FindStars(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
+            var assessed = ResidualStarCleanup.Assess(targets, input.Data, domain, layers, colours, w, h);
+            var starLum = pair.StarLayer.Luminance();
+            var targetLum = pair.Target.Luminance(); var bareLum = bare.Target.Luminance();
+            bool deep = pair.Description.Contains(" deep", StringComparison.Ordinal);
+            for (int t = 0; t < targets.Count; t++)
+            {
+                var (s, width, wide) = targets[t];
+                var a = assessed[t];
+                double core = Math.Max(1.0, 0.6 * s.Fwhm), starLight = 0, galaxyLight = 0;
+                for (int y = Math.Max(0, (int)(s.Y - core)); y <= Math.Min(h - 1, (int)Math.Ceiling(s.Y + core)); y++)
+                    for (int x = Math.Max(0, (int)(s.X - core)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + core)); x++)
+                    {
+                        if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) > core * core) continue;
+                        int j = y * w + x;
+                        starLight += starLum[j]; galaxyLight += targetLum[j] - bareLum[j];
+                    }
+                csv.WriteLine(FormattableString.Invariant(
+                    $"{i},{(deep ? 1 : 0)},{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{galaxyLight:G4}"));
+            }
+        }
+        return 0;
+    }
+}
