@@ -34,6 +34,9 @@ internal static class ResidualStarCleanup
     /// stars; the stage then defers to the network: it fills one only where the network
     /// already took at least <see cref="MinRemovedWide"/> of its light (a star it did not
     /// finish), never where the network left it whole (a galaxy it chose to keep).
+    /// Saturated sources too: the network takes at least 90 % of a saturated star's core
+    /// (held-out pairs), while a clipped galaxy core, which it keeps, was once filled with
+    /// a speckled disc of sky plus noise.
     /// </summary>
     public const double NarrowWidth = 1.5;
     public const double MinRemovedWide = 0.3;
@@ -52,19 +55,7 @@ internal static class ResidualStarCleanup
     /// <param name="domain">Maps an input value into the model domain.</param>
     public static List<Target> FindStars(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress)
     {
-        int n = w * h;
-        var lum = new float[n];
-        Parallel.For(0, h, () => new float[w], (y, _, row) =>
-        {
-            var l = lum.AsSpan(y * w, w);
-            for (int c = 0; c < colours; c++)
-            {
-                domain.Map(data.AsSpan(c * n + y * w, w), row);
-                TensorPrimitives.Add(l, row, l);
-            }
-            if (colours > 1) TensorPrimitives.Multiply(l, 1f / colours, l);
-            return row;
-        }, _ => { });
+        var lum = Luminance(data, domain, colours, w, h);
         // D = 0.8 up front: only star-like sources are wanted, and the detector then skips
         // measuring the many weaker correlation peaks (most of its time on nebula data).
         // Two scales. Soft, bright stars of a stretched JPEG reach σ 3.2 (FWHM 7.5 px),
@@ -80,6 +71,25 @@ internal static class ResidualStarCleanup
         var coarse = binned == null ? [] : StarDetector.DetectDestructive(binned, bw, bh, CoarsePass).Select(Unbin).ToList();
         progress.ThrowIfCancelled();
         return Select(fine, coarse);
+    }
+
+    /// <summary>The mean of the colour planes in the model domain.</summary>
+    internal static float[] Luminance(float[] data, ModelDomain domain, int colours, int w, int h)
+    {
+        int n = w * h;
+        var lum = new float[n];
+        Parallel.For(0, h, () => new float[w], (y, _, row) =>
+        {
+            var l = lum.AsSpan(y * w, w);
+            for (int c = 0; c < colours; c++)
+            {
+                domain.Map(data.AsSpan(c * n + y * w, w), row);
+                TensorPrimitives.Add(l, row, l);
+            }
+            if (colours > 1) TensorPrimitives.Multiply(l, 1f / colours, l);
+            return row;
+        }, _ => { });
+        return lum;
     }
 
     private static readonly DetectionOptions FinePass = new() { Threshold = 0.8f, GMin = 0.8f, GMax = 1.6f, GStep = 0.4f };
@@ -210,7 +220,7 @@ internal static class ResidualStarCleanup
         {
             var at = Assess(p, s);
             if (!at.Stands) return false;
-            if (wide && !(at.Removed >= MinRemovedWide)) return false;
+            if ((wide || s.Saturated) && !(at.Removed >= MinRemovedWide)) return false;
             Fill(p, s, at);
             return true;
         }

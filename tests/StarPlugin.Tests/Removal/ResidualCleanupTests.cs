@@ -126,4 +126,51 @@ public class ResidualCleanupTests
             Assert.That(CoreMean(cleaned, c, _compact.X, _compact.Y), Is.EqualTo(Sky).Within(4 * Noise), $"channel {c}");
         }
     }
+
+    /// <summary>Sky, five small stars for the PSF, and one broad source clipped at white: a saturated galaxy core or star.</summary>
+    private static AstroImage ClippedSourceField(out (int X, int Y) clipped)
+    {
+        var rng = new Random(5);
+        var image = new AstroImage(160, 160, 3);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        clipped = (80, 80);
+        var sources = new List<(double X, double Y, double Sigma, double Peak)> { (clipped.X, clipped.Y, 3.0, 3.0) };
+        for (int k = 0; k < 5; k++) sources.Add((20 + 30 * k, 20, 1.1, 0.3));
+        for (int k = 0; k < 5; k++) sources.Add((20 + 30 * k, 140, 1.1, 0.3));
+        foreach (var (x0, y0, sigma, peak) in sources)
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 160; y++)
+                    for (int x = 0; x < 160; x++)
+                    {
+                        double d2 = (x - x0) * (x - x0) + (y - y0) * (y - y0);
+                        if (d2 < 100 * sigma * sigma) image[c, y, x] += (float)(peak * Math.Exp(-d2 / (2 * sigma * sigma)));
+                    }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        return image;
+    }
+
+    [Test]
+    public void ASaturatedCoreTheNetworkKeptStays()
+    {
+        // A clipped core that the network left whole is a galaxy's (a saturated star's
+        // core the network takes almost entirely); filling it left a speckled disc.
+        var image = ClippedSourceField(out var at);
+        var starless = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
+        for (int c = 0; c < 3; c++)
+            Assert.That(CoreMean(starless, c, at.X, at.Y), Is.EqualTo(CoreMean(image, c, at.X, at.Y)).Within(1e-6), $"channel {c}");
+    }
+
+    [Test]
+    public void ASaturatedCoreTheNetworkBeganToRemoveIsFinished()
+    {
+        var image = ClippedSourceField(out var at);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-sat.onnx"));
+        var network = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false }).Starless;
+        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(CoreMean(network, c, at.X, at.Y), Is.EqualTo(0.6).Within(0.01), "the network takes the top above 0.6");
+            Assert.That(CoreMean(cleaned, c, at.X, at.Y), Is.LessThan(Sky + 0.1), $"channel {c}: the cleanup fills the rest");
+        }
+    }
 }
