@@ -53,6 +53,7 @@ static void query(void) {
         { GIMP_PDB_INT32, "stretch", "0 auto (detect linear data); 1 always stretch; 2 never" },
         { GIMP_PDB_INT32, "tile", "Tile size in pixels, 0 = model default (256); 64..2048" },
         { GIMP_PDB_INT32, "cleanup", "0 default = on; 1 fill stars the network left behind; 2 off (network only)" },
+        { GIMP_PDB_INT32, "keep-galaxies", "0 default = off; 1 give back sources broader than the stars (galaxy fields); 2 off" },
     };
     static const GimpParamDef reduce_args[] = {
         { GIMP_PDB_FLOAT, "amount", "Reduction 0..1 (<= 0 = default 0.5)" },
@@ -73,7 +74,7 @@ static void query(void) {
         { GIMP_PDB_FLOAT, "source-radius", "Source effective radius in pixels; <= 0 = default 1.5" },
         { GIMP_PDB_INT32, "seed", "Random seed (0 = 1)" },
     };
-    install(PROC_REMOVE, "Remove stars (neural network)", "Removes stars and keeps nebulae and galaxies. Works on linear and stretched data, grey or RGB, any precision; respects the selection.", "Remove _Stars...", remove_args, 4);
+    install(PROC_REMOVE, "Remove stars (neural network)", "Removes stars and keeps nebulae and galaxies. Works on linear and stretched data, grey or RGB, any precision; respects the selection.", "Remove _Stars...", remove_args, 5);
     install(PROC_REDUCE, "Reduce stars", "Shrinks and dims stars; the starless part of the image is untouched.", "R_educe Stars...", reduce_args, 2);
     install(PROC_MASK, "Star mask", "A feathered star mask in [0,1], as a new layer or as the selection.", "Star _Mask...", mask_args, 1);
     install(PROC_DETECT, "Detect stars", "Finds stars by Gaussian normalized correlation; draws circles on a new overlay layer and can write a CSV catalogue.", "_Detect Stars...", detect_args, 3);
@@ -198,7 +199,7 @@ static sp_engine* engine_or_error(GimpPDBStatusType* status) {
     return engine;
 }
 
-static GimpPDBStatusType do_remove(gint32 image, gint32 drawable, gint output, gint stretch, gint tile, gint cleanup) {
+static GimpPDBStatusType do_remove(gint32 image, gint32 drawable, gint output, gint stretch, gint tile, gint cleanup, gint keep_galaxies) {
     GimpPDBStatusType status = GIMP_PDB_SUCCESS;
     region_t r;
     if (!read_region(drawable, &r)) return GIMP_PDB_SUCCESS; /* empty selection */
@@ -211,7 +212,7 @@ static GimpPDBStatusType do_remove(gint32 image, gint32 drawable, gint output, g
     sp_image in = as_image(r.data, r.w, r.h, r.channels), sl = as_image(starless, r.w, r.h, r.channels),
              st = as_image(stars, r.w, r.h, r.channels), mk = as_image(mask, r.w, r.h, 1);
     sp_removal_options opt; memset(&opt, 0, sizeof opt);
-    opt.stretch = stretch; opt.tile = tile; opt.cleanup = cleanup == 2 ? -1 : 1;
+    opt.stretch = stretch; opt.tile = tile; opt.cleanup = cleanup == 2 ? -1 : 1; opt.keep_galaxies = keep_galaxies == 1 ? 1 : -1;
     gimp_progress_init("Removing stars");
     int rc = sp_remove_stars(engine, &in, NULL, &opt, &sl, output == 2 ? &st : NULL, output == 2 ? &mk : NULL, progress_cb, NULL);
     if (rc == SP_OK) {
@@ -372,17 +373,19 @@ static void run(const gchar* name, gint nparams, const GimpParam* param, gint* n
     /* Every call into libstarplugin (and so the .NET runtime's start) happens here,
        after gimp_main has installed its signal handlers. */
     if (!strcmp(name, PROC_REMOVE)) {
-        gdouble v[4] = { nparams > 3 ? param[3].data.d_int32 : 0, nparams > 4 ? param[4].data.d_int32 : 0, nparams > 5 ? param[5].data.d_int32 : 0,
-                         nparams > 6 ? param[6].data.d_int32 : 0 };
+        gdouble v[5] = { nparams > 3 ? param[3].data.d_int32 : 0, nparams > 4 ? param[4].data.d_int32 : 0, nparams > 5 ? param[5].data.d_int32 : 0,
+                         nparams > 6 ? param[6].data.d_int32 : 0, nparams > 7 ? param[7].data.d_int32 : 0 };
         if (mode == GIMP_RUN_INTERACTIVE) {
             const char* labels[] = { "Output (1 in place, 2 new layers)", "Stretch (0 auto, 1 always, 2 never)", "Tile size (0 = default)",
-                                     "Residual cleanup (1 on, 2 off)" };
-            gdouble lo[] = { 1, 0, 0, 1 }, hi[] = { 2, 2, 2048, 2 }; gint dg[] = { 0, 0, 0, 0 };
+                                     "Residual cleanup (1 on, 2 off)", "Keep galaxies (1 on, 2 off)" };
+            gdouble lo[] = { 1, 0, 0, 1, 1 }, hi[] = { 2, 2, 2048, 2, 2 }; gint dg[] = { 0, 0, 0, 0, 0 };
             if (v[0] == 0) v[0] = 1;
             if (v[3] == 0) v[3] = 1;
-            if (!dialog("Remove Stars", PROC_REMOVE, labels, v, lo, hi, dg, 4)) status = GIMP_PDB_CANCEL;
-        } else if (nparams < 7 || v[0] < 0 || v[0] > 2 || v[1] < 0 || v[1] > 2 || v[2] < 0 || v[2] > 2048 || v[3] < 0 || v[3] > 2) status = GIMP_PDB_CALLING_ERROR;
-        if (status == GIMP_PDB_SUCCESS) status = do_remove(image, drawable, (gint)v[0], (gint)v[1], (gint)v[2], (gint)v[3]);
+            if (v[4] == 0) v[4] = 2;
+            if (!dialog("Remove Stars", PROC_REMOVE, labels, v, lo, hi, dg, 5)) status = GIMP_PDB_CANCEL;
+        } else if (nparams < 8 || v[0] < 0 || v[0] > 2 || v[1] < 0 || v[1] > 2 || v[2] < 0 || v[2] > 2048 || v[3] < 0 || v[3] > 2 || v[4] < 0 || v[4] > 2)
+            status = GIMP_PDB_CALLING_ERROR;
+        if (status == GIMP_PDB_SUCCESS) status = do_remove(image, drawable, (gint)v[0], (gint)v[1], (gint)v[2], (gint)v[3], (gint)v[4]);
     } else if (!strcmp(name, PROC_REDUCE)) {
         gdouble v[2] = { nparams > 3 ? param[3].data.d_float : 0.5, nparams > 4 ? param[4].data.d_int32 : 0 };
         if (v[0] <= 0) v[0] = 0.5;

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Version of this header's ABI; compare with sp_abi_version() at run time. */
-#define SP_ABI_VERSION 2   /* 2: sp_removal_options.cleanup */
+#define SP_ABI_VERSION 3   /* 2: sp_removal_options.cleanup; 3: sp_removal_options.keep_galaxies */
 
 typedef enum sp_status {
     SP_OK = 0,
@@ -87,6 +87,8 @@ typedef struct sp_removal_options {
     int32_t overlap;     /* 0 = model default, -1 = no overlap */
     int32_t batch;       /* tiles per inference call; 0 = 1 (CPU); more helps on GPUs */
     int32_t cleanup;     /* fill stars the network left behind: 0 = default (on), 1 = on, -1 = off */
+    int32_t keep_galaxies; /* galaxy fields: give back sources broader than the frame's stars
+                              (small galaxies the network took): 0 = default (off), 1 = on, -1 = off */
 } sp_removal_options;
 
 /* Detection settings; zero-initialise for defaults (D 0.58, S/N 5, g 0.8..2.0 step 0.4). */

@@ -118,6 +118,11 @@ int main(int argc, char** argv) {
     CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "bad cleanup");
     opt.cleanup = -1;
     CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_OK, "network only (cleanup off)");
+    memset(&opt, 0, sizeof opt); opt.keep_galaxies = 3;
+    CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "bad keep_galaxies");
+    CHECK(strstr(sp_last_error(), "keep_galaxies") != NULL, "last error names keep_galaxies");
+    opt.keep_galaxies = 1;
+    CHECK(sp_remove_stars(engine, &in, NULL, &opt, &starless, NULL, NULL, NULL, NULL) == SP_OK, "keep galaxies");
 
     /* cancel leaves outputs untouched */
     float* before = malloc((size_t)W * H * 4 * sizeof(float));

@@ -25,6 +25,7 @@ public static class RemovalCommands
         public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "Batch mode: skip inputs whose outputs exist (resume)" };
         public Option<string> Shard { get; } = new("--shard") { Description = "Batch mode: process shard i of N (i/N, 0-based), for job arrays" };
         public Option<bool> NoCleanup { get; } = new("--no-cleanup") { Description = "Network only: skip the pass that fills stars the network left behind" };
+        public Option<bool> KeepGalaxies { get; } = new("--keep-galaxies") { Description = "Galaxy fields: give back sources broader than the field's stars (small galaxies the network took)" };
         public Option<bool> Json { get; } = CommonOptions.Json();
         public Option<bool> Force { get; } = CommonOptions.Force();
 
@@ -36,7 +37,7 @@ public static class RemovalCommands
 
         public void AddTo(Command c)
         {
-            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, OutDir, Format, SkipExisting, Shard, Json, Force }) c.Add(o);
+            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, OutDir, Format, SkipExisting, Shard, Json, Force }) c.Add(o);
             c.Add(Inputs);
         }
 
@@ -55,6 +56,7 @@ public static class RemovalCommands
             Tiling = new TilingOptions { Tile = p.GetValue(Tile), Overlap = p.GetValue(Overlap), Batch = Math.Max(1, p.GetValue(Batch)) },
             StarLayer = layer,
             Cleanup = !p.GetValue(NoCleanup),
+            KeepGalaxies = p.GetValue(KeepGalaxies),
         };
     }
 

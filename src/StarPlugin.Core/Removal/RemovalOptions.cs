@@ -19,6 +19,8 @@ public sealed record RemovalOptions
     public StarLayerMode StarLayer { get; init; } = StarLayerMode.Add;
     /// <summary>Fill stars the network left behind (see ResidualStarCleanup). On by default.</summary>
     public bool Cleanup { get; init; } = true;
+    /// <summary>Give back sources broader than the field's stars: galaxies (see GalaxyProtection). Off by default.</summary>
+    public bool KeepGalaxies { get; init; }
 }
 
 /// <summary>Outputs of star removal. Alpha (if any) is copied untouched into every output.</summary>

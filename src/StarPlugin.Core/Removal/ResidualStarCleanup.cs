@@ -122,11 +122,12 @@ internal static class ResidualStarCleanup
     /// <returns>How many stars were filled.</returns>
     public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
-        if (stars.Count == 0) { progress.Advance(); return 0; }
         // Group by cell, then run the four parity phases one after another.
         int cellsX = (w + Cell - 1) / Cell, cellsY = (h + Cell - 1) / Cell;
         var cells = new List<Target>?[cellsX * cellsY];
-        foreach (var s in stars)
+        // Sources broader than MaxWidth × the PSF are nebula knots or galaxies: never filled
+        // (they are in the list for GalaxyProtection).
+        foreach (var s in stars.Where(t => t.Star.Saturated || t.Width <= MaxWidth))
         {
             int k = Math.Clamp((int)(s.Star.Y / Cell), 0, cellsY - 1) * cellsX + Math.Clamp((int)(s.Star.X / Cell), 0, cellsX - 1);
             (cells[k] ??= []).Add(s);
@@ -156,10 +157,11 @@ internal static class ResidualStarCleanup
     public readonly record struct Target(DetectedStar Star, double Width, bool Wide);
 
     /// <summary>
-    /// Star-like detections: correlation ≥ 0.8 or saturated, FWHM 1 px .. MaxWidth × the
-    /// field's PSF (any width when saturated). Those wider than NarrowWidth × the PSF are
-    /// marked wide (see <see cref="MinRemovedWide"/>). A coarse detection is dropped where
-    /// the fine pass already has a star (the same star seen at both scales).
+    /// Star-like detections: correlation ≥ 0.8 or saturated, FWHM ≥ 1 px, with their width
+    /// in units of the field's PSF; <see cref="Apply"/> fills only those up to MaxWidth
+    /// (any width when saturated). Those wider than NarrowWidth × the PSF are marked wide
+    /// (see <see cref="MinRemovedWide"/>). A coarse detection is dropped where the fine
+    /// pass already has a star (the same star seen at both scales).
     /// </summary>
     private static List<Target> Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse)
     {
@@ -174,8 +176,7 @@ internal static class ResidualStarCleanup
         foreach (var s in candidates) grid.Add(s);
         foreach (var s in coarse.Where(Star))
             if (!grid.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) candidates.Add(s);
-        return candidates.Where(s => s.Saturated || s.Fwhm <= MaxWidth * psf)
-            .Select(s => new Target(s, s.Fwhm / psf, !s.Saturated && s.Fwhm > NarrowWidth * psf)).ToList();
+        return candidates.Select(s => new Target(s, s.Fwhm / psf, !s.Saturated && s.Fwhm > NarrowWidth * psf)).ToList();
     }
 
     private const int NoiseLength = 1 << 16;

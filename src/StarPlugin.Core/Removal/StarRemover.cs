@@ -65,7 +65,7 @@ public sealed class StarRemover : IDisposable
         var dst = Enumerable.Range(0, colours).Select(c => stars.Data.AsMemory(c * n, n)).ToArray();
         int mc = Model.Channels;
         // The network gets 90% of the bar when the cleanup stage follows it.
-        var modelProgress = options.Cleanup ? progress.Slice(0, 0.9, 1, "removing stars") : progress;
+        var modelProgress = options.Cleanup || options.KeepGalaxies ? progress.Slice(0, 0.9, 1, "removing stars") : progress;
         if (mc == colours)
             _runner.PredictStars(src, w, h, domain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, modelProgress);
         else if (mc == 3) // grey image, RGB model: replicate in, average out
@@ -73,11 +73,15 @@ public sealed class StarRemover : IDisposable
         else // RGB image, grey model: channel by channel
             for (int c = 0; c < colours; c++)
                 _runner.PredictStars(src, w, h, domain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"));
-        if (options.Cleanup)
+        if (options.Cleanup || options.KeepGalaxies)
         {
             // (Run after the network, not beside it: on a busy CPU the two only slowed each other.)
-            var found = ResidualStarCleanup.FindStars(image.Data, domain, colours, w, h, progress.Slice(0.9, 0.97, 1, "finding residual stars"));
-            ResidualStarCleanup.Apply(found, image.Data, domain, stars.Data, colours, w, h, progress.Slice(0.97, 1, 1, "filling residual stars"));
+            var found = ResidualStarCleanup.FindStars(image.Data, domain, colours, w, h, progress.Slice(0.9, 0.96, 1, "finding residual stars"));
+            double split = options.Cleanup && options.KeepGalaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
+            if (options.Cleanup)
+                ResidualStarCleanup.Apply(found, image.Data, domain, stars.Data, colours, w, h, progress.Slice(0.96, split, 1, "filling residual stars"));
+            if (options.KeepGalaxies)
+                GalaxyProtection.Apply(found, image.Data, domain, stars.Data, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

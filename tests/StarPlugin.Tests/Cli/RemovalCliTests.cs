@@ -47,6 +47,34 @@ public class RemovalCliTests
     }
 
     [Test]
+    public void KeepGalaxiesGivesTheGalaxyBack()
+    {
+        // A field with an elongated galaxy (σ 5 × 2.5 px) among stars; the test model
+        // removes local contrast, galaxy and stars alike. --keep-galaxies must give the
+        // galaxy's light back and only ever add light to the default result.
+        var img = Field(192, 4).Image;
+        var s = StarPlugin.Stretching.MtfStretch.Auto(img.Luminance(), 1f, 0.2f);
+        s.Apply(img.Data);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 192; y++)
+                for (int x = 0; x < 192; x++)
+                {
+                    double u = (x - 96) / 5.0, v = (y - 96) / 2.5;
+                    img[c, y, x] = Math.Min(1f, img[c, y, x] + (float)(0.5 * Math.Exp(-(u * u + v * v) / 2)));
+                }
+        ImageFile.Write(P("gal.tif"), img, new WriteOptions { Depth = SampleFormat.Float32 });
+        var (code, _, err) = Run("remove", P("gal.tif"), "--starless", P("std.tif"), "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        (code, _, err) = Run("remove", P("gal.tif"), "--starless", P("kept.tif"), "--model", _model, "--tile", "64", "--keep-galaxies");
+        Assert.That(code, Is.EqualTo(0), err);
+        var std = ImageFile.Read(P("std.tif")); var kept = ImageFile.Read(P("kept.tif"));
+        for (int i = 0; i < img.Data.Length; i++)
+            Assert.That(kept.Data[i], Is.InRange(std.Data[i] - 1e-6f, img.Data[i] + 1e-6f), $"sample {i}");
+        Assert.That(kept[0, 96, 96], Is.EqualTo(img[0, 96, 96]), "the galaxy's centre is the input's");
+        Assert.That(std[0, 96, 96], Is.LessThan(img[0, 96, 96] - 0.01f), "the network alone took some of it");
+    }
+
+    [Test]
     public void LinearFitsIsStretchedUnstretchedAndKeepsItsHeader()
     {
         var img = Field(192, 2, channels: 1).Image; // linear: sky far below white

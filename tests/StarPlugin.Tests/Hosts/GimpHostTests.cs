@@ -19,12 +19,13 @@ public class GimpHostTests
         (define (save img f) (gimp-file-save RUN-NONINTERACTIVE img (drw img) f f))
         (define (layers img) (car (gimp-image-get-layers img)))
         (let* ((i (open "field.png"))) (save i "input.tif") (gimp-image-convert-precision i 600) (save i "inputf.tif") (gimp-image-delete i))
-        (let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0) (save i "remove8.tif") (gimp-image-delete i))
-        (let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 2) (save i "remove8nc.tif") (gimp-image-delete i))
-        (let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 0 0) (save i "removef.tif") (gimp-image-delete i))
-        (let* ((i (open "field.png"))) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 0 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0) (gimp-selection-none i) (save i "removesel.tif") (gimp-image-delete i))
-        (let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 48 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0) (gimp-selection-none i) (save i "removeself.tif") (gimp-image-delete i))
-        (let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 2 0 0 0) (gimp-message (string-append "LAYERS-REMOVE " (number->string (layers i)))) (gimp-image-merge-visible-layers i CLIP-TO-IMAGE) (save i "layers.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0 0) (save i "remove8.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 2 0) (save i "remove8nc.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0 1) (save i "remove8kg.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 0 0 0) (save i "removef.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 0 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0 0) (gimp-selection-none i) (save i "removesel.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 48 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0 0) (gimp-selection-none i) (save i "removeself.tif") (gimp-image-delete i))
+        (let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 2 0 0 0 0) (gimp-message (string-append "LAYERS-REMOVE " (number->string (layers i)))) (gimp-image-merge-visible-layers i CLIP-TO-IMAGE) (save i "layers.tif") (gimp-image-delete i))
         (let* ((i (open "field.png"))) (plug-in-starplugin-reduce-stars RUN-NONINTERACTIVE i (drw i) 0.8 2) (save i "reduce.tif") (gimp-image-delete i))
         (let* ((i (open "field.png"))) (plug-in-starplugin-star-mask RUN-NONINTERACTIVE i (drw i) 0) (gimp-message (string-append "LAYERS-MASK " (number->string (layers i)))) (gimp-image-delete i))
         (let* ((i (open "field.png"))) (plug-in-starplugin-star-mask RUN-NONINTERACTIVE i (drw i) 2) (gimp-message (string-append "SELECTION-EMPTY " (number->string (car (gimp-selection-is-empty i))))) (gimp-image-delete i))
@@ -94,6 +95,20 @@ public class GimpHostTests
             if (before.Data[i] <= median) { sky++; if (Math.Abs(after.Data[i] - before.Data[i]) <= 1.5f / 255) same++; }
         Assert.That(same, Is.EqualTo(sky), "sky pixels unchanged");
         Assert.That(Max(after), Is.LessThan(Max(before) * 0.8f), "star peaks removed");
+    }
+
+    [Test]
+    public void KeepGalaxiesOnlyGivesLightBack()
+    {
+        // The keep-galaxies stage only zeroes parts of the star layer: every pixel lies
+        // between the default result and the input (8-bit rounding aside).
+        var input = _h.Read("input.tif"); var standard = _h.Read("remove8.tif"); var kept = _h.Read("remove8kg.tif");
+        Assert.That(kept.Width, Is.EqualTo(96));
+        for (int i = 0; i < input.Data.Length; i++)
+        {
+            Assert.That(kept.Data[i], Is.GreaterThanOrEqualTo(standard.Data[i] - 1.5f / 255), $"sample {i}");
+            Assert.That(kept.Data[i], Is.LessThanOrEqualTo(input.Data[i] + 1.5f / 255), $"sample {i}");
+        }
     }
 
     [TestCase("removesel.tif", "input.tif", 48, 96)]

@@ -168,14 +168,18 @@ public class RemovalEngineTests
         for (int i = 0; i < img.Data.Length; i++) Assert.That(r.Stars.Data[i], Is.EqualTo(Math.Max(img.Data[i] - 0.6f, 0)).Within(2e-5f));
     }
 
-    [Test]
-    public void ProgressIsReportedAndCancelStops()
+    [TestCase(true, false)]
+    [TestCase(false, false)]
+    [TestCase(true, true)]
+    [TestCase(false, true)]
+    public void ProgressIsReportedAndCancelStops(bool cleanup, bool keepGalaxies)
     {
         using var remover = new StarRemover(Model(TestModels.Threshold(), "thr5.onnx"));
         var img = Random(200, 200, 3);
         var fractions = new List<double>();
-        remover.Remove(img, Stretched(batch: 1), (f, _) => { fractions.Add(f); return true; });
+        remover.Remove(img, Stretched(batch: 1) with { Cleanup = cleanup, KeepGalaxies = keepGalaxies }, (f, _) => { fractions.Add(f); return true; });
         Assert.That(fractions, Is.Not.Empty);
+        Assert.That(fractions, Is.Ordered, "progress never goes back");
         Assert.That(fractions[^1], Is.EqualTo(1.0).Within(1e-9));
         Assert.Throws<OperationCanceledException>(() => remover.Remove(img, Stretched(batch: 1), (f, _) => f < 0.3));
     }

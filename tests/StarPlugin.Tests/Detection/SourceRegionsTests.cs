@@ -1,0 +1,39 @@
+using StarPlugin.Detection;
+
+namespace StarPlugin.Tests.Detection;
+
+public class SourceRegionsTests
+{
+    private const int W = 64, H = 48;
+
+    private static void Box(float[] p, int x0, int y0, int x1, int y1)
+    {
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++) p[y * W + x] = 1f;
+    }
+
+    [Test]
+    public void RegionsAreEightConnectedAndMergeAcrossRows()
+    {
+        var p = new float[W * H];
+        // Two squares that touch only at a corner: one region (8-connectivity).
+        Box(p, 2, 2, 4, 4); Box(p, 5, 5, 7, 7);
+        // A U whose arms start apart and join three rows down: one region, found only if
+        // the union of the runs carries across rows.
+        Box(p, 20, 10, 21, 20); Box(p, 30, 10, 31, 20); Box(p, 20, 21, 31, 22);
+        // A lone block, and a pixel at the image's corner.
+        Box(p, 50, 30, 55, 33); Box(p, 63, 47, 63, 47);
+        var r = SourceRegions.Find(p, W, H, 3f, cell: 16);
+        Assert.That(r.Count, Is.EqualTo(4));
+        int corner = r.Label[2 * W + 2], u = r.Label[10 * W + 20], block = r.Label[30 * W + 50], last = r.Label[47 * W + 63];
+        Assert.That(r.Label[7 * W + 7], Is.EqualTo(corner));
+        Assert.That(r.Label[10 * W + 31], Is.EqualTo(u));
+        Assert.That(new[] { corner, u, block, last }.Distinct().Count(), Is.EqualTo(4));
+        Assert.That(r.Area[corner], Is.EqualTo(18));
+        Assert.That(r.Area[u], Is.EqualTo(2 * 11 * 2 + 12 * 2));
+        Assert.That(r.Area[block], Is.EqualTo(24));
+        Assert.That(r.Area[last], Is.EqualTo(1));
+        Assert.That(r.Label[0], Is.EqualTo(0), "sky is unlabelled");
+        Assert.That(r.Label.Count(l => l > 0), Is.EqualTo(r.Area.Sum()));
+    }
+}

@@ -1,0 +1,86 @@
+using StarPlugin.Imaging;
+using StarPlugin.Removal;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.Removal;
+
+/// <summary>
+/// Keep-galaxies mode, driven by a network that takes everything above 0.6 of white from
+/// stars and galaxies alike: the stage must give the galaxy back whole and leave the
+/// stars removed.
+/// </summary>
+public class GalaxyProtectionTests
+{
+    private const float Sky = 0.2f, Noise = 0.01f;
+    private string _dir = "";
+    private StarRemover _remover = null!;
+    private readonly List<(int X, int Y)> _stars = [];
+    private readonly (int X, int Y) _galaxy = (128, 128);
+
+    [OneTimeSetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("sp-galaxies").FullName;
+        _remover = new StarRemover(TestModels.Threshold().Save(_dir, "threshold.onnx"));
+        for (int k = 0; k < 16; k++) _stars.Add((24 + (k % 4) * 64, 24 + (k / 4) * 64));
+    }
+
+    [OneTimeTearDown]
+    public void TearDown() { _remover.Dispose(); Directory.Delete(_dir, true); }
+
+    /// <summary>Sky, 16 stars of one PSF (σ 1.1 px) and, when asked, an elongated galaxy (σ 4 × 2 px).</summary>
+    private AstroImage Field(bool withGalaxy)
+    {
+        var rng = new Random(3);
+        var image = new AstroImage(256, 256, 3);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        void Add(double x0, double y0, double sx, double sy, double peak)
+        {
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 256; y++)
+                    for (int x = 0; x < 256; x++)
+                    {
+                        double u = (x - x0) / sx, v = (y - y0) / sy;
+                        if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
+                    }
+        }
+        foreach (var (x, y) in _stars) if (!withGalaxy || Math.Abs(x - _galaxy.X) > 30 || Math.Abs(y - _galaxy.Y) > 30) Add(x, y, 1.1, 1.1, 0.7);
+        if (withGalaxy) Add(_galaxy.X, _galaxy.Y, 4.0, 2.0, 0.7);
+        return image;
+    }
+
+    private AstroImage Run(AstroImage image, bool keep) =>
+        _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = keep }).Starless;
+
+    private static double CoreMean(AstroImage im, int x0, int y0)
+    {
+        double sum = 0;
+        for (int c = 0; c < 3; c++)
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) sum += im[c, y0 + dy, x0 + dx];
+        return sum / 27;
+    }
+
+    [Test]
+    public void TheGalaxyComesBackWholeAndTheStarsStayRemoved()
+    {
+        var image = Field(withGalaxy: true);
+        var standard = Run(image, keep: false);
+        var kept = Run(image, keep: true);
+        Assert.That(CoreMean(standard, _galaxy.X, _galaxy.Y), Is.LessThan(0.65), "without the stage the network's cut stands");
+        for (int c = 0; c < 3; c++)
+            for (int y = _galaxy.Y - 4; y <= _galaxy.Y + 4; y++)
+                for (int x = _galaxy.X - 8; x <= _galaxy.X + 8; x++)
+                    Assert.That(kept[c, y, x], Is.EqualTo(image[c, y, x]), $"galaxy pixel ({x},{y}) channel {c}");
+        foreach (var (x, y) in _stars.Where(s => Math.Abs(s.X - _galaxy.X) > 30 || Math.Abs(s.Y - _galaxy.Y) > 30))
+            Assert.That(CoreMean(kept, x, y), Is.EqualTo(Sky).Within(4 * Noise), $"star at ({x},{y})");
+    }
+
+    [Test]
+    public void OnAFieldOfStarsAloneNothingComesBack()
+    {
+        // All stars share one PSF, so none is resolved: the stage leaves the result as it was.
+        var image = Field(withGalaxy: false);
+        TestImages.AssertSamePixels(Run(image, keep: false), Run(image, keep: true), tolerance: 0f);
+    }
+}
