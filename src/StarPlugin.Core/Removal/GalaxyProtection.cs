@@ -106,17 +106,18 @@ internal static class GalaxyProtection
         progress.ThrowIfCancelled();
         // Feather: a σ = 1 blur, doubled and capped at 1, keeps the inside whole and carries
         // the galaxy's faint skirt a pixel or two past the 3σ isophote, so no edge shows.
-        var soft = PlaneFilters.GaussianBlur(weight, w, h, 1f, scratch: lum);
+        // In place, with the luminance plane (no longer needed) as scratch.
+        PlaneFilters.GaussianBlur(weight, w, h, 1f, scratch: lum, dst: weight);
         Parallel.For(0, h, y =>
         {
-            var wr = soft.AsSpan(y * w, w);
-            TensorPrimitives.Multiply(wr, 2f, wr);
-            TensorPrimitives.Min(wr, 1f, wr);
-            TensorPrimitives.Max(wr, weight.AsSpan(y * w, w), wr);
+            var wr = weight.AsSpan(y * w, w);
+            TensorPrimitives.Multiply(wr, -2f, wr);
+            TensorPrimitives.Add(wr, 1f, wr);
+            TensorPrimitives.Max(wr, 0f, wr); // 1 − min(1, 2·blur): the share of the star layer kept
             for (int c = 0; c < colours; c++)
             {
                 var l = layers.AsSpan(c * n + y * w, w);
-                for (int x = 0; x < w; x++) l[x] *= 1f - wr[x];
+                TensorPrimitives.Multiply(l, wr, l);
             }
         });
         progress.Advance();
