@@ -146,7 +146,8 @@ static int Throughput(string which, int w, int h, string model, string imagePath
     {
         using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
         int tile = int.Parse(Environment.GetEnvironmentVariable("BENCH_TILE") ?? "0"), batch = int.Parse(Environment.GetEnvironmentVariable("BENCH_BATCH") ?? "1");
-        var options = new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0" };
+        var options = new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0",
+            KeepGalaxies = Environment.GetEnvironmentVariable("BENCH_KEEP_GALAXIES") == "1" };
         remover.Remove(img, options);
         for (int run = 0; run < repeat; run++)
         {
@@ -316,7 +317,7 @@ static void WriteStrip(string path, IReadOnlyList<AstroImage> panels)
 
 // A galaxy field (the bundled Hubble deep field): nearly every object is a galaxy and must
 // stay. Writes OUT_DIR/galaxies.md and OUT_DIR/galaxy_comparison.png (input | network only |
-// default | peer, top-left 500×436).
+// default | default + keep galaxies | peer, top-left 500×436).
 static int Galaxies(string ours, string peer, string imagePath, string outDir)
 {
     Directory.CreateDirectory(outDir);
@@ -351,6 +352,6 @@ static int Galaxies(string ours, string peer, string imagePath, string outDir)
     }
     File.WriteAllText(Path.Combine(outDir, "galaxies.md"), string.Join("\n", lines) + "\n");
     AstroImage Crop(AstroImage a) => a.Crop(0, 0, Math.Min(500, a.Width), Math.Min(436, a.Height));
-    WriteStrip(Path.Combine(outDir, "galaxy_comparison.png"), [Crop(image), Crop(results[1].Starless), Crop(results[0].Starless), Crop(results[2].Starless)]);
+    WriteStrip(Path.Combine(outDir, "galaxy_comparison.png"), [Crop(image), Crop(results[1].Starless), Crop(results[0].Starless), Crop(results[3].Starless), Crop(results[2].Starless)]);
     return 0;
 }
