@@ -39,7 +39,7 @@ internal static class GalaxyProtection
     /// (nebulosity, touching neighbours) only the pixels within GalaxyRadius·FWHM + 3 px of
     /// each resolved source are given back.
     /// </summary>
-    public const double MaxRadius = 12, GalaxyRadius = 2;
+    public const double MaxRadius = 20, GalaxyRadius = 2;
     /// <summary>Segmentation threshold in σ of the local background noise.</summary>
     public const float Threshold = 3f;
     /// <summary>Regions smaller than this are noise.</summary>
