@@ -15,8 +15,9 @@ namespace StarPlugin.Removal;
 /// 2. a region is a galaxy when its brightest source is resolved (broader than the field's
 ///    PSF, see <see cref="ExtendedWidth"/>) and not saturated (bright stars of a stretched
 ///    frame swell with flux, but they clip), and it is no larger than a disc of
-///    <see cref="MaxRadius"/> PSF FWHM; in larger regions (a galaxy in nebulosity, where
-///    stars abound) only the pixels near each resolved source count;
+///    <see cref="MaxRadius"/> PSF FWHM; in regions larger than <see cref="MinLargeRadius"/>
+///    that are not judged whole (a galaxy in nebulosity, where stars abound) only the
+///    pixels near each resolved source count;
 /// 3. there, and a feathered pixel or two around, the star layer is zeroed: the starless
 ///    image is the input. Discs around unresolved sources on those pixels (stars in front
 ///    of the galaxy) stay removed.
@@ -35,11 +36,12 @@ internal static class GalaxyProtection
     /// </summary>
     public const double ExtendedWidth = 1.3, BroadWidth = 1.6, ElongatedRoundness = 0.2;
     /// <summary>
-    /// Regions up to a disc of this many PSF FWHM in radius are judged whole; in larger ones
-    /// (nebulosity, touching neighbours) only the pixels within GalaxyRadius·FWHM + 3 px of
-    /// each resolved source are given back.
+    /// Regions up to a disc of MaxRadius PSF FWHM in radius are judged whole by their
+    /// brightest source. In regions beyond a disc of MinLargeRadius that are not given back
+    /// whole (nebulosity, touching neighbours), only the pixels within
+    /// GalaxyRadius·FWHM + 3 px of each resolved source are.
     /// </summary>
-    public const double MaxRadius = 20, GalaxyRadius = 2;
+    public const double MaxRadius = 20, MinLargeRadius = 12, GalaxyRadius = 2;
     /// <summary>Segmentation threshold in σ of the local background noise.</summary>
     public const float Threshold = 3f;
     /// <summary>Regions smaller than this are noise.</summary>
@@ -65,7 +67,7 @@ internal static class GalaxyProtection
             int k = RegionAt(regions, sources[i].Star, w, h);
             if (k > 0 && (brightest[k] < 0 || sources[i].Star.Brightness > sources[brightest[k]].Star.Brightness)) brightest[k] = i;
         }
-        double maxArea = Math.PI * (MaxRadius * psf) * (MaxRadius * psf);
+        double maxArea = Math.PI * (MaxRadius * psf) * (MaxRadius * psf), largeArea = Math.PI * (MinLargeRadius * psf) * (MinLargeRadius * psf);
         // Small regions: the whole region, when its brightest source is a galaxy.
         var galaxy = new bool[regions.Count + 1];
         int protectedCount = 0;
@@ -86,7 +88,7 @@ internal static class GalaxyProtection
         foreach (var t in sources)
         {
             int k = RegionAt(regions, t.Star, w, h);
-            if (k <= 0 || regions.Area[k] <= maxArea || t.Star.Saturated || !IsResolved(t)) continue;
+            if (k <= 0 || galaxy[k] || regions.Area[k] <= largeArea || t.Star.Saturated || !IsResolved(t)) continue;
             double r = GalaxyRadius * t.Star.Fwhm + 3;
             ForDisc(t.Star, r, w, h, i => { if (regions.Label[i] == k) weight[i] = 1f; });
             protectedCount++;
