@@ -65,7 +65,7 @@ internal static class GalaxyProtection
         for (int i = 0; i < sources.Count; i++)
         {
             int k = RegionAt(regions, sources[i].Star, w, h);
-            if (k > 0 && (brightest[k] < 0 || sources[i].Star.Brightness > sources[brightest[k]].Star.Brightness)) brightest[k] = i;
+            if (k > 0 && (brightest[k] < 0 || Brighter(sources[i].Star, sources[brightest[k]].Star))) brightest[k] = i;
         }
         double maxArea = Math.PI * (MaxRadius * psf) * (MaxRadius * psf), largeArea = Math.PI * (MinLargeRadius * psf) * (MinLargeRadius * psf);
         // Small regions: the whole region, when its brightest source is a galaxy.
@@ -133,6 +133,10 @@ internal static class GalaxyProtection
             for (int x = Math.Max(0, (int)Math.Floor(s.X - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + r)); x++)
                 if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) <= r * r) visit(y * w + x);
     }
+
+    /// <summary>By brightness, ties (common in clipped 8-bit data) by position, so the catalogue's order does not matter.</summary>
+    private static bool Brighter(DetectedStar a, DetectedStar b) =>
+        a.Brightness != b.Brightness ? a.Brightness > b.Brightness : a.Y != b.Y ? a.Y < b.Y : a.X < b.X;
 
     private static bool IsResolved(ResidualStarCleanup.Target s) =>
         s.Width > ExtendedWidth && (s.Width > BroadWidth || s.Star.Roundness > ElongatedRoundness);
