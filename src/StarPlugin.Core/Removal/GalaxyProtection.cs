@@ -102,8 +102,7 @@ internal static class GalaxyProtection
             int k = RegionAt(regions, s, w, h);
             if (k <= 0 || brightest[k] == i && galaxy[k] || IsResolved(sources[i])) continue;
             if (weight[Math.Clamp((int)Math.Round(s.Y), 0, h - 1) * w + Math.Clamp((int)Math.Round(s.X), 0, w - 1)] == 0) continue;
-            double r = Math.Clamp(ResidualStarCleanup.RadiusScale * s.Fwhm + 2, 3, s.Saturated ? ResidualStarCleanup.MaxSaturatedRadius : ResidualStarCleanup.MaxRadius);
-            ForDisc(s, r, w, h, j => weight[j] = 0f);
+            ForDisc(s, ResidualStarCleanup.FillRadius(s), w, h, j => weight[j] = 0f);
         }
         progress.ThrowIfCancelled();
         // Feather: a σ = 1 blur, doubled and capped at 1, keeps the inside whole and carries

@@ -191,6 +191,9 @@ internal static class ResidualStarCleanup
         return table;
     }
 
+    /// <summary>The disc a fill replaces around a source (see <see cref="RadiusScale"/>).</summary>
+    internal static double FillRadius(DetectedStar s) => Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? MaxSaturatedRadius : MaxRadius);
+
     /// <summary>What <see cref="StarPatch.Assess"/> found at one source; Radius and the box locate the fill.</summary>
     internal readonly record struct Assessment(bool Stands, double Removed, double Radius, int X0, int Y0, int X1, int Y1);
 
@@ -206,10 +209,10 @@ internal static class ResidualStarCleanup
     }
 
     /// <summary>The input, the domain map and the star layer being edited.</summary>
-    internal sealed record Planes(float[] Data, float[] Layers, ModelDomain Domain, int Colours, int Width, int Height);
+    private sealed record Planes(float[] Data, float[] Layers, ModelDomain Domain, int Colours, int Width, int Height);
 
     /// <summary>Per-thread scratch for one star at a time: the starless patch per channel, annulus samples.</summary>
-    internal sealed class StarPatch(int colours)
+    private sealed class StarPatch(int colours)
     {
         private const int Side = 2 * (int)(MaxSaturatedRadius + AnnulusWidth + 2) + 1;
         private readonly float[][] _starless = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
@@ -233,7 +236,7 @@ internal static class ResidualStarCleanup
         /// </summary>
         public Assessment Assess(Planes p, DetectedStar s)
         {
-            double r = Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? MaxSaturatedRadius : MaxRadius);
+            double r = FillRadius(s);
             double outer = r + AnnulusWidth, core = Math.Max(1.0, 0.6 * s.Fwhm);
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - outer)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + outer));
