@@ -20,18 +20,20 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([cli, "synth", "pairs", "--out", tmp, "--n", "1", "--size", "64", "--seed", str(seed)], check=True, capture_output=True)
         planes = {}
-        for kind in ("input", "target", "stars"):
+        for kind in ("input", "target", "stars", "galaxies"):
             subprocess.run([cli, "convert", os.path.join(tmp, f"{seed:05d}_{kind}.tif"), os.path.join(tmp, f"{kind}.cimg")], check=True, capture_output=True)
             p = read_cimg(os.path.join(tmp, f"{kind}.cimg"))
-            planes[kind] = np.repeat(p, 3, axis=0) if p.shape[0] == 1 else p  # the stream replicates mono to RGB
+            planes[kind] = np.repeat(p, 3, axis=0) if p.shape[0] == 1 and kind != "galaxies" else p  # the stream replicates mono to RGB
     stream = PairStream(64, seed, count=1, reuse=1)
-    x, y = stream.batch(1, np.random.default_rng(0), augment=False)
+    x, y, g = stream.batch(1, np.random.default_rng(0), augment=False)
     stream.close()
-    x, y = x.numpy()[0], y.numpy()[0]
+    x, y, g = x.numpy()[0], y.numpy()[0], g.numpy()[0]
     assert np.allclose(x, planes["input"], atol=1e-6), "streamed input differs from the written input"
     assert np.allclose(y, planes["stars"], atol=1e-5), "the training target is not the star layer (input - starless)"
     assert np.allclose(x - y, planes["target"], atol=1e-5), "input - target is not the starless image"
-    print("pairs ok: trainer target = star layer")
+    assert np.array_equal(g, planes["galaxies"]), "streamed galaxy mask differs from the written mask"
+    assert set(np.unique(g)) <= {0.0, 1.0} and 0 < g.mean() < 1, "the galaxy mask is not a 0/1 mask of part of this pair"
+    print("pairs ok: trainer target = star layer, galaxy mask streamed")
 
 
 if __name__ == "__main__":

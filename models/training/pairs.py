@@ -1,13 +1,14 @@
 """Training pairs on the fly from `starplugin synth pairs --stream` (no dataset on disk).
-batch() returns (input, star layer) with star layer = input − starless target.
-Each record: int32 magic 'SPPR', channels, size, then input and target planes (float32).
+batch() returns (input, star layer, galaxy mask) with star layer = input − starless target.
+Each record: int32 magic 'SPPG', channels, size, then input and target planes and one
+galaxy-mask plane (1 where a small galaxy stands above the sky noise σ), all float32.
 Mono pairs are replicated to 3 channels; each pair is used in two random dihedral
 orientations, halving the generator's share of the CPU."""
 import os, struct, subprocess, threading, queue
 import numpy as np
 import torch
 
-MAGIC = 0x52505053
+MAGIC = 0x47505053
 
 
 def find_cli():
@@ -53,16 +54,18 @@ class PairStream:
             if magic != MAGIC:
                 raise RuntimeError("bad pair stream")
             n = ch * size * size
-            data = self._read_exact(8 * n)
+            data = self._read_exact(8 * n + 4 * size * size)
             if data is None:
                 self.q.put(None); return
-            a = np.frombuffer(data, dtype="<f4").reshape(2, ch, size, size)
+            f = np.frombuffer(data, dtype="<f4")
+            a = f[:2 * n].reshape(2, ch, size, size)
             if ch == 1:
                 a = np.repeat(a, 3, axis=1)
-            self.q.put(a)
+            # Planes: input RGB, target RGB, galaxy mask (one plane), rotated and flipped together.
+            self.q.put(np.concatenate([a.reshape(6, size, size), f[2 * n:].reshape(1, size, size)]))
 
     def batch(self, n, rng, augment=True):
-        xs, ys = [], []
+        xs, ys, gs = [], [], []
         while len(xs) < n:
             a = self.q.get()
             if a is None:
@@ -70,14 +73,15 @@ class PairStream:
             self.consumed += 1
             for _ in range(self.reuse):
                 k, flip = (rng.integers(4), rng.integers(2)) if augment else (0, 0)
-                b = np.rot90(a, k, axes=(2, 3))
+                b = np.rot90(a, k, axes=(1, 2))
                 if flip:
-                    b = b[:, :, :, ::-1]
+                    b = b[:, :, ::-1]
                 # The stream holds (input, starless target); the network learns the star layer.
-                xs.append(b[0]); ys.append(b[0] - b[1])
+                xs.append(b[0:3]); ys.append(b[0:3] - b[3:6]); gs.append(b[6:7])
         x = torch.from_numpy(np.ascontiguousarray(np.stack(xs[:n])))
         y = torch.from_numpy(np.ascontiguousarray(np.stack(ys[:n])))
-        return x, y
+        g = torch.from_numpy(np.ascontiguousarray(np.stack(gs[:n])))
+        return x, y, g
 
     def close(self):
         self.proc.kill()

@@ -20,19 +20,22 @@ public static class SynthCommand
         return cmd;
     }
 
-    /// <summary>Magic of one record of the binary pair stream ('SPPR' little-endian).</summary>
-    public const int StreamMagic = 0x52505053;
+    /// <summary>
+    /// Magic of one record of the binary pair stream ('SPPG' little-endian; the record
+    /// before the galaxy mask was 'SPPR', so an old reader fails loudly instead of misreading).
+    /// </summary>
+    public const int StreamMagic = 0x47505053;
 
     private static Command Pairs(CliContext ctx)
     {
         var n = new Option<int>("--n") { Description = "Number of pairs (with --stream, 0 = endless)", DefaultValueFactory = _ => 16 };
         var size = new Option<int>("--size") { Description = "Side of each square pair in pixels", DefaultValueFactory = _ => 256 };
-        var outDir = new Option<string>("--out") { Description = "Directory for NNNNN_input.tif, NNNNN_target.tif and NNNNN_stars.tif" };
-        var stream = new Option<bool>("--stream") { Description = "Write binary records to stdout for a trainer: int32 magic 'SPPR', channels, size, then input and target planes as float32" };
+        var outDir = new Option<string>("--out") { Description = "Directory for NNNNN_input.tif, NNNNN_target.tif, NNNNN_stars.tif and NNNNN_galaxies.tif (galaxy mask)" };
+        var stream = new Option<bool>("--stream") { Description = "Write binary records to stdout for a trainer: int32 magic 'SPPG', channels, size, then the input and target planes and one galaxy-mask plane as float32" };
         var seed = new Option<int>("--seed") { Description = "Seed of the first pair; pair i uses seed + i", DefaultValueFactory = _ => 1 };
         var channels = new Option<int>("--channels") { Description = "1 or 3 (default: random per pair)" };
         var force = CommonOptions.Force();
-        var cmd = new Command("pairs", "Synthetic training pairs for the star remover (input, star-free target, star layer)") { n, size, outDir, stream, seed, channels, force };
+        var cmd = new Command("pairs", "Synthetic training pairs for the star remover (input, star-free target, star layer, galaxy mask)") { n, size, outDir, stream, seed, channels, force };
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             int count = p.GetValue(n), side = p.GetValue(size), first = p.GetValue(seed);
@@ -55,6 +58,7 @@ public static class SynthCommand
                     ImageFile.Write(stem + "_input.tif", pair.Input, wo);
                     ImageFile.Write(stem + "_target.tif", pair.Target, wo);
                     ImageFile.Write(stem + "_stars.tif", pair.StarLayer, wo);
+                    ImageFile.Write(stem + "_galaxies.tif", new AstroImage(side, side, 1, pair.GalaxyMask), wo);
                     if (!cb((i + 1.0) / count, pair.Description)) throw new OperationCanceledException();
                 }
                 return 0;
@@ -86,6 +90,7 @@ public static class SynthCommand
                     stdout.Write(header);
                     stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.Input.Data.AsSpan()));
                     stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.Target.Data.AsSpan()));
+                    stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.GalaxyMask.AsSpan()));
                 }
                 stdout.Flush();
             }

@@ -2,8 +2,14 @@ using StarPlugin.Imaging;
 
 namespace StarPlugin.Synthesis;
 
-/// <summary>One training example in the model's domain: input, star-free target, and the star layer input − target.</summary>
-public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImage StarLayer, string Description);
+/// <summary>
+/// One training example in the model's domain: input, star-free target, the star layer
+/// input − target, and where the small galaxies are (1 where they add more than the sky
+/// noise σ in some channel, else 0; one width × height plane). The trainer weights
+/// the galaxies' pixels apart: they are a small share of the sky, and a loss that
+/// averages over all of it let the network erase compact galaxies as stars.
+/// </summary>
+public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImage StarLayer, float[] GalaxyMask, string Description);
 
 /// <summary>
 /// Synthetic training pairs for the star remover, as varied as the sky: emission
@@ -75,12 +81,16 @@ public static class TrainingPairSynthesizer
         // Galaxies take the frame's colour processing too (white balance, saturation), so
         // colour does not tell them from stars.
         var starColours = new StarColourPalette(rng);
+        float noiseFloor = MathF.Sqrt(sky + readNoise * readNoise);
+        var galaxyMask = new float[plane];
         if (galaxies > 0)
         {
             var gal = new AstroImage(w, h, ch);
+            AstroImage? smallOnly = null;
             for (int g = 0; g < galaxies; g++)
             {
                 bool big = g >= small;
+                if (big) smallOnly ??= gal.Clone();
                 double gx = rng.NextDouble() * w, gy = rng.NextDouble() * h, q = (big ? 0.3 : 0.15) + rng.NextDouble() * (big ? 0.7 : 0.85), pa = rng.NextDouble() * Math.PI;
                 // Small galaxies span faint smudges to the bright, high-contrast knots of a
                 // Hubble field (log-uniform), so brightness does not tell them from stars.
@@ -102,10 +112,16 @@ public static class TrainingPairSynthesizer
                         GalaxyRenderer.Sersic(p, w, h, gx, gy, re, n, q, pa, bright, colour[c]);
                 }
             }
+            smallOnly ??= gal;
             for (int c = 0; c < ch && withGalaxies; c++)
             {
                 var blurred = PlaneFilters.GaussianBlur(gal.Plane(c).ToArray(), w, h, fwhmBase / 2.355f);
                 System.Numerics.Tensors.TensorPrimitives.Add(target.Plane(c), blurred, target.Plane(c));
+                // The mask holds the small galaxies, the ones mistaken for stars; a big
+                // galaxy's faint outskirts cover whole tiles and would only re-weight the sky.
+                var small1 = ReferenceEquals(smallOnly, gal) ? blurred : PlaneFilters.GaussianBlur(smallOnly.Plane(c).ToArray(), w, h, fwhmBase / 2.355f);
+                for (int i = 0; i < plane; i++)
+                    if (small1[i] > noiseFloor) galaxyMask[i] = 1f;
             }
         }
 
@@ -116,7 +132,6 @@ public static class TrainingPairSynthesizer
             ? Math.Exp(Math.Log(1e-4) + rng.NextDouble() * Math.Log(2e-3 / 1e-4))
             : Math.Exp(Math.Log(3e-4) + rng.NextDouble() * Math.Log(0.02 / 3e-4));
         int count = (int)(density * w * h);
-        float noiseFloor = MathF.Sqrt(sky + readNoise * readNoise);
         double logMin = Math.Log(noiseFloor * 3), logMax = Math.Log(fullWell * 60);
         float spikeAngle = (float)(rng.NextDouble() * Math.PI / 2);
         bool spikes = rng.NextDouble() < 0.4, bloom = rng.NextDouble() < 0.5;
@@ -186,7 +201,7 @@ public static class TrainingPairSynthesizer
         }
         var layer = new AstroImage(w, h, ch);
         System.Numerics.Tensors.TensorPrimitives.Subtract(input.Data, target.Data, layer.Data);
-        return new TrainingPair(input, target, layer, desc);
+        return new TrainingPair(input, target, layer, galaxyMask, desc);
     }
 
     private static float[][] RandomTints(Random rng)

@@ -49,6 +49,29 @@ public class TrainingPairTests
     }
 
     [Test]
+    public void GalaxyMaskMarksTheGalaxiesLightAndNothingElse()
+    {
+        int seed = DeepFieldSeed();
+        var pair = TrainingPairSynthesizer.Render(96, seed);
+        var bare = TrainingPairSynthesizer.Render(96, seed, withGalaxies: false);
+        int plane = 96 * 96, marked = 0, brighter = 0;
+        Assert.That(pair.GalaxyMask, Has.Length.EqualTo(plane));
+        for (int i = 0; i < plane; i++)
+        {
+            Assert.That(pair.GalaxyMask[i], Is.EqualTo(0f).Or.EqualTo(1f));
+            if (pair.GalaxyMask[i] == 0) continue;
+            marked++;
+            // Marked pixels carry galaxy light: the target is brighter there than without galaxies.
+            double d = 0;
+            for (int c = 0; c < pair.Target.Channels; c++) d += pair.Target.Plane(c)[i] - bare.Target.Plane(c)[i];
+            if (d > 0) brighter++;
+        }
+        Assert.That(marked, Is.InRange(1, plane - 1), "a deep field's galaxies cover part of the frame");
+        Assert.That(brighter, Is.GreaterThanOrEqualTo(0.95 * marked));
+        Assert.That(bare.GalaxyMask, Is.All.EqualTo(0f), "no galaxies, no mask");
+    }
+
+    [Test]
     public void ClumpyGalaxyIsPositiveAndCentredOnItsBody()
     {
         var plane = new float[64 * 64];
