@@ -9,8 +9,8 @@ namespace StarPlugin.Removal;
 /// Optional last stage for galaxy fields: gives back what the network (and the cleanup)
 /// took from sources broader than the field's stars. Our model, like every star remover,
 /// erases many small galaxies, which at a few pixels look much like stars. What does tell
-/// them apart is width: all stars of a frame share one PSF, galaxies are resolved beyond
-/// it. So:
+/// them apart is width: all stars at one place in a frame share one PSF, galaxies are
+/// resolved beyond it. So:
 /// 1. segment the input's luminance (model domain) into regions above sky + 3σ;
 /// 2. a region is a galaxy when its brightest source is resolved (broader than the field's
 ///    PSF, see <see cref="ExtendedWidth"/>) and not saturated (bright stars of a stretched
@@ -21,9 +21,11 @@ namespace StarPlugin.Removal;
 /// 3. there, and a feathered pixel or two around, the star layer is zeroed: the starless
 ///    image is the input. Discs around unresolved sources on those pixels (stars in front
 ///    of the galaxy) stay removed.
-/// Off by default: it needs stars of one size across the frame. Where star sizes vary
-/// (coma or field curvature at the edges of a wide field) it brings back the broad ones,
-/// and a galaxy-free frame gains nothing from it.
+/// Widths are against the PSF where the source stands (<see cref="FieldPsf"/>), so stars
+/// swollen by coma or field curvature toward a wide field's edges stay stars. Off by
+/// default: where star sizes scatter from star to star at one place (not seen in real
+/// optics, but in mixed synthetic fields) it brings back the broad ones, and a
+/// galaxy-free frame gains nothing from it.
 /// </summary>
 internal static class GalaxyProtection
 {
@@ -51,9 +53,7 @@ internal static class GalaxyProtection
     /// <param name="sources">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
     public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> sources, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
-        var withWidth = sources.FirstOrDefault(s => s.Width > 0);
-        if (withWidth.Star == null) { progress.Advance(); return 0; }
-        double psf = withWidth.Star.Fwhm / withWidth.Width;
+        if (!sources.Any(s => s.Width > 0)) { progress.Advance(); return 0; }
         int n = w * h;
         var lum = ResidualStarCleanup.Luminance(data, domain, colours, w, h);
         var regions = SourceRegions.Find(lum, w, h, Threshold);
@@ -67,15 +67,14 @@ internal static class GalaxyProtection
             int k = RegionAt(regions, sources[i].Star, w, h);
             if (k > 0 && (brightest[k] < 0 || Brighter(sources[i].Star, sources[brightest[k]].Star))) brightest[k] = i;
         }
-        double maxArea = Math.PI * (MaxRadius * psf) * (MaxRadius * psf), largeArea = Math.PI * (MinLargeRadius * psf) * (MinLargeRadius * psf);
         // Small regions: the whole region, when its brightest source is a galaxy.
         var galaxy = new bool[regions.Count + 1];
         int protectedCount = 0;
         for (int k = 1; k <= regions.Count; k++)
         {
-            if (brightest[k] < 0 || regions.Area[k] < MinArea || regions.Area[k] > maxArea) continue;
+            if (brightest[k] < 0 || regions.Area[k] < MinArea) continue;
             var s = sources[brightest[k]];
-            if (s.Star.Saturated || !IsResolved(s)) continue;
+            if (regions.Area[k] > DiscArea(MaxRadius, s) || s.Star.Saturated || !IsResolved(s)) continue;
             galaxy[k] = true; protectedCount++;
         }
         var weight = new float[n];
@@ -88,7 +87,7 @@ internal static class GalaxyProtection
         foreach (var t in sources)
         {
             int k = RegionAt(regions, t.Star, w, h);
-            if (k <= 0 || galaxy[k] || regions.Area[k] <= largeArea || t.Star.Saturated || !IsResolved(t)) continue;
+            if (k <= 0 || galaxy[k] || regions.Area[k] <= DiscArea(MinLargeRadius, t) || t.Star.Saturated || !IsResolved(t)) continue;
             double r = GalaxyRadius * t.Star.Fwhm + 3;
             ForDisc(t.Star, r, w, h, i => { if (regions.Label[i] == k) weight[i] = 1f; });
             protectedCount++;
@@ -136,6 +135,13 @@ internal static class GalaxyProtection
     /// <summary>By brightness, ties (common in clipped 8-bit data) by position, so the catalogue's order does not matter.</summary>
     private static bool Brighter(DetectedStar a, DetectedStar b) =>
         a.Brightness != b.Brightness ? a.Brightness > b.Brightness : a.Y != b.Y ? a.Y < b.Y : a.X < b.X;
+
+    /// <summary>The area of a disc of <paramref name="radius"/> PSF FWHM, at the PSF where the source stands.</summary>
+    private static double DiscArea(double radius, ResidualStarCleanup.Target s)
+    {
+        double r = radius * s.Star.Fwhm / s.Width;
+        return Math.PI * r * r;
+    }
 
     private static bool IsResolved(ResidualStarCleanup.Target s) =>
         s.Width > ExtendedWidth && (s.Width > BroadWidth || s.Star.Roundness > ElongatedRoundness);

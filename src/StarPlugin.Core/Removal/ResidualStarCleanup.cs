@@ -70,7 +70,7 @@ internal static class ResidualStarCleanup
         progress.ThrowIfCancelled();
         var coarse = binned == null ? [] : StarDetector.DetectDestructive(binned, bw, bh, CoarsePass).Select(Unbin).ToList();
         progress.ThrowIfCancelled();
-        return Select(fine, coarse);
+        return Select(fine, coarse, w, h);
     }
 
     /// <summary>The mean of the colour planes in the model domain.</summary>
@@ -151,32 +151,34 @@ internal static class ResidualStarCleanup
     }
 
     /// <summary>
-    /// A source to clean; <see cref="Width"/>: its FWHM in units of the field's PSF FWHM;
+    /// A source to clean; <see cref="Width"/>: its FWHM in units of the PSF FWHM where it
+    /// stands (<see cref="FieldPsf"/>);
     /// <see cref="Wide"/>: broader than a star of this field usually is.
     /// </summary>
     public readonly record struct Target(DetectedStar Star, double Width, bool Wide);
 
     /// <summary>
     /// Star-like detections: correlation ≥ 0.8 or saturated, FWHM ≥ 1 px, with their width
-    /// in units of the field's PSF; <see cref="Apply"/> fills only those up to MaxWidth
-    /// (any width when saturated). Those wider than NarrowWidth × the PSF are marked wide
-    /// (see <see cref="MinRemovedWide"/>). A coarse detection is dropped where the fine
-    /// pass already has a star (the same star seen at both scales).
+    /// in units of the PSF where they stand (<see cref="FieldPsf"/>); <see cref="Apply"/>
+    /// fills only those up to MaxWidth (any width when saturated). Those wider than
+    /// NarrowWidth × the PSF are marked wide (see <see cref="MinRemovedWide"/>). A coarse
+    /// detection is dropped where the fine pass already has a star (the same star seen at
+    /// both scales).
     /// </summary>
-    private static List<Target> Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse)
+    private static List<Target> Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
     {
         static bool Star(DetectedStar s) => (s.Coefficient >= 0.8f || s.Saturated) && double.IsFinite(s.Fwhm) && s.Fwhm >= 1.0;
         var candidates = fine.Where(Star).ToList();
-        // The field's PSF width: the lower quartile of the FWHM of its clean, well-measured
-        // stars. Not the median: on nebula, knots that pass as stars are broader and pull it up.
-        var good = candidates.Where(s => s.Snr >= 20 && s.Coefficient >= 0.9f && !s.Saturated).Select(s => s.Fwhm).OrderBy(v => v).ToList();
-        if (good.Count < 5) good = candidates.Where(s => !s.Saturated).Select(s => s.Fwhm).OrderBy(v => v).ToList();
-        double psf = good.Count == 0 ? 2.5 : good[good.Count / 4];
+        var psf = FieldPsf.Estimate(candidates, w, h);
         var grid = new StarGrid(8);
         foreach (var s in candidates) grid.Add(s);
         foreach (var s in coarse.Where(Star))
             if (!grid.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) candidates.Add(s);
-        return candidates.Select(s => new Target(s, s.Fwhm / psf, !s.Saturated && s.Fwhm > NarrowWidth * psf)).ToList();
+        return candidates.Select(s =>
+        {
+            double local = psf.At(s.X, s.Y);
+            return new Target(s, s.Fwhm / local, !s.Saturated && s.Fwhm > NarrowWidth * local);
+        }).ToList();
     }
 
     private const int NoiseLength = 1 << 16;

@@ -76,6 +76,42 @@ public class GalaxyProtectionTests
             Assert.That(CoreMean(kept, x, y), Is.EqualTo(Sky).Within(4 * Noise), $"star at ({x},{y})");
     }
 
+    /// <summary>
+    /// A wide field with coma: star σ grows from 1.0 px at the left edge to 2.6 px at the
+    /// right, with an elongated galaxy (σ 5 × 2.5 px) among the broad stars. Against one PSF
+    /// for the whole frame the right half's stars looked resolved and came back.
+    /// </summary>
+    [Test]
+    public void StarsSwollenTowardTheEdgeStayRemovedAndTheGalaxyThereComesBack()
+    {
+        const int W = 1024, H = 384;
+        var rng = new Random(5);
+        var image = new AstroImage(W, H, 3);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        // Peaks vary (0.5..0.75 over the sky), so no plateau at the frame's maximum reads as clipping.
+        void Add(double x0, double y0, double sx, double sy, double peak)
+        {
+            for (int c = 0; c < 3; c++)
+                for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y < Math.Min(H, (int)(y0 + 10 * sy)); y++)
+                    for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x < Math.Min(W, (int)(x0 + 10 * sx)); x++)
+                    {
+                        double u = (x - x0) / sx, v = (y - y0) / sy;
+                        if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
+                    }
+        }
+        (int X, int Y) galaxy = (880, 192);
+        var stars = new List<(int X, int Y)>();
+        for (int y = 24; y < H; y += 48)
+            for (int x = 24; x < W; x += 48)
+                if (Math.Abs(x - galaxy.X) > 40 || Math.Abs(y - galaxy.Y) > 40) stars.Add((x, y));
+        foreach (var (x, y) in stars) { double s = 1.0 + 1.6 * x / W; Add(x, y, s, s, 0.5 + 0.25 * rng.NextDouble()); }
+        Add(galaxy.X, galaxy.Y, 5, 2.5, 0.6);
+        var kept = Run(image, keep: true);
+        Assert.That(CoreMean(kept, galaxy.X, galaxy.Y), Is.EqualTo(CoreMean(image, galaxy.X, galaxy.Y)).Within(1e-6), "the galaxy comes back");
+        foreach (var (x, y) in stars)
+            Assert.That(CoreMean(kept, x, y), Is.EqualTo(Sky).Within(4 * Noise), $"star at ({x},{y}), σ {1.0 + 1.6 * x / W:F2}");
+    }
+
     [Test]
     public void OnAFieldOfStarsAloneNothingComesBack()
     {
