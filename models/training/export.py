@@ -42,7 +42,7 @@ def main():
     os.replace(tmp, out)
     # A held-out sample tile and torch's prediction, for the engine-vs-torch test.
     stream = PairStream(64, 900_000_123, count=1, reuse=1)
-    x, _ = stream.batch(1, np.random.default_rng(0)); stream.close()
+    x, _, _ = stream.batch(1, np.random.default_rng(0)); stream.close()
     with torch.no_grad():
         y = model(x).numpy().astype("<f4")
     with open(os.path.splitext(out)[0] + ".check.bin", "wb") as f:
