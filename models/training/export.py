@@ -22,7 +22,8 @@ def main():
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(MODELS, "starless-v1.onnx")
     ck = torch.load(ckpt_path, map_location="cpu")
     model = StarUNet(ck.get("base", 16)).eval()
-    model.load_state_dict(ck["model"])
+    # The weights' moving average when the checkpoint has one (see train.py).
+    model.load_state_dict(ck.get("ema", ck["model"]))
     dummy = torch.zeros(1, 3, 64, 64)
     tmp = out + ".tmp"
     torch.onnx.export(model, dummy, tmp, opset_version=17, input_names=["image"], output_names=["stars"],

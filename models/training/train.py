@@ -8,8 +8,11 @@ Loss: L1 on the star layer, plus a term on star pixels (residual stars), a term
 off the stars (any change to the sky) and a term on galaxy pixels (galaxies erased as
 stars). The checkpoint holds model, optimiser,
 step and the generator seed reached, so a stopped run continues exactly there.
+It also holds an exponential moving average of the weights (--ema), which export.py
+ships: at a fine-tune's learning rate, checkpoints minutes apart differed by 7 points
+of galaxy light kept and 3 dB on a benchmark field; the average does not swing.
 """
-import argparse, math, os, signal, sys, time
+import argparse, copy, math, os, signal, sys, time
 import numpy as np
 import torch
 
@@ -46,10 +49,16 @@ def loss_fn(pred, true, target, galaxy, galaxy_weight):
     return err.mean() + 4 * on + 1 * off + galaxy_weight * on_gal, on.item(), off.item(), on_gal.item()
 
 
-def save(path, model, opt, state):
+def save(path, model, ema, opt, state):
     tmp = path + ".tmp"
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), **state}, tmp)
+    torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), **state}, tmp)
     os.replace(tmp, path)
+
+
+def update_ema(ema, model, decay):
+    with torch.no_grad():
+        for e, p in zip(ema.parameters(), model.parameters()):
+            e.mul_(decay).add_(p, alpha=1 - decay)
 
 
 def evaluate(model, device, n=16, size=256):
@@ -80,6 +89,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--min-lr", type=float, default=0.0, help="floor of the schedule (default 5%% of --lr); a fine-tune on new data may want more")
     ap.add_argument("--base", type=int, default=16)
+    ap.add_argument("--ema", type=float, default=0.999, help="decay of the weights' moving average that is exported (0 = export the raw weights)")
     ap.add_argument("--galaxy-weight", type=float, default=4.0, help="weight of the mean error on galaxy pixels (0 = the loss before galaxy masks)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
     ap.add_argument("--checkpoint", default=DEFAULT_CKPT)
@@ -94,9 +104,12 @@ def main():
     model = StarUNet(a.base).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     state = {"step": 0, "seed": TRAIN_SEED0, "base": a.base, "log": []}
+    ema = copy.deepcopy(model)
     if os.path.exists(a.checkpoint) and not a.smoke:
         ck = torch.load(a.checkpoint, map_location=device)
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        # Checkpoints from before the average start it at their weights.
+        ema.load_state_dict(ck.get("ema", ck["model"]))
         state = {k: ck[k] for k in ("step", "seed", "base", "log")}
         print(f"resumed at step {state['step']}, generator seed {state['seed']}", flush=True)
     params = sum(p.numel() for p in model.parameters())
@@ -123,21 +136,22 @@ def main():
             pred = model(x)
             loss, on, off, on_gal = loss_fn(pred, y, x - y, gmask, a.galaxy_weight)
             opt.zero_grad(); loss.backward(); opt.step()
+            update_ema(ema, model, a.ema)
             state["step"] += 1; steps_here += 1
             if state["step"] % 50 == 0:
                 rate = steps_here * a.batch / (time.time() - t0)
                 print(f"step {state['step']} loss {loss.item():.5f} star {on:.4f} off {off:.5f} galaxy {on_gal:.5f} lr {lr:.2e} {rate:.1f} samples/s", flush=True)
             if time.time() - last_save > 300:
                 state["seed"] += stream.consumed; stream.consumed = 0
-                save(a.checkpoint, model, opt, state); last_save = time.time()
+                save(a.checkpoint, model, ema, opt, state); last_save = time.time()
     finally:
         state["seed"] += stream.consumed
         stream.close()
     if not a.smoke:
-        pin, pout = evaluate(model, device)
+        pin, pout = evaluate(ema, device)
         state["log"].append({"step": state["step"], "psnr_input": pin, "psnr_output": pout, "time": time.time()})
         print(f"held-out PSNR: input {pin:.2f} dB, output {pout:.2f} dB", flush=True)
-    save(a.checkpoint, model, opt, state)
+    save(a.checkpoint, model, ema, opt, state)
     if a.smoke:
         os.remove(a.checkpoint)
         print("smoke training ok", flush=True)
