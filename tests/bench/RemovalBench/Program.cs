@@ -29,7 +29,7 @@ return args[0] switch
 };
 
 // Where residual stars come from (a diagnostic, not part of the published tables):
-//   RemovalBench residuals MODEL field:SEED|real:IMAGE|heldout:N [OUT_DIR]
+//   RemovalBench residuals MODEL field:SEED[:FWHMMIN-FWHMMAX]|real:IMAGE|heldout:N [OUT_DIR]
 // For one image: residual rate and off-star change of the true starless image (if known),
 // of the network alone and with the cleanup stage; the network's residuals by the star's
 // S/N before removal; the stars still detected after the cleanup. heldout:N sums the S/N
@@ -63,7 +63,7 @@ static int Residuals(string model, string what, string? outDir)
         PrintBins();
         return 0;
     }
-    var (image, truth) = kind == "field" ? SyntheticField(int.Parse(arg)) : (ImageFile.Read(arg).Crop(1000, 1000, 1024, 1024), null);
+    var (image, truth) = kind == "field" ? FieldCase(arg) : (ImageFile.Read(arg).Crop(1000, 1000, 1024, 1024), null);
     var before = StarDetector.Detect(image);
     var network = Run(image, false);
     var cleaned = Run(image, true);
@@ -93,11 +93,21 @@ static int Residuals(string model, string what, string? outDir)
     return 0;
 }
 
+// field:SEED is the benchmark field (star FWHM 2–5 px at random, side by side);
+// field:SEED:A-B draws the FWHM from A..B instead (A = B: one PSF, as in real optics).
+static (AstroImage Image, AstroImage Truth) FieldCase(string arg)
+{
+    var parts = arg.Split(':');
+    if (parts.Length == 1) return SyntheticField(int.Parse(parts[0]));
+    var range = parts[1].Split('-').Select(float.Parse).ToArray();
+    return SyntheticField(int.Parse(parts[0]), range[0], range[1]);
+}
+
 // The synthetic benchmark field: 1024² RGB, 1500 stars on nebulosity, stretched to the
 // display domain users hand to these tools and quantised to 8 bits; with its true starless image.
-static (AstroImage Image, AstroImage Truth) SyntheticField(int seed)
+static (AstroImage Image, AstroImage Truth) SyntheticField(int seed, float fwhmMin = 2f, float fwhmMax = 5f)
 {
-    var f = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 1024, Height = 1024, Channels = 3, StarCount = 1500, Seed = seed, Background = new NebulaBackground { NebulaAmplitude = 2000 } });
+    var f = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 1024, Height = 1024, Channels = 3, StarCount = 1500, Seed = seed, FwhmMin = fwhmMin, FwhmMax = fwhmMax, Background = new NebulaBackground { NebulaAmplitude = 2000 } });
     var stretch = MtfStretch.Auto(f.Image.Luminance(), 1f, 0.2f);
     AstroImage Display(AstroImage a)
     {
