@@ -1,7 +1,7 @@
 """Training pairs on the fly from `starplugin synth pairs --stream` (no dataset on disk).
 batch() returns (input, star layer, galaxy mask) with star layer = input − starless target.
 Each record: int32 magic 'SPPG', channels, size, then input and target planes and one
-galaxy-mask plane (1 where a small galaxy stands above the sky noise σ), all float32.
+galaxy-mask plane (1 where a resolved small galaxy stands above the sky noise σ), all float32.
 Mono pairs are replicated to 3 channels; each pair is used in two random dihedral
 orientations, halving the generator's share of the CPU."""
 import os, struct, subprocess, threading, queue

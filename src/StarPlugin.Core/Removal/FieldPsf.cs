@@ -3,9 +3,9 @@ using StarPlugin.Detection;
 namespace StarPlugin.Removal;
 
 /// <summary>
-/// The stars' FWHM as it varies across the frame. One number for the whole frame held in
-/// a small telescope's centre, but coma, field curvature and tilt swell the stars toward
-/// the edges of a wide field, and there every star looked "resolved" to a width test
+/// The stars' FWHM as it varies across the frame. One number for the whole frame holds
+/// near the optical axis, but coma, field curvature and tilt swell the stars toward the
+/// edges of a wide field, and there every star looked "resolved" to a width test
 /// against the centre's PSF (keep-galaxies gave them back) or broader than the cleanup's
 /// limit. So the width is measured per cell of a coarse grid (at most 8 cells a side,
 /// at least <see cref="MinCell"/> px) from the stars around it, and read back bilinearly
