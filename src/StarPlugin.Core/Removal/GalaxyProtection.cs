@@ -53,7 +53,7 @@ internal static class GalaxyProtection
     /// <param name="sources">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
     public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> sources, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
-        if (!sources.Any(s => s.Width > 0)) { progress.Advance(); return 0; }
+        if (sources.Count == 0) { progress.Advance(); return 0; }
         int n = w * h;
         var lum = ResidualStarCleanup.Luminance(data, domain, colours, w, h);
         var regions = SourceRegions.Find(lum, w, h, Threshold);
