@@ -1,17 +1,18 @@
 #!/usr/bin/python3
 """Exports the trained checkpoint to models/starless-v1.onnx (opset 17, dynamic N/H/W,
-NCHW float32) with the engine's contract in metadata_props, checks it with
-onnx.checker, and writes a sample tile with torch's output beside it
-(starless-v1.check.bin) so the test suite can compare our ONNX Runtime engine
-with torch."""
+NCHW float32: RGB, then the PSF plane) with the engine's contract in metadata_props,
+checks it with onnx.checker, and writes a sample tile with torch's output beside it
+(starless-v1.check.bin: int32 n, input channels, h, w; the input; the 3-channel
+output) so the test suite can compare our ONNX Runtime engine with torch.
+A checkpoint of the RGB-only network exports PSF-aware with zero PSF weights."""
 import os, struct, sys
 import numpy as np
 import torch
 import onnx
 
 sys.path.insert(0, os.path.dirname(__file__))
-from unet import StarUNet
-from pairs import PairStream
+from unet import StarUNet, add_psf_input
+from pairs import PairStream, PSF_SCALE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.dirname(HERE)
@@ -23,8 +24,8 @@ def main():
     ck = torch.load(ckpt_path, map_location="cpu")
     model = StarUNet(ck.get("base", 16)).eval()
     # The weights' moving average when the checkpoint has one (see train.py).
-    model.load_state_dict(ck.get("ema", ck["model"]))
-    dummy = torch.zeros(1, 3, 64, 64)
+    model.load_state_dict(add_psf_input(ck.get("ema", ck["model"])))
+    dummy = torch.zeros(1, 4, 64, 64)
     tmp = out + ".tmp"
     torch.onnx.export(model, dummy, tmp, opset_version=17, input_names=["image"], output_names=["stars"],
                       dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "stars": {0: "n", 2: "h", 3: "w"}})
@@ -33,6 +34,7 @@ def main():
         "starplugin.name": "starless-v1", "starplugin.channels": "3", "starplugin.input_layout": "nchw",
         "starplugin.output_layout": "nchw", "starplugin.input_scale": "1", "starplugin.predicts": "stars",
         "starplugin.size_multiple": "16", "starplugin.tile": "1024", "starplugin.overlap": "32", "starplugin.max_batch": "16",
+        "starplugin.psf_plane_scale": repr(1 / PSF_SCALE),
         "starplugin.training_steps": str(ck["step"]), "starplugin.license": "MIT",
     }
     del m.metadata_props[:]
@@ -43,11 +45,12 @@ def main():
     os.replace(tmp, out)
     # A held-out sample tile and torch's prediction, for the engine-vs-torch test.
     stream = PairStream(64, 900_000_123, count=1, reuse=1)
-    x, _, _ = stream.batch(1, np.random.default_rng(0)); stream.close()
+    x, _, _, p = stream.batch(1, np.random.default_rng(0)); stream.close()
+    x = torch.cat([x, p], 1)
     with torch.no_grad():
         y = model(x).numpy().astype("<f4")
     with open(os.path.splitext(out)[0] + ".check.bin", "wb") as f:
-        f.write(struct.pack("<iiii", 1, 3, 64, 64))
+        f.write(struct.pack("<iiii", *x.shape))
         f.write(x.numpy().astype("<f4").tobytes()); f.write(y.tobytes())
     print(f"{out}: {os.path.getsize(out)} bytes, step {ck['step']}")
 

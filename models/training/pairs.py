@@ -1,14 +1,17 @@
 """Training pairs on the fly from `starplugin synth pairs --stream` (no dataset on disk).
-batch() returns (input, star layer, galaxy mask) with star layer = input − starless target.
-Each record: int32 magic 'SPPG', channels, size, then input and target planes and one
-galaxy-mask plane (1 where a resolved small galaxy stands above the sky noise σ), all float32.
+batch() returns (input, star layer, galaxy mask, PSF plane) with star layer = input −
+starless target and the PSF plane the stars' FWHM as the remover measures it, / PSF_SCALE.
+Each record: int32 magic 'SPPF', channels, size, float32 PSF FWHM in px, then input and
+target planes and one galaxy-mask plane (1 where a resolved small galaxy stands above the
+sky noise σ), all float32.
 Mono pairs are replicated to 3 channels; each pair is used in two random dihedral
 orientations, halving the generator's share of the CPU."""
 import os, struct, subprocess, threading, queue
 import numpy as np
 import torch
 
-MAGIC = 0x47505053
+MAGIC = 0x46505053
+PSF_SCALE = 8.0  # the PSF plane holds FWHM / 8 (about 0.2-0.6), the scale of the image planes
 
 
 def find_cli():
@@ -47,10 +50,10 @@ class PairStream:
 
     def _reader(self):
         while True:
-            head = self._read_exact(12)
+            head = self._read_exact(16)
             if head is None:
                 self.q.put(None); return
-            magic, ch, size = struct.unpack("<iii", head)
+            magic, ch, size, psf = struct.unpack("<iiif", head)
             if magic != MAGIC:
                 raise RuntimeError("bad pair stream")
             n = ch * size * size
@@ -61,11 +64,12 @@ class PairStream:
             a = f[:2 * n].reshape(2, ch, size, size)
             if ch == 1:
                 a = np.repeat(a, 3, axis=1)
-            # Planes: input RGB, target RGB, galaxy mask (one plane), rotated and flipped together.
-            self.q.put(np.concatenate([a.reshape(6, size, size), f[2 * n:].reshape(1, size, size)]))
+            # Planes: input RGB, target RGB, galaxy mask, PSF (constant), rotated and flipped together.
+            self.q.put(np.concatenate([a.reshape(6, size, size), f[2 * n:].reshape(1, size, size),
+                                       np.full((1, size, size), psf / PSF_SCALE, dtype="<f4")]))
 
     def batch(self, n, rng, augment=True):
-        xs, ys, gs = [], [], []
+        xs, ys, gs, ps = [], [], [], []
         while len(xs) < n:
             a = self.q.get()
             if a is None:
@@ -77,11 +81,9 @@ class PairStream:
                 if flip:
                     b = b[:, :, ::-1]
                 # The stream holds (input, starless target); the network learns the star layer.
-                xs.append(b[0:3]); ys.append(b[0:3] - b[3:6]); gs.append(b[6:7])
-        x = torch.from_numpy(np.ascontiguousarray(np.stack(xs[:n])))
-        y = torch.from_numpy(np.ascontiguousarray(np.stack(ys[:n])))
-        g = torch.from_numpy(np.ascontiguousarray(np.stack(gs[:n])))
-        return x, y, g
+                xs.append(b[0:3]); ys.append(b[0:3] - b[3:6]); gs.append(b[6:7]); ps.append(b[7:8])
+        x, y, g, p = (torch.from_numpy(np.ascontiguousarray(np.stack(v[:n]))) for v in (xs, ys, gs, ps))
+        return x, y, g, p
 
     def close(self):
         self.proc.kill()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from unet import StarUNet
+from unet import StarUNet, add_psf_input
 from pairs import PairStream
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,10 +69,10 @@ def evaluate(model, device, n=16, size=256):
     model.eval()
     with torch.no_grad():
         for _ in range(n):
-            x, y, _ = stream.batch(1, rng)
-            x, y = x.to(device), y.to(device)
+            x, y, _, p = stream.batch(1, rng)
+            x, y, p = x.to(device), y.to(device), p.to(device)
             starless_true = x - y
-            out = x - model(x)
+            out = x - model(torch.cat([x, p], 1))
             for a, name in [(x, psnr_in), (out, psnr_out)]:
                 mse = ((a - starless_true) ** 2).mean().item()
                 name.append(10 * math.log10(1 / max(mse, 1e-12)))
@@ -108,9 +108,15 @@ def main():
     ema = copy.deepcopy(model)
     if os.path.exists(a.checkpoint) and not a.smoke:
         ck = torch.load(a.checkpoint, map_location=device)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"])
+        model.load_state_dict(add_psf_input(ck["model"]))
         # Checkpoints from before the average start it at their weights.
-        ema.load_state_dict(ck.get("ema", ck["model"]))
+        ema.load_state_dict(add_psf_input(ck.get("ema", ck["model"])))
+        first = ck["opt"]["state"].get(0)
+        if first is not None and first["exp_avg"].shape != model.e1[0].weight.shape:
+            # Adam's moments for the widened first convolution: zeros for the new inputs.
+            for k in ("exp_avg", "exp_avg_sq"):
+                first[k] = add_psf_input({"e1.0.weight": first[k]})["e1.0.weight"]
+        opt.load_state_dict(ck["opt"])
         state = {k: ck[k] for k in ("step", "seed", "base", "log")}
         print(f"resumed at step {state['step']}, generator seed {state['seed']}", flush=True)
     params = sum(p.numel() for p in model.parameters())
@@ -129,12 +135,12 @@ def main():
             if a.steps and steps_here >= a.steps: break
             if not a.steps and time.time() > t_end: break
             if stop: print("stopping on signal", flush=True); break
-            x, y, gmask = stream.batch(a.batch, rng)
-            x, y, gmask = x.to(device), y.to(device), gmask.to(device)
+            x, y, gmask, psf = stream.batch(a.batch, rng)
+            x, y, gmask, psf = x.to(device), y.to(device), gmask.to(device), psf.to(device)
             # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.
             lr = max(a.min_lr or 0.05 * a.lr, a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
             for g in opt.param_groups: g["lr"] = lr
-            pred = model(x)
+            pred = model(torch.cat([x, psf], 1))
             loss, on, off, on_gal = loss_fn(pred, y, x - y, gmask, a.galaxy_weight)
             opt.zero_grad(); loss.backward(); opt.step()
             update_ema(ema, model, a.ema)

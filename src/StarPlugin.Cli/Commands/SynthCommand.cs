@@ -21,17 +21,18 @@ public static class SynthCommand
     }
 
     /// <summary>
-    /// Magic of one record of the binary pair stream ('SPPG' little-endian; the record
-    /// before the galaxy mask was 'SPPR', so an old reader fails loudly instead of misreading).
+    /// Magic of one record of the binary pair stream ('SPPF' little-endian). Each change of
+    /// the record took a new one ('SPPR', then 'SPPG' with the galaxy mask, then 'SPPF' with
+    /// the PSF FWHM), so an old reader fails loudly instead of misreading.
     /// </summary>
-    public const int StreamMagic = 0x47505053;
+    public const int StreamMagic = 0x46505053;
 
     private static Command Pairs(CliContext ctx)
     {
         var n = new Option<int>("--n") { Description = "Number of pairs (with --stream, 0 = endless)", DefaultValueFactory = _ => 16 };
         var size = new Option<int>("--size") { Description = "Side of each square pair in pixels", DefaultValueFactory = _ => 256 };
-        var outDir = new Option<string>("--out") { Description = "Directory for NNNNN_input.tif, NNNNN_target.tif, NNNNN_stars.tif and NNNNN_galaxies.tif (galaxy mask)" };
-        var stream = new Option<bool>("--stream") { Description = "Write binary records to stdout for a trainer: int32 magic 'SPPG', channels, size, then the input and target planes and one galaxy-mask plane as float32" };
+        var outDir = new Option<string>("--out") { Description = "Directory for NNNNN_input.tif, NNNNN_target.tif, NNNNN_stars.tif, NNNNN_galaxies.tif (galaxy mask) and NNNNN_pair.txt (what was drawn; psf= is the measured PSF FWHM)" };
+        var stream = new Option<bool>("--stream") { Description = "Write binary records to stdout for a trainer: int32 magic 'SPPF', channels, size, float32 PSF FWHM (px, as the remover measures it), then the input and target planes and one galaxy-mask plane as float32" };
         var seed = new Option<int>("--seed") { Description = "Seed of the first pair; pair i uses seed + i", DefaultValueFactory = _ => 1 };
         var channels = new Option<int>("--channels") { Description = "1 or 3 (default: random per pair)" };
         var force = CommonOptions.Force();
@@ -59,6 +60,8 @@ public static class SynthCommand
                     ImageFile.Write(stem + "_target.tif", pair.Target, wo);
                     ImageFile.Write(stem + "_stars.tif", pair.StarLayer, wo);
                     ImageFile.Write(stem + "_galaxies.tif", new AstroImage(side, side, 1, pair.GalaxyMask), wo);
+                    // What was drawn, and the PSF FWHM a PSF-aware model is given, as text.
+                    AtomicFile.Write(stem + "_pair.txt", s => s.Write(System.Text.Encoding.UTF8.GetBytes(pair.Description + "\n")), wo.Overwrite);
                     if (!cb((i + 1.0) / count, pair.Description)) throw new OperationCanceledException();
                 }
                 return 0;
@@ -72,7 +75,7 @@ public static class SynthCommand
     private static int StreamPairs(CliContext ctx, int count, int side, int first, int? channels)
     {
         using var stdout = Console.OpenStandardOutput();
-        var header = new byte[12];
+        var header = new byte[16];
         // Pairs render in parallel in small batches; order (and so the data) stays deterministic.
         const int Batch = 8;
         for (long i = 0; count == 0 || i < count; i += Batch)
@@ -87,6 +90,7 @@ public static class SynthCommand
                     BitConverter.TryWriteBytes(header.AsSpan(0), StreamMagic);
                     BitConverter.TryWriteBytes(header.AsSpan(4), pair.Input.Channels);
                     BitConverter.TryWriteBytes(header.AsSpan(8), side);
+                    BitConverter.TryWriteBytes(header.AsSpan(12), pair.PsfFwhm);
                     stdout.Write(header);
                     stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.Input.Data.AsSpan()));
                     stdout.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(pair.Target.Data.AsSpan()));

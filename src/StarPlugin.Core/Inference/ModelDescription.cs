@@ -32,6 +32,15 @@ public sealed record ModelDescription
     /// <summary>Largest batch the model accepts (1 for models with a fixed batch dimension).</summary>
     public int MaxBatch { get; init; } = 16;
     public string Name { get; init; } = "";
+    /// <summary>
+    /// 0: the input is the colour planes. Above 0: one more input plane follows them,
+    /// holding the stars' FWHM in pixels where each pixel stands, times this scale
+    /// (metadata psf_plane_scale). A compact galaxy differs from a star mainly by being
+    /// wider than the PSF, which a tile with few stars does not show the network.
+    /// </summary>
+    public float PsfPlaneScale { get; init; }
+    /// <summary>Planes of the input tensor: the colour channels and the PSF plane if any.</summary>
+    public int InputChannels => Channels + (PsfPlaneScale > 0 ? 1 : 0);
 
     public static ModelDescription Load(string modelPath)
     {
@@ -70,10 +79,13 @@ public sealed record ModelDescription
             DefaultOverlap = Int("overlap", 32),
             MaxBatch = Math.Max(1, Int("max_batch", 16)),
             Name = Get("name", Path.GetFileNameWithoutExtension(modelPath)),
+            PsfPlaneScale = Float("psf_plane_scale", 0f),
         };
         if (d.Channels is not (1 or 3)) throw new OrtException($"{modelPath}: models with {d.Channels} channels are not supported (1 or 3)");
         if (d.InputLayout == TensorLayout.Nhw && d.Channels != 1) throw new OrtException($"{modelPath}: NHW layout needs 1 channel");
         if (!(d.InputScale > 0)) throw new OrtException($"{modelPath}: input_scale must be positive");
+        if (!(d.PsfPlaneScale >= 0) || float.IsInfinity(d.PsfPlaneScale)) throw new OrtException($"{modelPath}: psf_plane_scale must be 0 or positive");
+        if (d.PsfPlaneScale > 0 && d.InputLayout != TensorLayout.Nchw) throw new OrtException($"{modelPath}: a PSF plane needs NCHW input");
         return d;
     }
 }

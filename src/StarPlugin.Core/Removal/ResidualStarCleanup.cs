@@ -53,7 +53,11 @@ internal static class ResidualStarCleanup
     /// </summary>
     /// <param name="data">The input image, planar (channel c at c·w·h), in input units.</param>
     /// <param name="domain">Maps an input value into the model domain.</param>
-    public static List<Target> FindStars(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress)
+    public static List<Target> FindStars(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress) =>
+        FindSources(data, domain, colours, w, h, progress).Targets;
+
+    /// <summary><see cref="FindStars"/>, with the PSF map their widths are measured against.</summary>
+    internal static (List<Target> Targets, FieldPsf Psf) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress)
     {
         var lum = Luminance(data, domain, colours, w, h);
         // D = 0.8 up front: only star-like sources are wanted, and the detector then skips
@@ -165,7 +169,7 @@ internal static class ResidualStarCleanup
     /// detection is dropped where the fine pass already has a star (the same star seen at
     /// both scales).
     /// </summary>
-    private static List<Target> Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
+    private static (List<Target> Targets, FieldPsf Psf) Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
     {
         static bool Star(DetectedStar s) => (s.Coefficient >= 0.8f || s.Saturated) && double.IsFinite(s.Fwhm) && s.Fwhm >= 1.0;
         var candidates = fine.Where(Star).ToList();
@@ -174,11 +178,11 @@ internal static class ResidualStarCleanup
         foreach (var s in candidates) grid.Add(s);
         foreach (var s in coarse.Where(Star))
             if (!grid.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) candidates.Add(s);
-        return candidates.Select(s =>
+        return (candidates.Select(s =>
         {
             double local = psf.At(s.X, s.Y);
             return new Target(s, s.Fwhm / local, !s.Saturated && s.Fwhm > NarrowWidth * local);
-        }).ToList();
+        }).ToList(), psf);
     }
 
     private const int NoiseLength = 1 << 16;

@@ -31,13 +31,17 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
     /// k reads source plane <paramref name="sourceChannel"/>[k] through <paramref name="domain"/>
     /// and writes output plane <paramref name="outputChannel"/>[k]; a grey
     /// image on an RGB model maps all three onto plane 0 with weight 1/3. Tiles are read
-    /// from the source directly, so no image-sized copy is made here.
+    /// from the source directly, so no image-sized copy is made here. A PSF-aware model
+    /// (<see cref="ModelDescription.PsfPlaneScale"/>) also gets <paramref name="psfFwhm"/>(x, y),
+    /// the stars' FWHM in pixels at each image position.
     /// </summary>
     public void PredictStars(ReadOnlyMemory<float>[] source, int width, int height, ModelDomain domain, int[] sourceChannel,
-        Memory<float>[] output, int[] outputChannel, float outputWeight, TilingOptions tiling, ProgressReporter progress)
+        Memory<float>[] output, int[] outputChannel, float outputWeight, TilingOptions tiling, ProgressReporter progress,
+        Func<double, double, double>? psfFwhm = null)
     {
         if (sourceChannel.Length != Model.Channels || outputChannel.Length != Model.Channels)
             throw new ArgumentException($"model takes {Model.Channels} channels");
+        if (Model.PsfPlaneScale > 0 && psfFwhm == null) throw new ArgumentException("this model needs the field's PSF FWHM");
         int tile = Model.FixedTile > 0 ? Model.FixedTile : tiling.Tile > 0 ? tiling.Tile : Model.DefaultTile;
         if (Model.FixedTile == 0)
         {
@@ -51,8 +55,8 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
         var gx = new TileGrid(width, tile, overlap);
         var gy = new TileGrid(height, tile, overlap);
         var tiles = (from ty in Enumerable.Range(0, gy.Starts.Length) from tx in Enumerable.Range(0, gx.Starts.Length) select (tx, ty)).ToArray();
-        int C = Model.Channels, T = tile, perTile = C * T * T;
-        var input = new float[perTile * batch];
+        int C = Model.Channels, T = tile, perTile = C * T * T, perTileIn = Model.InputChannels * T * T;
+        var input = new float[perTileIn * batch];
         var outputBuffer = new float[perTile * batch];
         var reporter = progress.Slice(0, 1, tiles.Length, "removing stars");
 
@@ -63,17 +67,19 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
-                ExtractTile(source, sourceChannel, domain, width, height, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTile, perTile));
+                ExtractTile(source, sourceChannel, domain, width, height, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTileIn, perTileIn));
+                if (Model.PsfPlaneScale > 0)
+                    PsfPlane(psfFwhm!, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTileIn + perTile, T * T));
             }
             int produced = 0;
-            var shape = Session.Run(input.AsSpan(0, n * perTile), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
+            var shape = Session.Run(input.AsSpan(0, n * perTileIn), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
             if (produced != n * perTile)
                 throw new OrtException($"model output has {produced} values for {n} tiles of {T}x{T}x{C} (shape [{string.Join(",", shape)}])");
             var result = outputBuffer;
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
-                Accumulate(result, k * perTile, input, k * perTile, output, outputChannel, outputWeight, width, height, gx, gy, tx, ty, T);
+                Accumulate(result, k * perTile, input, k * perTileIn, output, outputChannel, outputWeight, width, height, gx, gy, tx, ty, T);
             }
             reporter.Advance(n);
         }
@@ -83,7 +89,7 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
 
     private long[] InputShape(int n, int t) => Model.InputLayout switch
     {
-        TensorLayout.Nchw => [n, Model.Channels, t, t],
+        TensorLayout.Nchw => [n, Model.InputChannels, t, t],
         TensorLayout.Nhwc => [n, t, t, Model.Channels],
         _ => [n, t, t],
     };
@@ -113,6 +119,27 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
             {
                 float v = domain.Map(p[sy * width + Mirror(x0 + x, width)]) * scale;
                 d[nhwc ? (y * t + x) * C + c : (c * t + y) * t + x] = v;
+            }
+        });
+    }
+
+    /// <summary>
+    /// The PSF plane of a tile: FWHM × scale at each pixel's image position (past the
+    /// image's edge the map reads as at the edge). The PSF changes over hundreds of
+    /// pixels, so it is read every 8 px and interpolated along the row in between.
+    /// </summary>
+    private void PsfPlane(Func<double, double, double> psfFwhm, int x0, int y0, int t, Memory<float> dst)
+    {
+        float scale = Model.PsfPlaneScale;
+        Parallel.For(0, t, y =>
+        {
+            var row = dst.Span.Slice(y * t, t);
+            double sy = y0 + y;
+            for (int x = 0; x < t; x += 8)
+            {
+                int end = Math.Min(t, x + 8);
+                double a = psfFwhm(x0 + x, sy), b = psfFwhm(x0 + end, sy);
+                for (int i = x; i < end; i++) row[i] = (float)((a + (b - a) * (i - x) / 8.0) * scale);
             }
         });
     }

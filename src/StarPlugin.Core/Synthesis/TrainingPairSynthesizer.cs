@@ -8,8 +8,12 @@ namespace StarPlugin.Synthesis;
 /// the sky noise σ in some channel, else 0; one width × height plane). The trainer weights
 /// the galaxies' pixels apart: they are a small share of the sky, and a loss that
 /// averages over all of it let the network erase compact galaxies as stars.
+/// <see cref="PsfFwhm"/> is the stars' FWHM in pixels as the remover measures it on such
+/// data (<see cref="PsfCalibration"/>), which a PSF-aware model gets as an extra input
+/// plane: a compact galaxy and a star differ mainly in width against the PSF, which a
+/// 128-px patch with a few stars does not show.
 /// </summary>
-public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImage StarLayer, float[] GalaxyMask, string Description);
+public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImage StarLayer, float[] GalaxyMask, float PsfFwhm, string Description);
 
 /// <summary>
 /// Synthetic training pairs for the star remover, as varied as the sky: emission
@@ -202,7 +206,7 @@ public static class TrainingPairSynthesizer
         var domain = DomainTransform.Random(rng, sky / fullWell, 1f);
         domain.Apply(input.Data);
         domain.Apply(target.Data);
-        string desc = $"{ch}ch {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} galaxies={galaxies}{(deepField ? " deep" : "")} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
+        string desc = $"{ch}ch fwhm={fwhmBase:F2} {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} galaxies={galaxies}{(deepField ? " deep" : "")} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
         if (lossy != null && rng.NextDouble() < 0.2)
         {
             int quality = 60 + rng.Next(36);
@@ -212,7 +216,8 @@ public static class TrainingPairSynthesizer
         }
         var layer = new AstroImage(w, h, ch);
         System.Numerics.Tensors.TensorPrimitives.Subtract(input.Data, target.Data, layer.Data);
-        return new TrainingPair(input, target, layer, galaxyMask, desc);
+        float psfFwhm = PsfCalibration.Measure(seed, fwhmBase, sky, readNoise, fullWell, logMin, logMax, domain);
+        return new TrainingPair(input, target, layer, galaxyMask, psfFwhm, desc + $" psf={psfFwhm:F2}");
     }
 
     private static float[][] RandomTints(Random rng)

@@ -212,4 +212,51 @@ public class RemovalEngineTests
         }
         Assert.That(after, Is.LessThan(before * 0.5));
     }
+
+    /// <summary>Gaussian stars on a 16-px grid over flat sky 0.3; FWHM from <paramref name="left"/> at x = 0 to <paramref name="right"/> at the right edge.</summary>
+    private static AstroImage StarGrid(int w, int h, float left, float right)
+    {
+        var img = new AstroImage(w, h, 3);
+        var rng = new Random(5);
+        var plane = new float[w * h];
+        Array.Fill(plane, 0.3f);
+        for (int y = 8; y < h; y += 16)
+            for (int x = 8; x < w; x += 16)
+            {
+                float fwhm = left + (right - left) * x / w;
+                new StarPlugin.Synthesis.PointSpreadFunction(StarPlugin.Synthesis.PsfKind.Gaussian, fwhm)
+                    .Render(plane, w, h, x + rng.NextDouble() - 0.5, y + rng.NextDouble() - 0.5, 0.45f * fwhm * fwhm, floor: 0.001f); // peak 0.4, unclipped
+            }
+        for (int i = 0; i < plane.Length; i++) plane[i] = Math.Min(plane[i] + 0.004f * (float)rng.NextGaussian(), 1f);
+        for (int c = 0; c < 3; c++) plane.CopyTo(img.Plane(c));
+        return img;
+    }
+
+    [Test]
+    public void PsfAwareModelsGetTheFieldsStarWidthWhereEachPixelStands()
+    {
+        using var remover = new StarRemover(Model(TestModels.PsfEcho(), "psf.onnx"));
+        Assert.That(remover.Model.InputChannels, Is.EqualTo(4));
+        // Stars widen from 2 px on the left to 4 px on the right, over tiles of 128 px.
+        var img = StarGrid(768, 512, 2f, 4f);
+        var r = remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false });
+        double Read(int x, int y) => 8.0 * r.Stars.Plane(1)[y * 768 + x] / img.Plane(1)[y * 768 + x];
+        double leftFwhm = Read(60, 256), rightFwhm = Read(700, 256);
+        Assert.That(leftFwhm, Is.EqualTo(2 + 2.0 * 60 / 768).Within(0.45), "the PSF plane holds FWHM / 8 on the left");
+        Assert.That(rightFwhm, Is.EqualTo(2 + 2.0 * 700 / 768).Within(0.45), "and on the right");
+        Assert.That(rightFwhm, Is.GreaterThan(leftFwhm + 1));
+        // Smooth across the tile seams (128-px tiles, 16 overlap): neighbours differ by far less than a cell's change.
+        for (int x = 1; x < 767; x++)
+            Assert.That(Math.Abs(Read(x, 256) - Read(x - 1, 256)), Is.LessThan(0.05), $"x = {x}");
+    }
+
+    [Test]
+    public void PsfPlaneContractIsChecked()
+    {
+        var bad = TestModels.PsfEcho().Meta("starplugin.psf_plane_scale", "-1");
+        Assert.That(() => ModelDescription.Load(Model(bad, "psfbad.onnx")), Throws.TypeOf<OrtException>().With.Message.Contains("psf_plane_scale"));
+        var nhwc = TestModels.PsfEcho().Meta("starplugin.input_layout", "nhwc");
+        Assert.That(() => ModelDescription.Load(Model(nhwc, "psfnhwc.onnx")), Throws.TypeOf<OrtException>().With.Message.Contains("NCHW"));
+        Assert.That(ModelDescription.Load(Model(TestModels.Threshold(), "plain.onnx")).InputChannels, Is.EqualTo(3), "no PSF plane unless declared");
+    }
 }

@@ -21,6 +21,8 @@ public class ShippedModelTests
         Assert.That(d.Predicts, Is.EqualTo(ModelPredicts.Stars));
         Assert.That(d.InputLayout, Is.EqualTo(TensorLayout.Nchw));
         Assert.That(d.FixedTile, Is.EqualTo(0), "dynamic height and width");
+        Assert.That(d.PsfPlaneScale, Is.EqualTo(0.125f), "the PSF plane holds FWHM / 8");
+        Assert.That(d.InputChannels, Is.EqualTo(4));
         Assert.That(new FileInfo(Path.Combine(ModelsDir(), "starless-v1.onnx")).Length, Is.LessThan(20 << 20));
     }
 
@@ -29,13 +31,15 @@ public class ShippedModelTests
     {
         var bytes = File.ReadAllBytes(Path.Combine(ModelsDir(), "starless-v1.check.bin"));
         int n = BitConverter.ToInt32(bytes, 0), c = BitConverter.ToInt32(bytes, 4), h = BitConverter.ToInt32(bytes, 8), w = BitConverter.ToInt32(bytes, 12);
-        int count = n * c * h * w;
-        var input = new float[count]; var expected = new float[count];
-        Buffer.BlockCopy(bytes, 16, input, 0, count * 4);
-        Buffer.BlockCopy(bytes, 16 + count * 4, expected, 0, count * 4);
+        // Input: RGB and the PSF plane; output: the RGB star layer.
+        int countIn = n * c * h * w, count = n * 3 * h * w;
+        Assert.That(c, Is.EqualTo(4));
+        var input = new float[countIn]; var expected = new float[count];
+        Buffer.BlockCopy(bytes, 16, input, 0, countIn * 4);
+        Buffer.BlockCopy(bytes, 16 + countIn * 4, expected, 0, count * 4);
         using var session = new OnnxSession(Path.Combine(ModelsDir(), "starless-v1.onnx"), new SessionOptions { Device = ExecutionDevice.Cpu });
         var (output, shape) = session.Run(input, [n, c, h, w]);
-        Assert.That(shape, Is.EqualTo(new long[] { n, c, h, w }));
+        Assert.That(shape, Is.EqualTo(new long[] { n, 3, h, w }));
         for (int i = 0; i < count; i++) Assert.That(output[i], Is.EqualTo(expected[i]).Within(1e-4f), $"value {i}");
     }
 }

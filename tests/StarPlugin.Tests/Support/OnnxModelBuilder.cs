@@ -121,6 +121,17 @@ internal static class TestModels
             .Meta("starplugin.channels", channels.ToString()).Meta("starplugin.tile", "64").Meta("starplugin.overlap", "16");
     }
 
+    /// <summary>
+    /// PSF-aware (psf_plane_scale 1/8): input RGB + PSF plane, stars = RGB × PSF plane, so
+    /// the star layer ÷ the input reads back the PSF FWHM / 8 the engine handed the model.
+    /// </summary>
+    public static OnnxModelBuilder PsfEcho() => new OnnxModelBuilder()
+        .Input("x", "n", 4, "h", "w").Output("y", "n", 3, "h", "w")
+        .InitializerInt64("s0", [1], [0]).InitializerInt64("s3", [1], [3]).InitializerInt64("s4", [1], [4]).InitializerInt64("ax", [1], [1])
+        .Node("Slice", ["x", "s0", "s3", "ax"], ["rgb"]).Node("Slice", ["x", "s3", "s4", "ax"], ["psf"])
+        .Node("Mul", ["rgb", "psf"], ["y"])
+        .Meta("starplugin.channels", "3").Meta("starplugin.tile", "128").Meta("starplugin.overlap", "16").Meta("starplugin.psf_plane_scale", "0.125");
+
     /// <summary>Zero stars: y = x·0.</summary>
     public static OnnxModelBuilder Nothing(int channels = 3) => new OnnxModelBuilder()
         .Input("x", "n", channels, "h", "w").Output("y", "n", channels, "h", "w")

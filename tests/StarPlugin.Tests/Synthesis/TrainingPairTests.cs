@@ -84,4 +84,22 @@ public class TrainingPairTests
         Assert.That(sx / sum, Is.EqualTo(32).Within(6));
         Assert.That(sy / sum, Is.EqualTo(30).Within(6));
     }
+
+    [Test]
+    public void PsfGivenWithThePairFollowsTheStarsWidth()
+    {
+        // Linear data: the remover's estimate should read the drawn FWHM back (lower
+        // quartile of ±15 %: a little under it), and grow with it.
+        var linear = new DomainTransform(DomainTransform.Kind.Linear, 1f, 0f, 1f, false);
+        double Measure(float fwhm) => PsfCalibration.Measure(7, fwhm, 200, 5, 50000, Math.Log(50), Math.Log(50000 * 60.0), linear);
+        double narrow = Measure(2f), wide = Measure(4f);
+        Assert.That(narrow, Is.EqualTo(2.0).Within(0.4));
+        Assert.That(wide, Is.EqualTo(4.0).Within(0.8));
+        Assert.That(wide, Is.GreaterThan(1.5 * narrow));
+        // Pairs carry it, the same for the same seed, and say it in their description.
+        var pair = TrainingPairSynthesizer.Render(64, 4242);
+        Assert.That(pair.PsfFwhm, Is.EqualTo(TrainingPairSynthesizer.Render(64, 4242).PsfFwhm));
+        Assert.That(pair.PsfFwhm, Is.InRange(1f, 10f));
+        Assert.That(pair.Description, Does.Contain($"psf={pair.PsfFwhm:F2}"));
+    }
 }
