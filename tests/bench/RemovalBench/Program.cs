@@ -33,7 +33,8 @@ return args[0] switch
 // For one image: residual rate and off-star change of the true starless image (if known),
 // of the network alone and with the cleanup stage; the network's residuals by the star's
 // S/N before removal; the stars still detected after the cleanup. heldout:N sums the S/N
-// breakdown over N held-out training pairs. OUT_DIR gets 384² crops of each result.
+// breakdown over N held-out training pairs. OUT_DIR gets 384² crops of each result and
+// the whole frames as float FITS (truth.fits too for fields), for error maps.
 static int Residuals(string model, string what, string? outDir)
 {
     using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
@@ -89,6 +90,10 @@ static int Residuals(string model, string what, string? outDir)
         Directory.CreateDirectory(outDir);
         foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
             ImageFile.Write(Path.Combine(outDir, $"residuals_{name}.png"), im.Crop(0, 0, 384, 384), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
+        // Whole frames for error maps (float FITS), truth included when known.
+        if (truth != null) ImageFile.Write(Path.Combine(outDir, "truth.fits"), truth, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
+        foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
+            ImageFile.Write(Path.Combine(outDir, $"{name}.fits"), im, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
     }
     return 0;
 }
