@@ -139,7 +139,7 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
             {
                 int end = Math.Min(t, x + 8);
                 double a = psfFwhm(x0 + x, sy), b = psfFwhm(x0 + end, sy);
-                for (int i = x; i < end; i++) row[i] = (float)((a + (b - a) * (i - x) / 8.0) * scale);
+                for (int i = x; i < end; i++) row[i] = (float)((a + (b - a) * (i - x) / (end - x)) * scale);
             }
         });
     }
