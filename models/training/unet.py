@@ -24,7 +24,7 @@ class StarUNet(nn.Module):
     def __init__(self, base=16, channels=3, fold=2, psf=True):
         super().__init__()
         b, c = base, channels * fold * fold
-        self.fold, self.psf = fold, psf
+        self.fold = fold
         self.unshuffle, self.shuffle = nn.PixelUnshuffle(fold), nn.PixelShuffle(fold)
         self.e1, self.e2, self.e3, self.mid = block(c + (fold * fold if psf else 0), b), block(b, 2 * b), block(2 * b, 4 * b), block(4 * b, 8 * b)
         self.pool = nn.MaxPool2d(2)
@@ -49,7 +49,7 @@ def add_psf_input(state, fold=2):
     zero weights for the PSF plane's folded channels (unshuffle puts them last), so the
     network starts out computing exactly what it did and learns to use the plane."""
     w = state["e1.0.weight"]
-    if w.shape[1] % (fold * fold) == 0 and w.shape[1] // (fold * fold) == 3:
+    if w.shape[1] == 3 * fold * fold:
         state = dict(state)
         state["e1.0.weight"] = torch.cat([w, w.new_zeros(w.shape[0], fold * fold, *w.shape[2:])], 1)
     return state

@@ -27,18 +27,18 @@ internal static class PsfCalibration
     {
         var rng = new Random(seed ^ 0x5053460);
         var plane = new float[Side * Side];
-        var stars = new float[plane.Length];
+        Array.Fill(plane, sky);
         for (int i = 0; i < Stars; i++)
         {
             double u = Math.Pow(rng.NextDouble(), 1.6);
             float flux = (float)Math.Exp(logMinFlux + u * (logMaxFlux - logMinFlux));
             var psf = new PointSpreadFunction(PsfKind.Moffat, fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3),
                 (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
-            psf.Render(stars, Side, Side, rng.NextDouble() * Side - 0.5, rng.NextDouble() * Side - 0.5, flux, floor: 0.2f);
+            psf.Render(plane, Side, Side, rng.NextDouble() * Side - 0.5, rng.NextDouble() * Side - 0.5, flux, floor: 0.2f);
         }
         for (int i = 0; i < plane.Length; i++)
         {
-            float v = sky + stars[i];
+            float v = plane[i];
             v += (float)rng.NextGaussian() * MathF.Sqrt(v) + (float)rng.NextGaussian() * readNoise;
             plane[i] = Math.Min(v, fullWell) / fullWell;
         }
