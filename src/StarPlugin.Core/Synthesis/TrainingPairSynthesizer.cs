@@ -25,6 +25,9 @@ public sealed record TrainingPair(AstroImage Input, AstroImage Target, AstroImag
 /// </summary>
 public static class TrainingPairSynthesizer
 {
+    /// <summary>Share of stars drawn with a close companion (see the star loop).</summary>
+    public const double DoubleShare = 0.12;
+
     /// <param name="withGalaxies">
     /// False renders the same pair (same draws, same noise) without its galaxies: the
     /// target minus this target is the galaxy light in the model's domain, which the
@@ -152,6 +155,8 @@ public static class TrainingPairSynthesizer
         bool spikes = rng.NextDouble() < 0.4, bloom = rng.NextDouble() < 0.5;
         double clusterX = rng.NextDouble() * w, clusterY = rng.NextDouble() * h, clusterR = 5 + rng.NextDouble() * w * 0.2;
         bool cluster = rng.NextDouble() < 0.2;
+        var doubles = new Random(unchecked(seed * 31 + 17));
+        int doubled = 0;
         for (int i = 0; i < count; i++)
         {
             double x = rng.NextDouble() * w - 0.5, y = rng.NextDouble() * h - 0.5;
@@ -166,6 +171,24 @@ public static class TrainingPairSynthesizer
             float fwhm = fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3);
             var psf = new PointSpreadFunction(PsfKind.Moffat, fwhm, (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
             float[] colour = ch == 1 ? [1f] : starColours.Next(rng);
+            AddStar(x, y, flux, fwhm, psf, colour);
+            // Close doubles (binaries and chance pairs, common in rich fields): two PSFs
+            // half to two FWHM apart read as one elongated source broader than the PSF,
+            // which is what a small galaxy looks like; a network told the PSF learnt to
+            // keep them whole. Drawn from a generator of their own, so the rest of the pair
+            // is the one this seed always gave.
+            if (doubles.NextDouble() < DoubleShare)
+            {
+                double sep = fwhm * (0.5 + 1.5 * doubles.NextDouble()), angle = doubles.NextDouble() * Math.PI;
+                float ratio = (float)Math.Exp(Math.Log(0.15) * doubles.NextDouble());
+                float[] other = ch == 1 ? [1f] : starColours.Next(doubles);
+                AddStar(x + sep * Math.Cos(angle), y + sep * Math.Sin(angle), flux * ratio, fwhm, psf, other);
+                doubled++;
+            }
+        }
+
+        void AddStar(double x, double y, float flux, float fwhm, PointSpreadFunction psf, float[] colour)
+        {
             // Rendered once, added to each channel with its colour weight.
             var stamp = psf.RenderStamp(w, h, x, y, flux, floor: 0.2f);
             var halo = flux > fullWell * 3 ? BrightStarFeatures.HaloStamp(w, h, x, y, flux, fwhm) : default;
@@ -206,7 +229,7 @@ public static class TrainingPairSynthesizer
         var domain = DomainTransform.Random(rng, sky / fullWell, 1f);
         domain.Apply(input.Data);
         domain.Apply(target.Data);
-        string desc = $"{ch}ch fwhm={fwhmBase:F2} {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} galaxies={galaxies}{(deepField ? " deep" : "")} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
+        string desc = $"{ch}ch fwhm={fwhmBase:F2} {domain.Stretch}{(domain.Quantize8 ? " 8bit" : "")} stars={count} doubles={doubled} galaxies={galaxies}{(deepField ? " deep" : "")} sky={sky:F0} nebula={bg.NebulaAmplitude:F0}";
         if (lossy != null && rng.NextDouble() < 0.2)
         {
             int quality = 60 + rng.Next(36);
