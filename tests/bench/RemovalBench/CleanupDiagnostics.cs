@@ -28,14 +28,8 @@ internal static class CleanupDiagnostics
             var pair = TrainingPairSynthesizer.Render(256, seed);
             var bare = TrainingPairSynthesizer.Render(256, seed, withGalaxies: false);
             var input = pair.Input;
-            int w = input.Width, h = input.Height, colours = input.ColorChannels, n = w * h;
-            var network = remover.Remove(input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false });
-            float white = LinearDataDetector.WhitePoint(input);
-            var domain = ModelDomain.Scale(white);
-            var layers = new float[colours * n];
-            for (int k = 0; k < layers.Length; k++) layers[k] = network.Stars.Data[k] / white;
-            var targets = ResidualStarCleanup.FindStars(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
-            var assessed = ResidualStarCleanup.Assess(targets, input.Data, domain, layers, colours, w, h);
+            int w = input.Width, h = input.Height;
+            var (_, targets, assessed, _) = AfterNetwork(remover, input);
             var starLum = pair.StarLayer.Luminance();
             var targetLum = pair.Target.Luminance(); var bareLum = bare.Target.Luminance();
             bool deep = pair.Description.Contains(" deep", StringComparison.Ordinal);
@@ -55,6 +49,53 @@ internal static class CleanupDiagnostics
                     $"{i},{(deep ? 1 : 0)},{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{galaxyLight:G4}"));
             }
         }
+        return 0;
+    }
+
+    /// <summary>The network's result on <paramref name="input"/> and the cleanup's sources assessed against it.</summary>
+    private static (RemovalResult Network, List<ResidualStarCleanup.Target> Targets, ResidualStarCleanup.Assessment[] Assessed, FieldPsf Psf) AfterNetwork(StarRemover remover, AstroImage input)
+    {
+        int w = input.Width, h = input.Height, colours = input.ColorChannels;
+        var network = remover.Remove(input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false });
+        float white = LinearDataDetector.WhitePoint(input);
+        var domain = ModelDomain.Scale(white);
+        var layers = new float[network.Stars.Data.Length];
+        for (int k = 0; k < layers.Length; k++) layers[k] = network.Stars.Data[k] / white;
+        var (targets, psf) = ResidualStarCleanup.FindSources(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
+        return (network, targets, ResidualStarCleanup.Assess(targets, input.Data, domain, layers, colours, w, h), psf);
+    }
+
+    /// <summary>
+    /// The cleanup's census of one frame, a CSV row per source: the detector's measurements,
+    /// the width in PSF units, the share the network removed; with a truth (synthetic fields)
+    /// also the star light in the fill disc (input − truth) and the network's error there
+    /// (network − truth), which locates the sources the network got wrong.
+    /// </summary>
+    public static int Census(string model, (AstroImage Image, AstroImage? Truth) frame, string outCsv)
+    {
+        using var remover = new StarRemover(model, new SessionOptions { Device = ExecutionDevice.Cpu });
+        var (image, truth) = frame;
+        int w = image.Width, h = image.Height;
+        var (network, targets, assessed, psf) = AfterNetwork(remover, image);
+        var inLum = image.Luminance(); var netLum = network.Starless.Luminance(); var truthLum = truth?.Luminance();
+        using var csv = new StreamWriter(outCsv);
+        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error");
+        for (int t = 0; t < targets.Count; t++)
+        {
+            var (s, width, wide) = targets[t];
+            var a = assessed[t];
+            double r = ResidualStarCleanup.FillRadius(s), starLight = 0, error = 0;
+            for (int y = Math.Max(0, (int)(s.Y - r)); y <= Math.Min(h - 1, (int)Math.Ceiling(s.Y + r)) && truthLum != null; y++)
+                for (int x = Math.Max(0, (int)(s.X - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + r)); x++)
+                {
+                    if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) > r * r) continue;
+                    int j = y * w + x;
+                    starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
+                }
+            csv.WriteLine(FormattableString.Invariant(
+                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4}"));
+        }
+        Console.WriteLine($"{targets.Count} sources, PSF {psf.Global:F2} px");
         return 0;
     }
 }

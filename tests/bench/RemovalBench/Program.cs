@@ -26,7 +26,7 @@ return args[0] switch
     "residuals" => Residuals(args[1], args[2], args.Length > 3 ? args[3] : null),
     "galaxies" => Galaxies(args[1], args[2], args[3], args[4]),
     "cleanup-diagnostics" => CleanupDiagnostics.Run(args[1], int.Parse(args[2]), args[3]),
-    "census" => Census(args[1], args[2], args[3]),
+    "census" => CleanupDiagnostics.Census(args[1], args[2].StartsWith("field:", StringComparison.Ordinal) ? FieldCase(args[2][6..]) : (ImageFile.Read(args[2]), null), args[3]),
     _ => 1,
 };
 
@@ -97,44 +97,6 @@ static int Residuals(string model, string what, string? outDir)
         foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
             ImageFile.Write(Path.Combine(outDir, $"{name}.fits"), im, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
     }
-    return 0;
-}
-
-// The cleanup's census of one frame, a CSV row per source: the detector's measurements,
-// the width in PSF units, the share the network removed; on synthetic fields also the
-// star light in the core (input − truth) and the network's error there (network − truth),
-// which locates the sources the network got wrong. For tuning the stellar locus.
-static int Census(string model, string what, string outCsv)
-{
-    using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
-    var (image, truth) = what.StartsWith("field:", StringComparison.Ordinal) ? FieldCase(what[6..]) : (ImageFile.Read(what), null);
-    int w = image.Width, h = image.Height, colours = image.ColorChannels, n = w * h;
-    var network = remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false });
-    float white = LinearDataDetector.WhitePoint(image);
-    var domain = ModelDomain.Scale(white);
-    var layers = new float[colours * n];
-    for (int k = 0; k < layers.Length; k++) layers[k] = network.Stars.Data[k] / white;
-    var (targets, psf) = ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, new StarPlugin.Progress.ProgressReporter(null, 1, "", default));
-    var assessed = ResidualStarCleanup.Assess(targets, image.Data, domain, layers, colours, w, h);
-    var inLum = image.Luminance(); var netLum = network.Starless.Luminance(); var truthLum = truth?.Luminance();
-    using var csv = new StreamWriter(outCsv);
-    csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error");
-    for (int t = 0; t < targets.Count; t++)
-    {
-        var (s, width, wide) = targets[t];
-        var a = assessed[t];
-        double r = ResidualStarCleanup.FillRadius(s), starLight = 0, error = 0;
-        for (int y = Math.Max(0, (int)(s.Y - r)); y <= Math.Min(h - 1, (int)Math.Ceiling(s.Y + r)); y++)
-            for (int x = Math.Max(0, (int)(s.X - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + r)); x++)
-            {
-                if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) > r * r || truthLum == null) continue;
-                int j = y * w + x;
-                starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
-            }
-        csv.WriteLine(FormattableString.Invariant(
-            $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4}"));
-    }
-    Console.WriteLine($"{targets.Count} sources, PSF {psf.Global:F2} px");
     return 0;
 }
 
