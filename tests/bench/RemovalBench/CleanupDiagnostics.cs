@@ -85,13 +85,14 @@ internal static class CleanupDiagnostics
             var (s, width, wide) = targets[t];
             var a = assessed[t];
             double r = ResidualStarCleanup.FillRadius(s), starLight = 0, error = 0;
-            for (int y = Math.Max(0, (int)(s.Y - r)); y <= Math.Min(h - 1, (int)Math.Ceiling(s.Y + r)) && truthLum != null; y++)
-                for (int x = Math.Max(0, (int)(s.X - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + r)); x++)
-                {
-                    if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) > r * r) continue;
-                    int j = y * w + x;
-                    starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
-                }
+            if (truthLum != null)
+                for (int y = Math.Max(0, (int)(s.Y - r)); y <= Math.Min(h - 1, (int)Math.Ceiling(s.Y + r)); y++)
+                    for (int x = Math.Max(0, (int)(s.X - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + r)); x++)
+                    {
+                        if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) > r * r) continue;
+                        int j = y * w + x;
+                        starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
+                    }
             csv.WriteLine(FormattableString.Invariant(
                 $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4}"));
         }
