@@ -18,9 +18,8 @@ internal static class PsfCalibration
     private const int Side = 192, Stars = 120;
 
     /// <summary>
-    /// Renders <see cref="Stars"/> stars of the pair's PSF family (FWHM ±15 % around
-    /// <paramref name="fwhmBase"/>, Moffat β 1.8–5, ellipticity ≤ 0.15) and flux
-    /// distribution on flat sky with the pair's noise and domain, and measures it.
+    /// Renders <see cref="Stars"/> stars of the pair's PSF family and flux distribution
+    /// (<see cref="TrainingPairSynthesizer.DrawStar"/>) on flat sky with the pair's noise and domain, and measures it.
     /// Its own random stream: the pair's draws stay as they were.
     /// </summary>
     public static float Measure(int seed, float fwhmBase, float sky, float readNoise, float fullWell, double logMinFlux, double logMaxFlux, DomainTransform domain)
@@ -30,10 +29,7 @@ internal static class PsfCalibration
         Array.Fill(plane, sky);
         for (int i = 0; i < Stars; i++)
         {
-            double u = Math.Pow(rng.NextDouble(), 1.6);
-            float flux = (float)Math.Exp(logMinFlux + u * (logMaxFlux - logMinFlux));
-            var psf = new PointSpreadFunction(PsfKind.Moffat, fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3),
-                (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
+            var (flux, psf) = TrainingPairSynthesizer.DrawStar(rng, fwhmBase, logMinFlux, logMaxFlux);
             psf.Render(plane, Side, Side, rng.NextDouble() * Side - 0.5, rng.NextDouble() * Side - 0.5, flux, floor: 0.2f);
         }
         for (int i = 0; i < plane.Length; i++)

@@ -165,13 +165,9 @@ public static class TrainingPairSynthesizer
                 x = clusterX + rng.NextGaussian() * clusterR;
                 y = clusterY + rng.NextGaussian() * clusterR;
             }
-            // Faint stars dominate real fields: a steeper-than-log-uniform draw.
-            double u = Math.Pow(rng.NextDouble(), 1.6);
-            float flux = (float)Math.Exp(logMin + u * (logMax - logMin));
-            float fwhm = fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3);
-            var psf = new PointSpreadFunction(PsfKind.Moffat, fwhm, (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI));
+            var (flux, psf) = DrawStar(rng, fwhmBase, logMin, logMax);
             float[] colour = ch == 1 ? [1f] : starColours.Next(rng);
-            AddStar(x, y, flux, fwhm, psf, colour);
+            AddStar(x, y, flux, psf, colour);
             // Close doubles (binaries and chance pairs, common in rich fields): two PSFs
             // half to two FWHM apart read as one elongated source broader than the PSF,
             // which is what a small galaxy looks like; a network told the PSF learnt to
@@ -179,19 +175,19 @@ public static class TrainingPairSynthesizer
             // is the one this seed always gave.
             if (doubles.NextDouble() < DoubleShare)
             {
-                double sep = fwhm * (0.5 + 1.5 * doubles.NextDouble()), angle = doubles.NextDouble() * Math.PI;
+                double sep = psf.Fwhm * (0.5 + 1.5 * doubles.NextDouble()), angle = doubles.NextDouble() * Math.PI;
                 float ratio = (float)Math.Exp(Math.Log(0.15) * doubles.NextDouble());
                 float[] other = ch == 1 ? [1f] : starColours.Next(doubles);
-                AddStar(x + sep * Math.Cos(angle), y + sep * Math.Sin(angle), flux * ratio, fwhm, psf, other);
+                AddStar(x + sep * Math.Cos(angle), y + sep * Math.Sin(angle), flux * ratio, psf, other);
                 doubled++;
             }
         }
 
-        void AddStar(double x, double y, float flux, float fwhm, PointSpreadFunction psf, float[] colour)
+        void AddStar(double x, double y, float flux, PointSpreadFunction psf, float[] colour)
         {
             // Rendered once, added to each channel with its colour weight.
             var stamp = psf.RenderStamp(w, h, x, y, flux, floor: 0.2f);
-            var halo = flux > fullWell * 3 ? BrightStarFeatures.HaloStamp(w, h, x, y, flux, fwhm) : default;
+            var halo = flux > fullWell * 3 ? BrightStarFeatures.HaloStamp(w, h, x, y, flux, psf.Fwhm) : default;
             for (int c = 0; c < ch; c++)
             {
                 var p = stars.Plane(c);
@@ -199,7 +195,7 @@ public static class TrainingPairSynthesizer
                 if (flux > fullWell * 3)
                 {
                     halo.AddTo(p, w, colour[c]);
-                    if (spikes) BrightStarFeatures.Spikes(p, w, h, x, y, flux * colour[c], spikeAngle, fwhm);
+                    if (spikes) BrightStarFeatures.Spikes(p, w, h, x, y, flux * colour[c], spikeAngle, psf.Fwhm);
                 }
             }
         }
@@ -241,6 +237,20 @@ public static class TrainingPairSynthesizer
         System.Numerics.Tensors.TensorPrimitives.Subtract(input.Data, target.Data, layer.Data);
         float psfFwhm = PsfCalibration.Measure(seed, fwhmBase, sky, readNoise, fullWell, logMin, logMax, domain);
         return new TrainingPair(input, target, layer, galaxyMask, psfFwhm, desc + $" psf={psfFwhm:F2}");
+    }
+
+    /// <summary>
+    /// One star of a pair's optics: flux from the noise floor to far past saturation, with
+    /// faint stars dominating as in real fields (a steeper-than-log-uniform draw); a Moffat
+    /// PSF of FWHM ±15 % around <paramref name="fwhmBase"/>, β 1.8–5, ellipticity ≤ 0.15.
+    /// <see cref="PsfCalibration"/> draws its stars here too, so it measures the same family.
+    /// </summary>
+    internal static (float Flux, PointSpreadFunction Psf) DrawStar(Random rng, float fwhmBase, double logMinFlux, double logMaxFlux)
+    {
+        double u = Math.Pow(rng.NextDouble(), 1.6);
+        float flux = (float)Math.Exp(logMinFlux + u * (logMaxFlux - logMinFlux));
+        float fwhm = fwhmBase * (float)(0.85 + rng.NextDouble() * 0.3);
+        return (flux, new PointSpreadFunction(PsfKind.Moffat, fwhm, (float)(1.8 + rng.NextDouble() * 3.2), (float)(rng.NextDouble() * 0.15), (float)(rng.NextDouble() * Math.PI)));
     }
 
     private static float[][] RandomTints(Random rng)

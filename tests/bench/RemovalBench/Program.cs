@@ -90,12 +90,13 @@ static int Residuals(string model, string what, string? outDir)
     if (outDir != null)
     {
         Directory.CreateDirectory(outDir);
-        foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
-            ImageFile.Write(Path.Combine(outDir, $"residuals_{name}.png"), im.Crop(0, 0, 384, 384), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
-        // Whole frames for error maps (float FITS), truth included when known.
+        // Crops to look at, and whole frames for error maps (float FITS), truth included when known.
         if (truth != null) ImageFile.Write(Path.Combine(outDir, "truth.fits"), truth, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
         foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
+        {
+            ImageFile.Write(Path.Combine(outDir, $"residuals_{name}.png"), im.Crop(0, 0, 384, 384), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
             ImageFile.Write(Path.Combine(outDir, $"{name}.fits"), im, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
+        }
     }
     return 0;
 }
