@@ -53,7 +53,7 @@ static void query(void) {
         { GIMP_PDB_INT32, "stretch", "0 auto (detect linear data); 1 always stretch; 2 never" },
         { GIMP_PDB_INT32, "tile", "Tile size in pixels, 0 = model default (256); 64..2048" },
         { GIMP_PDB_INT32, "cleanup", "0 default = on; 1 fill stars the network left behind; 2 off (network only)" },
-        { GIMP_PDB_INT32, "keep-galaxies", "0 default = off; 1 give back sources broader than the stars (galaxy fields); 2 off" },
+        { GIMP_PDB_INT32, "keep-galaxies", "Give back sources broader than the stars (small galaxies): 0 default = auto (in galaxy fields only); 1 always; 2 never" },
     };
     static const GimpParamDef reduce_args[] = {
         { GIMP_PDB_FLOAT, "amount", "Reduction 0..1 (<= 0 = default 0.5)" },
@@ -212,7 +212,7 @@ static GimpPDBStatusType do_remove(gint32 image, gint32 drawable, gint output, g
     sp_image in = as_image(r.data, r.w, r.h, r.channels), sl = as_image(starless, r.w, r.h, r.channels),
              st = as_image(stars, r.w, r.h, r.channels), mk = as_image(mask, r.w, r.h, 1);
     sp_removal_options opt; memset(&opt, 0, sizeof opt);
-    opt.stretch = stretch; opt.tile = tile; opt.cleanup = cleanup == 2 ? -1 : 1; opt.keep_galaxies = keep_galaxies == 1 ? 1 : -1;
+    opt.stretch = stretch; opt.tile = tile; opt.cleanup = cleanup == 2 ? -1 : 1; opt.keep_galaxies = keep_galaxies == 1 ? 1 : keep_galaxies == 2 ? -1 : 0;
     gimp_progress_init("Removing stars");
     int rc = sp_remove_stars(engine, &in, NULL, &opt, &sl, output == 2 ? &st : NULL, output == 2 ? &mk : NULL, progress_cb, NULL);
     if (rc == SP_OK) {
@@ -377,11 +377,10 @@ static void run(const gchar* name, gint nparams, const GimpParam* param, gint* n
                          nparams > 6 ? param[6].data.d_int32 : 0, nparams > 7 ? param[7].data.d_int32 : 0 };
         if (mode == GIMP_RUN_INTERACTIVE) {
             const char* labels[] = { "Output (1 in place, 2 new layers)", "Stretch (0 auto, 1 always, 2 never)", "Tile size (0 = default)",
-                                     "Residual cleanup (1 on, 2 off)", "Keep galaxies (1 on, 2 off)" };
-            gdouble lo[] = { 1, 0, 0, 1, 1 }, hi[] = { 2, 2, 2048, 2, 2 }; gint dg[] = { 0, 0, 0, 0, 0 };
+                                     "Residual cleanup (1 on, 2 off)", "Keep galaxies (0 auto, 1 always, 2 never)" };
+            gdouble lo[] = { 1, 0, 0, 1, 0 }, hi[] = { 2, 2, 2048, 2, 2 }; gint dg[] = { 0, 0, 0, 0, 0 };
             if (v[0] == 0) v[0] = 1;
             if (v[3] == 0) v[3] = 1;
-            if (v[4] == 0) v[4] = 2;
             if (!dialog("Remove Stars", PROC_REMOVE, labels, v, lo, hi, dg, 5)) status = GIMP_PDB_CANCEL;
         } else if (nparams < 8 || v[0] < 0 || v[0] > 2 || v[1] < 0 || v[1] > 2 || v[2] < 0 || v[2] > 2048 || v[3] < 0 || v[3] > 2 || v[4] < 0 || v[4] > 2)
             status = GIMP_PDB_CALLING_ERROR;

@@ -87,8 +87,9 @@ typedef struct sp_removal_options {
     int32_t overlap;     /* 0 = model default, -1 = no overlap */
     int32_t batch;       /* tiles per inference call; 0 = 1 (CPU); more helps on GPUs */
     int32_t cleanup;     /* fill stars the network left behind: 0 = default (on), 1 = on, -1 = off */
-    int32_t keep_galaxies; /* galaxy fields: give back sources broader than the frame's stars
-                              (small galaxies the network took): 0 = default (off), 1 = on, -1 = off */
+    int32_t keep_galaxies; /* give back sources broader than the frame's stars (small galaxies
+                              the network took): 0 = default (auto: only in galaxy fields, where
+                              resolved sources carry most of the light), 1 = always, -1 = never */
 } sp_removal_options;
 
 /* Detection settings; zero-initialise for defaults (D 0.58, S/N 5, g 0.8..2.0 step 0.4). */

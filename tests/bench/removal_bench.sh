@@ -13,7 +13,7 @@ bench="dotnet artifacts/bench/RemovalBench.dll"
 out=tests/bench/results
 mkdir -p "$out/removal"
 ours=$($bench throughput ours 6000 4000 models/starless-v1.onnx "$real/samples_rim_nebula.jpg")
-network=$(BENCH_CLEANUP=0 $bench throughput ours 6000 4000 models/starless-v1.onnx "$real/samples_rim_nebula.jpg")
+network=$(BENCH_CLEANUP=0 BENCH_KEEP_GALAXIES=0 $bench throughput ours 6000 4000 models/starless-v1.onnx "$real/samples_rim_nebula.jpg")
 keep=$(BENCH_KEEP_GALAXIES=1 $bench throughput ours 6000 4000 models/starless-v1.onnx "$real/samples_rim_nebula.jpg")
 theirs=$($bench throughput peer 1536 1536 "$peer" "$real/samples_rim_nebula.jpg")
 fits=tests/bench/work/removal-fits
@@ -34,9 +34,9 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
   echo
   echo "| pipeline | image | seconds | Mpx/s | peak RSS MB |"
   echo "|---|---|---:|---:|---:|"
-  echo "| StarPlugin starless-v1, default pipeline (network + residual cleanup; the model's tiling: tile 1024, overlap 32, batch 1; RGB in one pass) | 6000×4000 RGB | $(field "$ours" seconds) | $(field "$ours" mpx_per_s) | $(field "$ours" peak_rss_mb) |"
-  echo "| StarPlugin starless-v1, network only (\`--no-cleanup\`) | 6000×4000 RGB | $(field "$network" seconds) | $(field "$network" mpx_per_s) | $(field "$network" peak_rss_mb) |"
-  echo "| StarPlugin starless-v1, default + \`--keep-galaxies\` | 6000×4000 RGB | $(field "$keep" seconds) | $(field "$keep" mpx_per_s) | $(field "$keep" peak_rss_mb) |"
+  echo "| StarPlugin starless-v1, default pipeline (network + residual cleanup + keep-galaxies auto; the model's tiling: tile 1024, overlap 32, batch 1; RGB in one pass) | 6000×4000 RGB | $(field "$ours" seconds) | $(field "$ours" mpx_per_s) | $(field "$ours" peak_rss_mb) |"
+  echo "| StarPlugin starless-v1, network only (\`--no-cleanup --keep-galaxies never\`) | 6000×4000 RGB | $(field "$network" seconds) | $(field "$network" mpx_per_s) | $(field "$network" peak_rss_mb) |"
+  echo "| StarPlugin starless-v1, default + \`--keep-galaxies\` (always) | 6000×4000 RGB | $(field "$keep" seconds) | $(field "$keep" mpx_per_s) | $(field "$keep" peak_rss_mb) |"
   echo "| starrem2k13 (its pipeline: per channel, 512 tiles) | 1536×1536 RGB | $(field "$theirs" seconds) | $(field "$theirs" mpx_per_s) | $(field "$theirs" peak_rss_mb) |"
   echo
   echo "Speed-up over the peer: $(awk -v a="$(field "$ours" mpx_per_s)" -v b="$(field "$theirs" mpx_per_s)" 'BEGIN { printf "%.1f", a / b }')× (default pipeline), $(awk -v a="$(field "$network" mpx_per_s)" -v b="$(field "$theirs" mpx_per_s)" 'BEGIN { printf "%.1f", a / b }')× (network only)."
@@ -55,7 +55,7 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
   echo
   echo "## Galaxy field"
   echo
-  echo "The bundled Hubble eXtreme Deep Field (examples/hubble_deep_field.jpg, 1000×872): nearly every object is a galaxy, which a star remover must keep. Objects: 8-connected regions of the input's luminance above sky + 3σ with ≥ 12 px (a handful of them are stars). Light kept: the object's light above the sky in the starless result ÷ in the input. Picture: docs/removal_galaxy_field_comparison.png (input | network only | default | default + --keep-galaxies | peer)."
+  echo "The bundled Hubble eXtreme Deep Field (examples/hubble_deep_field.jpg, 1000×872): nearly every object is a galaxy, which a star remover must keep. Objects: 8-connected regions of the input's luminance above sky + 3σ with ≥ 12 px (a handful of them are stars). Light kept: the object's light above the sky in the starless result ÷ in the input. Picture: docs/removal_galaxy_field_comparison.png (input | network only | default | default + --keep-galaxies always | peer)."
   echo
   cat "$out/removal/galaxies.md"
   echo

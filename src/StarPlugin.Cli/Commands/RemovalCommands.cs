@@ -25,7 +25,13 @@ public static class RemovalCommands
         public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "Batch mode: skip inputs whose outputs exist (resume)" };
         public Option<string> Shard { get; } = new("--shard") { Description = "Batch mode: process shard i of N (i/N, 0-based), for job arrays" };
         public Option<bool> NoCleanup { get; } = new("--no-cleanup") { Description = "Network only: skip the pass that fills stars the network left behind" };
-        public Option<bool> KeepGalaxies { get; } = new("--keep-galaxies") { Description = "Galaxy fields: give back sources broader than the field's stars (small galaxies the network took)" };
+        public Option<string> KeepGalaxies { get; } = new("--keep-galaxies")
+        {
+            Description = "Give back sources broader than the field's stars (small galaxies the network took): auto (default: in galaxy fields only), always (bare --keep-galaxies) or never",
+            // Absent: null (auto). Bare: no token, which means always.
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = r => r.Tokens.Count == 0 ? "always" : r.Tokens[0].Value,
+        };
         public Option<bool> Json { get; } = CommonOptions.Json();
         public Option<bool> Force { get; } = CommonOptions.Force();
 
@@ -33,6 +39,7 @@ public static class RemovalCommands
         {
             Device.AcceptOnlyFromAmong("auto", "cpu", "dml", "cuda");
             Stretch.AcceptOnlyFromAmong("auto", "always", "never");
+            KeepGalaxies.AcceptOnlyFromAmong("auto", "always", "never");
         }
 
         public void AddTo(Command c)
@@ -56,7 +63,7 @@ public static class RemovalCommands
             Tiling = new TilingOptions { Tile = p.GetValue(Tile), Overlap = p.GetValue(Overlap), Batch = Math.Max(1, p.GetValue(Batch)) },
             StarLayer = layer,
             Cleanup = !p.GetValue(NoCleanup),
-            KeepGalaxies = p.GetValue(KeepGalaxies),
+            KeepGalaxies = p.GetValue(KeepGalaxies) switch { "always" => GalaxyMode.Always, "never" => GalaxyMode.Never, _ => GalaxyMode.Auto },
         };
     }
 

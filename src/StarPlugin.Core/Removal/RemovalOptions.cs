@@ -3,6 +3,14 @@ namespace StarPlugin.Removal;
 /// <summary>Whether to stretch linear data into the model's domain.</summary>
 public enum StretchMode { Auto = 0, Always = 1, Never = 2 }
 
+/// <summary>
+/// When to give back sources broader than the frame's stars (see GalaxyProtection).
+/// Auto: only in galaxy fields, frames where most of the sources' light is in resolved
+/// sources; there a broad source is most likely a galaxy, in a star field most likely a
+/// blend of stars.
+/// </summary>
+public enum GalaxyMode { Auto = 0, Always = 1, Never = 2 }
+
 /// <summary>How the star layer recombines with the starless image.</summary>
 public enum StarLayerMode
 {
@@ -19,8 +27,8 @@ public sealed record RemovalOptions
     public StarLayerMode StarLayer { get; init; } = StarLayerMode.Add;
     /// <summary>Fill stars the network left behind (see ResidualStarCleanup). On by default.</summary>
     public bool Cleanup { get; init; } = true;
-    /// <summary>Give back sources broader than the field's stars: galaxies (see GalaxyProtection). Off by default.</summary>
-    public bool KeepGalaxies { get; init; }
+    /// <summary>Give back sources broader than the field's stars: galaxies (see GalaxyProtection). Auto by default: in galaxy fields only.</summary>
+    public GalaxyMode KeepGalaxies { get; init; } = GalaxyMode.Auto;
 }
 
 /// <summary>Outputs of star removal. Alpha (if any) is copied untouched into every output.</summary>

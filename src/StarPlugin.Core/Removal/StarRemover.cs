@@ -68,11 +68,12 @@ public sealed class StarRemover : IDisposable
         // against, comes first: a PSF-aware model is given that map, and the cleanup and
         // keep-galaxies stages use the same census afterwards. (Before the network, not
         // beside it: on a busy CPU the two only slowed each other.)
-        bool census = options.Cleanup || options.KeepGalaxies || Model.PsfPlaneScale > 0;
+        bool galaxies = options.KeepGalaxies != GalaxyMode.Never;
+        bool census = options.Cleanup || galaxies || Model.PsfPlaneScale > 0;
         var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars")) : default;
         Func<double, double, double>? psf = Model.PsfPlaneScale > 0 ? found.Psf.At : null;
         // The network gets most of the bar; the cleanup stages follow it.
-        var modelProgress = progress.Slice(census ? 0.06 : 0, options.Cleanup || options.KeepGalaxies ? 0.96 : 1, 1, "removing stars");
+        var modelProgress = progress.Slice(census ? 0.06 : 0, options.Cleanup || galaxies ? 0.96 : 1, 1, "removing stars");
         if (mc == colours)
             _runner.PredictStars(src, w, h, domain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, modelProgress, psf);
         else if (mc == 3) // grey image, RGB model: replicate in, average out
@@ -80,13 +81,13 @@ public sealed class StarRemover : IDisposable
         else // RGB image, grey model: channel by channel
             for (int c = 0; c < colours; c++)
                 _runner.PredictStars(src, w, h, domain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"), psf);
-        if (options.Cleanup || options.KeepGalaxies)
+        if (options.Cleanup || galaxies)
         {
-            double split = options.Cleanup && options.KeepGalaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
+            double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
                 ResidualStarCleanup.Apply(found.Targets, image.Data, domain, stars.Data, colours, w, h, progress.Slice(0.96, split, 1, "filling residual stars"));
-            if (options.KeepGalaxies)
-                GalaxyProtection.Apply(found.Targets, image.Data, domain, stars.Data, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
+            if (galaxies)
+                GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, stars.Data, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

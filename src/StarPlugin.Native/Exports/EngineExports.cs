@@ -64,14 +64,14 @@ internal static unsafe class EngineExports
         if (v.StarLayer is < 0 or > 1) throw new ArgumentProblem($"options.star_layer = {v.StarLayer}");
         if (v.Tile < 0 || v.Tile > 8192 || v.Batch < 0 || v.Batch > 256 || v.Overlap < -1) throw new ArgumentProblem("options.tile, overlap or batch out of range");
         if (v.Cleanup is < -1 or > 1) throw new ArgumentProblem($"options.cleanup = {v.Cleanup} (0 default, 1 on, -1 off)");
-        if (v.KeepGalaxies is < -1 or > 1) throw new ArgumentProblem($"options.keep_galaxies = {v.KeepGalaxies} (0 default = off, 1 on, -1 off)");
+        if (v.KeepGalaxies is < -1 or > 1) throw new ArgumentProblem($"options.keep_galaxies = {v.KeepGalaxies} (0 default = auto, 1 always, -1 never)");
         return new RemovalOptions
         {
             Stretch = (StretchMode)v.Stretch,
             StarLayer = (StarLayerMode)v.StarLayer,
             Tiling = new TilingOptions { Tile = v.Tile, Overlap = v.Overlap == 0 ? -1 : v.Overlap == -1 ? 0 : v.Overlap, Batch = v.Batch == 0 ? 1 : v.Batch },
             Cleanup = v.Cleanup != -1,
-            KeepGalaxies = v.KeepGalaxies == 1,
+            KeepGalaxies = v.KeepGalaxies switch { 1 => GalaxyMode.Always, -1 => GalaxyMode.Never, _ => GalaxyMode.Auto },
         };
     }
 

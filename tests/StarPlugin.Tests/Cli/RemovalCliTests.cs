@@ -72,6 +72,15 @@ public class RemovalCliTests
             Assert.That(kept.Data[i], Is.InRange(std.Data[i] - 1e-6f, img.Data[i] + 1e-6f), $"sample {i}");
         Assert.That(kept[0, 96, 96], Is.EqualTo(img[0, 96, 96]), "the galaxy's centre is the input's");
         Assert.That(std[0, 96, 96], Is.LessThan(img[0, 96, 96] - 0.01f), "the network alone took some of it");
+        // The default is auto, which needs a frame's worth of stars to judge by: on this
+        // small frame it acts as never.
+        (code, _, err) = Run("remove", P("gal.tif"), "--starless", P("never.tif"), "--model", _model, "--tile", "64", "--keep-galaxies", "never");
+        Assert.That(code, Is.EqualTo(0), err);
+        TestImages.AssertSamePixels(ImageFile.Read(P("never.tif")), std, tolerance: 0f);
+        (code, _, err) = Run("remove", P("gal.tif"), "--starless", P("bad.tif"), "--model", _model, "--keep-galaxies", "sometimes");
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(err, Does.Contain("sometimes"));
+        Assert.That(File.Exists(P("bad.tif")), Is.False);
     }
 
     [Test]

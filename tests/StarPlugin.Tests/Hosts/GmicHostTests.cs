@@ -22,6 +22,7 @@ public class GmicHostTests
     [TestCase("starless 0", "starless.tif")]
     [TestCase("starless 0,0", "starless-network-only.tif")]
     [TestCase("starless 0,1,1", "starless-keep-galaxies.tif")]
+    [TestCase("starless 0,1,2", "starless-no-galaxies.tif")]
     [TestCase("star_reduce 0.7,0", "reduce.tif")]
     [TestCase("star_mask", "mask.tif")]
     [TestCase("star_detect 0.58,5", "detect.tif")]
@@ -51,7 +52,7 @@ public class GmicHostTests
         var (code, log) = Gmic("field.png star_reduce 2 -o x.png");
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(Gmic("field.png starless 0,3 -o x.png").Code, Is.Not.EqualTo(0), "cleanup is 0 or 1");
-        Assert.That(Gmic("field.png starless 0,1,2 -o x.png").Code, Is.Not.EqualTo(0), "keep_galaxies is 0 or 1");
+        Assert.That(Gmic("field.png starless 0,1,3 -o x.png").Code, Is.Not.EqualTo(0), "keep_galaxies is 0, 1 or 2");
         Assert.That(log, Does.Contain("star_reduce"));
     }
 

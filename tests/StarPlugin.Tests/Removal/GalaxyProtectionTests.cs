@@ -49,8 +49,10 @@ public class GalaxyProtectionTests
         return image;
     }
 
-    private AstroImage Run(AstroImage image, bool keep) =>
-        _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = keep }).Starless;
+    private AstroImage Run(AstroImage image, bool keep) => Run(image, keep ? GalaxyMode.Always : GalaxyMode.Never);
+
+    private AstroImage Run(AstroImage image, GalaxyMode mode) =>
+        _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = mode }).Starless;
 
     private static double CoreMean(AstroImage im, int x0, int y0)
     {
@@ -118,5 +120,63 @@ public class GalaxyProtectionTests
         // All stars share one PSF, so none is resolved: the stage leaves the result as it was.
         var image = Field(withGalaxy: false);
         TestImages.AssertSamePixels(Run(image, keep: false), Run(image, keep: true), tolerance: 0f);
+    }
+
+    /// <summary>
+    /// 512² sky with <paramref name="stars"/> stars of one PSF (σ 1.1 px, peaks 0.5–0.75) on
+    /// a grid, and <paramref name="galaxies"/> elongated galaxies (σ 5 × 2.5 px, peaks 0.35–0.5) on
+    /// the grid's gaps.
+    /// </summary>
+    private static (AstroImage Image, List<(int X, int Y)> Galaxies) Mixed(int stars, int galaxies)
+    {
+        const int S = 512;
+        var rng = new Random(11);
+        var image = new AstroImage(S, S, 3);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        void Add(double x0, double y0, double sx, double sy, double peak)
+        {
+            for (int c = 0; c < 3; c++)
+                for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y < Math.Min(S, (int)(y0 + 10 * sy)); y++)
+                    for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x < Math.Min(S, (int)(x0 + 10 * sx)); x++)
+                    {
+                        double u = (x - x0) / sx, v = (y - y0) / sy;
+                        if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
+                    }
+        }
+        for (int k = 0; k < stars; k++) Add(16 + (k % 16) * 32, 16 + (k / 16) * 32, 1.1, 1.1, 0.5 + 0.25 * rng.NextDouble());
+        var placed = new List<(int X, int Y)>();
+        for (int k = 0; k < galaxies; k++)
+        {
+            (int X, int Y) g = (32 + (k % 15) * 32, 32 + (k / 15) * 64);
+            Add(g.X, g.Y, 5, 2.5, 0.35 + 0.15 * rng.NextDouble());
+            placed.Add(g);
+        }
+        return (image, placed);
+    }
+
+    [Test]
+    public void InAutoAGalaxyFieldGetsItsGalaxiesBack()
+    {
+        // 60 galaxies carry most of the light among 64 stars: a galaxy field, so auto acts as always.
+        var (image, galaxies) = Mixed(stars: 64, galaxies: 60);
+        var auto = Run(image, GalaxyMode.Auto);
+        TestImages.AssertSamePixels(Run(image, GalaxyMode.Always), auto, tolerance: 0f);
+        foreach (var (x, y) in galaxies)
+            Assert.That(CoreMean(auto, x, y), Is.EqualTo(CoreMean(image, x, y)).Within(1e-6), $"galaxy at ({x},{y}) comes back");
+        // The test network cuts what stands above 0.6 of white: the brighter galaxies.
+        var never = Run(image, GalaxyMode.Never);
+        Assert.That(galaxies.Count(g => CoreMean(never, g.X, g.Y) < CoreMean(image, g.X, g.Y) - 0.02), Is.GreaterThan(galaxies.Count / 3), "without the stage the network's cut stands");
+    }
+
+    [Test]
+    public void InAutoAStarFieldIsLeftAsTheNetworkAndCleanupLeftIt()
+    {
+        // Three galaxies among 160 stars: a star field, where a broad source is likelier a
+        // blend of stars, so auto acts as never; always would have given the three back.
+        var (image, galaxies) = Mixed(stars: 160, galaxies: 3);
+        TestImages.AssertSamePixels(Run(image, GalaxyMode.Never), Run(image, GalaxyMode.Auto), tolerance: 0f);
+        var always = Run(image, GalaxyMode.Always);
+        foreach (var (x, y) in galaxies)
+            Assert.That(CoreMean(always, x, y), Is.EqualTo(CoreMean(image, x, y)).Within(1e-6), $"galaxy at ({x},{y}) under always");
     }
 }

@@ -168,11 +168,12 @@ public class RemovalEngineTests
         for (int i = 0; i < img.Data.Length; i++) Assert.That(r.Stars.Data[i], Is.EqualTo(Math.Max(img.Data[i] - 0.6f, 0)).Within(2e-5f));
     }
 
-    [TestCase(true, false)]
-    [TestCase(false, false)]
-    [TestCase(true, true)]
-    [TestCase(false, true)]
-    public void ProgressIsReportedAndCancelStops(bool cleanup, bool keepGalaxies)
+    [TestCase(true, GalaxyMode.Never)]
+    [TestCase(false, GalaxyMode.Never)]
+    [TestCase(true, GalaxyMode.Always)]
+    [TestCase(false, GalaxyMode.Always)]
+    [TestCase(false, GalaxyMode.Auto)]
+    public void ProgressIsReportedAndCancelStops(bool cleanup, GalaxyMode keepGalaxies)
     {
         using var remover = new StarRemover(Model(TestModels.Threshold(), "thr5.onnx"));
         var img = Random(200, 200, 3);

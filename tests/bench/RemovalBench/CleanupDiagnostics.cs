@@ -56,7 +56,7 @@ internal static class CleanupDiagnostics
     private static (RemovalResult Network, List<ResidualStarCleanup.Target> Targets, ResidualStarCleanup.Assessment[] Assessed, FieldPsf Psf) AfterNetwork(StarRemover remover, AstroImage input)
     {
         int w = input.Width, h = input.Height, colours = input.ColorChannels;
-        var network = remover.Remove(input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false });
+        var network = remover.Remove(input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false, KeepGalaxies = GalaxyMode.Never });
         float white = LinearDataDetector.WhitePoint(input);
         var domain = ModelDomain.Scale(white);
         var layers = new float[network.Stars.Data.Length];

@@ -33,14 +33,15 @@ return args[0] switch
 // Where residual stars come from (a diagnostic, not part of the published tables):
 //   RemovalBench residuals MODEL field:SEED[:FWHMMIN-FWHMMAX]|real:IMAGE|heldout:N [OUT_DIR]
 // For one image: residual rate and off-star change of the true starless image (if known),
-// of the network alone and with the cleanup stage; the network's residuals by the star's
+// of the network alone, with the cleanup stage and with keep-galaxies too; the network's residuals by the star's
 // S/N before removal; the stars still detected after the cleanup. heldout:N sums the S/N
 // breakdown over N held-out training pairs. OUT_DIR gets 384² crops of each result and
 // the whole frames as float FITS (truth.fits too for fields), for error maps.
 static int Residuals(string model, string what, string? outDir)
 {
     using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
-    AstroImage Run(AstroImage img, bool cleanup) => remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup }).Starless;
+    AstroImage Run(AstroImage img, bool cleanup, GalaxyMode galaxies = GalaxyMode.Auto) =>
+        remover.Remove(img, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup, KeepGalaxies = galaxies }).Starless;
     static bool Near(DetectedStar a, DetectedStar b) => (a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y) <= 4;
     var bins = new[] { (10.0, 20.0), (20, 40), (40, 100), (100, 1000), (1000, double.MaxValue) };
     var counts = new int[bins.Length, 2];
@@ -61,22 +62,23 @@ static int Residuals(string model, string what, string? outDir)
         for (int i = 0; i < int.Parse(arg); i++)
         {
             var pair = TrainingPairSynthesizer.Render(256, 900_000_000 + i);
-            Tally(QualityMetrics.Confident(StarDetector.Detect(pair.Input)), StarDetector.Detect(Run(pair.Input, false)));
+            Tally(QualityMetrics.Confident(StarDetector.Detect(pair.Input)), StarDetector.Detect(Run(pair.Input, false, GalaxyMode.Never)));
         }
         PrintBins();
         return 0;
     }
     var (image, truth) = kind == "field" ? FieldCase(arg) : (ImageFile.Read(arg).Crop(1000, 1000, 1024, 1024), null);
     var before = StarDetector.Detect(image);
-    var network = Run(image, false);
+    var network = Run(image, false, GalaxyMode.Never);
     var cleaned = Run(image, true);
-    var rows = new List<(string, AstroImage)> { ("network", network), ("+cleanup", cleaned) };
+    var galaxies = Run(image, true, GalaxyMode.Always);
+    var rows = new List<(string, AstroImage)> { ("network", network), ("+cleanup", cleaned), ("+galaxies", galaxies) };
     if (truth != null) rows.Insert(0, ("truth", truth));
     foreach (var (label, starless) in rows)
     {
         var (abs, signed) = QualityMetrics.OffStarChange(image, starless, before);
         string psnr = truth == null ? "" : $" PSNR {QualityMetrics.Psnr(starless, truth):F2}";
-        Console.WriteLine($"{label,-9} residual {QualityMetrics.ResidualStars(image, starless, before):P1} off-star {abs:F2}% signed {signed:+0.00;-0.00}%{psnr}");
+        Console.WriteLine($"{label,-10} residual {QualityMetrics.ResidualStars(image, starless, before):P1} off-star {abs:F2}% signed {signed:+0.00;-0.00}%{psnr}");
     }
     var confident = QualityMetrics.Confident(before);
     Tally(confident, StarDetector.Detect(network));
@@ -92,7 +94,7 @@ static int Residuals(string model, string what, string? outDir)
         Directory.CreateDirectory(outDir);
         // Crops to look at, and whole frames for error maps (float FITS), truth included when known.
         if (truth != null) ImageFile.Write(Path.Combine(outDir, "truth.fits"), truth, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
-        foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned) })
+        foreach (var (name, im) in new[] { ("input", image), ("network", network), ("cleanup", cleaned), ("galaxies", galaxies) })
         {
             ImageFile.Write(Path.Combine(outDir, $"residuals_{name}.png"), im.Crop(0, 0, 384, 384), new WriteOptions { Overwrite = true, Depth = SampleFormat.UInt8 });
             ImageFile.Write(Path.Combine(outDir, $"{name}.fits"), im, new WriteOptions { Overwrite = true, Depth = SampleFormat.Float32 });
@@ -165,7 +167,7 @@ static int Throughput(string which, int w, int h, string model, string imagePath
         using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
         int tile = int.Parse(Environment.GetEnvironmentVariable("BENCH_TILE") ?? "0"), batch = int.Parse(Environment.GetEnvironmentVariable("BENCH_BATCH") ?? "1");
         var options = new RemovalOptions { Stretch = StretchMode.Never, Tiling = new TilingOptions { Tile = tile, Batch = batch }, Cleanup = Environment.GetEnvironmentVariable("BENCH_CLEANUP") != "0",
-            KeepGalaxies = Environment.GetEnvironmentVariable("BENCH_KEEP_GALAXIES") == "1" };
+            KeepGalaxies = Environment.GetEnvironmentVariable("BENCH_KEEP_GALAXIES") switch { "1" => GalaxyMode.Always, "0" => GalaxyMode.Never, _ => GalaxyMode.Auto } };
         remover.Remove(img, options);
         for (int run = 0; run < repeat; run++)
         {
@@ -208,7 +210,7 @@ static void FullGc()
 static int HeldOut(string model, int count, string outFile)
 {
     using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
-    string[] names = ["input (stars left in)", "classical: detect + inpaint", "starless-v1, network only", "starless-v1, default (network + cleanup)", "starless-v1, default + --keep-galaxies"];
+    string[] names = ["input (stars left in)", "classical: detect + inpaint", "starless-v1, network only", "starless-v1, default (network + cleanup + galaxies auto)", "starless-v1, default + --keep-galaxies always"];
     int r = names.Length;
     var psnr = new double[r]; var ssim = new double[r];
     // Galaxy light kept, against the same pair rendered without galaxies: per remover the
@@ -219,8 +221,8 @@ static int HeldOut(string model, int count, string outFile)
     {
         var pair = TrainingPairSynthesizer.Render(256, 900_000_000 + i);
         var bare = TrainingPairSynthesizer.Render(256, 900_000_000 + i, withGalaxies: false);
-        AstroImage Ours(bool cleanup, bool keep) => remover.Remove(pair.Input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup, KeepGalaxies = keep }).Starless;
-        var results = new[] { pair.Input, ClassicalBaseline.Remove(pair.Input), Ours(false, false), Ours(true, false), Ours(true, true) };
+        AstroImage Ours(bool cleanup, GalaxyMode galaxies) => remover.Remove(pair.Input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = cleanup, KeepGalaxies = galaxies }).Starless;
+        var results = new[] { pair.Input, ClassicalBaseline.Remove(pair.Input), Ours(false, GalaxyMode.Never), Ours(true, GalaxyMode.Auto), Ours(true, GalaxyMode.Always) };
         var p = results.Select(x => QualityMetrics.Psnr(x, pair.Target)).ToArray();
         var s = results.Select(x => QualityMetrics.Ssim(x, pair.Target)).ToArray();
         for (int k = 0; k < r; k++) { psnr[k] += p[k]; ssim[k] += s[k]; }
@@ -279,11 +281,11 @@ static int Quality(string ours, string peer, string realDir, string outDir, stri
         var before = StarDetector.Detect(image);
         var removers = new List<(string, Func<AstroImage>)>
         {
-            ("StarPlugin starless-v1 (default: network + cleanup)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
-            ("StarPlugin starless-v1, network only (--no-cleanup)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false }).Starless),
+            ("StarPlugin starless-v1 (default: network + cleanup + galaxies auto)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
+            ("StarPlugin starless-v1, network only (--no-cleanup --keep-galaxies never)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false, KeepGalaxies = GalaxyMode.Never }).Starless),
             ("starrem2k13 (peer)", () => peerPipe.Run(image)),
             // Opt-in for galaxy fields; shown here for what it costs on star fields.
-            ("StarPlugin starless-v1, default + --keep-galaxies", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = true }).Starless),
+            ("StarPlugin starless-v1, default + --keep-galaxies always", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Always }).Starless),
         };
         // The true starless image scored the same way: the floor of each measure.
         if (truth != null) removers.Add(("true starless image (reference)", () => truth));
@@ -351,10 +353,10 @@ static int Galaxies(string ours, string peer, string imagePath, string outDir)
     var objects = GalaxyField.Segment(image);
     var results = new List<(string Label, AstroImage Starless)>
     {
-        ("StarPlugin starless-v1 (default: network + cleanup)", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
-        ("StarPlugin starless-v1, network only (--no-cleanup)", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false }).Starless),
+        ("StarPlugin starless-v1 (default: network + cleanup + galaxies auto)", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
+        ("StarPlugin starless-v1, network only (--no-cleanup --keep-galaxies never)", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false, KeepGalaxies = GalaxyMode.Never }).Starless),
         ("starrem2k13 (peer)", new PeerPipeline(peerSession).Run(image)),
-        ("StarPlugin starless-v1, default + --keep-galaxies", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = true }).Starless),
+        ("StarPlugin starless-v1, default + --keep-galaxies always", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Always }).Starless),
     };
     var lines = new List<string>
     {
