@@ -146,7 +146,14 @@ public static class RemovalCommands
                 var result = ctx.WithProgress(Path.GetFileName(inputs[0]), cb => work(remover, img, cb));
                 foreach (var o in outputs.Where(o => o.SinglePath != null))
                     ImageFile.Write(o.SinglePath!, o.Pick(result), new WriteOptions { Overwrite = force });
-                if (p.GetValue(c.Json)) ctx.Output.WriteLine(JsonOut.Write(w => { w.WriteStartObject(); w.WriteString("input", inputs[0]); w.WriteBoolean("stretched", result.Stretched); w.WriteString("device", remover.Device.ToString().ToLowerInvariant()); w.WriteEndObject(); }));
+                if (p.GetValue(c.Json))
+                    ctx.Output.WriteLine(JsonOut.Write(w =>
+                    {
+                        w.WriteStartObject(); w.WriteString("input", inputs[0]); w.WriteBoolean("stretched", result.Stretched);
+                        w.WriteNumber("galaxies_kept", result.GalaxiesKept); w.WriteString("device", remover.Device.ToString().ToLowerInvariant()); w.WriteEndObject();
+                    }));
+                else if (result.GalaxiesKept > 0)
+                    ctx.Error.WriteLine($"starplugin: kept {result.GalaxiesKept} sources broader than the stars (galaxies); --keep-galaxies never removes them too");
                 return ExitCodes.Ok;
             }
 

@@ -31,5 +31,8 @@ public sealed record RemovalOptions
     public GalaxyMode KeepGalaxies { get; init; } = GalaxyMode.Auto;
 }
 
-/// <summary>Outputs of star removal. Alpha (if any) is copied untouched into every output.</summary>
-public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched);
+/// <summary>
+/// Outputs of star removal. Alpha (if any) is copied untouched into every output.
+/// GalaxiesKept: the sources the keep-galaxies stage gave back (0 where it did not act).
+/// </summary>
+public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched, int GalaxiesKept = 0);

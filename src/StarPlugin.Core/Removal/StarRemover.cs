@@ -81,13 +81,14 @@ public sealed class StarRemover : IDisposable
         else // RGB image, grey model: channel by channel
             for (int c = 0; c < colours; c++)
                 _runner.PredictStars(src, w, h, domain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"), psf);
+        int galaxiesKept = 0;
         if (options.Cleanup || galaxies)
         {
             double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
                 ResidualStarCleanup.Apply(found.Targets, image.Data, domain, stars.Data, colours, w, h, progress.Slice(0.96, split, 1, "filling residual stars"));
             if (galaxies)
-                GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, stars.Data, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
+                galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, stars.Data, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:
@@ -135,7 +136,7 @@ public sealed class StarRemover : IDisposable
             image.Plane(image.AlphaChannel).CopyTo(starless.Plane(image.AlphaChannel));
             image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
         }
-        return new RemovalResult(starless, stars, mask, stretch);
+        return new RemovalResult(starless, stars, mask, stretch, galaxiesKept);
     }
 
     public void Dispose() => _runner.Session.Dispose();

@@ -85,6 +85,24 @@ public class StretchTests
     }
 
     [Test]
+    public void EightBitDataIsNeverLinear()
+    {
+        // A black-sky 8-bit picture (sky 5/255, noise of ±2 steps) is finished, not a stack;
+        // the same values off the 8-bit grid read as linear. On a 0..255 scale likewise.
+        var rng = new Random(2);
+        var img = new AstroImage(64, 64, 1);
+        var plane = img.Plane(0);
+        for (int i = 0; i < plane.Length; i++) plane[i] = (5 + rng.Next(-2, 3)) / 255f;
+        plane[100] = 1f;
+        Assert.That(LinearDataDetector.IsLinear(img, 1f), Is.False);
+        for (int i = 0; i < plane.Length; i++) plane[i] += 0.3f / 255;
+        Assert.That(LinearDataDetector.IsLinear(img, 1f), Is.True);
+        for (int i = 0; i < plane.Length; i++) plane[i] = 5 + rng.Next(-2, 3);
+        plane[100] = 255;
+        Assert.That(LinearDataDetector.IsLinear(img, 255f), Is.False);
+    }
+
+    [Test]
     public void ImageLimitsRejectAbsurdSizes()
     {
         Assert.Throws<ImageSizeException>(() => new AstroImage(0, 5, 1));

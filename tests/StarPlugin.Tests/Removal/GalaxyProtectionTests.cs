@@ -34,19 +34,22 @@ public class GalaxyProtectionTests
         var rng = new Random(3);
         var image = new AstroImage(256, 256, 3);
         for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
-        void Add(double x0, double y0, double sx, double sy, double peak)
-        {
-            for (int c = 0; c < 3; c++)
-                for (int y = 0; y < 256; y++)
-                    for (int x = 0; x < 256; x++)
-                    {
-                        double u = (x - x0) / sx, v = (y - y0) / sy;
-                        if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
-                    }
-        }
+        void Add(double x0, double y0, double sx, double sy, double peak) => AddGaussian(image, x0, y0, sx, sy, peak);
         foreach (var (x, y) in _stars) if (!withGalaxy || Math.Abs(x - _galaxy.X) > 30 || Math.Abs(y - _galaxy.Y) > 30) Add(x, y, 1.1, 1.1, 0.7);
         if (withGalaxy) Add(_galaxy.X, _galaxy.Y, 4.0, 2.0, 0.7);
         return image;
+    }
+
+    /// <summary>Adds an axis-aligned Gaussian (σ <paramref name="sx"/> × <paramref name="sy"/>) to every channel, out to 10σ.</summary>
+    private static void AddGaussian(AstroImage image, double x0, double y0, double sx, double sy, double peak)
+    {
+        for (int c = 0; c < image.Channels; c++)
+            for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y <= Math.Min(image.Height - 1, (int)(y0 + 10 * sy)); y++)
+                for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x <= Math.Min(image.Width - 1, (int)(x0 + 10 * sx)); x++)
+                {
+                    double u = (x - x0) / sx, v = (y - y0) / sy;
+                    if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
+                }
     }
 
     private AstroImage Run(AstroImage image, bool keep) => Run(image, keep ? GalaxyMode.Always : GalaxyMode.Never);
@@ -91,16 +94,7 @@ public class GalaxyProtectionTests
         var image = new AstroImage(W, H, 3);
         for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
         // Peaks vary (0.5..0.75 over the sky), so no plateau at the frame's maximum reads as clipping.
-        void Add(double x0, double y0, double sx, double sy, double peak)
-        {
-            for (int c = 0; c < 3; c++)
-                for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y < Math.Min(H, (int)(y0 + 10 * sy)); y++)
-                    for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x < Math.Min(W, (int)(x0 + 10 * sx)); x++)
-                    {
-                        double u = (x - x0) / sx, v = (y - y0) / sy;
-                        if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
-                    }
-        }
+        void Add(double x0, double y0, double sx, double sy, double peak) => AddGaussian(image, x0, y0, sx, sy, peak);
         (int X, int Y) galaxy = (880, 192);
         var stars = new List<(int X, int Y)>();
         for (int y = 24; y < H; y += 48)
@@ -133,16 +127,7 @@ public class GalaxyProtectionTests
         var rng = new Random(11);
         var image = new AstroImage(S, S, 3);
         for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
-        void Add(double x0, double y0, double sx, double sy, double peak)
-        {
-            for (int c = 0; c < 3; c++)
-                for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y < Math.Min(S, (int)(y0 + 10 * sy)); y++)
-                    for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x < Math.Min(S, (int)(x0 + 10 * sx)); x++)
-                    {
-                        double u = (x - x0) / sx, v = (y - y0) / sy;
-                        if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
-                    }
-        }
+        void Add(double x0, double y0, double sx, double sy, double peak) => AddGaussian(image, x0, y0, sx, sy, peak);
         for (int k = 0; k < stars; k++) Add(16 + (k % 16) * 32, 16 + (k / 16) * 32, 1.1, 1.1, 0.5 + 0.25 * rng.NextDouble());
         var placed = new List<(int X, int Y)>();
         for (int k = 0; k < galaxies; k++)

@@ -357,6 +357,8 @@ static int Galaxies(string ours, string peer, string imagePath, string outDir)
         ("StarPlugin starless-v1, network only (--no-cleanup --keep-galaxies never)", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false, KeepGalaxies = GalaxyMode.Never }).Starless),
         ("starrem2k13 (peer)", new PeerPipeline(peerSession).Run(image)),
         ("StarPlugin starless-v1, default + --keep-galaxies always", remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Always }).Starless),
+        // The hosts' default stretch is auto, and this dark JPEG reads as linear data.
+        ("StarPlugin starless-v1, default with --stretch auto (as the CLI, GIMP and G'MIC run it)", remover.Remove(image, new RemovalOptions()).Starless),
     };
     var lines = new List<string>
     {
