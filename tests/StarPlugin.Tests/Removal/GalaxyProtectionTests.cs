@@ -164,4 +164,16 @@ public class GalaxyProtectionTests
         foreach (var (x, y) in galaxies)
             Assert.That(CoreMean(always, x, y), Is.EqualTo(CoreMean(image, x, y)).Within(1e-6), $"galaxy at ({x},{y}) under always");
     }
+
+    [Test]
+    public void InAGalaxyFieldAnEdgeOnGalaxyTheDetectorMissesComesBack()
+    {
+        // An edge-on galaxy (σ 10 × 1 px), which the detector's round kernels do not fit, in
+        // a galaxy field: its region holds no star-like source, so it is no star.
+        var (image, _) = Mixed(stars: 64, galaxies: 60);
+        (int X, int Y) edgeOn = (256, 420);
+        AddGaussian(image, edgeOn.X, edgeOn.Y, 10, 1, 0.6);
+        Assert.That(CoreMean(Run(image, GalaxyMode.Never), edgeOn.X, edgeOn.Y), Is.LessThan(CoreMean(image, edgeOn.X, edgeOn.Y) - 0.02), "the network's cut");
+        Assert.That(CoreMean(Run(image, GalaxyMode.Auto), edgeOn.X, edgeOn.Y), Is.EqualTo(CoreMean(image, edgeOn.X, edgeOn.Y)).Within(1e-6), "it comes back");
+    }
 }
