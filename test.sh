@@ -6,4 +6,11 @@ cd "$(dirname "$0")"
 # Builds libstarplugin.so, the CLI and the GIMP shim (fetching the pinned ONNX Runtime).
 packaging/install.sh --build-only
 export STARPLUGIN_REQUIRE_NATIVE=1 STARPLUGIN_REQUIRE_HOSTS=1 STARPLUGIN_REQUIRE_TRAINING=1
-dotnet test StarPlugin.sln -c Release --nologo -v q "$@"
+results=artifacts/test-results
+rm -rf "$results"
+# On failure, name the failed tests last: CI logs keep only the tail.
+if ! dotnet test StarPlugin.sln -c Release --nologo -v q \
+    --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"; then
+  tools/print-failed-tests.sh "$results/results.trx"
+  exit 1
+fi
