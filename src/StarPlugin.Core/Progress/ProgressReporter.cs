@@ -7,31 +7,44 @@ namespace StarPlugin.Progress;
 /// </summary>
 public delegate bool ProgressCallback(double fraction, string stage);
 
-/// <summary>Thread-safe wrapper that counts units of work and forwards fractions.</summary>
+/// <summary>
+/// Thread-safe wrapper that counts units of work and forwards fractions. A reporter and
+/// all its slices share one sink, so the host sees one call at a time, fractions that
+/// never go back, and one cancelled flag.
+/// </summary>
 public sealed class ProgressReporter
 {
-    private readonly ProgressCallback? _callback;
-    private readonly CancellationToken _token;
-    private readonly object _gate = new();
+    /// <summary>What a reporter tree shares: the host's callback, its lock, the last fraction sent, and cancellation.</summary>
+    private sealed class Sink(ProgressCallback? callback, CancellationToken token)
+    {
+        public readonly ProgressCallback? Callback = callback;
+        public readonly CancellationToken Token = token;
+        public readonly object Gate = new();
+        public double Last;
+        public volatile bool Cancelled;
+    }
+
+    private readonly Sink _sink;
     private readonly double _start, _span;
     private long _done;
     private readonly long _total;
-    private volatile bool _cancelled;
     private string _stage;
 
-    public ProgressReporter(ProgressCallback? callback, long totalUnits, string stage = "", CancellationToken token = default, double start = 0, double span = 1)
+    public ProgressReporter(ProgressCallback? callback, long totalUnits, string stage = "", CancellationToken token = default)
+        : this(new Sink(callback, token), totalUnits, stage, 0, 1) { }
+
+    private ProgressReporter(Sink sink, long totalUnits, string stage, double start, double span)
     {
-        _callback = callback;
+        _sink = sink;
         _total = Math.Max(1, totalUnits);
         _stage = stage;
-        _token = token;
         _start = start;
         _span = span;
     }
 
     public static ProgressReporter None { get; } = new(null, 1);
 
-    public bool IsCancelled => _cancelled || _token.IsCancellationRequested;
+    public bool IsCancelled => _sink.Cancelled || _sink.Token.IsCancellationRequested;
 
     /// <summary>Throws <see cref="OperationCanceledException"/> if the user asked to stop.</summary>
     public void ThrowIfCancelled()
@@ -41,18 +54,29 @@ public sealed class ProgressReporter
 
     public void Advance(long units = 1)
     {
-        long done = Interlocked.Add(ref _done, units);
-        Report(Math.Min(1.0, (double)done / _total));
+        Interlocked.Add(ref _done, units);
+        Report();
     }
 
-    public void SetStage(string stage) { _stage = stage; Report((double)Interlocked.Read(ref _done) / _total); }
+    public void SetStage(string stage) { _stage = stage; Report(); }
 
-    private void Report(double fraction)
+    /// <summary>
+    /// Sends this reporter's count. The count is read under the lock and the fraction
+    /// is held to the last one sent: a worker that advanced first but reached the lock
+    /// second would otherwise make the bar step back.
+    /// </summary>
+    private void Report(double? fraction = null)
     {
-        if (_callback == null) { ThrowIfCancelled(); return; }
-        lock (_gate)
+        var sink = _sink;
+        if (sink.Callback != null)
         {
-            if (!_callback(_start + _span * fraction, _stage)) _cancelled = true;
+            lock (sink.Gate)
+            {
+                double f = fraction ?? Math.Min(1.0, (double)Interlocked.Read(ref _done) / _total);
+                double overall = Math.Max(sink.Last, _start + _span * f);
+                sink.Last = overall;
+                if (!sink.Callback(overall, _stage)) sink.Cancelled = true;
+            }
         }
         ThrowIfCancelled();
     }
@@ -66,6 +90,5 @@ public sealed class ProgressReporter
 
     /// <summary>A child reporter that maps its [0,1] onto a slice of this one.</summary>
     public ProgressReporter Slice(double from, double to, long units, string stage) =>
-        new(_callback == null ? null : (f, s) => { lock (_gate) { bool ok = _callback(f, s); if (!ok) _cancelled = true; return ok; } },
-            units, stage, _token, _start + _span * from, _span * (to - from));
+        new(_sink, units, stage, _start + _span * from, _span * (to - from));
 }
