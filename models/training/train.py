@@ -62,7 +62,7 @@ def update_ema(ema, model, decay):
             e.mul_(decay).add_(p, alpha=1 - decay)
 
 
-def evaluate(model, device, n=16, size=256):
+def evaluate(model, device, n=16, size=256, psf_input=True):
     stream = PairStream(size, HELDOUT_SEED0, count=n, reuse=1)
     rng = np.random.default_rng(0)
     psnr_in, psnr_out = [], []
@@ -71,6 +71,7 @@ def evaluate(model, device, n=16, size=256):
         for _ in range(n):
             x, y, _, p = stream.batch(1, rng)
             x, y, p = x.to(device), y.to(device), p.to(device)
+            if not psf_input: p = torch.zeros_like(p)
             starless_true = x - y
             out = x - model(torch.cat([x, p], 1))
             for a, name in [(x, psnr_in), (out, psnr_out)]:
@@ -92,6 +93,7 @@ def main():
     ap.add_argument("--base", type=int, default=16)
     ap.add_argument("--ema", type=float, default=0.999, help="decay of the weights' moving average that is exported (0 = export the raw weights)")
     ap.add_argument("--galaxy-weight", type=float, default=1.0, help="weight of the mean error on galaxy pixels (0 = the loss before galaxy masks)")
+    ap.add_argument("--no-psf-input", action="store_true", help="feed zeros for the PSF plane: its weights stay zero, so the export is an RGB-only network (as the shipped one)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
     ap.add_argument("--checkpoint", default=DEFAULT_CKPT)
     ap.add_argument("--smoke", action="store_true", help="two steps, tiny batch, checkpoint to a temp file (CI)")
@@ -137,6 +139,7 @@ def main():
             if stop: print("stopping on signal", flush=True); break
             x, y, gmask, psf = stream.batch(a.batch, rng)
             x, y, gmask, psf = x.to(device), y.to(device), gmask.to(device), psf.to(device)
+            if a.no_psf_input: psf = torch.zeros_like(psf)
             # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.
             lr = max(a.min_lr or 0.05 * a.lr, a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
             for g in opt.param_groups: g["lr"] = lr
@@ -155,7 +158,7 @@ def main():
         state["seed"] += stream.consumed
         stream.close()
     if not a.smoke:
-        pin, pout = evaluate(ema, device)
+        pin, pout = evaluate(ema, device, psf_input=not a.no_psf_input)
         state["log"].append({"step": state["step"], "psnr_input": pin, "psnr_output": pout, "time": time.time()})
         print(f"held-out PSNR: input {pin:.2f} dB, output {pout:.2f} dB", flush=True)
     save(a.checkpoint, model, ema, opt, state)
