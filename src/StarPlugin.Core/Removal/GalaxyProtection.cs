@@ -197,7 +197,6 @@ internal static class GalaxyProtection
     private static bool Brighter(DetectedStar a, DetectedStar b) =>
         a.Brightness != b.Brightness ? a.Brightness > b.Brightness : a.Y != b.Y ? a.Y < b.Y : a.X < b.X;
 
-    /// <summary>The area of a disc of <paramref name="radius"/> PSF FWHM, at the PSF where the source stands.</summary>
     /// <summary>The frame's PSF FWHM in pixels: the median over the sources of the PSF where each stands.</summary>
     private static double FramePsf(IReadOnlyList<ResidualStarCleanup.Target> sources)
     {
@@ -205,12 +204,12 @@ internal static class GalaxyProtection
         return psf.Length > 0 ? psf[psf.Length / 2] : FieldPsf.DefaultFwhm;
     }
 
+    /// <summary>The area of a disc of <paramref name="radius"/> PSF FWHM, at the PSF where the source stands.</summary>
     private static double DiscArea(double radius, ResidualStarCleanup.Target s)
     {
         double r = radius * s.Star.Fwhm / s.Width;
         return Math.PI * r * r;
     }
-
 
     private static int RegionAt(SourceRegions regions, DetectedStar s, int w, int h)
     {
