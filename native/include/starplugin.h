@@ -94,7 +94,9 @@ typedef struct sp_removal_options {
 
 /* Detection settings; zero-initialise for defaults (D 0.58, S/N 5, g 0.8..2.0 step 0.4). */
 typedef struct sp_detect_options {
-    float   threshold;      /* correlation threshold D in (-1, 1); 0 = default */
+    float   threshold;      /* correlation threshold D in (-1, 1); 0 = default. Where the
+                               sky is flat (noise only), D drops by 0.18 for sources below
+                               S/N 20, as the CLI's default --flat-sky-relief */
     float   snr_threshold;  /* brightness threshold in local-noise units; 0 = default */
     float   g_min, g_max, g_step; /* Gaussian width sweep (sigma, px); 0 = defaults */
     int32_t design_sweep;   /* non-zero: g = 0.1 .. 2 step 0.05 */

@@ -19,6 +19,7 @@ public static class DetectCommand
         var overlay = new Option<string>("--overlay") { Description = "Write a stretched copy with circles around the stars (PNG/TIFF/...)" };
         var mask = new Option<string>("--mask") { Description = "Write a feathered star mask in [0,1]" };
         var threshold = new Option<float?>("--threshold", "-D") { Description = "Correlation threshold D in (-1,1) (default 0.58)" };
+        var flatRelief = new Option<float?>("--flat-sky-relief") { Description = "How far D drops where the sky is flat (noise only, no nebula or gradient); 0 = one D everywhere (default 0.18)" };
         var snr = new Option<float?>("--snr") { Description = "Brightness threshold in units of local noise (default 5)" };
         var gMin = new Option<float?>("--g-min") { Description = "Smallest Gaussian width σ of the sweep (default 0.8)" };
         var gMax = new Option<float?>("--g-max") { Description = "Largest Gaussian width σ of the sweep (default 2.0)" };
@@ -29,7 +30,7 @@ public static class DetectCommand
         var json = CommonOptions.Json();
         var force = CommonOptions.Force();
         var cmd = new Command("detect", "Detect stars by Gaussian normalized correlation and write a catalogue")
-            { input, csv, overlay, mask, threshold, snr, gMin, gMax, gStep, design, sizeRatio, saturation, json, force };
+            { input, csv, overlay, mask, threshold, flatRelief, snr, gMin, gMax, gStep, design, sizeRatio, saturation, json, force };
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string inPath = p.GetValue(input)!;
@@ -40,6 +41,7 @@ public static class DetectCommand
             var options = baseOptions with
             {
                 Threshold = p.GetValue(threshold) ?? baseOptions.Threshold,
+                FlatSkyRelief = p.GetValue(flatRelief) ?? baseOptions.FlatSkyRelief,
                 SnrThreshold = p.GetValue(snr) ?? baseOptions.SnrThreshold,
                 GMin = p.GetValue(gMin) ?? baseOptions.GMin,
                 GMax = p.GetValue(gMax) ?? baseOptions.GMax,

@@ -10,10 +10,22 @@ namespace StarPlugin.Detection;
 /// A 3×3 median over cells removes cells spoilt by bright stars. Each mesh row is
 /// interpolated across the image width once, so a map row is a single lerp of two
 /// precomputed rows (memory: image/cell, not image).
+/// A third map, structure, is the sky's spread within a cell over its noise σ: about 1
+/// where the sky is flat (noise only), above it in nebulae and gradients. The detector
+/// relaxes its correlation threshold where the sky is flat (see
+/// <see cref="DetectionOptions.FlatSkyRelief"/>).
 /// </summary>
 internal sealed class BackgroundMesh
 {
-    private readonly float[][] _levelRows, _noiseRows;
+    private readonly float[][] _levelRows, _noiseRows, _structureRows;
+    /// <summary>Structure below this is not noise (white noise gives 1 ± 0.1 per cell): see <see cref="CellStatistics"/>.</summary>
+    private const float MinStructure = 0.7f;
+    /// <summary>
+    /// The structure of a cell whose flatness cannot be judged: far above any limit, yet
+    /// finite, because the maps are interpolated and ∞ − ∞ would make NaN thresholds,
+    /// which pass every candidate.
+    /// </summary>
+    private const float Unjudged = 1e6f;
     private readonly int _nx, _ny, _cell, _width;
 
     public BackgroundMesh(float[] plane, int width, int height, int cell)
@@ -24,6 +36,7 @@ internal sealed class BackgroundMesh
         _ny = Math.Max(1, (height + _cell - 1) / _cell);
         var level = new float[_nx * _ny];
         var noise = new float[_nx * _ny];
+        var structure = new float[_nx * _ny];
         // Sampling every other row and every 4th column: 128 samples of a 32-px cell estimate
         // the median to ~0.1σ at an eighth of the cost; differences stay between neighbours.
         int step = _cell >= 16 ? 2 : 1, xStep = _cell >= 32 ? 4 : step;
@@ -43,21 +56,29 @@ internal sealed class BackgroundMesh
                         if (x + 1 < x1) diffs[nd++] = plane[row + x + 1] - plane[row + x];
                     }
                 }
-                (level[cy * _nx + cx], noise[cy * _nx + cx]) = CellStatistics(vals.AsSpan(0, n), diffs.AsSpan(0, nd), scratch);
+                (level[cy * _nx + cx], noise[cy * _nx + cx], structure[cy * _nx + cx]) = CellStatistics(vals.AsSpan(0, n), diffs.AsSpan(0, nd), scratch);
             }
             return buf;
         }, _ => { });
         level = MedianFilter3(level, _nx, _ny);
         noise = MedianFilter3(noise, _nx, _ny);
+        structure = MedianFilter3(structure, _nx, _ny);
         // A perfectly flat region has zero noise; keep σ positive so S/N stays finite.
         var positive = noise.Where(v => v > 0).ToArray();
         float floor = Math.Max(1e-7f, (positive.Length > 0 ? RobustStatistics.Select(positive, positive.Length / 2) : 1e-4f) * 1e-3f);
         for (int i = 0; i < noise.Length; i++) noise[i] = Math.Max(noise[i], floor);
         _levelRows = InterpolateRows(level);
         _noiseRows = InterpolateRows(noise);
+        _structureRows = InterpolateRows(structure);
     }
 
-    private static (float Level, float Noise) CellStatistics(Span<float> vals, Span<float> diffs, float[] scratch)
+    /// <summary>
+    /// Level: σ-clipped median. Noise: MAD of neighbour differences (smooth structure
+    /// cancels). Structure: MAD of the clipped values over that noise; white noise gives 1
+    /// (± 0.1 from 128 samples, less after the 3×3 median), structure and correlated noise
+    /// more. A cell without noise (flat synthetic data) is <see cref="Unjudged"/>: no relief.
+    /// </summary>
+    private static (float Level, float Noise, float Structure) CellStatistics(Span<float> vals, Span<float> diffs, float[] scratch)
     {
         float sigma = 0;
         if (diffs.Length > 4)
@@ -70,15 +91,27 @@ internal sealed class BackgroundMesh
         vals.CopyTo(scratch);
         float median = RobustStatistics.Select(scratch, 0, vals.Length, vals.Length / 2);
         // Clipping drops stars above the sky so the level is the sky's, not the stars'.
+        int kept = 0;
         for (int iter = 0; iter < 2 && sigma > 0; iter++)
         {
             float hi = median + 3f * sigma, lo = median - 3f * sigma;
             int n = 0;
             foreach (float v in vals) if (v <= hi && v >= lo) scratch[n++] = v;
-            if (n < 8) break;
+            if (n < 8) { kept = 0; break; }
+            kept = n;
             median = RobustStatistics.Select(scratch, 0, n, n / 2);
         }
-        return (median, sigma);
+        // No noise, or a cell that clipping empties: no judgement of flatness.
+        if (kept == 0) return (median, sigma, Unjudged);
+        // scratch[0..kept) holds the last clipped sample (Select only reorders it).
+        for (int i = 0; i < kept; i++) scratch[i] = MathF.Abs(scratch[i] - median);
+        float spread = RobustStatistics.Select(scratch, 0, kept, kept / 2) * 1.4826f;
+        // Below MinStructure the cell is not noise at all but clipped or posterized sky (an
+        // 8-bit picture with its black point set into the sky: mostly zeros, so both MADs
+        // collapse). Its noise σ is meaningless there, every speck reads as a bright source,
+        // and only the full D holds them back: no relief.
+        float ratio = spread / sigma;
+        return (median, sigma, ratio >= MinStructure ? ratio : Unjudged);
     }
 
     private static float[] MedianFilter3(float[] v, int nx, int ny)
@@ -117,9 +150,13 @@ internal sealed class BackgroundMesh
     }
 
     /// <summary>Fills one image row of the interpolated level or noise map.</summary>
-    public void FillRow(int y, Span<float> dst, bool noise)
+    public void FillRow(int y, Span<float> dst, bool noise) => FillRow(y, dst, noise ? _noiseRows : _levelRows);
+
+    /// <summary>Fills one image row of the interpolated structure map (sky spread over noise σ).</summary>
+    public void FillStructureRow(int y, Span<float> dst) => FillRow(y, dst, _structureRows);
+
+    private void FillRow(int y, Span<float> dst, float[][] rows)
     {
-        var rows = noise ? _noiseRows : _levelRows;
         float fy = Math.Clamp((y + 0.5f) / _cell - 0.5f, 0, _ny - 1);
         int y0 = (int)fy, y1 = Math.Min(y0 + 1, _ny - 1);
         TensorPrimitives.Lerp(rows[y0], rows[y1], fy - y0, dst);

@@ -25,7 +25,7 @@ internal sealed class CorrelationBand
 {
     private readonly int _width, _maxRadius;
     private readonly GaussianKernel[] _kernels;
-    private readonly float[][] _jRows, _hG, _h1, _h2, _hx, _s1, _s2, _sx, _sy, _noise, _bestR, _bestSnr, _bestG;
+    private readonly float[][] _jRows, _hG, _h1, _h2, _hx, _s1, _s2, _sx, _sy, _noise, _bestR, _bestSnr, _bestG, _threshold;
     private readonly double[][] _p1, _p2, _q;
     private readonly double[] _a1, _a2, _ax, _ay;
     private readonly float[] _level;
@@ -37,7 +37,7 @@ internal sealed class CorrelationBand
         int nin = bandHeight + 2 + 2 * _maxRadius, m = bandHeight + 2, wp = width + 2 * _maxRadius;
         _jRows = Rows(nin, wp); _hG = Rows(nin, width); _h1 = Rows(nin, width); _h2 = Rows(nin, width); _hx = Rows(nin, width);
         _s1 = Rows(m, width); _s2 = Rows(m, width); _sx = Rows(m, width); _sy = Rows(m, width); _noise = Rows(m, width);
-        _bestR = Rows(m, width); _bestSnr = Rows(m, width); _bestG = Rows(m, width);
+        _bestR = Rows(m, width); _bestSnr = Rows(m, width); _bestG = Rows(m, width); _threshold = Rows(m, width);
         _p1 = DRows(nin, wp + 1); _p2 = DRows(nin, wp + 1); _q = DRows(nin, wp + 1);
         _a1 = new double[width]; _a2 = new double[width]; _ax = new double[width]; _ay = new double[width];
         _level = new float[width];
@@ -65,6 +65,7 @@ internal sealed class CorrelationBand
         for (int m = 0; m < M; m++)
         {
             mesh.FillRow(Math.Clamp(y0 - 1 + m, 0, height - 1), _noise[m], noise: true);
+            FillThreshold(mesh, Math.Clamp(y0 - 1 + m, 0, height - 1), o, _threshold[m]);
             _bestR[m].AsSpan().Fill(-2f);
             _bestSnr[m].AsSpan().Fill(float.NegativeInfinity);
         }
@@ -93,11 +94,14 @@ internal sealed class CorrelationBand
         {
             // Rows beyond the image are virtual (replicated edges): they never beat a real pixel.
             bool upReal = y0 - 2 + m >= 0, downReal = y0 + m < height;
-            var snrRow = _bestSnr[m]; var rRow = _bestR[m];
+            var snrRow = _bestSnr[m]; var rRow = _bestR[m]; var dRow = _threshold[m];
             for (int x = 0; x < W; x++)
             {
                 float v = snrRow[x], r = rRow[x];
-                if (v < o.SnrThreshold || r < o.Threshold) continue;
+                if (v < o.SnrThreshold || r < dRow[x]) continue;
+                // The relief is for faint stars, whose coefficient noise pulls down. A bright
+                // source that correlates this weakly is a blend, a clipped trail or a galaxy.
+                if (r < o.Threshold && v >= o.FlatSkyReliefMaxSnr) continue;
                 // A peak of the S/N map, or of the coefficient map: the coefficient is
                 // normalised by the local variance, so a faint star on a bright star's
                 // wing still peaks there while its S/N only rises towards the neighbour.
@@ -114,6 +118,25 @@ internal sealed class CorrelationBand
                 output.Add(new Candidate(x, y0 - 1 + m, r, v, width));
             }
         }
+    }
+
+    /// <summary>
+    /// The correlation threshold along one row: D, less <see cref="DetectionOptions.FlatSkyRelief"/>
+    /// where the sky is flat, tapering to D where it has structure.
+    /// </summary>
+    private static void FillThreshold(BackgroundMesh mesh, int y, DetectionOptions o, float[] dst)
+    {
+        if (o.FlatSkyRelief == 0f) { dst.AsSpan().Fill(o.Threshold); return; }
+        // t = clamp((structured − s) / (structured − flat), 0, 1); D − relief·t. A cell the
+        // mesh could not judge (no noise, clipped sky) has a huge structure: t = 0.
+        mesh.FillStructureRow(y, dst);
+        float span = o.StructuredSky - o.FlatSky;
+        TensorPrimitives.Multiply(dst, -1f / span, dst);
+        TensorPrimitives.Add(dst, o.StructuredSky / span, dst);
+        TensorPrimitives.Max(dst, 0f, dst);
+        TensorPrimitives.Min(dst, 1f, dst);
+        TensorPrimitives.Multiply(dst, -o.FlatSkyRelief, dst);
+        TensorPrimitives.Add(dst, o.Threshold, dst);
     }
 
     /// <summary>

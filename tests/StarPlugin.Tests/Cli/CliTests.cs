@@ -2,6 +2,7 @@ using StarPlugin.Cli;
 using StarPlugin.Cli.Hosting;
 using StarPlugin.Imaging;
 using StarPlugin.IO;
+using StarPlugin.Synthesis;
 using StarPlugin.Tests.Support;
 
 namespace StarPlugin.Tests.Cli;
@@ -69,5 +70,30 @@ public class CliTests
         Assert.That(Run("convert", P("ok.png"), P("o.fits")).Code, Is.EqualTo(ExitCodes.Usage), "exists without --force");
         Assert.That(Run("convert", P("ok.png"), P("o.fits"), "--force").Code, Is.EqualTo(0));
         Assert.That(Run("convert", P("ok.png"), P("o.xyz")).Code, Is.EqualTo(ExitCodes.Usage));
+    }
+
+    [Test]
+    public void DetectWritesACatalogueAndTakesTheFlatSkyRelief()
+    {
+        var field = StarFieldSynthesizer.Render(new StarFieldOptions
+        {
+            Width = 384, Height = 384, StarCount = 300, Seed = 41,
+            Background = new NebulaBackground { NebulaAmplitude = 0f, Seed = 41 },
+        });
+        ImageFile.Write(P("field.fits"), field.Image);
+        int Count(params string[] extra)
+        {
+            var (code, json, err) = Run(["detect", P("field.fits"), "--json", .. extra]);
+            Assert.That(code, Is.EqualTo(0), err);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return doc.RootElement.GetProperty("count").GetInt32();
+        }
+        int relieved = Count(), oneD = Count("--flat-sky-relief", "0");
+        Assert.That(relieved, Is.GreaterThan(oneD), "a flat sky: more of the faintest stars with the default relief");
+        Assert.That(Run("detect", P("field.fits"), "--csv", P("cat.csv")).Code, Is.EqualTo(0));
+        var lines = File.ReadAllLines(P("cat.csv"));
+        Assert.That(lines[0], Is.EqualTo(StarPlugin.Cli.Commands.DetectCommand.CsvHeader));
+        Assert.That(lines, Has.Length.EqualTo(relieved + 1));
+        Assert.That(Run("detect", P("field.fits"), "--flat-sky-relief", "-1").Code, Is.EqualTo(ExitCodes.Usage));
     }
 }

@@ -14,7 +14,7 @@ internal static class ClassicalBaseline
 {
     public static AstroImage Remove(AstroImage image)
     {
-        var stars = StarDetector.Detect(image);
+        var stars = QualityMetrics.Detect(image);
         var mask = StarOverlay.Mask(image.Width, image.Height, stars, scale: 1.3f).Data;
         var result = image.Clone();
         int w = image.Width, h = image.Height;

@@ -62,13 +62,13 @@ static int Residuals(string model, string what, string? outDir)
         for (int i = 0; i < int.Parse(arg); i++)
         {
             var pair = TrainingPairSynthesizer.Render(256, 900_000_000 + i);
-            Tally(QualityMetrics.Confident(StarDetector.Detect(pair.Input)), StarDetector.Detect(Run(pair.Input, false, GalaxyMode.Never)));
+            Tally(QualityMetrics.Confident(QualityMetrics.Detect(pair.Input)), QualityMetrics.Detect(Run(pair.Input, false, GalaxyMode.Never)));
         }
         PrintBins();
         return 0;
     }
     var (image, truth) = kind == "field" ? FieldCase(arg) : (ImageFile.Read(arg).Crop(1000, 1000, 1024, 1024), null);
-    var before = StarDetector.Detect(image);
+    var before = QualityMetrics.Detect(image);
     var network = Run(image, false, GalaxyMode.Never);
     var cleaned = Run(image, true);
     var galaxies = Run(image, true, GalaxyMode.Always);
@@ -81,9 +81,9 @@ static int Residuals(string model, string what, string? outDir)
         Console.WriteLine($"{label,-10} residual {QualityMetrics.ResidualStars(image, starless, before):P1} off-star {abs:F2}% signed {signed:+0.00;-0.00}%{psnr}");
     }
     var confident = QualityMetrics.Confident(before);
-    Tally(confident, StarDetector.Detect(network));
+    Tally(confident, QualityMetrics.Detect(network));
     PrintBins();
-    var afterCleanup = StarDetector.Detect(cleaned);
+    var afterCleanup = QualityMetrics.Detect(cleaned);
     foreach (var st in confident.Where(st => afterCleanup.Any(a => Near(a, st))))
     {
         var a = afterCleanup.First(a => Near(a, st));
@@ -278,7 +278,7 @@ static int Quality(string ours, string peer, string realDir, string outDir, stri
 
     foreach (var (caseStem, name, image, truth) in cases)
     {
-        var before = StarDetector.Detect(image);
+        var before = QualityMetrics.Detect(image);
         var removers = new List<(string, Func<AstroImage>)>
         {
             ("StarPlugin starless-v1 (default: network + cleanup + galaxies auto)", () => remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless),
