@@ -35,8 +35,16 @@ version="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.
 build() {
   cd "$root"
   tools/fetch-onnxruntime.sh
-  dotnet publish src/StarPlugin.Native -c Release -r linux-x64 -o artifacts/native --nologo -v q
-  rm -f artifacts/native/*.dbg artifacts/native/*.pdb
+  # Two NativeAOT cores, one for AVX2 CPUs and one for any x64, behind libstarplugin.so,
+  # which loads the one this CPU runs (native/dispatch/starplugin-dispatch.c says why).
+  # (Each into a folder of its own: a publish deletes what the previous one put in its folder.)
+  for core in avx2 baseline; do
+    dotnet publish src/StarPlugin.Native -c Release -r linux-x64 -o "artifacts/native-$core" --nologo -v q -p:StarPluginCore=$core
+    cp "artifacts/native-$core/libstarplugin-$core.so" artifacts/native/
+  done
+  gcc -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -o artifacts/native/libstarplugin.so \
+      native/dispatch/starplugin-dispatch.c -Inative/include -ldl -lpthread \
+      -Wl,-soname,libstarplugin.so -Wl,-z,nodelete -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
   dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
   mkdir -p artifacts/gimp/starplugin
   gcc -O2 -Wall -Werror -Wno-deprecated-declarations -o artifacts/gimp/starplugin/starplugin native/gimp/starplugin-gimp.c \
@@ -54,7 +62,8 @@ install_plugin() { # $1 = plug-in binary folder, $2 = target plug-ins dir
   rm -rf "$dest"; mkdir -p "$dest/models"
   install -m 755 "$1/starplugin" "$dest/starplugin"
   # GIMP tries to run every executable in plug-ins/: libraries must not be executable.
-  install -m 644 "$built/native/libstarplugin.so" "$built/native/libonnxruntime.so.1" "$dest/"
+  install -m 644 "$built/native/libstarplugin.so" "$built/native/libstarplugin-avx2.so" \
+      "$built/native/libstarplugin-baseline.so" "$built/native/libonnxruntime.so.1" "$dest/"
   install -m 644 "$root/models/starless-v1.onnx" "$dest/models/"
 }
 

@@ -15,8 +15,10 @@
  *   then returns SP_ERR_CANCELLED and leaves the output buffers untouched.
  * - One sp_engine may be used from several threads; calls on it are serialised.
  *   Separate engines run concurrently. Detection and lens rendering are stateless.
- * - The first call starts the .NET runtime inside the library (~20 ms). Hosts that
- *   install signal handlers (GIMP's gimp_main) should make that call afterwards.
+ * - The first call loads the core built for this CPU (libstarplugin-avx2.so, else
+ *   libstarplugin-baseline.so, beside libstarplugin.so) and starts the .NET runtime
+ *   inside it (~20 ms). Hosts that install signal handlers (GIMP's gimp_main) should
+ *   make that call afterwards. If no core loads, calls return SP_ERR_UNSUPPORTED.
  */
 #ifndef STARPLUGIN_H
 #define STARPLUGIN_H
