@@ -105,7 +105,12 @@ internal sealed class CorrelationBand
                 // A peak of the S/N map, or of the coefficient map: the coefficient is
                 // normalised by the local variance, so a faint star on a bright star's
                 // wing still peaks there while its S/N only rises towards the neighbour.
-                if (!IsPeak(_bestSnr, m, x, W, upReal, downReal) && !IsPeak(_bestR, m, x, W, upReal, downReal)) continue;
+                bool snrPeak = IsPeak(_bestSnr, m, x, W, upReal, downReal);
+                if (!snrPeak && !IsPeak(_bestR, m, x, W, upReal, downReal)) continue;
+                // Below D (the flat-sky relief), only peaks of the S/N map: a coefficient peak
+                // whose S/N still rises towards a neighbour is, at that correlation, a piece
+                // of a brighter source's wing (a galaxy's, mostly), not a star of its own.
+                if (r < o.Threshold && !snrPeak) continue;
                 var best = _kernels[(int)_bestG[m][x]];
                 float width = best.Sigma;
                 if (width < o.MinStarSigma) continue;

@@ -2,6 +2,8 @@ using StarPlugin.Detection;
 using StarPlugin.Evaluation;
 using StarPlugin.Imaging;
 using StarPlugin.Synthesis;
+using StarPlugin.IO;
+using StarPlugin.Tests.Support;
 
 namespace StarPlugin.Tests.Detection;
 
@@ -76,6 +78,20 @@ public class FlatSkyReliefTests
         Assert.That(RobustStatistics.Median(noise), Is.InRange(0.85f, 1.1f), "white noise spreads as its own σ");
         Assert.That(noise.Count(v => v <= d.FlatSky) / (double)noise.Length, Is.GreaterThan(0.9), "a flat sky gets the full relief almost everywhere");
         Assert.That(Structure(nebula).Min(), Is.GreaterThan(d.StructuredSky), "a nebula gets none anywhere");
+    }
+
+    [Test]
+    public void OnTheHubbleDeepFieldTheReliefAddsFewDetections()
+    {
+        // A real galaxy field (the bundled 8-bit JPEG): noise bumps on the faint wings of
+        // lumpy galaxies peak in the coefficient map while their S/N still rises towards
+        // the galaxy. Below D only S/N peaks count, so those fragments stay out: measured
+        // 3,871 → 4,040 detections (+4.4 %); without that rule 4,150 (+7.2 %). Smooth
+        // synthetic galaxies do not show the effect.
+        var img = ImageFile.Read(Repo.Path_("examples", "hubble_deep_field.jpg"));
+        int without = StarDetector.Detect(img, OneD).Count, with = StarDetector.Detect(img).Count;
+        Assert.That(with, Is.GreaterThan(without));
+        Assert.That(with, Is.LessThan(without * 1.055), $"{without} → {with}");
     }
 
     [Test]
