@@ -14,7 +14,7 @@ public sealed record DetectionOptions
     /// mesh cell (<see cref="FlatSky"/>). D is there to reject structure that happens to
     /// look round; on a flat sky there is none, the brightness threshold alone separates
     /// stars from noise, and D only cost the faintest stars, whose coefficient noise pulls
-    /// down (2048² flat-sky bench field: recall 0.777 with one D of 0.58, 0.809 with this
+    /// down (2048² flat-sky bench field: recall 0.777 with one D of 0.58, 0.808 with this
     /// relief, precision 1.000 and 0.999; sep finds 0.800). 0 = one D everywhere.
     /// </summary>
     public float FlatSkyRelief { get; init; } = 0.18f;
