@@ -149,6 +149,16 @@ internal sealed class BackgroundMesh
         return rows;
     }
 
+    /// <summary>The interpolated level and structure at one pixel.</summary>
+    public (float Level, float Structure) At(int x, int y)
+    {
+        float fy = Math.Clamp((y + 0.5f) / _cell - 0.5f, 0, _ny - 1);
+        int y0 = (int)fy, y1 = Math.Min(y0 + 1, _ny - 1), xx = Math.Clamp(x, 0, _width - 1);
+        float t = fy - y0;
+        return (_levelRows[y0][xx] + (_levelRows[y1][xx] - _levelRows[y0][xx]) * t,
+                _structureRows[y0][xx] + (_structureRows[y1][xx] - _structureRows[y0][xx]) * t);
+    }
+
     /// <summary>Fills one image row of the interpolated level or noise map.</summary>
     public void FillRow(int y, Span<float> dst, bool noise) => FillRow(y, dst, noise ? _noiseRows : _levelRows);
 

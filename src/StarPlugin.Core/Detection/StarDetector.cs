@@ -98,7 +98,7 @@ public static class StarDetector
         Parallel.For(0, candidates.Count, parallel, () => new StarMeasurement(norm, width, height), (i, _, meter) =>
         {
             var c = candidates[i];
-            var m = meter.Measure(c.Col, c.Row, c.Width);
+            var m = meter.Measure(c.Col, c.Row, c.Width, FlatSkyLevel(mesh, c.Col, c.Row, o));
             if (m.Flux <= 0) return meter;
             int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
             bool saturated = PeakNear(norm, width, height, ix, iy) >= saturation;
@@ -111,6 +111,17 @@ public static class StarDetector
         var stars = Deduplicate(measured.Where(s => s != null).Select(s => s!).ToList());
         SaturatedDiscs.Merge(norm, width, height, saturation, min, max, stars);
         return stars;
+    }
+
+    /// <summary>
+    /// The mesh's sky level where the sky is flat (<see cref="DetectionOptions.FlatSkyBackground"/>),
+    /// else null: the measurement then fits a plane to the ring around the star.
+    /// </summary>
+    private static double? FlatSkyLevel(BackgroundMesh mesh, int x, int y, DetectionOptions o)
+    {
+        if (!o.FlatSkyBackground) return null;
+        var (level, structure) = mesh.At(x, y);
+        return structure <= o.FlatSky ? level : null;
     }
 
     /// <summary>

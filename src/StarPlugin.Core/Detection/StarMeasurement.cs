@@ -21,11 +21,15 @@ internal sealed class StarMeasurement
 
     public StarMeasurement(float[] plane, int width, int height) { _plane = plane; _width = width; _height = height; }
 
-    public Result Measure(double x0, double y0, float sigmaGuess)
+    /// <param name="skyLevel">
+    /// The background where it is known better than a ring around the star can tell (a flat
+    /// sky's mesh level); null fits a plane to the annulus.
+    /// </param>
+    public Result Measure(double x0, double y0, float sigmaGuess, double? skyLevel = null)
     {
         double sw = Math.Max(0.7, sigmaGuess);
         int rWin = (int)Math.Ceiling(4 * sw);
-        var (b0, bx, by) = AnnulusPlane(x0, y0, 3 * sw + 2, 3 * sw + 6);
+        var (b0, bx, by) = skyLevel is { } level ? (level, 0, 0) : AnnulusPlane(x0, y0, 3 * sw + 2, 3 * sw + 6);
         double x = x0, y = y0;
         bool converged = false;
         double inv2S2 = 1 / (2 * sw * sw);

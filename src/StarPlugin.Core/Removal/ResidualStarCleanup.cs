@@ -96,10 +96,11 @@ internal static class ResidualStarCleanup
         return lum;
     }
 
-    // One D everywhere (no flat-sky relief): the cleanup was tuned and benched with it.
-    private static readonly DetectionOptions FinePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, GMin = 0.8f, GMax = 1.6f, GStep = 0.4f };
+    // One D everywhere and ring backgrounds (no flat-sky relief or mesh background): the
+    // cleanup was tuned and benched with them.
+    private static readonly DetectionOptions FinePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 0.8f, GMax = 1.6f, GStep = 0.4f };
     /// <summary>In binned pixels: σ 1.0–1.6, mesh 16 (32 px), FWHM ≥ 1 (2 px).</summary>
-    private static readonly DetectionOptions CoarsePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, GMin = 1.0f, GMax = 1.6f, GStep = 0.2f, MeshSize = 16 };
+    private static readonly DetectionOptions CoarsePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 1.0f, GMax = 1.6f, GStep = 0.2f, MeshSize = 16 };
 
     /// <summary>The mean of each 2×2 block (an odd last row or column is dropped).</summary>
     private static (float[]? Binned, int Width, int Height) Bin2(float[] src, int w, int h)

@@ -9,11 +9,12 @@ namespace StarPlugin.Bench;
 internal static class QualityMetrics
 {
     /// <summary>
-    /// The detector settings of every measure in this bench: one D everywhere, as when the
-    /// measures were defined. The detector's flat-sky relief (added later) finds more faint
-    /// stars; it would move the residual and off-star figures against earlier runs.
+    /// The detector settings of every measure in this bench: one D everywhere and ring
+    /// backgrounds, as when the measures were defined. The detector's flat-sky relief and
+    /// mesh background (added later) find more faint stars and change FWHMs; they would
+    /// move the residual and off-star figures against earlier runs.
     /// </summary>
-    public static readonly DetectionOptions Detection = new() { FlatSkyRelief = 0f };
+    public static readonly DetectionOptions Detection = new() { FlatSkyRelief = 0f, FlatSkyBackground = false };
 
     public static IReadOnlyList<DetectedStar> Detect(AstroImage image) => StarDetector.Detect(image, Detection);
 

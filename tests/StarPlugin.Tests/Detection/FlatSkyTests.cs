@@ -7,8 +7,8 @@ using StarPlugin.Tests.Support;
 
 namespace StarPlugin.Tests.Detection;
 
-/// <summary>D drops by <see cref="DetectionOptions.FlatSkyRelief"/> where the sky is noise only, and nowhere else.</summary>
-public class FlatSkyReliefTests
+/// <summary>Where the sky is noise only, D drops by <see cref="DetectionOptions.FlatSkyRelief"/> and stars are measured on the mesh level; nowhere else.</summary>
+public class FlatSkyTests
 {
     private static readonly DetectionOptions OneD = new() { FlatSkyRelief = 0f };
 
@@ -92,6 +92,24 @@ public class FlatSkyReliefTests
         int without = StarDetector.Detect(img, OneD).Count, with = StarDetector.Detect(img).Count;
         Assert.That(with, Is.GreaterThan(without));
         Assert.That(with, Is.LessThan(without * 1.055), $"{without} → {with}");
+    }
+
+    [Test]
+    public void OnAFlatSkyTheMeshBackgroundSharpensCentroids()
+    {
+        // A ring of ~150 pixels around each star is a noisy background; the mesh level is not.
+        var field = FlatSky(35);
+        var ring = new DetectionOptions { FlatSkyBackground = false };
+        var a = StarDetector.Detect(field.Image);
+        var b = StarDetector.Detect(field.Image, ring);
+        // Like for like: the true stars both found.
+        var truth = field.Truth.Select(t => (t.X, t.Y)).ToList();
+        var ma = CatalogMatcher.Match(truth, a.Select(s => (s.X, s.Y)).ToList(), 1.5);
+        var mb = CatalogMatcher.Match(truth, b.Select(s => (s.X, s.Y)).ToList(), 1.5);
+        var both = ma.Pairs.Select(p => p.Truth).Intersect(mb.Pairs.Select(p => p.Truth)).ToHashSet();
+        double Median(MatchResult m) => m.Pairs.Where(p => both.Contains(p.Truth)).Select(p => p.Distance).Order().ElementAt(both.Count / 2);
+        Assert.That(both.Count, Is.GreaterThan(300));
+        Assert.That(Median(ma), Is.LessThan(Median(mb) * 0.95), $"median centroid error {Median(mb):F4} → {Median(ma):F4} px");
     }
 
     [Test]
