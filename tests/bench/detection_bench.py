@@ -42,31 +42,6 @@ def write_csv(path, xs, ys):
         for x, y in zip(xs, ys):
             f.write(f"{x:.4f},{y:.4f}\n")
 
-def read_xy(path):
-    rows = np.genfromtxt(path, delimiter=",", names=True, ndmin=1)
-    return np.column_stack([rows["x"], rows["y"]]) if rows.size else np.zeros((0, 2))
-
-def match_distances(truth, cat, radius=1.5):
-    """Truth index → centroid error, one-to-one, closest pairs first (as `eval detect` matches)."""
-    if len(cat) == 0: return {}
-    cell = np.floor(cat / radius).astype(int)
-    grid = {}
-    for j, key in enumerate(map(tuple, cell)): grid.setdefault(key, []).append(j)
-    pairs = []
-    for i, (x, y) in enumerate(truth):
-        gx, gy = int(np.floor(x / radius)), int(np.floor(y / radius))
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for j in grid.get((gx + dx, gy + dy), ()):
-                    d = float(np.hypot(cat[j, 0] - x, cat[j, 1] - y))
-                    if d <= radius: pairs.append((d, i, j))
-    pairs.sort()
-    used_t, used_c, out = set(), set(), {}
-    for d, i, j in pairs:
-        if i in used_t or j in used_c: continue
-        used_t.add(i); used_c.add(j); out[i] = d
-    return out
-
 class SpImage(ctypes.Structure):
     _fields_ = [("data", ctypes.POINTER(ctypes.c_float)), ("width", ctypes.c_int32), ("height", ctypes.c_int32),
                 ("channels", ctypes.c_int32), ("layout", ctypes.c_int32), ("row_stride", ctypes.c_int64), ("plane_stride", ctypes.c_int64)]
@@ -149,7 +124,8 @@ def main():
                 if det == "StarPlugin": times.append(ours(img, cat))
                 elif det == "sep": times.append(run_sep(img, size, cat))
                 else: times.append(run_sextractor(img, size, cat, WORK))
-            results.append((det, min(times), score(truth, cat), match_distances(read_xy(truth), read_xy(cat))))
+            s = score(truth, cat)
+            results.append((det, min(times), s, {t: d for t, _, d in s["pairs"]}))
         # Each detector's median centroid error counts the stars it found, so a detector
         # that finds fainter stars is charged for their noisier centroids. On the stars
         # that all three found, the comparison is like for like.

@@ -160,6 +160,10 @@ public static class EvalCommand
                     w.WriteNumber("recall", r.Recall); w.WriteNumber("precision", r.Precision); w.WriteNumber("f1", r.F1);
                     if (recallSnr is { } rs) w.WriteNumber("recall_snr", rs);
                     if (double.IsFinite(r.MedianCentroidError)) w.WriteNumber("median_centroid_error", r.MedianCentroidError);
+                    // Each match (0-based rows of the two files), for comparisons over stars several catalogues share.
+                    w.WriteStartArray("pairs");
+                    foreach (var (ti, di, dist) in r.Pairs) { w.WriteStartArray(); w.WriteNumberValue(ti); w.WriteNumberValue(di); w.WriteNumberValue(Math.Round(dist, 5)); w.WriteEndArray(); }
+                    w.WriteEndArray();
                     w.WriteEndObject();
                 }));
             else

@@ -152,9 +152,8 @@ internal sealed class BackgroundMesh
     /// <summary>The interpolated level and structure at one pixel.</summary>
     public (float Level, float Structure) At(int x, int y)
     {
-        float fy = Math.Clamp((y + 0.5f) / _cell - 0.5f, 0, _ny - 1);
-        int y0 = (int)fy, y1 = Math.Min(y0 + 1, _ny - 1), xx = Math.Clamp(x, 0, _width - 1);
-        float t = fy - y0;
+        var (y0, y1, t) = MeshRows(y);
+        int xx = Math.Clamp(x, 0, _width - 1);
         return (_levelRows[y0][xx] + (_levelRows[y1][xx] - _levelRows[y0][xx]) * t,
                 _structureRows[y0][xx] + (_structureRows[y1][xx] - _structureRows[y0][xx]) * t);
     }
@@ -167,8 +166,15 @@ internal sealed class BackgroundMesh
 
     private void FillRow(int y, Span<float> dst, float[][] rows)
     {
+        var (y0, y1, t) = MeshRows(y);
+        TensorPrimitives.Lerp(rows[y0], rows[y1], t, dst);
+    }
+
+    /// <summary>The two mesh rows around image row <paramref name="y"/> and the weight of the second.</summary>
+    private (int Y0, int Y1, float T) MeshRows(int y)
+    {
         float fy = Math.Clamp((y + 0.5f) / _cell - 0.5f, 0, _ny - 1);
-        int y0 = (int)fy, y1 = Math.Min(y0 + 1, _ny - 1);
-        TensorPrimitives.Lerp(rows[y0], rows[y1], fy - y0, dst);
+        int y0 = (int)fy;
+        return (y0, Math.Min(y0 + 1, _ny - 1), fy - y0);
     }
 }

@@ -95,5 +95,15 @@ public class CliTests
         Assert.That(lines[0], Is.EqualTo(StarPlugin.Cli.Commands.DetectCommand.CsvHeader));
         Assert.That(lines, Has.Length.EqualTo(relieved + 1));
         Assert.That(Run("detect", P("field.fits"), "--flat-sky-relief", "-1").Code, Is.EqualTo(ExitCodes.Usage));
+
+        // eval detect scores the catalogue and lists its matches (truth row, catalogue row, distance).
+        File.WriteAllLines(P("truth.csv"), field.Truth.Select(t => FormattableString.Invariant($"{t.X},{t.Y}")).Prepend("x,y"));
+        var (ecode, ejson, eerr) = Run("eval", "detect", P("truth.csv"), P("cat.csv"), "--json");
+        Assert.That(ecode, Is.EqualTo(0), eerr);
+        using var eval = System.Text.Json.JsonDocument.Parse(ejson);
+        var pairs = eval.RootElement.GetProperty("pairs").EnumerateArray().ToList();
+        Assert.That(pairs, Has.Count.EqualTo(eval.RootElement.GetProperty("matched").GetInt32()));
+        Assert.That(pairs.Select(p => p[0].GetInt32()).Distinct().Count(), Is.EqualTo(pairs.Count), "one-to-one");
+        Assert.That(pairs.All(p => p[1].GetInt32() < relieved && p[2].GetDouble() <= 1.5));
     }
 }
