@@ -37,7 +37,12 @@ public static class LensFinderServer
         services.AddSingleton(sp => LensFinderOptions.From(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => new LensFinderState(sp.GetRequiredService<LensFinderOptions>()));
         services.AddHostedService<LensFinderStartup>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, LensJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, LensJsonContext.Default);
+            // Request bodies are read with these options: snake_case, as the answers are written.
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        });
 
         // Cookie keys live with the project (or where --keys says), so sessions survive restarts
         // and several processes on one database accept each other's cookies.
