@@ -25,6 +25,9 @@ public static class LensFinderServer
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Request logs at Information cost more than the requests themselves under load.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         customize?.Invoke(builder);
         ConfigureServices(builder.Services);
         var app = builder.Build();

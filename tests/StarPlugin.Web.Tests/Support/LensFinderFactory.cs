@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -20,6 +21,8 @@ public sealed class LensFinderFactory(string dataDir, IDictionary<string, string
         if (settings != null) foreach (var (k, v) in settings) config[k] = v;
         builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(config));
         builder.UseEnvironment("Production");
+        builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
     }
 
     public LensFinderState State => Services.GetRequiredService<LensFinderState>();
