@@ -15,7 +15,7 @@ public sealed record ImportResult(string Batch, int Training, int Unknown, int M
 /// <summary>
 /// Imports a folder of cutouts and a labels CSV (file,label[,id][,category]; label 0 a
 /// checked non-lens, 1 a mock with its record FILE.json beside it, -1 unknown) and can
-/// make mocks itself from the label-0 cutouts with the mock-lens engine. Every file is
+/// make mocks itself from the label-0 cutouts (not the lookalikes) with the mock-lens engine. Every file is
 /// decoded by our codecs first; one bad file refuses the whole import and leaves the
 /// project as it was. Files are copied into images/BATCH/ inside the project.
 /// </summary>
@@ -69,9 +69,10 @@ public sealed class ProjectImporter(ProjectFolder folder, ILensStore store)
                 string name = Sanitize(row.Key) + Path.GetExtension(path).ToLowerInvariant();
                 File.Copy(path, Path.Combine(staging, name), overwrite: false);
                 subjects.Add(new NewSubject(row.Key, $"images/{batch}/{name}", image.Width, image.Height, row.Label, row.Category, mockJson, mask));
-                if (row.Label == Labels.NotLens) negatives.Add((row.Key, image, format));
+                // Mocks go into plain galaxies, never into the lookalikes (a spiral with an arc would teach the wrong thing).
+                if (row.Label == Labels.NotLens && row.Category is null or "elliptical") negatives.Add((row.Key, image, format));
             }
-            if (mocks > 0 && negatives.Count == 0) throw new ImportException("mocks are made from label-0 cutouts, and this import has none");
+            if (mocks > 0 && negatives.Count == 0) throw new ImportException("mocks are made from label-0 cutouts (without a lookalike category), and this import has none");
             var rng = new Random(seed);
             for (int i = 0; i < mocks; i++)
             {
