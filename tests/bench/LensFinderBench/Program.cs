@@ -64,10 +64,20 @@ try
         sessions.Add((h, t));
     }
 
-    async Task<(long Ok, long Failed, double[] LatMs, double Secs)> Run(Func<int, long, Task<bool>> op, int secs)
+    // CPU time (user + system) of the server process, from /proc: the machine is shared, so
+    // besides requests per wall-clock second the table gives CPU milliseconds per request,
+    // which do not depend on what else runs.
+    double ServerCpuMs()
+    {
+        var f = File.ReadAllText($"/proc/{server.Id}/stat");
+        var parts = f[(f.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(parts[11], CultureInfo.InvariantCulture) + long.Parse(parts[12], CultureInfo.InvariantCulture)) * 1000.0 / 100; // clock ticks of 10 ms
+    }
+    async Task<(long Ok, long Failed, double[] LatMs, double Secs, double ServerCpu, double ClientCpu)> Run(Func<int, long, Task<bool>> op, int secs)
     {
         var lat = new List<double>[clients];
         long ok = 0, failed = 0;
+        double cpu0 = ServerCpuMs(), client0 = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
         var sw = Stopwatch.StartNew();
         var end = TimeSpan.FromSeconds(secs);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
@@ -83,7 +93,7 @@ try
             }
         })));
         var all = lat.SelectMany(x => x).Order().ToArray();
-        return (ok, failed, all, sw.Elapsed.TotalSeconds);
+        return (ok, failed, all, sw.Elapsed.TotalSeconds, ServerCpuMs() - cpu0, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - client0);
     }
     static double P(double[] a, double q) => a.Length == 0 ? double.NaN : a[Math.Min(a.Length - 1, (int)(q * a.Length))];
 
@@ -104,10 +114,14 @@ try
     string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
     Console.WriteLine($"Lens finder load bench: {(pg == null ? "SQLite (WAL, synchronous=FULL, group commit)" : "PostgreSQL")}, {clients} clients on loopback, {seconds} s each, server and load on the same {Environment.ProcessorCount} cores");
     Console.WriteLine();
-    Console.WriteLine("| request | per second | p50 ms | p99 ms | errors |");
-    Console.WriteLine("|---|---|---|---|---|");
-    Console.WriteLine($"| POST /api/classifications (acknowledged, 201) | {F(classify.Ok / classify.Secs)} | {F(P(classify.LatMs, 0.5))} | {F(P(classify.LatMs, 0.99))} | {classify.Failed} |");
-    Console.WriteLine($"| GET /api/next | {F(next.Ok / next.Secs)} | {F(P(next.LatMs, 0.5))} | {F(P(next.LatMs, 0.99))} | {next.Failed} |");
+    string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+    Console.WriteLine($"Load average at the end: {load} (other work on the machine takes its share of the cores).");
+    Console.WriteLine();
+    Console.WriteLine("| request | per second | p50 ms | p99 ms | errors | server CPU ms per request | load generator CPU ms per request |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
+    string G(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+    Console.WriteLine($"| POST /api/classifications (acknowledged, 201) | {F(classify.Ok / classify.Secs)} | {F(P(classify.LatMs, 0.5))} | {F(P(classify.LatMs, 0.99))} | {classify.Failed} | {G(classify.ServerCpu / Math.Max(1, classify.Ok))} | {G(classify.ClientCpu / Math.Max(1, classify.Ok))} |");
+    Console.WriteLine($"| GET /api/next | {F(next.Ok / next.Secs)} | {F(P(next.LatMs, 0.5))} | {F(P(next.LatMs, 0.99))} | {next.Failed} | {G(next.ServerCpu / Math.Max(1, next.Ok))} | {G(next.ClientCpu / Math.Max(1, next.Ok))} |");
     foreach (var s in sessions) s.Http.Dispose();
     return classify.Failed == 0 && next.Failed == 0 ? 0 : 1;
 }
