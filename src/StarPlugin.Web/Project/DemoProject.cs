@@ -72,7 +72,11 @@ public static class DemoProject
         }
     }
 
-    /// <summary>An sRGB picture as a linear g/r/z cube (B→g, G→r, R→z) in nanomaggy-like units with sky noise.</summary>
+    /// <summary>
+    /// An sRGB picture as a linear g/r/z cube (B→g, G→r, R→z) in nanomaggy-like units with
+    /// sky noise. Each band is divided by the Legacy Survey scale that the composite
+    /// multiplies it by again, so a white object in the picture comes back white.
+    /// </summary>
     public static AstroImage ToGrz(AstroImage rgb)
     {
         int w = rgb.Width, h = rgb.Height, n = w * h;
@@ -85,7 +89,8 @@ public static class DemoProject
             {
                 double v = src[i];
                 double lin = v <= 0.04045 ? v / 12.92 : Math.Pow((v + 0.055) / 1.055, 2.4);
-                dst[i] = (float)(lin * 2.0 + 0.005 * rng.NextGaussian());
+                dst[i] = (float)(lin * 2.0 * StarPlugin.Lensing.Display.LuptonComposite.LegacyScales[2] / StarPlugin.Lensing.Display.LuptonComposite.LegacyScales[b]
+                    + 0.003 * rng.NextGaussian());
             }
         }
         return cube;

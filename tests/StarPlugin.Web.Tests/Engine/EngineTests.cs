@@ -83,7 +83,7 @@ public class EngineTests
         string input = Path.Combine(dir, "in.png"), output = Path.Combine(dir, "mock.png");
         ImageFile.Write(input, TestData.Cutout(64, 3), new WriteOptions { Depth = StarPlugin.Imaging.SampleFormat.UInt8 });
         var outw = new StringWriter(); var errw = new StringWriter();
-        int code = Program.Run(["mock-lens", input, output, "--theta-e", "12", "--q", "1", "--center", "32,32", "--source-offset", "0.5,0", "--arc-snr", "40"], new CliContext(outw, errw, false));
+        int code = StarPlugin.Cli.Program.Run(["mock-lens", input, output, "--theta-e", "12", "--q", "1", "--center", "32,32", "--source-offset", "0.5,0", "--arc-snr", "40"], new CliContext(outw, errw, false));
         Assert.That(code, Is.EqualTo(0), errw.ToString());
         var record = MockRecordJson.Parse(File.ReadAllText(output + ".json"));
         Assert.That((record.EinsteinRadiusPx, record.CenterX, record.CenterY), Is.EqualTo((12.0, 32.0, 32.0)));
@@ -116,14 +116,14 @@ public class EngineTests
         var (dir, labels) = TestData.Folder(src, 6);
         File.WriteAllText(Path.Combine(src, "labels.csv"), labels);
         var o = new StringWriter(); var e = new StringWriter();
-        int code = Program.Run(["lensfinder", "import", dir, "--labels", Path.Combine(src, "labels.csv"), "--mocks", "2", "--data", data], new CliContext(o, e, false));
+        int code = StarPlugin.Cli.Program.Run(["lensfinder", "import", dir, "--labels", Path.Combine(src, "labels.csv"), "--mocks", "2", "--data", data], new CliContext(o, e, false));
         Assert.That(code, Is.EqualTo(0), e.ToString());
         Assert.That(o.ToString(), Does.Contain("5 training images (2 new mocks), 3 unknown"));
         // A bad file: exit code 2, one line naming it, and the project unchanged.
         File.WriteAllBytes(Path.Combine(src, "c000.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0]);
         File.WriteAllText(Path.Combine(src, "bad.csv"), "file,label,id\nc000.png,0,again\n");
         e = new StringWriter();
-        code = Program.Run(["lensfinder", "import", dir, "--labels", Path.Combine(src, "bad.csv"), "--data", data], new CliContext(new StringWriter(), e, false));
+        code = StarPlugin.Cli.Program.Run(["lensfinder", "import", dir, "--labels", Path.Combine(src, "bad.csv"), "--data", data], new CliContext(new StringWriter(), e, false));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(e.ToString(), Does.Contain("c000.png"));
         // Votes through the store, then `rescore` finds the online numbers identical, and --write applies a new prior.
@@ -135,17 +135,17 @@ public class EngineTests
             foreach (var s in subjects) await state.Store.ClassifyAsync(new StarPlugin.Web.Storage.NewClassification(v.Id, s.Id, s.Truth == 1 ? 1 : 0, null, null, null, 1), state.Settings);
         }
         o = new StringWriter();
-        code = Program.Run(["lensfinder", "rescore", "--data", data, "--json"], new CliContext(o, new StringWriter(), false));
+        code = StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--json"], new CliContext(o, new StringWriter(), false));
         Assert.That(code, Is.EqualTo(0));
         Assert.That(o.ToString(), Does.Contain("\"subjects_differing\": 0").And.Contain("\"classifications\": 8"));
         o = new StringWriter();
-        code = Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "0.3", "--write"], new CliContext(o, new StringWriter(), false));
+        code = StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "0.3", "--write"], new CliContext(o, new StringWriter(), false));
         Assert.That(code, Is.EqualTo(0), o.ToString());
         Assert.That(o.ToString(), Does.Contain("3 images and 0 volunteers differ"));
         o = new StringWriter();
-        Program.Run(["lensfinder", "rescore", "--data", data], new CliContext(o, new StringWriter(), false));
+        StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data], new CliContext(o, new StringWriter(), false));
         Assert.That(o.ToString(), Does.Contain("identical"));
-        Assert.That(Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "2"], new CliContext(new StringWriter(), new StringWriter(), false)), Is.EqualTo(ExitCodes.Usage));
+        Assert.That(StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "2"], new CliContext(new StringWriter(), new StringWriter(), false)), Is.EqualTo(ExitCodes.Usage));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(data, true); Directory.Delete(src, true);
     }
