@@ -2,6 +2,7 @@ using System.Diagnostics;
 using StarPlugin.Cli;
 using StarPlugin.Cli.Hosting;
 using StarPlugin.Evaluation;
+using StarPlugin.Imaging;
 using StarPlugin.IO;
 using StarPlugin.Lensing;
 using StarPlugin.Lensing.Display;
