@@ -16,6 +16,8 @@ case "${1:-}" in
       mkdir -p "$dir"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
       as_owner "$bin/initdb" -D "$dir" -U lens --auth=trust -E UTF8 >/dev/null
     fi
+    # Already running (a previous run that was not stopped): use it.
+    as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1 ||
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200" start >/dev/null
     echo "export STARPLUGIN_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=lens;Database=postgres;Pooling=true;Maximum Pool Size=50'"
