@@ -32,8 +32,10 @@ public static class FitsCodec
             if (Compression.TiledImage.IsCompressedImage(cards))
             {
                 // A tile-compressed image (.fz): decompressed to the header and data an uncompressed HDU would hold.
+                // A compressed primary array (ZSIMPLE) owns its header; the .fz's empty primary is only a wrapper.
                 var (imageCards, pixels) = Compression.TiledImage.Decompress(r, cards, dataOffset);
-                return DecodeImage(new ByteReader(pixels, bigEndian: true, "FITS"), imageCards, primaryCards, 0);
+                return DecodeImage(new ByteReader(pixels, bigEndian: true, "FITS"), imageCards,
+                    Compression.TiledImage.WasPrimaryArray(imageCards) ? null : primaryCards, 0);
             }
             if (naxis >= 2 && isImage)
                 return DecodeImage(r, cards, hdu == 0 ? null : primaryCards, dataOffset);

@@ -36,7 +36,7 @@ public class MalformedFileTests
         yield return ("png-adam7", PngTestWriter.Adam7Rgb8(TestImages.Random(13, 11, 3, SampleFormat.UInt8)));
     }
 
-    private static void AssertErrorOrValid(byte[] bytes, string label)
+    internal static void AssertErrorOrValid(byte[] bytes, string label)
     {
         try
         {

@@ -19,7 +19,13 @@ internal static class TiledImage
         cards.FirstOrDefault(c => c.Key == "XTENSION") is { } x && FitsHeader.StringValue(x)?.Trim() == "BINTABLE"
         && cards.FirstOrDefault(c => c.Key == "ZIMAGE") is { Value: "T" };
 
+    /// <summary>Whether the decompressed header is a primary array's (ZSIMPLE): then the file's own primary header is only fpack's wrapper.</summary>
+    public static bool WasPrimaryArray(List<FitsCard> imageCards) => imageCards.Any(c => c.Key == "SIMPLE");
+
     private enum Codec { Rice, Gzip1, Gzip2, HCompress, None }
+
+    /// <summary>8192 × 8192: a whole survey chip in one tile, 512 MiB of working memory.</summary>
+    public const long MaxHCompressTilePixels = 1L << 26;
 
     public static (List<FitsCard> Cards, byte[] Data) Decompress(ByteReader r, List<FitsCard> cards, long dataOffset)
     {
@@ -68,6 +74,10 @@ internal static class TiledImage
             _ => throw new UnsupportedImageException($"FITS: tile compression '{type}' is not supported"),
         };
         var p = new Parameters(cards, codec, zbitpix, table);
+        // HCOMPRESS codes a flat tile in a few bytes whatever its size, so no compression ratio
+        // bounds it; its working array (8 bytes a pixel) is bounded here instead.
+        if (codec == Codec.HCompress && tilePixels > MaxHCompressTilePixels)
+            throw new UnsupportedImageException($"FITS: HCOMPRESS_1 tiles of {tilePixels} pixels are larger than the {MaxHCompressTilePixels} decoded here");
         var compressed = table.Find("COMPRESSED_DATA") ?? throw new ImageFormatException("FITS: compressed image has no COMPRESSED_DATA column");
         var gzipData = table.Find("GZIP_COMPRESSED_DATA");
         var rawData = table.Find("UNCOMPRESSED_DATA");
@@ -263,15 +273,19 @@ internal static class TiledImage
         }
     }
 
+    /// <summary>
+    /// Stores decoded integers at the image's width. Lossy HCOMPRESS can overshoot the range
+    /// of 8- and 16-bit images by a little; cfitsio clips those, as is done here.
+    /// </summary>
     private static void WriteIntegers(ReadOnlySpan<int> values, Span<byte> output, long zbitpix)
     {
         switch (zbitpix)
         {
             case 8:
-                for (int i = 0; i < values.Length; i++) output[i] = (byte)values[i];
+                for (int i = 0; i < values.Length; i++) output[i] = (byte)Math.Clamp(values[i], 0, 255);
                 break;
             case 16:
-                for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt16BigEndian(output[(2 * i)..], (short)values[i]);
+                for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt16BigEndian(output[(2 * i)..], (short)Math.Clamp(values[i], short.MinValue, short.MaxValue));
                 break;
             case 32:
                 for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt32BigEndian(output[(4 * i)..], values[i]);
