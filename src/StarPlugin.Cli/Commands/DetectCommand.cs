@@ -114,8 +114,9 @@ public static class DetectCommand
                         w.WriteStartObject();
                         w.WriteNumber("row", e.Row); w.WriteNumber("col", e.Col);
                         w.WriteNumber("coefficient", Math.Round(s.Coefficient, 4)); w.WriteNumber("brightness", Math.Round(s.Brightness, 5));
-                        w.WriteNumber("x", Math.Round(e.X, 3)); w.WriteNumber("y", Math.Round(e.Y, 3));
-                        w.WriteNumber("x_image", Math.Round(e.XImage, 3)); w.WriteNumber("y_image", Math.Round(e.YImage, 3));
+                        // Full precision here (the CSV has 3 decimals): enough to recompute ra/dec to 1e-10°.
+                        w.WriteNumber("x", e.X); w.WriteNumber("y", e.Y);
+                        w.WriteNumber("x_image", e.XImage); w.WriteNumber("y_image", e.YImage);
                         Finite(w, "flux", e.Flux); Finite(w, "background", e.Background);
                         w.WriteNumber("fwhm", Math.Round(s.Fwhm, 3));
                         w.WriteNumber("snr", Math.Round(s.Snr, 2)); w.WriteNumber("roundness", Math.Round(s.Roundness, 3));

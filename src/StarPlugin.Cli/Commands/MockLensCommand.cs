@@ -17,7 +17,7 @@ public static class MockLensCommand
         public Option<double> ThetaE { get; } = new("--theta-e") { Description = "Einstein radius θE in pixels", DefaultValueFactory = _ => 8 };
         public Option<double> Q { get; } = new("--q") { Description = "Lens axis ratio (0,1]; 1 = SIS", DefaultValueFactory = _ => 0.8 };
         public Option<double> Pa { get; } = new("--pa") { Description = "Lens position angle, degrees" };
-        public Option<string> Center { get; } = new("--center") { Description = "Lens centre X,Y in pixels (default: brightest galaxy near the centre)" };
+        public Option<string> Center { get; } = new("--center") { Description = "Lens centre X,Y in 0-based pixels of the file's convention (FITS: y = FITS row − 1; default: brightest galaxy near the centre)" };
         public Option<double> Shear { get; } = new("--shear") { Description = "External shear γ" };
         public Option<double> ShearAngle { get; } = new("--shear-angle") { Description = "Shear angle, degrees" };
         public Option<double> SourceRe { get; } = new("--source-re") { Description = "Source Sérsic effective radius, pixels", DefaultValueFactory = _ => 1.5 };
@@ -88,9 +88,19 @@ public static class MockLensCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Injects in the file's own pixel frame: for FITS the rows are put in file order
+    /// first, so --center, the record's center_px and every angle (counter-clockwise
+    /// from +x towards +y) are numpy/astropy coordinates; pictures keep y from the top.
+    /// </summary>
     private static (Imaging.AstroImage, MockLensRecord) Inject(Imaging.AstroImage img, MockLensOptions o)
     {
-        try { return MockLensInjector.Inject(img, o); }
+        var frame = PixelFrame.Catalogue(img);
+        try
+        {
+            var (mock, record) = MockLensInjector.Inject(frame.Arrange(img), o);
+            return (frame.Arrange(mock), record);
+        }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 

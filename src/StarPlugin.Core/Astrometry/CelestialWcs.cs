@@ -137,13 +137,18 @@ public sealed class CelestialWcs
         return (u + _crpix1, v + _crpix2);
     }
 
-    /// <summary>Calabretta &amp; Greisen (2002) eq. 2, with the native pole at (α0, δ0).</summary>
+    /// <summary>
+    /// Calabretta &amp; Greisen (2002) eq. 2, with the native pole at (α0, δ0). Latitudes come
+    /// from atan2 of sine and cosine, not asin: near ±90° (every reference point of a
+    /// zenithal projection) asin turns a rounding error of 1e-16 into 1e-6 degrees.
+    /// </summary>
     private (double Ra, double Dec) NativeToCelestial(double phi, double theta)
     {
         double t = theta * Deg, dp = (phi - _phiP) * Deg, d0 = _dec0 * Deg;
         double st = Math.Sin(t), ct = Math.Cos(t), sd0 = Math.Sin(d0), cd0 = Math.Cos(d0);
-        double ra = _ra0 + Math.Atan2(-ct * Math.Sin(dp), st * cd0 - ct * sd0 * Math.Cos(dp)) * Rad;
-        double dec = Math.Asin(Math.Clamp(st * sd0 + ct * cd0 * Math.Cos(dp), -1, 1)) * Rad;
+        double x = st * cd0 - ct * sd0 * Math.Cos(dp), y = -ct * Math.Sin(dp);
+        double ra = _ra0 + Math.Atan2(y, x) * Rad;
+        double dec = Math.Atan2(st * sd0 + ct * cd0 * Math.Cos(dp), Math.Sqrt(x * x + y * y)) * Rad;
         ra %= 360;
         if (ra < 0) ra += 360;
         return (ra, dec);
@@ -154,8 +159,9 @@ public sealed class CelestialWcs
     {
         double d = dec * Deg, da = (ra - _ra0) * Deg, d0 = _dec0 * Deg;
         double sd = Math.Sin(d), cd = Math.Cos(d), sd0 = Math.Sin(d0), cd0 = Math.Cos(d0);
-        double phi = _phiP + Math.Atan2(-cd * Math.Sin(da), sd * cd0 - cd * sd0 * Math.Cos(da)) * Rad;
-        double theta = Math.Asin(Math.Clamp(sd * sd0 + cd * cd0 * Math.Cos(da), -1, 1)) * Rad;
+        double x = sd * cd0 - cd * sd0 * Math.Cos(da), y = -cd * Math.Sin(da);
+        double phi = _phiP + Math.Atan2(y, x) * Rad;
+        double theta = Math.Atan2(sd * sd0 + cd * cd0 * Math.Cos(da), Math.Sqrt(x * x + y * y)) * Rad;
         return (phi, theta);
     }
 

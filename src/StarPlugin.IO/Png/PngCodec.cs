@@ -183,7 +183,7 @@ public static class PngCodec
         int depth = fmt == SampleFormat.UInt8 ? 8 : 16; // floats go to 16 bits, the most PNG holds
         var target = depth == 8 ? SampleFormat.UInt8 : SampleFormat.UInt16;
         var enc = IntegerEncoder.For(img.Metadata, target);
-        enc.Check(img.Data, "PNG", target);
+        enc.Check(img.Data, "PNG", target, countsAllowed: !img.Metadata.IsPhysical && SampleConversion.White(img.Metadata.SourceFormat) == 1);
         int colorType = img.Channels switch { 1 => 0, 2 => 4, 3 => 2, _ => 6 };
         int spp = img.Channels, bpp = spp * depth / 8, stride = img.Width * bpp;
         output.Write(Signature);
