@@ -78,6 +78,7 @@ public static class MockLensCommand
             var options = lens.Read(p);
             var img = ImageFile.Read(inPath);
             var (result, record) = Inject(img, options);
+            SaturateLikeThePicture(result, outPath, ctx.Error);
             ImageFile.Write(outPath, result, new WriteOptions { Overwrite = f });
             string text = RecordJson(record, inPath, outPath, 1);
             AtomicFile.Write(outPath + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")), f);
@@ -102,6 +103,24 @@ public static class MockLensCommand
             return (frame.Arrange(mock), record);
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>
+    /// An 8/16-bit picture holds [0, 1]: an arc on a white core (or noise on a black sky)
+    /// saturates there as a camera would, instead of failing the write. Said on stderr,
+    /// never silent; FITS and float outputs keep every value.
+    /// </summary>
+    private static void SaturateLikeThePicture(AstroImage mock, string outPath, TextWriter err)
+    {
+        var md = mock.Metadata;
+        bool integerPicture = !md.IsPhysical && md.SourceFormat is SampleFormat.UInt8 or SampleFormat.UInt16
+            && ImageFile.FormatFromExtension(outPath) is ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff;
+        if (!integerPicture) return;
+        long clipped = 0;
+        var d = mock.Data;
+        for (int i = 0; i < d.Length; i++)
+            if (d[i] is < 0f or > 1f) { d[i] = Math.Clamp(d[i], 0f, 1f); clipped++; }
+        if (clipped > 0) err.WriteLine($"starplugin: {Path.GetFileName(outPath)}: {clipped} samples of the mock saturate at the {(md.SourceFormat == SampleFormat.UInt8 ? 8 : 16)}-bit picture's black or white (write .fits to keep them)");
     }
 
     private static Command Batch(CliContext ctx)
@@ -150,6 +169,7 @@ public static class MockLensCommand
                     if (o.BandRatios == null && img.ColorChannels == 3) o = o with { BandRatios = [1.0, 0.85, 0.6] }; // blue arcs: bright in g
                     var (mock, record) = Inject(img, o);
                     string mockName = $"mock_{i:D6}{ext}", origName = $"orig_{i:D6}{ext}";
+                    SaturateLikeThePicture(mock, mockName, ctx.Error);
                     var wo = new WriteOptions { Overwrite = true };
                     ImageFile.Write(Path.Combine(outPath, mockName), mock, wo);
                     File.WriteAllText(Path.Combine(outPath, mockName + ".json"), RecordJson(record, src, mockName, 1) + "\n");
