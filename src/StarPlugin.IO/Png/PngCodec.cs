@@ -81,7 +81,7 @@ public static class PngCodec
         md.SourceFormat = depth == 16 ? SampleFormat.UInt16 : SampleFormat.UInt8;
         if (md.Properties.Remove(FitsTextKeyword, out var fitsText))
         {
-            if (FitsHeader.IsHeaderText(fitsText)) md.FitsCards = FitsHeader.FromText(fitsText);
+            if (FitsHeader.TryFromText(fitsText, out var cards)) md.FitsCards = cards;
             else md.Properties[FitsTextKeyword] = fitsText;
         }
         // 16-bit samples under a FITS header are counts with units, as in Astro-TIFF.

@@ -116,9 +116,9 @@ internal static class TiffReader
         // join the image's FITS cards and the tag is rebuilt from them on write.
         bool astroTiff = false;
         if (md.TiffTags.TryGetValue(TiffTag.ImageDescription, out var desc) && desc.Type == TiffTag.TypeAscii
-            && FitsHeader.IsHeaderText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0')))
+            && FitsHeader.TryFromText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0'), out var cards))
         {
-            md.FitsCards = FitsHeader.FromText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0'));
+            md.FitsCards = cards;
             md.TiffTags.Remove(TiffTag.ImageDescription);
             astroTiff = true;
         }
