@@ -244,6 +244,12 @@ def field(out, width=512, height=384, n=300, seed=11):
     h["OBJECT"] = "astropy star field"
     h["GAIN"] = (1.0, "e-/ADU")
     fits.PrimaryHDU(data, h).writeto(os.path.join(out, "field.fits"), overwrite=True)
+    # The same field with a blank (BLANK = -32768) 40x40 patch, as a masked bad region.
+    blank = data.copy()
+    blank[100:140, 200:240] = -32768
+    hb = fits.PrimaryHDU(blank, h)
+    hb.header["BLANK"] = -32768
+    hb.writeto(os.path.join(out, "field_blank.fits"), overwrite=True)
     w = WCS(fits.getheader(os.path.join(out, "field.fits")))
     ra, dec = w.all_pix2world(xs, ys, 0)
     snr = flux / np.sqrt(flux + 4 * math.pi * sig ** 2 * (sky + read_noise ** 2))

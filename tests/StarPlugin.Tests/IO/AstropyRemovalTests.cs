@@ -62,4 +62,25 @@ public class AstropyRemovalTests
         int lit = truth.Count(t => mask.At(0, (int)Math.Round(t["y"]), (int)Math.Round(t["x"])) > 0.5);
         Assert.That(lit, Is.GreaterThan(truth.Count * 0.9), $"{lit} of {truth.Count} bright stars under the mask in astropy's array");
     }
+
+    [Test]
+    public void BlankPixelsPassThroughRemovalAndDetectionIgnoresThem()
+    {
+        var (code, _, err) = CliTests.Run("remove", P("field_blank.fits"), "--starless", P("slb.fits"), "--model", _model, "--force");
+        Assert.That(code, Is.EqualTo(0), err);
+        var orig = Astropy.Read(P("field_blank.fits"), P("ob"));
+        var sl = Astropy.Read(P("slb.fits"), P("slb"));
+        Assert.That(sl.Blank, Is.EqualTo(-32768));
+        for (int i = 0; i < orig.Data.Length; i++)
+            Assert.That(double.IsNaN(sl.Data[i]), Is.EqualTo(double.IsNaN(orig.Data[i])), "blank exactly where it was");
+        // Detection: no star on or along the blank patch; elsewhere the same stars as without it.
+        Assert.That(CliTests.Run("detect", P("field_blank.fits"), "--csv", P("b.csv"), "--force").Code, Is.EqualTo(0));
+        Assert.That(CliTests.Run("detect", P("field.fits"), "--csv", P("f.csv"), "--force").Code, Is.EqualTo(0));
+        static bool Near(Dictionary<string, double> r, double m) => r["x"] > 200 - m && r["x"] < 239 + m && r["y"] > 100 - m && r["y"] < 139 + m;
+        var withBlank = Astropy.Csv(P("b.csv"));
+        var without = Astropy.Csv(P("f.csv")).Where(r => !Near(r, 8)).ToList();
+        Assert.That(withBlank.Count(r => Near(r, 0)), Is.Zero, "nothing detected inside the blank patch");
+        var m = StarPlugin.Evaluation.CatalogMatcher.Match(without.Select(r => (r["x"], r["y"])).ToList(), withBlank.Select(r => (r["x"], r["y"])).ToList(), 0.5);
+        Assert.That(m.Recall, Is.GreaterThanOrEqualTo(0.97), "stars away from the patch are found as before");
+    }
 }
