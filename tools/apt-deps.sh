@@ -15,7 +15,7 @@ PKGS=(
   gimp gmic gimp-gmic            # headless host tests (gimp-console-2.10, gmic, G'MIC-Qt)
   python3-numpy python3-onnx python3-torch  # training (CI runs a two-step smoke training) and export
   postgresql chromium fonts-wqy-microhei  # lens finder: two servers on one PostgreSQL; browser tests in /usr/bin/chromium (Chinese glyphs)
-  libcfitsio-bin python3-astropy  # fpack/funpack and astropy write and read the compressed-FITS fixtures
+  libcfitsio-bin python3-astropy python3-sep python3-pil  # fpack/funpack and astropy write and read the compressed-FITS fixtures
   imagemagick                    # writes and reads the PNG/JPEG interop fixtures
   liblz4-1 libzstd1              # the reference lz4/zstd the XISF tests check our blocks against
 )

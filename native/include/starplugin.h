@@ -105,7 +105,11 @@ typedef struct sp_detect_options {
 } sp_detect_options;
 
 /* One detected star. Coordinates are 0-based in full-image pixels, x = column,
- * y = row from the top. row/col: integer peak; x/y: refined centroid. */
+ * y = row of the buffer as passed (row 0 = the first row in memory). row/col: integer
+ * peak; x/y: refined centroid. A FITS image passed in file order (as numpy and cfitsio
+ * hold it, first FITS row first) gives y = FITS row - 1, as astropy, sep and photutils
+ * count; add 1 for SExtractor's X_IMAGE/Y_IMAGE. A buffer flipped for display (GIMP)
+ * gives y from the top. Mock-lens centres use the same frame. */
 typedef struct sp_star {
     double  x, y;
     double  flux;        /* background-subtracted, input units */

@@ -134,8 +134,8 @@ public static class EvalCommand
 
     private static Command Detect(CliContext ctx)
     {
-        var truth = new Argument<string>("truth") { Description = "Truth CSV with x,y columns (optionally snr)" };
-        var catalog = new Argument<string>("catalog") { Description = "Catalogue CSV with x,y columns" };
+        var truth = new Argument<string>("truth") { Description = "Truth CSV with 0-based x,y columns (or 1-based x_image,y_image; optionally snr)" };
+        var catalog = new Argument<string>("catalog") { Description = "Catalogue CSV with 0-based x,y columns (or 1-based x_image,y_image)" };
         var radius = new Option<double>("--radius") { Description = "Match radius in pixels", DefaultValueFactory = _ => 1.5 };
         var minSnr = new Option<double>("--min-snr") { Description = "Also report recall over truth stars with S/N ≥ this", DefaultValueFactory = _ => 10 };
         var json = CommonOptions.Json();
@@ -175,12 +175,18 @@ public static class EvalCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Positions as 0-based x, y: the x/y columns (our catalogues, sep, photutils, numpy), or
+    /// SExtractor's 1-based x_image/y_image shifted by one, or the integer col/row. Both files
+    /// must count rows the same way (our catalogues and truths of a FITS file: from its first row).
+    /// </summary>
     private static (List<(double X, double Y)> Points, double[]? Snr) ReadPositions(string path)
     {
         var (header, rows) = Read(path);
         int cx = Column(path, header, "x", "x_image", "col"), cy = Column(path, header, "y", "y_image", "row");
+        double dx = header[cx] == "x_image" ? -1 : 0, dy = header[cy] == "y_image" ? -1 : 0;
         int cs = Array.IndexOf(header, "snr");
-        var pts = rows.Select((r, i) => (Number(path, r, cx, i), Number(path, r, cy, i))).ToList();
+        var pts = rows.Select((r, i) => (Number(path, r, cx, i) + dx, Number(path, r, cy, i) + dy)).ToList();
         return (pts, cs >= 0 ? rows.Select((r, i) => Number(path, r, cs, i)).ToArray() : null);
     }
 }

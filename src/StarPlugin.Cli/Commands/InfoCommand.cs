@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using StarPlugin.Astrometry;
 using StarPlugin.Cli.Hosting;
 using StarPlugin.Imaging;
 using StarPlugin.IO;
@@ -29,13 +30,22 @@ public static class InfoCommand
         int got;
         using (var fs = File.OpenRead(path)) got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var format = ImageFile.Sniff(head.AsSpan(0, got));
+        // Statistics in the file's physical units (FITS: BZERO/BSCALE applied), blank pixels left out.
+        double units = img.Metadata.PhysicalScale;
         var stats = Enumerable.Range(0, img.Channels).Select(c =>
         {
             var plane = img.Plane(c);
             var (min, max) = RobustStatistics.FiniteMinMax(plane);
             var (median, mad) = RobustStatistics.MedianMad(plane);
-            return (min, max, median, mad);
+            int blank = 0;
+            foreach (float v in plane) if (float.IsNaN(v)) blank++;
+            return (min: min * units, max: max * units, median: median * units, mad: mad * units, blank);
         }).ToArray();
+        CelestialWcs? wcs = null;
+        string? wcsProblem = null;
+        try { wcs = CelestialWcs.FromCards(img.Metadata.FitsCards); }
+        catch (WcsException e) { wcsProblem = e.Message; }
+        var centre = wcs?.PixelToSky(PixelFrame.FitsGrid(img), (img.Width - 1) / 2.0, (img.Height - 1) / 2.0);
         float white = LinearDataDetector.WhitePoint(img);
         bool linear = LinearDataDetector.IsLinear(img, white);
         var cards = img.Metadata.FitsCards.Where(c => KeyCards.Contains(c.Key) && c.Value != null).ToList();
@@ -58,9 +68,21 @@ public static class InfoCommand
                     w.WriteStartObject();
                     w.WriteNumber("min", s.min); w.WriteNumber("max", s.max);
                     w.WriteNumber("median", s.median); w.WriteNumber("mad", s.mad);
+                    w.WriteNumber("blank", s.blank);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                w.WriteString("coordinates", img.Metadata.Convention == CoordinateConvention.Fits ? "fits" : "image");
+                if (wcs != null)
+                {
+                    w.WriteStartObject("wcs");
+                    w.WriteString("projection", wcs.Projection); w.WriteString("frame", wcs.Frame);
+                    if (!double.IsNaN(wcs.Equinox)) w.WriteNumber("equinox", wcs.Equinox);
+                    w.WriteNumber("centre_ra", centre!.Value.Ra); w.WriteNumber("centre_dec", centre.Value.Dec);
+                    w.WriteNumber("pixel_scale_arcsec", wcs.PixelScaleArcsec);
+                    w.WriteEndObject();
+                }
+                else if (wcsProblem != null) w.WriteString("wcs_error", wcsProblem);
                 w.WriteStartObject("header");
                 foreach (var c in cards) w.WriteString(c.Key, c.Value!.Trim('\'', ' '));
                 w.WriteEndObject();
@@ -79,7 +101,11 @@ public static class InfoCommand
         o.WriteLine($"  depth     {DepthName(img.Metadata.SourceFormat)}");
         o.WriteLine($"  data      {(linear ? "linear (unstretched)" : "non-linear (stretched)")}");
         for (int c = 0; c < stats.Length; c++)
-            o.WriteLine(string.Format(inv, "  ch{0}       min {1:G6}  max {2:G6}  median {3:G6}  MAD {4:G6}", c, stats[c].min, stats[c].max, stats[c].median, stats[c].mad));
+            o.WriteLine(string.Format(inv, "  ch{0}       min {1:G6}  max {2:G6}  median {3:G6}  MAD {4:G6}{5}", c, stats[c].min, stats[c].max, stats[c].median, stats[c].mad,
+                stats[c].blank > 0 ? $"  ({stats[c].blank} blank)" : ""));
+        if (wcs != null)
+            o.WriteLine(string.Format(inv, "  wcs       {0} {1}, centre RA {2:F6} Dec {3:F6} deg, {4:G5}\"/px", wcs.Projection, wcs.Frame.ToUpperInvariant(), centre!.Value.Ra, centre.Value.Dec, wcs.PixelScaleArcsec));
+        else if (wcsProblem != null) o.WriteLine($"  wcs       not usable: {wcsProblem}");
         foreach (var c in cards) o.WriteLine($"  {c.Key,-9} {c.Value!.Trim('\'', ' ')}");
         if (img.Metadata.FitsCards.Count > 0) o.WriteLine($"  ({img.Metadata.FitsCards.Count} header cards)");
         if (img.Metadata.TiffTags.Count > 0) o.WriteLine($"  ({img.Metadata.TiffTags.Count} extra TIFF tags kept)");

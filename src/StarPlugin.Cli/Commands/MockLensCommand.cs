@@ -17,7 +17,7 @@ public static class MockLensCommand
         public Option<double> ThetaE { get; } = new("--theta-e") { Description = "Einstein radius θE in pixels", DefaultValueFactory = _ => 8 };
         public Option<double> Q { get; } = new("--q") { Description = "Lens axis ratio (0,1]; 1 = SIS", DefaultValueFactory = _ => 0.8 };
         public Option<double> Pa { get; } = new("--pa") { Description = "Lens position angle, degrees" };
-        public Option<string> Center { get; } = new("--center") { Description = "Lens centre X,Y in pixels (default: brightest galaxy near the centre)" };
+        public Option<string> Center { get; } = new("--center") { Description = "Lens centre X,Y in 0-based pixels of the file's convention (FITS: y = FITS row − 1; default: brightest galaxy near the centre)" };
         public Option<double> Shear { get; } = new("--shear") { Description = "External shear γ" };
         public Option<double> ShearAngle { get; } = new("--shear-angle") { Description = "Shear angle, degrees" };
         public Option<double> SourceRe { get; } = new("--source-re") { Description = "Source Sérsic effective radius, pixels", DefaultValueFactory = _ => 1.5 };
@@ -78,6 +78,7 @@ public static class MockLensCommand
             var options = lens.Read(p);
             var img = ImageFile.Read(inPath);
             var (result, record) = Inject(img, options);
+            SaturateLikeThePicture(result, outPath, ctx.Error);
             ImageFile.Write(outPath, result, new WriteOptions { Overwrite = f });
             string text = RecordJson(record, inPath, outPath, 1);
             AtomicFile.Write(outPath + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")), f);
@@ -88,10 +89,38 @@ public static class MockLensCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Injects in the file's own pixel frame: for FITS the rows are put in file order
+    /// first, so --center, the record's center_px and every angle (counter-clockwise
+    /// from +x towards +y) are numpy/astropy coordinates; pictures keep y from the top.
+    /// </summary>
     private static (Imaging.AstroImage, MockLensRecord) Inject(Imaging.AstroImage img, MockLensOptions o)
     {
-        try { return MockLensInjector.Inject(img, o); }
+        var frame = PixelFrame.Catalogue(img);
+        try
+        {
+            var (mock, record) = MockLensInjector.Inject(frame.Arrange(img), o);
+            return (frame.Arrange(mock), record);
+        }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>
+    /// An 8/16-bit picture holds [0, 1]: an arc on a white core (or noise on a black sky)
+    /// saturates there as a camera would, instead of failing the write. Said on stderr,
+    /// never silent; FITS and float outputs keep every value.
+    /// </summary>
+    private static void SaturateLikeThePicture(AstroImage mock, string outPath, TextWriter err)
+    {
+        var md = mock.Metadata;
+        bool integerPicture = !md.IsPhysical && md.SourceFormat is SampleFormat.UInt8 or SampleFormat.UInt16
+            && ImageFile.FormatFromExtension(outPath) is ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff;
+        if (!integerPicture) return;
+        long clipped = 0;
+        var d = mock.Data;
+        for (int i = 0; i < d.Length; i++)
+            if (d[i] is < 0f or > 1f) { d[i] = Math.Clamp(d[i], 0f, 1f); clipped++; }
+        if (clipped > 0) err.WriteLine($"starplugin: {Path.GetFileName(outPath)}: {clipped} samples of the mock saturate at the {(md.SourceFormat == SampleFormat.UInt8 ? 8 : 16)}-bit picture's black or white (write .fits to keep them)");
     }
 
     private static Command Batch(CliContext ctx)
@@ -140,6 +169,7 @@ public static class MockLensCommand
                     if (o.BandRatios == null && img.ColorChannels == 3) o = o with { BandRatios = [1.0, 0.85, 0.6] }; // blue arcs: bright in g
                     var (mock, record) = Inject(img, o);
                     string mockName = $"mock_{i:D6}{ext}", origName = $"orig_{i:D6}{ext}";
+                    SaturateLikeThePicture(mock, mockName, ctx.Error);
                     var wo = new WriteOptions { Overwrite = true };
                     ImageFile.Write(Path.Combine(outPath, mockName), mock, wo);
                     File.WriteAllText(Path.Combine(outPath, mockName + ".json"), RecordJson(record, src, mockName, 1) + "\n");

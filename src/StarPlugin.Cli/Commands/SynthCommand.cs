@@ -149,8 +149,10 @@ public static class SynthCommand
             var wo = new WriteOptions { Overwrite = f };
             ImageFile.Write(outPath, field.Image, wo);
             if (p.GetValue(starless) is { } slPath) ImageFile.Write(slPath, field.Starless, wo);
+            // The truth counts positions as catalogues of the written file do (FITS: from its first row).
+            var frame = new PixelFrame(o.Width, o.Height, ImageFile.FormatFromExtension(outPath) == ImageFormat.Fits && field.Image.Metadata.FitsRowsFromBottom);
             Write(truthPath, TruthHeader, field.Truth.Select(t =>
-                $"{F(t.X, "F4")},{F(t.Y, "F4")},{F(t.Flux)},{F(t.Fwhm, "F3")},{t.Kind.ToString().ToLowerInvariant()},{F(t.Beta, "F2")},{F(t.Snr, "F2")},{(t.Saturated ? 1 : 0)}"), f);
+                $"{F(t.X, "F4")},{F(frame.Y(t.Y), "F4")},{F(t.Flux)},{F(t.Fwhm, "F3")},{t.Kind.ToString().ToLowerInvariant()},{F(t.Beta, "F2")},{F(t.Snr, "F2")},{(t.Saturated ? 1 : 0)}"), f);
             ctx.Output.WriteLine($"{outPath}: {o.Width}x{o.Height}, {field.Truth.Count} stars; truth in {truthPath}");
             return ExitCodes.Ok;
         }));

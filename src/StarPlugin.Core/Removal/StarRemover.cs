@@ -121,6 +121,7 @@ public sealed class StarRemover : IDisposable
             return xm;
         }, _ => { });
         var mask = StarMask.FromLuminance(maskLuminance, w, h);
+        mask.Metadata = image.Metadata.ForDerivedImage(); // header (WCS, row order) kept, so the mask lines up with its source
         if (options.StarLayer == StarLayerMode.Screen)
             for (int c = 0; c < colours; c++)
             {

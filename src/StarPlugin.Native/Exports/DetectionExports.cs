@@ -17,7 +17,12 @@ internal struct SpStar
     public int Row, Col, Saturated;
 }
 
-/// <summary>Star detection and catalogue masks.</summary>
+/// <summary>
+/// Star detection and catalogue masks. Positions count columns and rows of the buffer as
+/// the host passed it (row 0 = the first row in memory): a host holding FITS data in file
+/// order (numpy, cfitsio) gets y = FITS row − 1, astropy's convention, with no flip; a host
+/// that flipped the rows for display (GIMP) gets y from the top. Flux is in the buffer's units.
+/// </summary>
 internal static unsafe class DetectionExports
 {
     [UnmanagedCallersOnly(EntryPoint = "sp_detect_stars")]

@@ -33,6 +33,7 @@ public class RemovalCliTests
         var img = Field(200, 1).Image;
         var s = StarPlugin.Stretching.MtfStretch.Auto(img.Luminance(), 1f, 0.2f);
         s.Apply(img.Data);
+        System.Numerics.Tensors.TensorPrimitives.Max(img.Data, 0f, img.Data); System.Numerics.Tensors.TensorPrimitives.Min(img.Data, 1f, img.Data); // a 16-bit picture holds [0, 1]; writers no longer clip
         img.Metadata.SourceFormat = SampleFormat.UInt16;
         img.Metadata.TiffTags[270] = new TiffTagValue(2, 6, "NGC 1\0"u8.ToArray());
         ImageFile.Write(P("in.tif"), img);

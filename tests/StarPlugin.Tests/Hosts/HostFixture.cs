@@ -49,6 +49,7 @@ internal sealed class HostFixture : IDisposable
         var img = field.Image.Clone();
         var s = MtfStretch.Auto(img.Plane(0), 1f, 0.2f);
         s.Apply(img.Plane(0));
+        System.Numerics.Tensors.TensorPrimitives.Max(img.Plane(0), 0f, img.Plane(0)); System.Numerics.Tensors.TensorPrimitives.Min(img.Plane(0), 1f, img.Plane(0)); // an 8-bit picture holds [0, 1]; writers no longer clip
         var rgb = new AstroImage(96, 96, 3);
         for (int c = 0; c < 3; c++) img.Plane(0).CopyTo(rgb.Plane(c));
         ImageFile.Write(Path.Combine(Dir, "field.png"), rgb, new WriteOptions { Depth = SampleFormat.UInt8 });
@@ -57,6 +58,7 @@ internal sealed class HostFixture : IDisposable
         var rng = new Random(1);
         for (int i = 0; i < cut.Data.Length; i++) cut.Data[i] = 0.1f + 0.01f * (float)rng.NextDouble();
         for (int c = 0; c < 3; c++) GalaxyRenderer.Sersic(cut.Plane(c), 64, 64, 32, 32, 3, 3, 0.8, 0.3, 0.3);
+        System.Numerics.Tensors.TensorPrimitives.Min(cut.Data, 1f, cut.Data); // the galaxy's core saturates the 8-bit picture, as the writer used to clip it
         ImageFile.Write(Path.Combine(Dir, "cutout.png"), cut, new WriteOptions { Depth = SampleFormat.UInt8 });
     }
 
