@@ -108,6 +108,9 @@ static const sph_param lens_params[] = {
     { "source-offset-y", NULL, NULL, SPH_FIXED, 0.5, 0.5, 0.5, 0, 0, NULL, NULL, 0, "--source-offset#1", 0, 0 },
 };
 
+#define FITS(a) _Static_assert(N(a) <= SPH_MAX_PARAMS, #a ": more parameters than sph_values holds")
+FITS(remove_params); FITS(reduce_params); FITS(mask_params); FITS(detect_params); FITS(lens_params);
+
 const sph_filter sph_filters[SPH_FILTER_COUNT] = {
     { SPH_REMOVE, "plug-in-starplugin-remove-stars", "Remove _Stars...", "Remove Stars",
       "Remove the stars and keep nebulae and galaxies (neural network). RGB or grey; indexed images are converted first.",

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define SPH_MAX_PARAMS 8
+#define SPH_MAX_PARAMS 12
 #define SPH_TEXT_MAX 1024
 
 typedef enum sph_kind {
