@@ -65,5 +65,9 @@ internal sealed class HostFixture : IDisposable
 
     public AstroImage Read(string name) => ImageFile.Read(Path.Combine(Dir, name));
 
+    /// <summary>The installed command line (the one the G'MIC commands call), run in Dir.</summary>
+    public (int Code, string Output) Cli(params string[] args) =>
+        Repo.Run(Path.Combine(Prefix, "bin", "starplugin"), args, workDir: Dir, env: Env);
+
     public void Dispose() { try { Directory.Delete(Dir, true); } catch (IOException) { } }
 }
