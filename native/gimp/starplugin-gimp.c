@@ -201,6 +201,8 @@ typedef struct dialog {
     GtkWidget* preview;
     GtkWidget* status;      /* under the preview: star count or error */
     sph_preview* work;
+    gboolean rendered;      /* the preview has been computed once */
+    gboolean settled;       /* a test tick has passed since, so all of it is on screen */
     GtkObject* scale[SPH_MAX_PARAMS];
     GtkWidget* entry[SPH_MAX_PARAMS];
 } dialog;
@@ -273,6 +275,7 @@ static void on_preview(GimpPreview* preview, dialog* d) {
     int status = sph_preview_render(d->work, d->f, d->v, drawable, gimp_drawable_width(d->drawable), gimp_drawable_height(d->drawable),
                                     rgb, alpha, x, y, w, h, display, buf, &count, err, sizeof err);
     g_object_unref(drawable);
+    d->rendered = TRUE;
     if (status == SPH_OK) {
         gimp_preview_draw_buffer(preview, buf, w * bpp);
         if (d->f->id == SPH_DETECT) {
@@ -285,22 +288,31 @@ static void on_preview(GimpPreview* preview, dialog* d) {
 }
 
 /* Automated tests and documentation screenshots: STARPLUGIN_TEST_DIALOG=ok or
- * cancel answers the dialog by itself once it is drawn; with
- * STARPLUGIN_TEST_SNAPSHOT=DIR it first saves DIR/<procedure>.png. */
+ * cancel answers the dialog by itself once it (and its preview) is drawn; with
+ * STARPLUGIN_TEST_SNAPSHOT=DIR it first saves DIR/<procedure>.png, of the whole
+ * screen if STARPLUGIN_TEST_SNAPSHOT_SCREEN=1. */
 static gboolean test_answer(gpointer data) {
     dialog* d = data;
     const gchar* dir = g_getenv("STARPLUGIN_TEST_SNAPSHOT");
+    if (d->preview && !d->rendered) return G_SOURCE_CONTINUE;
+    if (!d->settled) { d->settled = TRUE; return G_SOURCE_CONTINUE; }
+    gdk_window_process_all_updates();
+    gdk_flush();
     if (dir && *dir) {
-        GdkWindow* win = gtk_widget_get_window(d->window);
+        /* The dialog as GTK draws it, or the whole screen. */
+        gboolean screen = !g_strcmp0(g_getenv("STARPLUGIN_TEST_SNAPSHOT_SCREEN"), "1");
+        GdkDrawable* from = screen ? GDK_DRAWABLE(gdk_get_default_root_window()) : GDK_DRAWABLE(gtk_widget_get_snapshot(d->window, NULL));
         gint w, h;
-        gdk_drawable_get_size(GDK_DRAWABLE(win), &w, &h);
-        GdkPixbuf* shot = gdk_pixbuf_get_from_drawable(NULL, GDK_DRAWABLE(win), NULL, 0, 0, 0, 0, w, h);
+        gdk_drawable_get_size(from, &w, &h);
+        GdkPixbuf* shot = gdk_pixbuf_get_from_drawable(NULL, from, gdk_drawable_get_colormap(GDK_DRAWABLE(gtk_widget_get_window(d->window))),
+                                                       0, 0, 0, 0, w, h);
         if (shot) {
             gchar* name = g_strdup_printf("%s/%s.png", dir, d->f->proc);
             gdk_pixbuf_save(shot, name, "png", NULL, NULL);
             g_free(name);
             g_object_unref(shot);
         }
+        if (!screen) g_object_unref(from);
     }
     gtk_dialog_response(GTK_DIALOG(d->window), !strcmp(g_getenv("STARPLUGIN_TEST_DIALOG"), "ok") ? GTK_RESPONSE_OK : GTK_RESPONSE_CANCEL);
     return G_SOURCE_REMOVE;
@@ -330,7 +342,7 @@ static gboolean run_dialog(const sph_filter* f, sph_values* v, gint32 drawable) 
         g_signal_connect(d.preview, "invalidated", G_CALLBACK(on_preview), &d);
     }
 
-    GtkWidget* table = gtk_table_new(f->n_params * 2, 3, FALSE);
+    GtkWidget* table = gtk_table_new(1, 3, FALSE); /* grows as rows are attached */
     gtk_table_set_row_spacings(GTK_TABLE(table), 6);
     gtk_table_set_col_spacings(GTK_TABLE(table), 6);
     gtk_box_pack_start(GTK_BOX(box), table, FALSE, FALSE, 0);

@@ -82,7 +82,7 @@ public class GimpDialogTests
         Assert.That(File.Exists(shot), Is.True, "the dialog was drawn");
         var img = StarPlugin.IO.ImageFile.Read(shot);
         Assert.That(img.Width, Is.GreaterThan(250));
-        Assert.That(img.Height, Is.GreaterThan(FilterTable.Table.ByProc(proc).Preview ? 300 : 150), "controls (and a preview)");
+        Assert.That(img.Height, Is.GreaterThan(FilterTable.Table.ByProc(proc).Preview ? 250 : 150), "controls (and a preview)");
     }
 
     [Test]

@@ -42,7 +42,7 @@ public partial class GimpHostTests
         """(let* ((i (open "field.png"))) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 0 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0) (gimp-selection-none i) (save i "removesel.tif") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 48 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0) (gimp-selection-none i) (save i "removeself.tif") (gimp-image-delete i))""",
         // New layers: Starless + Stars (Addition) must composite back to the original.
-        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (say "LAYERS-REMOVE " (layers i) " " (channels i)) (save i "starless8.png") (merged i "layers8.png") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (say "LAYERS-REMOVE " (layers i) " " (channels i)) (let ((ls (cadr (gimp-image-get-layers i)))) (say "NAMES " (car (gimp-item-get-name (aref ls 0))) "/" (car (gimp-item-get-name (aref ls 1)))) (gimp-file-save RUN-NONINTERACTIVE i (aref ls 1) "starless8.png" "starless8.png")) (merged i "layers8.png") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 250) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (merged i "layers16.png") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (merged i "layersf.tif") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (gimp-image-select-ellipse i CHANNEL-OP-REPLACE 10 10 70 70) (gimp-selection-feather i 16) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (gimp-selection-none i) (merged i "layerssel.png") (gimp-image-delete i))""",
@@ -183,6 +183,7 @@ public partial class GimpHostTests
         // Starless (Normal) with Stars above it (Addition), merged by GIMP itself, must be
         // the original: exactly in 8 and 16 bits, to float rounding in float.
         Assert.That(_log, Does.Contain("LAYERS-REMOVE 3 1"), "Starless, Stars and the original; the Star Mask channel");
+        Assert.That(_log, Does.Contain("NAMES Stars/Starless"), "Stars above Starless");
         var before = _h.Read(original); var after = _h.Read(merged);
         Assert.That((after.Width, after.Height), Is.EqualTo((before.Width, before.Height)));
         int differ = 0; float worst = 0;
