@@ -2,9 +2,9 @@
  * gimp-filters.c - the filters' work on a GIMP drawable (see gimp-filters.h).
  *
  * Pixels are read inside the selection's bounds plus a margin of context, as float
- * in the drawable's tone curve, handed to libstarplugin (engine.c), and written back: in place through the
- * shadow buffer (GIMP blends it through the feathered selection and records undo),
- * or into new layers.
+ * in the drawable's tone curve, handed to libstarplugin (engine.c), and written
+ * back: in place through the shadow buffer (GIMP blends it through the feathered
+ * selection and records undo), or into new layers.
  */
 #include "gimp-filters.h"
 
