@@ -46,13 +46,20 @@ build() {
       native/dispatch/starplugin-dispatch.c -Inative/include -ldl -lpthread \
       -Wl,-soname,libstarplugin.so -Wl,-z,nodelete -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
   dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
-  mkdir -p artifacts/gimp/starplugin
-  gcc -O2 -Wall -Werror -Wno-deprecated-declarations -o artifacts/gimp/starplugin/starplugin native/gimp/starplugin-gimp.c \
-      -Inative/include $(pkg-config --cflags --libs gimpui-2.0 gegl-0.4) -Lartifacts/native -lstarplugin -lm \
+  # The GIMP shims: GIMP 2.10 and GIMP 3 share native/hosts (the filter table, the work
+  # on the image, the one door to libstarplugin); the table also writes the help pages.
+  local hosts="native/hosts/filters.c native/hosts/engine.c native/hosts/gimp-filters.c"
+  mkdir -p artifacts/gimp/starplugin artifacts/hosts
+  gcc -O2 -Wall -Wextra -Werror -o artifacts/hosts/starplugin-table native/hosts/table-dump.c native/hosts/filters.c -lm
+  rm -rf artifacts/gimp/starplugin/help
+  artifacts/hosts/starplugin-table help artifacts/gimp/starplugin/help
+  gcc -O2 -Wall -Wextra -Werror -Wno-deprecated-declarations -o artifacts/gimp/starplugin/starplugin native/gimp/starplugin-gimp.c $hosts \
+      -Inative/include -Inative/hosts $(pkg-config --cflags --libs gimpui-2.0 gegl-0.4) -Lartifacts/native -lstarplugin -lm \
       -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
   if pkg-config --exists gimp-3.0 gimpui-3.0 2>/dev/null; then
     mkdir -p artifacts/gimp3/starplugin
-    gcc -O2 -Wall -o artifacts/gimp3/starplugin/starplugin native/gimp3/starplugin-gimp3.c -Inative/include \
+    cp -r artifacts/gimp/starplugin/help artifacts/gimp3/starplugin/
+    gcc -O2 -Wall -o artifacts/gimp3/starplugin/starplugin native/gimp3/starplugin-gimp3.c $hosts -Inative/include -Inative/hosts \
         $(pkg-config --cflags --libs gimpui-3.0 gegl-0.4) -Lartifacts/native -lstarplugin -lm -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
   fi
 }
@@ -61,6 +68,7 @@ install_plugin() { # $1 = plug-in binary folder, $2 = target plug-ins dir
   local dest="$2/starplugin"
   rm -rf "$dest"; mkdir -p "$dest/models"
   install -m 755 "$1/starplugin" "$dest/starplugin"
+  if [ -d "$1/help" ]; then cp -r "$1/help" "$dest/help"; fi
   # GIMP tries to run every executable in plug-ins/: libraries must not be executable.
   install -m 644 "$built/native/libstarplugin.so" "$built/native/libstarplugin-avx2.so" \
       "$built/native/libstarplugin-baseline.so" "$built/native/libonnxruntime.so.1" "$dest/"

@@ -13,6 +13,7 @@ PKGS=(
   clang gcc zlib1g-dev binutils  # NativeAOT link, the C shims and the C API test; nm/readelf in the ABI tests
   pkg-config libgimp2.0-dev      # the GIMP 2.10 plug-in
   gimp gmic gimp-gmic            # headless host tests (gimp-console-2.10, gmic, G'MIC-Qt)
+  xvfb                           # the GIMP dialogs, tested on a virtual display
   python3-numpy python3-onnx python3-torch  # training (CI runs a two-step smoke training) and export
   postgresql chromium fonts-wqy-microhei  # lens finder: two servers on one PostgreSQL; browser tests in /usr/bin/chromium (Chinese glyphs)
   libcfitsio-bin python3-astropy python3-sep python3-pil  # fpack/funpack and astropy write and read the compressed-FITS fixtures

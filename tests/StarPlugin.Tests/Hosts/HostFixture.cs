@@ -29,7 +29,9 @@ internal sealed class HostFixture : IDisposable
                 if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_HOSTS") == "1") Assert.Fail($"{tool} is not installed");
                 Assert.Ignore($"{tool} is not installed (STARPLUGIN_FULL_DEPS=1 tools/apt-deps.sh)");
             }
-        if (!File.Exists(Repo.Path_("artifacts", "gimp", "starplugin", "starplugin")) || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin.dll")))
+        // The command line: a JIT build (starplugin.dll) or a native executable.
+        if (!File.Exists(Repo.Path_("artifacts", "gimp", "starplugin", "starplugin")) ||
+            !(File.Exists(Repo.Path_("artifacts", "bin", "starplugin.dll")) || File.Exists(Repo.Path_("artifacts", "bin", "starplugin"))))
             Assert.Fail("host shims not built: run ./test.sh (it runs packaging/install.sh --build-only)");
         Dir = Directory.CreateTempSubdirectory("sp-hosts").FullName;
         Directory.CreateDirectory(Path.Combine(Home, "gimp2", "gradients"));
@@ -66,6 +68,10 @@ internal sealed class HostFixture : IDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
 
     public AstroImage Read(string name) => ImageFile.Read(Path.Combine(Dir, name));
+
+    /// <summary>The installed command line (the one the G'MIC commands call), run in Dir.</summary>
+    public (int Code, string Output) Cli(params string[] args) =>
+        Repo.Run(Path.Combine(Prefix, "bin", "starplugin"), args, workDir: Dir, env: Env);
 
     public void Dispose() { try { Directory.Delete(Dir, true); } catch (IOException) { } }
 }
