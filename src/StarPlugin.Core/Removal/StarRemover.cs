@@ -157,7 +157,8 @@ public sealed class StarRemover : IDisposable
             if (starless != null) image.Plane(image.AlphaChannel).CopyTo(starless.Plane(image.AlphaChannel));
             if (stars != null) image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
         }
-        return new RemovalResult(starless!, stars!, mask!, stretch, galaxiesKept);
+        // With only the mask asked for, the star layer's buffer was scratch.
+        return new RemovalResult(starless!, outputs.HasFlag(RemovalOutputs.Stars) ? stars! : null!, mask!, stretch, galaxiesKept);
     }
 
     /// <summary>The star layer for screen blending: screen(starless, stars) = original, for data in [0, white].</summary>
