@@ -1,3 +1,4 @@
+using System.IO.MemoryMappedFiles;
 using StarPlugin.Imaging;
 using StarPlugin.IO.Cimg;
 using StarPlugin.IO.Fits;
@@ -10,15 +11,24 @@ namespace StarPlugin.IO;
 
 public enum ImageFormat { Unknown, Fits, Tiff, Png, Jpeg, Pfm, Cimg }
 
+/// <summary>What a file's header says: format, size, channels, depth (in the metadata) and its cards and tags.</summary>
+public sealed record ImageHeader(ImageFormat Format, int Width, int Height, int Channels, ImageMetadata Metadata)
+{
+    public long Pixels => (long)Width * Height;
+}
+
 /// <summary>
 /// Reads and writes images by content (magic bytes) and by file extension. Every
 /// failure to decode surfaces as <see cref="ImageFormatException"/> or
 /// <see cref="ImageSizeException"/> with the file named; writes are atomic.
 /// </summary>
-public static class ImageFile
+public static unsafe class ImageFile
 {
     /// <summary>Files above this are refused before reading (the whole file is decoded in memory).</summary>
     public const long MaxFileBytes = int.MaxValue - 1024;
+
+    /// <summary>The extensions an output may have, for messages.</summary>
+    public const string OutputExtensions = ".fits, .fit, .fts, .tif, .tiff, .png, .jpg, .jpeg, .pfm or .cimg";
 
     public static ImageFormat FormatFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
@@ -54,6 +64,40 @@ public static class ImageFile
         catch (ImageSizeException e) { throw new ImageSizeException($"{path}: {e.Message}"); }
     }
 
+    /// <summary>
+    /// The header alone, in memory bounded by the header, whatever the image's size: the
+    /// file is mapped, not read, and the format's own decoder runs until the point where
+    /// it would allocate the pixels (<see cref="ImageLimits.HeaderOnly"/>), so the answer
+    /// is exactly what a full read would give.
+    /// </summary>
+    public static ImageHeader ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        long length;
+        try { length = new FileInfo(path).Length; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        { throw new IOException($"{path}: {e.Message}", e); }
+        if (length > MaxFileBytes) throw new ImageSizeException($"{path}: file is larger than 2 GiB");
+        if (length == 0) throw new ImageFormatException($"{path}: empty file");
+        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        byte* start = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        try
+        {
+            var data = new ReadOnlySpan<byte>(start + view.PointerOffset, (int)length);
+            using (ImageLimits.HeaderOnly())
+            {
+                try { Decode(data, path); }
+                catch (ImageHeaderRead h) { return new ImageHeader(Sniff(data), h.Width, h.Height, h.Channels, h.Metadata); }
+                catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
+                catch (ImageSizeException e) { throw new ImageSizeException($"{path}: {e.Message}"); }
+            }
+            throw new ImageFormatException($"{path}: no image found");
+        }
+        finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
+    }
+
     /// <summary>Decodes by content; the name hint only breaks ties and names the file in errors.</summary>
     public static AstroImage Decode(ReadOnlySpan<byte> data, string? nameHint = null)
     {
@@ -87,7 +131,7 @@ public static class ImageFile
         options ??= WriteOptions.Default;
         var format = FormatFromExtension(path);
         if (format == ImageFormat.Unknown)
-            throw new ArgumentException($"{path}: unknown output format (use .fits, .tif, .png, .jpg, .pfm or .cimg)");
+            throw new ArgumentException($"{path}: unknown output format (use {OutputExtensions})");
         AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite);
     }
 
