@@ -11,30 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "starplugin.h"
+#include "test_support.h"
 
 static int passed = 0, failed = 0;
 #define CHECK(cond, what) do { if (cond) passed++; else { failed++; printf("FAIL %s (line %d): %s\n", what, __LINE__, sp_last_error()); } } while (0)
 
-static sp_image make(float* data, int w, int h, int c) {
-    sp_image img; memset(&img, 0, sizeof img);
-    img.data = data; img.width = w; img.height = h; img.channels = c;
-    img.layout = SP_LAYOUT_INTERLEAVED; img.row_stride = (int64_t)w * c;
-    return img;
-}
-
-static void add_star(float* d, int w, int h, double cx, double cy, double amp, double sigma) {
-    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++)
-        d[(size_t)y * w + x] += (float)(amp * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * sigma * sigma)));
-}
-
-/* Counts callbacks and those that arrive on another thread than the caller's. */
-typedef struct thread_check { pthread_t caller; int calls, foreign; } thread_check;
-static int on_caller(double f, const char* stage, void* user) {
-    thread_check* t = user; (void)f; (void)stage;
-    t->calls++;
-    if (!pthread_equal(pthread_self(), t->caller)) t->foreign++;
-    return 1;
-}
 
 static const char* model;
 enum { BW = 512, BH = 512 };
@@ -69,7 +50,7 @@ int main(int argc, char** argv) {
     model = argv[1];
     srand(3);
     for (int i = 0; i < BW * BH; i++) big[i] = 0.1f + 0.002f * (float)rand() / RAND_MAX;
-    for (int k = 0; k < 40; k++) add_star(big, BW, BH, 20 + (k * 97) % 470, 20 + (k * 53) % 470, 0.3 + 0.01 * k, 1.4);
+    for (int k = 0; k < 40; k++) add_star(big, BW, BH, 1, 20 + (k * 97) % 470, 20 + (k * 53) % 470, 0.3 + 0.01 * k, 1.4);
 
     /* --- progress callbacks --- */
     callbacks("main thread");

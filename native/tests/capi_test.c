@@ -10,35 +10,14 @@
 #include <math.h>
 #include <pthread.h>
 #include "starplugin.h"
+#include "test_support.h"
 
 static int passed = 0, failed = 0;
 #define CHECK(cond, what) do { if (cond) passed++; else { failed++; printf("FAIL %s (line %d): %s\n", what, __LINE__, sp_last_error()); } } while (0)
 
 static int keep_going(double f, const char* stage, void* user) { (void)stage; ++*(int*)user; return f >= 0; }
 
-/* Counts callbacks and those that arrive on another thread than the caller's. */
-typedef struct thread_check { pthread_t caller; int calls, foreign; } thread_check;
-static int on_caller(double f, const char* stage, void* user) {
-    thread_check* t = user; (void)f; (void)stage;
-    t->calls++;
-    if (!pthread_equal(pthread_self(), t->caller)) t->foreign++;
-    return 1;
-}
 static int cancel_early(double f, const char* stage, void* user) { (void)stage; (void)user; return f < 0.2; }
-
-static sp_image make(float* data, int w, int h, int c) {
-    sp_image img; memset(&img, 0, sizeof img);
-    img.data = data; img.width = w; img.height = h; img.channels = c;
-    img.layout = SP_LAYOUT_INTERLEAVED; img.row_stride = (int64_t)w * c;
-    return img;
-}
-
-static void add_star(float* d, int w, int h, int c, double cx, double cy, double amp, double sigma) {
-    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
-        double v = amp * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * sigma * sigma));
-        for (int k = 0; k < c; k++) d[((size_t)y * w + x) * c + k] += (float)v;
-    }
-}
 
 int main(int argc, char** argv) {
     setvbuf(stdout, NULL, _IONBF, 0); /* what ran is visible even if the process dies */

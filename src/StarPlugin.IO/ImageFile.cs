@@ -50,7 +50,8 @@ public static unsafe class ImageFile
         : CimgCodec.Sniff(data) ? ImageFormat.Cimg
         : ImageFormat.Unknown;
 
-    public static AstroImage Read(string path)
+    /// <summary>The file's length, once it is known to exist and to be no larger than <see cref="MaxFileBytes"/>.</summary>
+    private static long CheckedLength(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         long length;
@@ -58,6 +59,12 @@ public static unsafe class ImageFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         { throw new IOException($"{path}: {e.Message}", e); }
         if (length > MaxFileBytes) throw new ImageSizeException($"{path}: file is larger than 2 GiB");
+        return length;
+    }
+
+    public static AstroImage Read(string path)
+    {
+        CheckedLength(path);
         byte[] bytes = File.ReadAllBytes(path);
         try { return Decode(bytes, path); }
         catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
@@ -72,12 +79,7 @@ public static unsafe class ImageFile
     /// </summary>
     public static ImageHeader ReadHeader(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        long length;
-        try { length = new FileInfo(path).Length; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        { throw new IOException($"{path}: {e.Message}", e); }
-        if (length > MaxFileBytes) throw new ImageSizeException($"{path}: file is larger than 2 GiB");
+        long length = CheckedLength(path);
         if (length == 0) throw new ImageFormatException($"{path}: empty file");
         using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);

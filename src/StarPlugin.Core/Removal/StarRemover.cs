@@ -61,6 +61,9 @@ public sealed class StarRemover : IDisposable
         for (int c = 0; c < colours; c++)
             if (TensorPrimitives.IndexOfMax(image.Plane(c)) < 0) throw new ArgumentException("empty image");
 
+        // The decoder's buffers (raw bytes of the file) are garbage by now: on a large image
+        // give them back before this call allocates its own.
+        ReleaseLargeGarbage(n);
         float white = LinearDataDetector.WhitePoint(image);
         bool stretch = options.Stretch switch
         {
@@ -78,19 +81,24 @@ public sealed class StarRemover : IDisposable
         // beside it: on a busy CPU the two only slowed each other.)
         bool galaxies = options.KeepGalaxies != GalaxyMode.Never;
         bool census = options.Cleanup || galaxies || Model.PsfPlaneScale > 0;
-        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars")) : default;
-        // The census' planes are garbage now; on a large image give them back before the
-        // outputs are allocated, so the two never add up.
-        ReleaseLargeGarbage(n);
-        Func<double, double, double>? psf = Model.PsfPlaneScale > 0 ? found.Psf.At : null;
-
         // Only the outputs asked for are allocated. The model-domain star layer accumulates
         // straight into one of them (the star layer if wanted, else the starless image) and
         // is converted in place below: no other image-sized buffers.
         var outputs = options.Outputs;
-        var starless = outputs.HasFlag(RemovalOutputs.Starless) ? new AstroImage(w, h, image.Channels, image.Metadata.Clone()) : null;
-        var stars = outputs.HasFlag(RemovalOutputs.Stars) || starless == null ? new AstroImage(w, h, image.Channels, image.Metadata.Clone()) : null;
-        var layerImage = stars ?? starless!;
+        bool layerInStars = outputs.HasFlag(RemovalOutputs.Stars) || !outputs.HasFlag(RemovalOutputs.Starless);
+        AstroImage NewOutput() => new(w, h, image.Channels, image.Metadata.Clone());
+        // A grey image's layer buffer is exactly one plane: the census works in it first,
+        // so the census costs no plane of its own.
+        var layerImage = census && image.Channels == 1 ? NewOutput() : null;
+        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars"), layerImage?.Data) : default;
+        if (layerImage != null) Array.Clear(layerImage.Data);
+        // The census' planes are garbage now; on a large image give them back before the
+        // outputs are allocated, so the two never add up.
+        ReleaseLargeGarbage(n);
+        Func<double, double, double>? psf = Model.PsfPlaneScale > 0 ? found.Psf.At : null;
+        layerImage ??= NewOutput();
+        var stars = layerInStars ? layerImage : null;
+        var starless = !outputs.HasFlag(RemovalOutputs.Starless) ? null : layerInStars ? NewOutput() : layerImage;
         var layers = layerImage.Data;
         var src = Enumerable.Range(0, colours).Select(c => (ReadOnlyMemory<float>)image.Data.AsMemory(c * n, n)).ToArray();
         var dst = Enumerable.Range(0, colours).Select(c => layers.AsMemory(c * n, n)).ToArray();

@@ -259,6 +259,39 @@ public class CliSafetyTests
         Assert.That(Run("detect", mid, "--max-megapixels", "10").Code, Is.EqualTo(0));
     }
 
+    /// <summary>Peak RSS in MiB of one CLI run, measured by a parent that has no other child.</summary>
+    private static (int Code, double PeakMiB, string Output) PeakRun(params string[] args)
+    {
+        const string Measure = "import resource, subprocess, sys\n" +
+            "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n" +
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n" +
+            "print(r.returncode); print(r.stderr)";
+        var (code, output) = Repo.Run("/usr/bin/python3", ["-c", Measure, "dotnet", CliDll, .. args]);
+        Assert.That(code, Is.EqualTo(0), output);
+        var lines = output.Split('\n');
+        return (int.Parse(lines[1]), double.Parse(lines[0]) / 1024, string.Join("\n", lines.Skip(2)));
+    }
+
+    /// <summary>
+    /// Removal holds the input as float, one float image per output, and tile-sized
+    /// buffers: from 512² to 4096² (a 64 MiB plane) the peak grows by about the two planes
+    /// of input and starless output. Before, it grew by five to six planes (issue 19:
+    /// 8.56 GB for a 20000² PNG, 5.3× its float size).
+    /// </summary>
+    [Test]
+    public void RemovalPeakMemoryGrowsByTheInputAndOneImagePerOutput()
+    {
+        string small = ZeroPng("small.png", 512, 512), large = ZeroPng("large.png", 4096, 4096);
+        // A tiny star so the census has something to find; zeros otherwise.
+        var (c1, p1, o1) = PeakRun("remove", small, "--starless", P("s.tif"), "--model", _model, "--tile", "256");
+        var (c2, p2, o2) = PeakRun("remove", large, "--starless", P("l.tif"), "--model", _model, "--tile", "256");
+        Assert.That(c1, Is.EqualTo(0), o1);
+        Assert.That(c2, Is.EqualTo(0), o2);
+        double plane = 4096.0 * 4096 * 4 / (1 << 20); // 64 MiB
+        TestContext.Out.WriteLine($"peak RSS 512²: {p1:F0} MiB, 4096²: {p2:F0} MiB, growth {(p2 - p1) / plane:F2} planes");
+        Assert.That(p2 - p1, Is.LessThan(2.6 * plane), "input + starless output (+ decoder and GC slack), not five or six planes");
+    }
+
     // --- temporaries and signals ---
 
     [Test]
