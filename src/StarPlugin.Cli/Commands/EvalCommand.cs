@@ -31,6 +31,9 @@ public static class EvalCommand
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string tPath = p.GetValue(truth)!, pPath = p.GetValue(pred)!;
+            var plan = new OutputPlan(p.GetValue(force), [tPath, pPath]);
+            if (p.GetValue(roc) is { } rocPath) plan.Add(rocPath, image: true);
+            if (p.GetValue(pr) is { } prPath) plan.Add(prPath, image: true);
             var labels = ReadById(tPath, "label");
             var (ph, prow) = Read(pPath);
             int idCol = Column(pPath, ph, "id");
@@ -94,6 +97,9 @@ public static class EvalCommand
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string vPath = p.GetValue(votes)!;
+            var plan = new OutputPlan(p.GetValue(force), [vPath, p.GetValue(gold)!]);
+            if (p.GetValue(ranked) is { } rankedPath) plan.Add(rankedPath, image: false);
+            if (p.GetValue(volunteers) is { } volunteersPath) plan.Add(volunteersPath, image: false);
             var (h, rows) = Read(vPath);
             int vc = Column(vPath, h, "volunteer", "user"), ic = Column(vPath, h, "image", "id"), lc = Column(vPath, h, "vote", "label");
             var list = rows.Select((r, i) => new Evaluation.Vote(r[vc], r[ic], (int)Number(vPath, r, lc, i))).ToList();

@@ -73,8 +73,9 @@ public static class MockLensCommand
         {
             string inPath = p.GetValue(input)!, outPath = p.GetValue(output)!;
             bool f = p.GetValue(force);
-            OutputGuard.Check(outPath, f, inPath);
-            OutputGuard.Check(outPath + ".json", f, inPath);
+            var plan = new OutputPlan(f, [inPath]);
+            plan.Add(outPath, image: true);
+            plan.Add(outPath + ".json", image: false);
             var options = lens.Read(p);
             var img = ImageFile.Read(inPath);
             var (result, record) = Inject(img, options);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime;
 using StarPlugin.Imaging;
 using StarPlugin.Inference;
 using StarPlugin.Progress;
@@ -36,8 +37,21 @@ public sealed class StarRemover : IDisposable
     public RemovalResult Remove(AstroImage image, RemovalOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
     {
         options ??= new RemovalOptions();
+        if ((options.Outputs & RemovalOutputs.All) == 0) throw new ArgumentException("no output requested");
         lock (_gate)
             return RemoveLocked(image, options, new ProgressReporter(progress, 1, "removing stars", token));
+    }
+
+    /// <summary>
+    /// Star reduction (<see cref="StarReducer"/>) in the memory of one removal output: the
+    /// star layer is computed, then turned into the reduced image in place.
+    /// </summary>
+    public AstroImage Reduce(AstroImage image, float amount, ReductionMode mode, RemovalOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    {
+        if (!(amount >= 0 && amount <= 1)) throw new ArgumentOutOfRangeException(nameof(amount), "amount must be in [0, 1]");
+        // The additive layer: starless = input − stars is what the reduction adds back to.
+        var removal = Remove(image, (options ?? new RemovalOptions()) with { Outputs = RemovalOutputs.Stars, StarLayer = StarLayerMode.Add }, progress, token);
+        return StarReducer.ReduceInPlace(image, removal.Stars, amount, mode);
     }
 
     private RemovalResult RemoveLocked(AstroImage image, RemovalOptions options, ProgressReporter progress)
@@ -47,6 +61,9 @@ public sealed class StarRemover : IDisposable
         for (int c = 0; c < colours; c++)
             if (TensorPrimitives.IndexOfMax(image.Plane(c)) < 0) throw new ArgumentException("empty image");
 
+        // The decoder's buffers (raw bytes of the file) are garbage by now: on a large image
+        // give them back before this call allocates its own.
+        ReleaseLargeGarbage(n);
         float white = LinearDataDetector.WhitePoint(image);
         bool stretch = options.Stretch switch
         {
@@ -55,14 +72,8 @@ public sealed class StarRemover : IDisposable
             _ => LinearDataDetector.IsLinear(image, white),
         };
         // Model domain: x_m = clamp(S(x)) with S the linked MTF (linear data) or x/white.
-        var domain = stretch ? ModelDomain.Stretch(MtfStretch.Auto(image.Luminance(), white)) : ModelDomain.Scale(white);
+        var domain = stretch ? ModelDomain.Stretch(MtfStretch.Auto(LuminanceSample(image), white)) : ModelDomain.Scale(white);
 
-        // The model-domain star layer accumulates straight into the Stars output's planes
-        // and is converted in place below: no other image-sized buffers.
-        var starless = new AstroImage(w, h, image.Channels, image.Metadata.Clone());
-        var stars = new AstroImage(w, h, image.Channels, image.Metadata.Clone());
-        var src = Enumerable.Range(0, colours).Select(c => (ReadOnlyMemory<float>)image.Data.AsMemory(c * n, n)).ToArray();
-        var dst = Enumerable.Range(0, colours).Select(c => stars.Data.AsMemory(c * n, n)).ToArray();
         int mc = Model.Channels;
         // The census of star-like sources, with the PSF map their widths are measured
         // against, comes first: a PSF-aware model is given that map, and the cleanup and
@@ -70,8 +81,27 @@ public sealed class StarRemover : IDisposable
         // beside it: on a busy CPU the two only slowed each other.)
         bool galaxies = options.KeepGalaxies != GalaxyMode.Never;
         bool census = options.Cleanup || galaxies || Model.PsfPlaneScale > 0;
-        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars")) : default;
+        // Only the outputs asked for are allocated. The model-domain star layer accumulates
+        // straight into one of them (the star layer if wanted, else the starless image) and
+        // is converted in place below: no other image-sized buffers.
+        var outputs = options.Outputs;
+        bool layerInStars = outputs.HasFlag(RemovalOutputs.Stars) || !outputs.HasFlag(RemovalOutputs.Starless);
+        AstroImage NewOutput() => new(w, h, image.Channels, image.Metadata.Clone());
+        // A grey image's layer buffer is exactly one plane: the census works in it first,
+        // so the census costs no plane of its own.
+        var layerImage = census && image.Channels == 1 ? NewOutput() : null;
+        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars"), layerImage?.Data) : default;
+        if (layerImage != null) Array.Clear(layerImage.Data);
+        // The census' planes are garbage now; on a large image give them back before the
+        // outputs are allocated, so the two never add up.
+        ReleaseLargeGarbage(n);
         Func<double, double, double>? psf = Model.PsfPlaneScale > 0 ? found.Psf.At : null;
+        layerImage ??= NewOutput();
+        var stars = layerInStars ? layerImage : null;
+        var starless = !outputs.HasFlag(RemovalOutputs.Starless) ? null : layerInStars ? NewOutput() : layerImage;
+        var layers = layerImage.Data;
+        var src = Enumerable.Range(0, colours).Select(c => (ReadOnlyMemory<float>)image.Data.AsMemory(c * n, n)).ToArray();
+        var dst = Enumerable.Range(0, colours).Select(c => layers.AsMemory(c * n, n)).ToArray();
         // The network gets most of the bar; the cleanup stages follow it.
         var modelProgress = progress.Slice(census ? 0.06 : 0, options.Cleanup || galaxies ? 0.96 : 1, 1, "removing stars");
         if (mc == colours)
@@ -86,58 +116,96 @@ public sealed class StarRemover : IDisposable
         {
             double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
-                ResidualStarCleanup.Apply(found.Targets, image.Data, domain, stars.Data, colours, w, h, progress.Slice(0.96, split, 1, "filling residual stars"));
+                ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, split, 1, "filling residual stars"));
             if (galaxies)
-                galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, stars.Data, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
+                galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:
         // clamp the model-domain layer, add it into the mask's luminance, and convert it to
         // input units (starless = input − stars), in place.
+        float[]? maskLuminance = outputs.HasFlag(RemovalOutputs.Mask) ? new float[n] : null;
+        bool screen = options.StarLayer == StarLayerMode.Screen;
         const int Chunk = 1 << 16;
         int chunks = (n + Chunk - 1) / Chunk;
-        var maskLuminance = new float[n];
         Parallel.For(0, chunks, () => new float[Chunk], (k, _, xm) =>
         {
             int from = k * Chunk, len = Math.Min(n, from + Chunk) - from;
-            var lum = maskLuminance.AsSpan(from, len);
+            var lum = maskLuminance == null ? default : maskLuminance.AsSpan(from, len);
             for (int c = 0; c < colours; c++)
             {
-                var v0 = image.Plane(c).Slice(from, len); var s = stars.Plane(c).Slice(from, len); var sl = starless.Plane(c).Slice(from, len);
+                var v0 = image.Plane(c).Slice(from, len);
+                var layer = layers.AsSpan(c * n + from, len);
+                var sl = starless == null ? default : starless.Plane(c).Slice(from, len);
+                var s = stars == null ? default : stars.Plane(c).Slice(from, len);
                 domain.Map(v0, xm);
                 for (int i = 0; i < len; i++)
                 {
                     float v = v0[i];
-                    if (!float.IsFinite(v)) { sl[i] = v; s[i] = 0f; continue; }
-                    // The model may only take light away, never add it, and never below black.
-                    float layer = Math.Clamp(s[i], 0f, xm[i]);
-                    lum[i] += layer;
-                    float starsLinear = domain.StarsInInputUnits(xm[i], layer);
-                    sl[i] = v - starsLinear;
-                    s[i] = starsLinear;
+                    float starsLinear, starlessValue;
+                    if (!float.IsFinite(v)) { starlessValue = v; starsLinear = 0f; }
+                    else
+                    {
+                        // The model may only take light away, never add it, and never below black.
+                        float clamped = Math.Clamp(layer[i], 0f, xm[i]);
+                        if (!lum.IsEmpty) lum[i] += clamped;
+                        starsLinear = domain.StarsInInputUnits(xm[i], clamped);
+                        starlessValue = v - starsLinear;
+                    }
+                    if (!sl.IsEmpty) sl[i] = starlessValue;
+                    if (!s.IsEmpty) s[i] = screen ? ScreenLayer(v, starlessValue, white) : starsLinear;
                 }
             }
-            if (colours > 1) TensorPrimitives.Multiply(lum, 1f / colours, lum);
+            if (colours > 1 && !lum.IsEmpty) TensorPrimitives.Multiply(lum, 1f / colours, lum);
             return xm;
         }, _ => { });
-        var mask = StarMask.FromLuminance(maskLuminance, w, h);
-        mask.Metadata = image.Metadata.ForDerivedImage(); // header (WCS, row order) kept, so the mask lines up with its source
-        if (options.StarLayer == StarLayerMode.Screen)
-            for (int c = 0; c < colours; c++)
-            {
-                var o = image.Plane(c); var sl = starless.Plane(c); var st = stars.Plane(c);
-                for (int i = 0; i < n; i++)
-                {
-                    float a = Math.Clamp(o[i] / white, 0f, 1f), b = Math.Clamp(sl[i] / white, 0f, 1f);
-                    st[i] = b >= 1f ? 0f : Math.Clamp(1f - (1f - a) / (1f - b), 0f, 1f) * white;
-                }
-            }
+        var mask = maskLuminance != null ? StarMask.FromLuminance(maskLuminance, w, h) : null;
+        if (mask != null) mask.Metadata = image.Metadata.ForDerivedImage(); // header (WCS, row order) kept, so the mask lines up with its source
         if (image.HasAlpha)
         {
-            image.Plane(image.AlphaChannel).CopyTo(starless.Plane(image.AlphaChannel));
-            image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
+            if (starless != null) image.Plane(image.AlphaChannel).CopyTo(starless.Plane(image.AlphaChannel));
+            if (stars != null) image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
         }
-        return new RemovalResult(starless, stars, mask, stretch, galaxiesKept);
+        // With only the mask asked for, the star layer's buffer was scratch.
+        return new RemovalResult(starless!, outputs.HasFlag(RemovalOutputs.Stars) ? stars! : null!, mask!, stretch, galaxiesKept);
+    }
+
+    /// <summary>The star layer for screen blending: screen(starless, stars) = original, for data in [0, white].</summary>
+    private static float ScreenLayer(float original, float starless, float white)
+    {
+        float a = Math.Clamp(original / white, 0f, 1f), b = Math.Clamp(starless / white, 0f, 1f);
+        return b >= 1f ? 0f : Math.Clamp(1f - (1f - a) / (1f - b), 0f, 1f) * white;
+    }
+
+    /// <summary>
+    /// The luminance at the even stride through the image at which the auto-stretch's
+    /// median and MAD sample it (<see cref="RobustStatistics.MaxSamples"/>): the same
+    /// statistics as from a whole luminance plane, without the plane.
+    /// </summary>
+    private static float[] LuminanceSample(AstroImage image)
+    {
+        int n = image.PlaneLength, colours = image.ColorChannels;
+        int stride = Math.Max(1, n / RobustStatistics.MaxSamples);
+        if (stride == 1) return image.Luminance();
+        var sample = new float[(n + stride - 1) / stride];
+        for (int j = 0; j < sample.Length; j++)
+        {
+            // As AstroImage.Luminance: the planes summed in order, then times 1/colours.
+            float sum = 0f;
+            for (int c = 0; c < colours; c++) sum += image.Data[c * n + (long)j * stride];
+            sample[j] = colours == 1 ? sum : sum * (1f / colours);
+        }
+        return sample;
+    }
+
+    /// <summary>Above this many pixels a stage's image-sized scratch is collected before the next stage allocates.</summary>
+    private const int LargeImage = 1 << 22;
+
+    private static void ReleaseLargeGarbage(int pixels)
+    {
+        if (pixels < LargeImage) return;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     public void Dispose() => _runner.Session.Dispose();

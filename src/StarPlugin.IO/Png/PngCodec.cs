@@ -100,9 +100,9 @@ public static class PngCodec
         // Deflate expands at most ~1032:1, so refuse dimensions the data cannot hold before allocating.
         if (expected > idat.Length * 1040 + (1 << 16))
             throw new ImageFormatException($"PNG: {width}x{height} image is larger than its {idat.Length} compressed bytes can hold");
-        byte[] raw = Inflate(idat, (int)expected);
-
+        // The image first: a header-only read (ImageLimits.HeaderOnly) stops here, before inflating.
         var img = new AstroImage(width, height, channels, md);
+        byte[] raw = Inflate(idat, (int)expected);
         int plane = img.PlaneLength;
         var dst = img.Data;
         float maxv = (1 << depth) - 1;
