@@ -106,22 +106,13 @@ public static class MockLensCommand
         catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 
-    /// <summary>
-    /// An 8/16-bit picture holds [0, 1]: an arc on a white core (or noise on a black sky)
-    /// saturates there as a camera would, instead of failing the write. Said on stderr,
-    /// never silent; FITS and float outputs keep every value.
-    /// </summary>
+    /// <summary>An integer picture's mock saturates as its camera would; said on stderr, never silent.</summary>
     private static void SaturateLikeThePicture(AstroImage mock, string outPath, TextWriter err)
     {
-        var md = mock.Metadata;
-        bool integerPicture = !md.IsPhysical && md.SourceFormat is SampleFormat.UInt8 or SampleFormat.UInt16
-            && ImageFile.FormatFromExtension(outPath) is ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff;
-        if (!integerPicture) return;
-        long clipped = 0;
-        var d = mock.Data;
-        for (int i = 0; i < d.Length; i++)
-            if (d[i] is < 0f or > 1f) { d[i] = Math.Clamp(d[i], 0f, 1f); clipped++; }
-        if (clipped > 0) err.WriteLine($"starplugin: {Path.GetFileName(outPath)}: {clipped} samples of the mock saturate at the {(md.SourceFormat == SampleFormat.UInt8 ? 8 : 16)}-bit picture's black or white (write .fits to keep them)");
+        if (ImageFile.FormatFromExtension(outPath) is not (ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff)) return;
+        bool eight = mock.Metadata.SourceFormat == SampleFormat.UInt8;
+        long clipped = MockLensInjector.SaturateLikeThePicture(mock);
+        if (clipped > 0) err.WriteLine($"starplugin: {Path.GetFileName(outPath)}: {clipped} samples of the mock saturate at the {(eight ? 8 : 16)}-bit picture's black or white (write .fits to keep them)");
     }
 
     private static Command Batch(CliContext ctx)

@@ -12,6 +12,22 @@ namespace StarPlugin.Lensing;
 /// </summary>
 public static class MockLensInjector
 {
+    /// <summary>
+    /// An 8/16-bit picture holds [0, 1]: a mock of one saturates there as its camera would
+    /// (an arc on a white core, noise on a black sky) instead of failing the write.
+    /// Physical (FITS) and float data keep every value. Returns how many samples saturated.
+    /// </summary>
+    public static long SaturateLikeThePicture(AstroImage mock)
+    {
+        var md = mock.Metadata;
+        if (md.IsPhysical || md.SourceFormat is not (SampleFormat.UInt8 or SampleFormat.UInt16)) return 0;
+        long clipped = 0;
+        var d = mock.Data;
+        for (int i = 0; i < d.Length; i++)
+            if (d[i] is < 0f or > 1f) { d[i] = Math.Clamp(d[i], 0f, 1f); clipped++; }
+        return clipped;
+    }
+
     public static (AstroImage Image, MockLensRecord Record) Inject(AstroImage cutout, MockLensOptions o)
     {
         if (!(o.EinsteinRadius >= 0) || !(o.AxisRatio > 0 && o.AxisRatio <= 1) || !(o.SourceRadius > 0) || !(o.SourceIndex > 0.1 && o.SourceIndex <= 10))
