@@ -1,6 +1,7 @@
 using System.CommandLine;
 using StarPlugin.Cli.Commands;
 using StarPlugin.Cli.Hosting;
+using StarPlugin.Inference;
 
 namespace StarPlugin.Cli;
 
@@ -9,6 +10,8 @@ public static class Program
     public static int Main(string[] args)
     {
         CliCancellation.Install();
+        // ONNX Runtime ships beside the program (artifacts/bin, or the installed lib folder).
+        OrtLibrary.SearchDirectories.Add(AppContext.BaseDirectory);
         return Run(args, CliContext.FromConsole(CliCancellation.Token));
     }
 
