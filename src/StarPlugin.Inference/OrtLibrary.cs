@@ -13,7 +13,11 @@ namespace StarPlugin.Inference;
 /// </summary>
 public static unsafe class OrtLibrary
 {
-    /// <summary>The OrtApi version we request. Slots only ever append, so any build ≥ this works.</summary>
+    /// <summary>
+    /// The OrtApi version we request. Slots only ever append, so any build ≥ this works;
+    /// every function we call (<see cref="OrtApiTable.Slots"/>) exists by version 17, so a
+    /// higher request would only turn away older system builds.
+    /// </summary>
     public const uint ApiVersion = 17;
 
     /// <summary>File names of the library on this OS, as shipped first (the NuGet package's name).</summary>

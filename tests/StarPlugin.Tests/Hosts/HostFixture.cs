@@ -29,7 +29,7 @@ internal sealed class HostFixture : IDisposable
                 if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_HOSTS") == "1") Assert.Fail($"{tool} is not installed");
                 Assert.Ignore($"{tool} is not installed (STARPLUGIN_FULL_DEPS=1 tools/apt-deps.sh)");
             }
-        if (!File.Exists(Repo.Path_("artifacts", "gimp", "starplugin", "starplugin")) || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin.dll")))
+        if (!File.Exists(Repo.Path_("artifacts", "gimp", "starplugin", "starplugin")) || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin")))
             Assert.Fail("host shims not built: run ./test.sh (it runs packaging/install.sh --build-only)");
         Dir = Directory.CreateTempSubdirectory("sp-hosts").FullName;
         Directory.CreateDirectory(Path.Combine(Home, "gimp2", "gradients"));
