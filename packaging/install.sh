@@ -47,10 +47,10 @@ build() {
   cd "$root"
   command -v dotnet >/dev/null || { echo "install.sh: building needs the .NET 10 SDK (users of a release tarball need no .NET)" >&2; exit 1; }
   mkdir -p artifacts/native
-  # Two NativeAOT cores, one for AVX2 CPUs and one for any x64, behind libstarplugin.so,
+  # Two NativeAOT cores, one for AVX2 CPUs and one for any x86-64-v2 CPU, behind libstarplugin.so,
   # which loads the one this CPU runs (native/dispatch/starplugin-dispatch.c says why).
   # (Each into a folder of its own: a publish deletes what the previous one put in its folder.)
-  step "libstarplugin: NativeAOT cores for AVX2 and for any x64 (a few minutes on two cores)"
+  step "libstarplugin: NativeAOT cores for AVX2 and for x86-64-v2 (a few minutes on two cores)"
   for core in avx2 baseline; do
     publish src/StarPlugin.Native "artifacts/native-$core" "$core"
     cp "artifacts/native-$core/libstarplugin-$core.so" artifacts/native/
@@ -63,7 +63,7 @@ build() {
       -Wl,-soname,libstarplugin.so -Wl,-z,nodelete -Wl,-rpath,'$ORIGIN' -Wl,--enable-new-dtags
   # The command line: two NativeAOT executables and a launcher that runs the one this CPU
   # can, with ONNX Runtime and the model beside them. No .NET runtime needed to run it.
-  step "starplugin command line: NativeAOT executables for AVX2 and for any x64, and the launcher"
+  step "starplugin command line: NativeAOT executables for AVX2 and for x86-64-v2, and the launcher"
   rm -rf artifacts/bin && mkdir -p artifacts/bin/models
   for core in avx2 baseline; do
     publish src/StarPlugin.Cli "artifacts/cli-$core" "$core"

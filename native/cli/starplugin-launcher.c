@@ -6,7 +6,7 @@
  * build time (native/dispatch/starplugin-dispatch.c says why that matters), so, as for
  * libstarplugin, two builds ship beside this program:
  *   starplugin-avx2      (x86-64-v3: AVX2, FMA, BMI)
- *   starplugin-baseline  (any x64).
+ *   starplugin-baseline  (.NET 10's x64 baseline, x86-64-v2: SSE4.2, POPCNT).
  * This program replaces itself (execv: same process, arguments, standard streams and
  * exit status) with the best one the CPU runs. STARPLUGIN_CPU=baseline forces the
  * portable build; STARPLUGIN_VERBOSE=1 names the build started on stderr.
@@ -31,6 +31,17 @@ static int cpu_runs_avx2_build(void)
 #endif
 }
 
+/* .NET 10's NativeAOT baseline: a CPU without it would abort at start-up. */
+static int cpu_runs_baseline_build(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
+#else
+    return 1;
+#endif
+}
+
 int main(int argc, char** argv)
 {
     (void)argc;
@@ -45,6 +56,10 @@ int main(int argc, char** argv)
     char* slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
 
+    if (!cpu_runs_baseline_build()) {
+        fprintf(stderr, "starplugin: error: this CPU lacks SSE4.2/POPCNT (x86-64-v2), which StarPlugin needs\n");
+        return 3;
+    }
     const char* forced = getenv("STARPLUGIN_CPU");
     int avx2 = !(forced && strcmp(forced, "baseline") == 0) && cpu_runs_avx2_build();
     const char* verbose = getenv("STARPLUGIN_VERBOSE");
