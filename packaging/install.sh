@@ -69,7 +69,7 @@ build() {
     publish src/StarPlugin.Cli "artifacts/cli-$core" "$core"
     install -m 755 "artifacts/cli-$core/starplugin-$core" artifacts/bin/
   done
-  gcc -O2 -Wall -Wextra -Werror -o artifacts/bin/starplugin native/cli/starplugin-launcher.c
+  gcc -O2 -Wall -Wextra -Werror -Inative/cpu -o artifacts/bin/starplugin native/cli/starplugin-launcher.c
   install -m 644 artifacts/native/libonnxruntime.so artifacts/bin/
   install -m 644 models/starless-v1.onnx artifacts/bin/models/
   step "GIMP 2.10 plug-in"

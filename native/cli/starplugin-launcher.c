@@ -18,29 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The same test as the library's dispatcher: what NativeAOT's x86-64-v3 build requires. */
-static int cpu_runs_avx2_build(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx");
-#else
-    return 0;
-#endif
-}
-
-/* .NET 10's NativeAOT baseline: a CPU without it would abort at start-up. */
-static int cpu_runs_baseline_build(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
-#else
-    return 1;
-#endif
-}
+#include "starplugin-cpu.h"
 
 int main(int argc, char** argv)
 {
@@ -56,12 +34,12 @@ int main(int argc, char** argv)
     char* slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
 
-    if (!cpu_runs_baseline_build()) {
+    if (!sp_cpu_runs_baseline_build()) {
         fprintf(stderr, "starplugin: error: this CPU lacks SSE4.2/POPCNT (x86-64-v2), which StarPlugin needs\n");
         return 3;
     }
     const char* forced = getenv("STARPLUGIN_CPU");
-    int avx2 = !(forced && strcmp(forced, "baseline") == 0) && cpu_runs_avx2_build();
+    int avx2 = !(forced && strcmp(forced, "baseline") == 0) && sp_cpu_runs_avx2_build();
     const char* verbose = getenv("STARPLUGIN_VERBOSE");
     char path[PATH_MAX];
     for (int attempt = 0; attempt < 2; attempt++, avx2 = 0) {
