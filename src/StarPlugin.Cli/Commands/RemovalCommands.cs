@@ -324,20 +324,12 @@ public static class RemovalCommands
     }
 }
 
-/// <summary>Finds the shipped model: $STARPLUGIN_MODEL, then models/ beside the program, then up the tree.</summary>
+/// <summary>Finds the shipped model: $STARPLUGIN_MODEL, then models/ beside the program (the build copies it there).</summary>
 public static class ModelLocator
 {
-    public const string DefaultName = "starless-v1.onnx";
-
     public static string? Default()
     {
         if (Environment.GetEnvironmentVariable("STARPLUGIN_MODEL") is { Length: > 0 } env && File.Exists(env)) return env;
-        string? dir = AppContext.BaseDirectory;
-        for (int i = 0; i < 6 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
-        {
-            foreach (var candidate in new[] { Path.Combine(dir, "models", DefaultName), Path.Combine(dir, DefaultName) })
-                if (File.Exists(candidate)) return candidate;
-        }
-        return null;
+        return ModelFile.FindDefault([AppContext.BaseDirectory]);
     }
 }

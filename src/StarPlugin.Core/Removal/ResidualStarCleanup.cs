@@ -337,7 +337,7 @@ internal static class ResidualStarCleanup
             float median = RobustStatistics.Select(_samples, 0, k, k / 2);
             for (int i = 0; i < k; i++) _samples[i] = MathF.Abs(_samples[i] - median);
             float mad = RobustStatistics.Select(_samples, 0, k, k / 2);
-            fit = (a + median, b, c, Math.Max(1.4826 * mad, 1e-6));
+            fit = (a + median, b, c, Math.Max(RobustStatistics.MadToSigma * mad, 1e-6));
             return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
         }
 

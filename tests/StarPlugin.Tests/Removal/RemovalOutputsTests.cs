@@ -1,4 +1,5 @@
 using StarPlugin.Imaging;
+using StarPlugin.Inference;
 using StarPlugin.Removal;
 using StarPlugin.Synthesis;
 using StarPlugin.Tests.Support;

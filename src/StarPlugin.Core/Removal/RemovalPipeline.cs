@@ -1,15 +1,14 @@
 using System.Numerics.Tensors;
 using System.Runtime;
 using StarPlugin.Imaging;
-using StarPlugin.Inference;
 using StarPlugin.Progress;
 using StarPlugin.Stretching;
 
 namespace StarPlugin.Removal;
 
 /// <summary>
-/// Star removal on real data. Load once (one ORT session per process), then call
-/// <see cref="Remove"/> for any number of images: mono or RGB (alpha passed through),
+/// Star removal on real data with any tile model (StarPlugin.Inference.StarRemover opens
+/// an ONNX file for it). Make once per model, then call <see cref="Remove"/> for any number of images: mono or RGB (alpha passed through),
 /// any size, linear or stretched.
 /// - Stretched data is scaled to [0,1] by its white point and kept in that domain.
 /// - Linear data is auto-stretched with one linked MTF (same curve for R, G and B, so
@@ -19,20 +18,14 @@ namespace StarPlugin.Removal;
 ///   behind are found and refilled from the surrounding sky (<see cref="ResidualStarCleanup"/>).
 /// Calls on one instance are serialised; use one instance per thread for parallel work.
 /// </summary>
-public sealed class StarRemover : IDisposable
+public sealed class RemovalPipeline
 {
     private readonly TiledModelRunner _runner;
     private readonly object _gate = new();
 
     public ModelDescription Model => _runner.Model;
-    public ExecutionDevice Device => _runner.Session.Device;
-    public IReadOnlyList<string> DeviceNotes => _runner.Session.DeviceNotes;
 
-    public StarRemover(string modelPath, SessionOptions? session = null)
-    {
-        var model = ModelDescription.Load(modelPath);
-        _runner = new TiledModelRunner(new OnnxSession(modelPath, session), model);
-    }
+    public RemovalPipeline(ITileModel network) => _runner = new TiledModelRunner(network);
 
     public RemovalResult Remove(AstroImage image, RemovalOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
     {
@@ -207,6 +200,4 @@ public sealed class StarRemover : IDisposable
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
-
-    public void Dispose() => _runner.Session.Dispose();
 }
