@@ -121,7 +121,7 @@ public static class MockLensInjector
 
     internal static float[] Convolve(float[] src, int w, int h, double fwhm, bool moffat)
     {
-        if (!moffat) return PlaneFilters.GaussianBlur(src, w, h, (float)(fwhm / 2.35482));
+        if (!moffat) return PlaneFilters.GaussianBlur(src, w, h, (float)(fwhm / Gaussian.FwhmPerSigma));
         var psf = new StarPlugin.Synthesis.PointSpreadFunction(StarPlugin.Synthesis.PsfKind.Moffat, (float)fwhm, 3f);
         int r = (int)Math.Ceiling(3 * fwhm);
         var k = new float[(2 * r + 1) * (2 * r + 1)];
