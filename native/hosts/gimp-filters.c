@@ -292,7 +292,9 @@ static void csv_number(GString* s, const char* format, double v) {
 }
 
 int sph_write_catalogue(const char* path, const sph_star* stars, int64_t count, char* err, size_t err_size) {
-    GString* s = g_string_new("row,col,coefficient,brightness,x,y,flux,fwhm,snr,roundness,width,saturated\n");
+    /* The CLI's columns (DetectCommand.CsvHeader). background stays empty: the frozen
+     * sp_star record has no field for it. */
+    GString* s = g_string_new("row,col,coefficient,brightness,x,y,flux,fwhm,snr,roundness,width,saturated,x_image,y_image,background\n");
     for (int64_t i = 0; i < count; i++) {
         const sph_star* t = &stars[i];
         g_string_append_printf(s, "%d,%d,", t->row, t->col);
@@ -300,7 +302,9 @@ int sph_write_catalogue(const char* path, const sph_star* stars, int64_t count, 
         csv_number(s, "%.3f", t->x); csv_number(s, "%.3f", t->y); csv_number(s, "%.6g", t->flux); /* .NET's G6 */
         csv_number(s, "%.3f", t->fwhm); csv_number(s, "%.2f", t->snr); csv_number(s, "%.3f", t->roundness);
         csv_number(s, "%.2f", t->width);
-        g_string_append_printf(s, "%d\n", t->saturated ? 1 : 0);
+        g_string_append_printf(s, "%d,", t->saturated ? 1 : 0);
+        csv_number(s, "%.3f", t->x + 1); csv_number(s, "%.3f", t->y + 1); /* SExtractor's 1-based X_IMAGE, Y_IMAGE */
+        g_string_append_c(s, '\n');
     }
     GError* e = NULL;
     /* g_file_set_contents writes a temporary file and renames it: all or nothing. */
