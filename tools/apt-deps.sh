@@ -20,6 +20,7 @@ PKGS=(
 command -v npm >/dev/null || PKGS+=(npm)
 if [ "${STARPLUGIN_FULL_DEPS:-0}" = 1 ]; then
   PKGS+=(source-extractor python3-sep python3-photutils python3-astropy)  # benchmark peers
+  PKGS+=(python3-scipy python3-pil stellarium-data)  # the real-image removal bench (tests/bench/real_dev_bench.sh)
 fi
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
