@@ -122,12 +122,23 @@ def extract(L, invalid, thresh, err=None):
     (the frame's global rms unless given: the same absolute threshold before and after)."""
     bkg = sep.Background(L, mask=invalid, bw=64, bh=64)
     sub = L - bkg.back()
-    rms = bkg.globalrms if err is None else err
+    rms = sky_noise(L, invalid, bkg) if err is None else err
     try:
         objs, seg = sep.extract(sub, thresh, err=rms, mask=invalid, minarea=5, segmentation_map=True)
     except Exception:  # deblending overflow in the densest fields: count blends as one object
-        objs, seg = sep.extract(sub, thresh, err=rms, mask=invalid, minarea=5, segmentation_map=True, deblend_cont=1.0)
+        objs, seg = sep.extract(sub, thresh, err=rms, mask=invalid, minarea=5, segmentation_map=True, deblend_nthresh=1, deblend_cont=1.0)
     return objs, seg, sub, rms, bkg
+
+
+def sky_noise(L, invalid, bkg):
+    """sep's global rms, except where the sky is clipped to black (DSS plates, some
+    processed pictures): there sep's estimate degenerates (0 or the whole range), and the
+    noise is taken as 1.4826 × the MAD of the picture, at least one 8-bit level."""
+    v = L[~invalid] if invalid is not None else L.ravel()
+    rms = bkg.globalrms
+    if np.median(v) <= 1.0 / 255 or not (1e-4 < rms < 0.2):
+        rms = max(1.4826 * float(np.median(np.abs(v - np.median(v)))), 1.0 / 255)
+    return rms
 
 
 def fwhm_of(o):
@@ -301,7 +312,7 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
             x, y = float(objs5["x"][o]), float(objs5["y"][o])
             fwhm = half_max_width(sub3, x, y)
             R = float(np.clip(3 * fwhm, 6, 45))
-            if dist_invalid[int(round(y)), int(round(x))] < R + 14 or x < R + 14 or y < R + 14 or x > w - R - 15 or y > h - R - 15:
+            if dist_invalid[int(round(y)), int(round(x))] < 2 * R + 12 or x < 2 * R + 13 or y < 2 * R + 13 or x > w - 2 * R - 14 or y > h - 2 * R - 14:
                 continue
             bright.append((x, y, R, fwhm))
             if len(bright) >= n:
@@ -340,7 +351,8 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
         """Mean over the bright stars of the excess of |img − local sky| within R = 3·FWHM
         of the star over the local roughness, clipped at 0 (a cleaner star cannot cancel a
         worse one): mean over the disc and the channels of |img − sky| minus the roughness,
-        both from the image's own annulus R+2..R+12 around the star, other sources masked:
+        both from the image's own annulus 2R..2R+10 around the star (far enough that a
+        flat disc or halo the remover leaves counts), other sources masked:
         sky its median per channel, roughness 1.183 × its median |img − sky| (the mean
         absolute deviation of Gaussian noise, robust to a spike crossing the annulus).
         A removal that leaves sky like its surroundings scores about 0; a core left behind,
@@ -348,13 +360,13 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
         the range."""
         vals = []
         for x, y, R, _ in bright:
-            r0 = int(R + 13)
+            r0 = int(2 * R + 12)
             x0, y0 = int(round(x)) - r0, int(round(y)) - r0
             yy, xx = np.mgrid[y0:y0 + 2 * r0 + 1, x0:x0 + 2 * r0 + 1]
             d = np.sqrt((xx - x) ** 2 + (yy - y) ** 2)
             win = (slice(y0, y0 + 2 * r0 + 1), slice(x0, x0 + 2 * r0 + 1))
             disc = (d <= R) & valid[win]
-            ring = (d >= R + 2) & (d <= R + 12) & valid[win]
+            ring = (d >= 2 * R) & (d <= 2 * R + 10) & valid[win]
             quiet = ring & ~others[win]
             if quiet.sum() >= 0.3 * ring.sum():
                 ring = quiet
@@ -596,15 +608,15 @@ def write_report(a, rows, times, synth, present, meta):
     P()
     P("### Time per picture (whole process, start-up, model load and PNG in/out included)")
     P()
-    P("| remover | median wall s | worst wall s | median CPU s | Mpx/s (median wall) | target |")
-    P("|---|---:|---:|---:|---:|---|")
+    P("| remover | median wall s | worst wall s | median CPU s | Mpx/s (median wall) | Mpx/s on 2 idle cores, at best (Mpx ÷ (CPU s ÷ 2)) | target |")
+    P("|---|---:|---:|---:|---:|---:|---|")
     mpx = np.median([r["width"] * r["height"] / 1e6 for r in rows])
     for r, lab in (("default", "ours default"), ("network", "ours network only"), ("peer", "peer (RemovalBench peer-run, cached from its run)")):
         ts = [times[x["stem"]][r] for x in rows if r in times[x["stem"]]]
         if not ts:
             continue
         wall = np.array([t["wall_s"] for t in ts]); cpu = np.array([t["cpu_s"] for t in ts])
-        P(f"| {lab} | {np.median(wall):.2f} | {wall.max():.2f} | {np.median(cpu):.2f} | {mpx / np.median(wall):.2f} | {'≥ 2' if r == 'default' else ''} |")
+        P(f"| {lab} | {np.median(wall):.2f} | {wall.max():.2f} | {np.median(cpu):.2f} | {mpx / np.median(wall):.2f} | {mpx / (np.median(cpu) / 2):.2f} | {'≥ 2' if r == 'default' else ''} |")
     loads = [times[x['stem']]['default']['load'] for x in rows]
     P()
     P(f"This machine is shared (2 cores; load average during our runs: median {np.median(loads):.1f}, max {max(loads):.1f}), so wall times "
@@ -636,11 +648,11 @@ def write_report(a, rows, times, synth, present, meta):
     P()
     P("All measures are taken on the 8-bit results the tools write, against the input, over the opaque part of the picture (alpha ≥ 0.5, eroded by 4 px). Luminance: mean of R, G, B.")
     P()
-    P("- **Residual stars, sep**: star-like sep objects of the input luminance (64-px background mesh, minarea 5; unblended, S/N ≥ 10, FWHM ≤ 6 px, elongation ≤ 1.5; on cluster and galaxy pictures not on a galaxy) found at 3σ (5σ) of the input's global rms; residual if sep finds any object within 2 px on the result's luminance at the same absolute threshold (the input's rms), above the result's own background mesh. "
+    P("- **Residual stars, sep**: star-like sep objects of the input luminance (64-px background mesh, minarea 5; unblended, S/N ≥ 10, FWHM ≤ 6 px, elongation ≤ 1.5; on cluster and galaxy pictures not on a galaxy) found at 3σ (5σ) of the input's global rms (where the sky is clipped to black, the median pixel 0 or 1 level, as on " + str(sum(abs(r['rms'] * 255 - 1) < 1e-6 for r in rows)) + " of these pictures, sep's rms is meaningless and σ is one 8-bit level, or 1.4826 × the MAD if larger); residual if sep finds any object within 2 px on the result's luminance at the same absolute threshold (the input's rms), above the result's own background mesh. "
       f"Chance floor: the same positions moved by (9, 6) px find an object after removal in {fmt(np.nanmean([r['default']['chance_sep3'] for r in rows if 'default' in r]))} % (ours default), {fmt(np.nanmean([r['network']['chance_sep3'] for r in rows if 'network' in r]))} % (network only)"
       + (f", {fmt(np.nanmean([r['peer']['chance_sep3'] for r in rows if 'peer' in r]))} % (peer)" if "peer" in present else "") + " of cases (mean over the pictures, 3σ): nebula knots and noise near a star's place count too.")
     P("- **Residual stars, StarPlugin's detector**: confident sources of the input (shipped detector defaults; correlation ≥ 0.8, S/N ≥ 10, FWHM ≤ 6 px) with any detection within 2 px on the result.")
-    P("- **Bright-star artefacts**: the top 1 % (at least 3) of the input's 5σ sep objects by light within 3 px (clipped ones by total light), away from edges, transparent borders and galaxies. FWHM: diameter of the disc as large as the region above half the star's peak (for a clipped star, half the clip level); R = 3 FWHM (6–45 px). Per star, on the result: mean |result − local sky| over the disc r ≤ R, all channels, minus the local roughness, clipped at 0; local sky and roughness from the result's own annulus R+2..R+12 (other sources masked): its median per channel, and 1.183 × its median absolute deviation (the mean |deviation| of Gaussian noise). Checked on made-up results on four real pictures: the stars replaced by sky plus noise like their surroundings score 0.00–0.01, a smooth fill 0, a dark hole 0.1 below sky over R/3 0.04–0.34 (less where nebula texture hides it), a core left behind 1.2–2.0, a green cross 0.4–1.1, the input itself 5–10. % of the range; the input scores " + fmt(np.nanmean([r['bright_input'] for r in rows]), "{:.2f}") + " on average here.")
+    P("- **Bright-star artefacts**: the top 1 % (at least 3) of the input's 5σ sep objects by light within 3 px (clipped ones by total light), away from edges, transparent borders and galaxies. FWHM: diameter of the disc as large as the region above half the star's peak (for a clipped star, half the clip level); R = 3 FWHM (6–45 px). Per star, on the result: mean |result − local sky| over the disc r ≤ R, all channels, minus the local roughness, clipped at 0; local sky and roughness from the result's own annulus 2R..2R+10, far enough that a disc or halo left behind counts (other sources masked): its median per channel, and 1.183 × its median absolute deviation (the mean |deviation| of Gaussian noise). Checked on made-up results on five real pictures (m3, ic4628, n2506, coma, m8): the bright stars replaced by local sky plus noise like their surroundings score 0.00–0.64 (the most where the annulus crosses a globular cluster or a galaxy), a smooth fill 0.00–0.39, a dark hole 0.1 below sky over R/3 0.12–0.61 (less where nebula texture hides it), a core left behind 1.4–2.6, a green cross 0.4–1.4, the input itself 4.8–10. % of the range; the input scores " + fmt(np.nanmean([r['bright_input'] for r in rows]), "{:.2f}") + " on average here.")
     P("- **Off the stars**: outside discs of min(3·FWHM + 2, 10) px around every 3σ sep object, the bright stars' discs out to R + 12, and the galaxies. **Bias**: mean (result − input) there, all channels, % of the range. **Detail kept**: mean |Laplacian of Gaussian σ = 1| of the result ÷ of the input there (above 100 %: the result is noisier).")
     P("- **Seams**: how much the tile boundaries stand out of the result: mean |difference between neighbouring pixels| of the result across the boundaries ÷ across the columns and rows 4–12 px beside them, off the stars (1 = no seam). The peer: its 512-px tiles (no overlap). Ours: the centres of its crossfades; where the whole picture is one tile (the shipped model's 1024-px tiles on these pictures, marked *), the 512-px grid as a stand-in, which measures what content alone gives.")
     P("- **Nebula light kept**: off the stars, where the input's large-scale luminance (4×4 bins, 5-bin median) is ≥ 0.08 above the sky (its 5th percentile): Σ(result − sky) ÷ Σ(input − sky), luminance; pictures with < 1 % such pixels have no figure.")
@@ -660,7 +672,7 @@ def write_report(a, rows, times, synth, present, meta):
         gl = triple(r, "galaxy_light", present=present) + f" (median galaxy {triple(r, 'galaxy_median', '{:.0f}', present)}; {r['galaxies']} galaxies)" if r["galaxies"] else "–"
         P(f"| [{r['stem']}](../../../docs/real-dev/{r['stem']}.jpg) | {r['group']} | {r['stars_sep3']} | {triple(r, 'residual_sep3', present=present)} | {triple(r, 'residual_sep5', present=present)} | "
           f"{triple(r, 'residual_ours', present=present)} | {triple(r, 'bright', '{:.2f}', present)} ({fmt(r['bright_input'], '{:.2f}')}) | {triple(r, 'bias', '{:+.2f}', present)} | "
-          f"{triple(r, 'detail', '{:.0f}', present)} | {triple(r, 'seams', '{:.2f}', present)}{'*' if r.get('default', {}).get('seams_stand_in') else ''} | {triple(r, 'nebula_light', present=present) if 'nebula_light' in r.get('default', {}) else '–'} | {gl} | {auto} | {secs} |")
+          f"{triple(r, 'detail', '{:.0f}', present)} | {'*' if r.get('default', {}).get('seams_stand_in') else ''}{triple(r, 'seams', '{:.2f}', present)} | {triple(r, 'nebula_light', present=present) if 'nebula_light' in r.get('default', {}) else '–'} | {gl} | {auto} | {secs} |")
     return "\n".join(L) + "\n"
 
 
@@ -692,8 +704,10 @@ def main():
     ap.add_argument("--only-ours", action="store_true")
     ap.add_argument("--images", default="")
     ap.add_argument("--no-sheets", action="store_true")
-    ap.add_argument("--reuse", action="store_true", help="reuse ours' results of an earlier run of the same model (measures only)")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the report and index from the last run's measures of this model")
+    ap.add_argument("--reuse", action="store_true", help="reuse the results, detections and synthetic scores of an earlier run of the same model (measures only)")
     a = ap.parse_args()
+    a.reuse = a.reuse or a.report_only
     os.makedirs(a.work, exist_ok=True)
     stems = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(a.data, "*.png")))
     if a.images:
@@ -716,6 +730,15 @@ def main():
         os.makedirs(ours_dir, exist_ok=True)
         json.dump({s: {k: v for k, v in t.items() if k != "peer"} for s, t in times.items()}, open(times_path, "w"), indent=1)
     present = [r for r in REMOVERS if r != "peer" or all(os.path.exists(os.path.join(peer_dir, s + ".png")) for s in stems)]
+    meta = {"date": time.strftime("%Y-%m-%d"), "model": os.path.relpath(a.model), "model_sha": model_sha, "peer": a.peer, "peer_sha": sha(a.peer), "data": a.data}
+    if a.report_only:
+        rows = [r for r in json.load(open(os.path.join(ours_dir, "measures.json"))) if r["stem"] in stems]
+        synth = json.load(open(os.path.join(ours_dir, "synthetic.json")))
+        with open(a.report, "w") as f:
+            f.write(write_report(a, rows, times, synth, present, meta))
+        if not a.no_sheets:
+            write_index(rows, a.sheets, a.data, present)
+        return
 
     # StarPlugin's detector on inputs and results, in one process.
     det_dir = os.path.join(ours_dir, "detect")
@@ -724,13 +747,17 @@ def main():
     if "peer" in present:
         lists["peer"] = [os.path.join(peer_dir, s + ".png") for s in stems]
     for k, ps in lists.items():
+        out = os.path.join(det_dir, k)
+        if a.reuse and all(os.path.exists(os.path.join(out, os.path.basename(q)[:-4] + ".csv")) for q in ps):
+            continue
         print(f"detecting stars: {k}", file=sys.stderr, flush=True)
-        detect_all(a, ps, os.path.join(det_dir, k))
+        detect_all(a, ps, out)
 
     # Synthetic fields with truth (the peer's results cached beside its real ones).
     synth_json = os.path.join(ours_dir, "synthetic.json")
-    print("synthetic fields with truth", file=sys.stderr, flush=True)
-    subprocess.run(["dotnet", a.bench, "synthetic", a.model, "-" if a.only_ours else a.peer, peer_dir, synth_json], check=True, stdout=subprocess.DEVNULL)
+    if not (a.reuse and os.path.exists(synth_json)):
+        print("synthetic fields with truth", file=sys.stderr, flush=True)
+        subprocess.run(["dotnet", a.bench, "synthetic", a.model, "-" if a.only_ours else a.peer, peer_dir, synth_json], check=True, stdout=subprocess.DEVNULL)
     synth = json.load(open(synth_json))
 
     import onnx  # model's tiling hints, for the seam positions
@@ -754,7 +781,6 @@ def main():
         d = res["default"]
         print(f"[{i + 1}/{len(stems)}] {s}: residual sep3 " + " / ".join(fmt(res.get(r, {}).get("residual_sep3")) for r in present) + f", bright {fmt(d['bright'], '{:.2f}')}, bias {fmt(d['bias'], '{:+.2f}')}", file=sys.stderr, flush=True)
     json.dump(rows, open(os.path.join(ours_dir, "measures.json"), "w"), indent=1, default=lambda o: o.item() if hasattr(o, "item") else str(o))
-    meta = {"date": time.strftime("%Y-%m-%d"), "model": os.path.relpath(a.model), "model_sha": model_sha, "peer": a.peer, "peer_sha": sha(a.peer), "data": a.data}
     os.makedirs(os.path.dirname(os.path.abspath(a.report)), exist_ok=True)
     with open(a.report, "w") as f:
         f.write(write_report(a, rows, times, synth, present, meta))

@@ -6,12 +6,13 @@
 # plus the synthetic fields with truth. See tests/bench/real_dev.py for the definitions.
 #
 # usage: tests/bench/real_dev_bench.sh [--model M.onnx] [--only-ours] [--images a,b,...]
-#                                      [--no-sheets] [--reuse] [--no-build] [--out DIR]
+#                                      [--no-sheets] [--reuse] [--report-only] [--no-build] [--out DIR]
 #   --model M.onnx  the StarPlugin model to judge (default models/starless-v1.onnx)
 #   --only-ours     never run the peer (its cached results are still reported when all are there)
 #   --images a,b    only these pictures (file stems), for a quick look
 #   --no-sheets     skip the contact sheets
-#   --reuse         measure ours' results of an earlier run of the same model again, without rerunning it
+#   --reuse         measure the results of an earlier run of the same model again, without rerunning it
+#   --report-only   rewrite the report (and index) from the last measures of this model
 #   --out DIR       where the report and contact sheets go. Default: for the shipped model
 #                   tests/bench/results/real_dev.md and docs/real-dev/; for any other model
 #                   tests/bench/work/real-dev/report-NAME/ (not committed).
@@ -26,9 +27,9 @@ while [ $# -gt 0 ]; do
     --model) model="$2"; shift ;;
     --out) out="$2"; shift ;;
     --images) args+=(--images "$2"); shift ;;
-    --only-ours|--no-sheets|--reuse) args+=("$1") ;;
+    --only-ours|--no-sheets|--reuse|--report-only) args+=("$1") ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "real_dev_bench.sh: unknown option $1" >&2; exit 1 ;;
   esac
   shift
