@@ -40,6 +40,7 @@ TEST_PKGS=(
 # Only the benchmarks: the peers they compare against.
 BENCH_PKGS=(
   source-extractor python3-sep python3-photutils python3-astropy
+  python3-scipy python3-pil stellarium-data  # the real-image removal bench (tests/bench/real_dev_bench.sh)
 )
 [ "$level" = build ] || PKGS+=("${TEST_PKGS[@]}")
 [ "$level" = bench ] && PKGS+=("${BENCH_PKGS[@]}")

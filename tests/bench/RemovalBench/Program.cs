@@ -17,6 +17,7 @@ using StarPlugin.Synthesis;
 //   RemovalBench galaxies OURS.onnx PEER.onnx IMAGE OUT_DIR         → galaxy light kept on a deep field
 //   RemovalBench cleanup-diagnostics MODEL N OUT.csv               → the cleanup's candidates with their truth
 //   RemovalBench census MODEL field:SEED[:A-B]|IMAGE OUT.csv        → the census of one frame, with the network's error at each source
+//   RemovalBench peer-run | detect-csv | synthetic ...              → the real-image bench's C# side (RealDev.cs, real_dev_bench.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 // The ONNX Runtime build to run: BENCH_ORT_DIR (ort_bench.sh compares two), else the one beside the bench.
 if (Environment.GetEnvironmentVariable("BENCH_ORT_DIR") is { Length: > 0 } ortDir) OrtLibrary.SearchDirectories.Add(ortDir);
@@ -29,6 +30,9 @@ return args[0] switch
     "residuals" => Residuals(args[1], args[2], args.Length > 3 ? args[3] : null),
     "galaxies" => Galaxies(args[1], args[2], args[3], args[4]),
     "cleanup-diagnostics" => CleanupDiagnostics.Run(args[1], int.Parse(args[2]), args[3]),
+    "peer-run" => RealDev.PeerRun(args[1], args[2], args[3]),
+    "detect-csv" => RealDev.DetectCsv(args[1], args.Skip(2)),
+    "synthetic" => RealDev.Synthetic(args[1], args[2], args[3], args[4], (seed, min, max) => SyntheticField(seed, min, max)),
     "census" => CleanupDiagnostics.Census(args[1], args[2].StartsWith("field:", StringComparison.Ordinal) ? FieldCase(args[2][6..]) : (ImageFile.Read(args[2]), null), args[3]),
     _ => 1,
 };
