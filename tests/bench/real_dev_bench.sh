@@ -44,8 +44,7 @@ if [ -z "$out" ]; then
 fi
 if [ -n "$out" ]; then report="$out/real_dev.md" sheets="$out"; fi
 if [ "$build" = 1 ]; then
-  tools/fetch-onnxruntime.sh
-  dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
+  packaging/install.sh --build-only   # the native CLI in artifacts/bin, ONNX Runtime from NuGet
   dotnet build tests/bench/RemovalBench -c Release -o artifacts/bench --nologo -v q
 fi
 export BENCH_THREADS="${BENCH_THREADS:-2}"
