@@ -18,7 +18,8 @@ trap 'tools/pg-test-cluster.sh stop' EXIT
 export STARPLUGIN_REQUIRE_POSTGRES=1
 # On failure, name the failed tests last: CI logs keep only the tail.
 if ! dotnet test StarPlugin.sln -c Release --nologo -v q \
-    --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"; then
-  tools/print-failed-tests.sh "$results/results.trx"
+    --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@"; then
+  # One .trx per test project (a fixed name made the second overwrite the first).
+  for trx in "$results"/*.trx; do tools/print-failed-tests.sh "$trx"; done
   exit 1
 fi
