@@ -10,13 +10,13 @@ echo "==> 1/3 packages for building and running (tools/apt-deps.sh)"
 tools/apt-deps.sh
 echo "==> 2/3 build (packaging/install.sh --build-only; the NativeAOT compiles take a few minutes on two cores)"
 packaging/install.sh --build-only
-echo "==> 3/3 star removal and detection on examples/hubble_deep_field.jpg"
+echo "==> 3/3 star removal and detection on examples/n3603.png (NGC 3603, ESO, CC BY 4.0)"
 mkdir -p out
 sp=./artifacts/bin/starplugin
-$sp remove examples/hubble_deep_field.jpg --force \
-    --starless out/hubble_deep_field_starless.png --stars out/hubble_deep_field_stars.png --mask out/hubble_deep_field_mask.png
-$sp detect examples/hubble_deep_field.jpg --force \
-    --csv out/hubble_deep_field_stars.csv --overlay out/hubble_deep_field_overlay.png
-echo "starless: out/hubble_deep_field_starless.png  stars: out/hubble_deep_field_stars.png  mask: out/hubble_deep_field_mask.png"
-echo "catalogue: out/hubble_deep_field_stars.csv  overlay: out/hubble_deep_field_overlay.png"
+$sp remove examples/n3603.png --force \
+    --starless out/n3603_starless.png --stars out/n3603_stars.png --mask out/n3603_mask.png
+$sp detect examples/n3603.png --force \
+    --csv out/n3603_stars.csv --overlay out/n3603_overlay.png
+echo "starless: out/n3603_starless.png  stars: out/n3603_stars.png  mask: out/n3603_mask.png"
+echo "catalogue: out/n3603_stars.csv  overlay: out/n3603_overlay.png"
 echo "The command line: $sp (try $sp --help). Install it, the GIMP plug-in and the G'MIC commands: packaging/install.sh"

@@ -7,20 +7,24 @@ namespace StarPlugin.Rendering;
 /// <summary>Draws what the detector found, for a person to check by eye, and builds star masks.</summary>
 public static class StarOverlay
 {
-    /// <summary>An auto-stretched RGB copy with a circle of radius ~1.5·FWHM around each star (green; red = saturated).</summary>
+    /// <summary>
+    /// An RGB copy with a circle of radius ~1.5·FWHM around each star (green; red = saturated).
+    /// Linear data is auto-stretched to be seen; a picture already stretched for display is
+    /// drawn on as it is (stretching it again turns a nebula white and hides the circles).
+    /// </summary>
     public static AstroImage Draw(AstroImage source, IReadOnlyList<DetectedStar> stars)
     {
         var lum = source.Luminance();
         var rgb = new AstroImage(source.Width, source.Height, 3);
         float white = LinearDataDetector.WhitePoint(source);
+        bool linear = LinearDataDetector.IsLinear(source, white);
         for (int c = 0; c < 3; c++)
         {
             var plane = rgb.Plane(c);
             (source.ColorChannels == 3 ? source.Plane(c) : lum.AsSpan()).CopyTo(plane);
-            var s = MtfStretch.Auto(plane, white);
-            s.Apply(plane);
+            if (linear) MtfStretch.Auto(plane, white).Apply(plane);
+            else if (white > 0 && white != 1f) foreach (ref var v in plane) v /= white;
             Stretching.ContrastNormalization.ReplaceNonFinite(plane, 0f); // blank (NaN) pixels show black
-
         }
         foreach (var st in stars)
         {
