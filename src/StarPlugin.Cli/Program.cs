@@ -38,6 +38,7 @@ public static class Program
         root.Add(SynthCommand.Create(ctx));
         root.Add(MockLensCommand.Create(ctx));
         root.Add(EvalCommand.Create(ctx));
+        root.Add(LensCommand.Create(ctx));
         return root;
     }
 }
