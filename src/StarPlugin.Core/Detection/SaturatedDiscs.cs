@@ -51,7 +51,7 @@ internal static class SaturatedDiscs
             // A star's clipped core is a filled, roundish disc; clipped nebula or a bleed trail is not.
             if (area < MinArea || area > MaxArea || Math.Max(bw, bh) > 2.5 * Math.Min(bw, bh) || area < 0.45 * bw * bh) continue;
             double cx = sx / area, cy = sy / area, radius = Math.Sqrt(area / Math.PI);
-            var (flux, snr) = Aperture(norm, w, h, cx, cy, 2 * radius + 1);
+            var (flux, snr, sky) = Aperture(norm, w, h, cx, cy, 2 * radius + 1);
             if (!(flux > 0)) continue;
             double reach = (radius + 1.5) * (radius + 1.5);
             float coefficient = 0f;
@@ -63,7 +63,7 @@ internal static class SaturatedDiscs
             });
             double fwhm = 2 * radius, roundness = 1 - Math.Min(bw, bh) / (double)Math.Max(bw, bh);
             stars.Add(new DetectedStar((int)Math.Round(cy), (int)Math.Round(cx), coefficient, norm[(int)Math.Round(cy) * w + (int)Math.Round(cx)],
-                cx, cy, flux * (max - min), fwhm, snr, roundness, (float)(radius / 1.1774), true));
+                cx, cy, flux * (max - min), fwhm, snr, roundness, (float)(radius / 1.1774), true) { Background = min + sky * (max - min) });
         }
         return;
 
@@ -74,8 +74,8 @@ internal static class SaturatedDiscs
         }
     }
 
-    /// <summary>Background-subtracted sum within r, and its S/N from the annulus r+2..r+6 (median level, MAD noise).</summary>
-    private static (double Flux, double Snr) Aperture(float[] p, int w, int h, double cx, double cy, double r)
+    /// <summary>Background-subtracted sum within r, its S/N and the sky level, from the annulus r+2..r+6 (median level, MAD noise).</summary>
+    private static (double Flux, double Snr, double Sky) Aperture(float[] p, int w, int h, double cx, double cy, double r)
     {
         var ring = new List<float>();
         double r0 = r + 2, r1 = r + 6, sum = 0; int n = 0;
@@ -88,9 +88,9 @@ internal static class SaturatedDiscs
                 if (d2 <= r * r) { sum += v; n++; }
                 else if (d2 >= r0 * r0 && d2 <= r1 * r1) ring.Add(v);
             }
-        if (ring.Count < 8 || n == 0) return (0, 0);
+        if (ring.Count < 8 || n == 0) return (0, 0, 0);
         var (median, mad) = RobustStatistics.MedianMad(ring.ToArray());
         double flux = sum - median * n, noise = Math.Max(1.4826 * mad, 1e-6) * Math.Sqrt(n);
-        return (flux, flux / noise);
+        return (flux, flux / noise, median);
     }
 }

@@ -104,7 +104,7 @@ public static class StarDetector
             bool saturated = PeakNear(norm, width, height, ix, iy) >= saturation;
             if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * 2.35482 * c.Width || m.Fwhm < o.MinFwhm)) return meter;
             measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, norm[c.Row * width + c.Col],
-                m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated);
+                m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated) { Background = min + m.Background * (max - min) };
             return meter;
         }, _ => { });
         reporter.Advance();

@@ -11,7 +11,7 @@ namespace StarPlugin.Detection;
 /// </summary>
 internal sealed class StarMeasurement
 {
-    public readonly record struct Result(double X, double Y, double Fwhm, double Roundness, double Flux, double Peak, bool Converged);
+    public readonly record struct Result(double X, double Y, double Fwhm, double Roundness, double Flux, double Peak, bool Converged, double Background);
 
     private readonly float[] _plane;
     private readonly int _width, _height;
@@ -75,7 +75,7 @@ internal sealed class StarMeasurement
                 double dx = xx - x, dy = yy - y;
                 if (dx * dx + dy * dy <= rAp * rAp) flux += _plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
             }
-        return new Result(x, y, fwhm, roundness, flux, peak, converged);
+        return new Result(x, y, fwhm, roundness, flux, peak, converged, b0 + bx * (x - x0) + by * (y - y0));
     }
 
     private double? LogParabola(int ix, int iy, bool alongX, double b0, double bx, double by, double x0, double y0)

@@ -2,9 +2,11 @@ namespace StarPlugin.Imaging;
 
 /// <summary>
 /// A planar float32 image: every channel is one contiguous plane of Width×Height
-/// samples, row-major, y = 0 at the top. Integer-sourced data is scaled so that the
-/// format's white point is 1.0; float data keeps its values. Planar storage makes a
-/// channel a single span, which is what the SIMD kernels and the model want.
+/// samples, row-major, y = 0 at the top (FITS rows are flipped on the way in and out;
+/// <see cref="PixelFrame"/> maps positions back to the file's convention). Integer-sourced
+/// data is scaled so that the format's white point is 1.0; float data keeps its values;
+/// <see cref="ImageMetadata.PhysicalScale"/> gives astronomical data back its units.
+/// Planar storage makes a channel a single span, which is what the SIMD kernels and the model want.
 /// </summary>
 public sealed class AstroImage
 {

@@ -19,6 +19,8 @@ public static class StarOverlay
             (source.ColorChannels == 3 ? source.Plane(c) : lum.AsSpan()).CopyTo(plane);
             var s = MtfStretch.Auto(plane, white);
             s.Apply(plane);
+            Stretching.ContrastNormalization.ReplaceNonFinite(plane, 0f); // blank (NaN) pixels show black
+
         }
         foreach (var st in stars)
         {

@@ -72,10 +72,11 @@ public static class CimgCodec
     {
         output.Write(Encoding.ASCII.GetBytes($"1 float little_endian\n{img.Width} {img.Height} 1 {img.Channels}\n"));
         var buf = new byte[img.PlaneLength * 4];
+        double physical = img.Metadata.PhysicalScale; // a float file holds physical values (ADU stay ADU)
         for (int c = 0; c < img.Channels; c++)
         {
             var plane = img.Plane(c);
-            for (int i = 0; i < plane.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(buf.AsSpan(i * 4), plane[i]);
+            for (int i = 0; i < plane.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(buf.AsSpan(i * 4), (float)(plane[i] * physical));
             output.Write(buf);
         }
     }

@@ -1,16 +1,27 @@
+using System.Globalization;
 using StarPlugin.Imaging;
 
 namespace StarPlugin.IO;
 
-/// <summary>Float ⇄ integer sample conversion with the white point at 1.0.</summary>
+/// <summary>
+/// A sample that the output's type cannot hold: out of its range, or NaN/Inf in an
+/// integer type. Raised before any byte is written; the message names the fix.
+/// </summary>
+public sealed class SampleRangeException(string message) : ImageFormatException(message);
+
+/// <summary>
+/// Float ⇄ stored sample conversion. Pictures: white = 1.0 (÷255, ÷65535). Astronomical
+/// integer data (<see cref="ImageMetadata.IsPhysical"/>) keeps its physical integers in
+/// any integer type at least as wide as its own; a narrower type gets a white-to-white
+/// depth reduction. Nothing is clipped: a value the type cannot hold is an error.
+/// </summary>
 internal static class SampleConversion
 {
     public const float U8Scale = 255f;
     public const float U16Scale = 65535f;
 
-    /// <summary>Round-to-nearest after clamping to [0,1]; NaN becomes 0.</summary>
+    /// <summary>Round-to-nearest after clamping to [0,1]; NaN becomes 0. For lossy pictures only (JPEG).</summary>
     public static byte ToU8(float v) => float.IsNaN(v) ? (byte)0 : (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * U8Scale);
-    public static ushort ToU16(float v) => float.IsNaN(v) ? (ushort)0 : (ushort)MathF.Round(Math.Clamp(v, 0f, 1f) * U16Scale);
 
     public static int BytesPerSample(SampleFormat f) => f switch
     {
@@ -20,4 +31,118 @@ internal static class SampleConversion
         SampleFormat.Float64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(f), f, "no storage size"),
     };
+
+    public static bool IsInteger(SampleFormat f) => f is SampleFormat.UInt8 or SampleFormat.UInt16 or SampleFormat.Int16 or SampleFormat.UInt32 or SampleFormat.Int32;
+
+    /// <summary>What readers divide integers of this type by, and what 1.0 becomes in it (1 for floats).</summary>
+    public static double White(SampleFormat f) => f switch
+    {
+        SampleFormat.UInt8 => 255.0,
+        SampleFormat.UInt16 or SampleFormat.Int16 => 65535.0,
+        SampleFormat.UInt32 or SampleFormat.Int32 => 4294967295.0,
+        _ => 1.0,
+    };
+
+    /// <summary>The values an integer type holds.</summary>
+    public static (long Min, long Max) Range(SampleFormat f) => f switch
+    {
+        SampleFormat.UInt8 => (0, 255),
+        SampleFormat.UInt16 => (0, 65535),
+        SampleFormat.Int16 => (short.MinValue, short.MaxValue),
+        SampleFormat.UInt32 => (0, uint.MaxValue),
+        SampleFormat.Int32 => (int.MinValue, int.MaxValue),
+        _ => throw new ArgumentOutOfRangeException(nameof(f), f, "not an integer type"),
+    };
+
+    public static string Describe(SampleFormat f) => f switch
+    {
+        SampleFormat.UInt8 => "8-bit unsigned",
+        SampleFormat.UInt16 => "16-bit unsigned",
+        SampleFormat.Int16 => "16-bit signed",
+        SampleFormat.UInt32 => "32-bit unsigned",
+        SampleFormat.Int32 => "32-bit signed",
+        SampleFormat.Float32 => "32-bit float",
+        _ => "64-bit float",
+    };
+
+    private static int Bits(SampleFormat f) => f is SampleFormat.Unknown ? 0 : BytesPerSample(f) * 8;
+
+    /// <summary>
+    /// Factor from samples to the integers of <paramref name="target"/>: the physical scale
+    /// when the data has units and the target is wider than its source (so ADU stay ADU),
+    /// else the target's white (pictures, same-width and narrowing conversions; for
+    /// same-width astronomical data the two agree).
+    /// </summary>
+    public static double IntegerFactor(ImageMetadata md, SampleFormat target) =>
+        md.IsPhysical && Bits(target) > Bits(md.SourceFormat) ? md.PhysicalScale : White(target);
+
+    /// <summary>What float outputs store: physical values.</summary>
+    public static double FloatFactor(ImageMetadata md) => md.PhysicalScale;
+}
+
+/// <summary>
+/// stored = round((sample × Factor − Zero) / Scale), checked against [Min, Max]; NaN
+/// becomes <see cref="Blank"/> where the format has one (FITS integers), else is an error.
+/// </summary>
+internal sealed class IntegerEncoder
+{
+    public double Factor { get; }
+    public double Zero { get; }
+    public double Scale { get; }
+    public long Min { get; }
+    public long Max { get; }
+    public long? Blank { get; private set; }
+
+    public IntegerEncoder(double factor, double zero, double scale, long min, long max)
+    {
+        Factor = factor; Zero = zero; Scale = scale; Min = min; Max = max;
+    }
+
+    /// <summary>For TIFF and PNG: the target type's own values, no offset.</summary>
+    public static IntegerEncoder For(ImageMetadata md, SampleFormat target)
+    {
+        var (min, max) = SampleConversion.Range(target);
+        return new IntegerEncoder(SampleConversion.IntegerFactor(md, target), 0, 1, min, max);
+    }
+
+    public long Encode(float v) => float.IsNaN(v) ? Blank!.Value : (long)Math.Round((v * Factor - Zero) / Scale);
+
+    /// <summary>
+    /// Scans the samples before anything is written. Values outside the type are an error
+    /// naming the fix; NaN takes a free stored value as BLANK when <paramref name="blankCandidates"/>
+    /// are given (the first one no finite sample uses), else is an error.
+    /// </summary>
+    public void Check(ReadOnlySpan<float> samples, string format, SampleFormat target, IReadOnlyList<long>? blankCandidates = null)
+    {
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        long nan = 0, inf = 0;
+        foreach (float v in samples)
+        {
+            if (float.IsNaN(v)) { nan++; continue; }
+            if (float.IsInfinity(v)) { inf++; continue; }
+            double s = Math.Round((v * Factor - Zero) / Scale);
+            if (s < lo) lo = s;
+            if (s > hi) hi = s;
+        }
+        string type = SampleConversion.Describe(target);
+        if (inf > 0)
+            throw new SampleRangeException($"{format}: {inf} infinite samples cannot be stored as {type} integers; write a float file (--depth f32)");
+        if (lo <= hi && (lo < Min || hi > Max))
+            throw new SampleRangeException(string.Create(CultureInfo.InvariantCulture,
+                $"{format}: values {Physical(lo)}..{Physical(hi)} do not fit {type} integers ({Physical(Min)}..{Physical(Max)}); write a float file (--depth f32) to keep them"));
+        if (nan == 0) return;
+        if (blankCandidates is { Count: > 0 })
+        {
+            // Only now, and only for the few candidates: which of them a finite sample uses.
+            var used = new HashSet<long>();
+            foreach (float v in samples)
+                if (float.IsFinite(v)) { long s = (long)Math.Round((v * Factor - Zero) / Scale); if (blankCandidates.Contains(s)) used.Add(s); }
+            foreach (long c in blankCandidates)
+                if (!used.Contains(c)) { Blank = c; return; }
+        }
+        throw new SampleRangeException($"{format}: {nan} blank (NaN) samples cannot be stored as {type} integers{(blankCandidates is { Count: > 0 } ? " (every candidate BLANK value is taken)" : "")}; write a float file (--depth f32)");
+    }
+
+    /// <summary>A stored value in the units the user knows (BZERO/BSCALE applied), for messages.</summary>
+    private string Physical(double stored) => (Zero + Scale * stored).ToString("G10", CultureInfo.InvariantCulture);
 }

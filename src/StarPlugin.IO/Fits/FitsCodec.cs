@@ -7,10 +7,15 @@ namespace StarPlugin.IO.Fits;
 
 /// <summary>
 /// FITS images: the primary HDU, or the first IMAGE extension when the primary is
-/// empty. BITPIX 8/16/32/-32/-64 with BZERO/BSCALE, NAXIS 2 or a NAXIS3 colour cube.
-/// Integer data is scaled to white = 1 (÷255, ÷65535, ÷(2^32-1)), floats keep their
-/// values. Rows are stored bottom-up unless ROWORDER = 'TOP-DOWN' (Siril's keyword),
-/// and are flipped so that y = 0 is the top row, as DS9 and Siril display them.
+/// empty. BITPIX 8/16/32/-32/-64 with BZERO/BSCALE and BLANK, NAXIS 2 or a colour cube
+/// (NAXIS3 = 3; other plane counts are refused, never read as alpha).
+/// Samples: physical values (BZERO + BSCALE × stored) divided by the storage's white
+/// (255, 65535, 2^32−1) for integers, recorded as <see cref="ImageMetadata.PhysicalScale"/>
+/// so that every output and catalogue gets the physical values back; floats as stored.
+/// BLANK pixels become NaN and NaN becomes BLANK again on an integer write.
+/// Rows are stored bottom-up unless ROWORDER = 'TOP-DOWN' (Siril's keyword), and are
+/// flipped so that y = 0 is the top row, as DS9 and Siril display them; the writer flips
+/// them back, and <see cref="PixelFrame"/> maps positions to FITS coordinates.
 /// </summary>
 public static class FitsCodec
 {
@@ -64,8 +69,11 @@ public static class FitsCodec
         for (int i = 4; i <= naxis; i++)
             if (FitsHeader.Integer(cards, "NAXIS" + i) != 1)
                 throw new UnsupportedImageException($"FITS: {naxis}-D data with NAXIS{i} > 1 is not supported");
-        if (ch is not (1 or 3) && ch is not (2 or 4))
-            throw new UnsupportedImageException($"FITS: NAXIS3 = {ch} planes is not supported (1 or 3 colour planes)");
+        // Only three planes make a colour image. Two or four are independent planes (a
+        // cube of frames or bands), not grey/RGB + alpha: reading them so would pass the
+        // last plane through untouched.
+        if (ch is not (1 or 3))
+            throw new UnsupportedImageException($"FITS: a cube of {ch} planes (NAXIS3 = {ch}) is not an image we process: only 1 plane (grey) or 3 (colour); split it into single planes first (e.g. astropy: fits.writeto('plane.fits', data[i], header))");
         var format = bitpix switch
         {
             8 => SampleFormat.UInt8,
@@ -80,15 +88,22 @@ public static class FitsCodec
         var raw = r.Slice(dataOffset, samples * bps); // checks the file really holds the data before allocating
         double bzero = FitsHeader.Real(cards, "BZERO", 0), bscale = FitsHeader.Real(cards, "BSCALE", 1);
         if (bscale == 0) throw new ImageFormatException("FITS: BSCALE = 0");
+        bool integer = bitpix > 0;
+        long? blank = integer && cards.Any(c => c.Key == "BLANK") ? FitsHeader.Integer(cards, "BLANK") : null;
 
-        var md = new ImageMetadata { SourceFormat = format };
+        var md = new ImageMetadata { SourceFormat = format, Convention = CoordinateConvention.Fits };
         if (format == SampleFormat.Int16 && bzero == 32768 && bscale == 1) md.SourceFormat = SampleFormat.UInt16;
         if (format == SampleFormat.Int32 && bzero == 2147483648.0 && bscale == 1) md.SourceFormat = SampleFormat.UInt32;
         if (primary != null) md.FitsCards.AddRange(primary.Where(c => !FitsHeader.IsStructural(c.Key)));
         md.FitsCards.AddRange(cards.Where(c => !FitsHeader.IsStructural(c.Key)));
-        bool topDown = md.FitsCards.Any(c => c.Key == "ROWORDER" && FitsHeader.StringValue(c) == "TOP-DOWN");
+        bool topDown = !md.FitsRowsFromBottom;
 
-        double white = WhiteScale(format);
+        double white = SampleConversion.White(format);
+        if (integer)
+        {
+            md.PhysicalScale = white;
+            md.SourceEncoding = new FitsIntegerEncoding(bzero, bscale, blank);
+        }
         var img = new AstroImage((int)w, (int)h, (int)ch, md);
         var dst = img.Data;
         int W = (int)w, H = (int)h, plane = W * H;
@@ -97,72 +112,94 @@ public static class FitsCodec
             {
                 int dy = topDown ? y : H - 1 - y;
                 int src = (c * plane + y * W) * bps, d0 = c * plane + dy * W;
-                for (int x = 0; x < W; x++)
+                var row = raw.Slice(src, W * bps);
+                var d = dst.AsSpan(d0, W);
+                switch (format)
                 {
-                    var s = raw.Slice(src + x * bps, bps);
-                    double v = format switch
-                    {
-                        SampleFormat.UInt8 => s[0],
-                        SampleFormat.Int16 => BinaryPrimitives.ReadInt16BigEndian(s),
-                        SampleFormat.Int32 => BinaryPrimitives.ReadInt32BigEndian(s),
-                        SampleFormat.Float32 => BinaryPrimitives.ReadSingleBigEndian(s),
-                        _ => BinaryPrimitives.ReadDoubleBigEndian(s),
-                    };
-                    dst[d0 + x] = (float)((bzero + bscale * v) / white);
+                    case SampleFormat.UInt8:
+                        for (int x = 0; x < W; x++) d[x] = Scale(row[x], blank, bzero, bscale, white);
+                        break;
+                    case SampleFormat.Int16:
+                        for (int x = 0; x < W; x++) d[x] = Scale(BinaryPrimitives.ReadInt16BigEndian(row.Slice(x * 2, 2)), blank, bzero, bscale, white);
+                        break;
+                    case SampleFormat.Int32:
+                        for (int x = 0; x < W; x++) d[x] = Scale(BinaryPrimitives.ReadInt32BigEndian(row.Slice(x * 4, 4)), blank, bzero, bscale, white);
+                        break;
+                    case SampleFormat.Float32:
+                        for (int x = 0; x < W; x++) d[x] = (float)(bzero + bscale * BinaryPrimitives.ReadSingleBigEndian(row.Slice(x * 4, 4)));
+                        break;
+                    default:
+                        for (int x = 0; x < W; x++) d[x] = (float)(bzero + bscale * BinaryPrimitives.ReadDoubleBigEndian(row.Slice(x * 8, 8)));
+                        break;
                 }
             }
         return img;
     }
 
-    /// <summary>Physical value of white for each storage type (1 for floats).</summary>
-    private static double WhiteScale(SampleFormat f) => f switch
-    {
-        SampleFormat.UInt8 => 255.0,
-        SampleFormat.Int16 or SampleFormat.UInt16 => 65535.0,
-        SampleFormat.Int32 or SampleFormat.UInt32 => 4294967295.0,
-        _ => 1.0,
-    };
+    private static float Scale(long stored, long? blank, double bzero, double bscale, double white) =>
+        stored == blank ? float.NaN : (float)((bzero + bscale * stored) / white);
 
     public static void Encode(Stream output, AstroImage img, WriteOptions options)
     {
-        var fmt = options.Depth != SampleFormat.Unknown ? options.Depth : img.Metadata.SourceFormat;
+        var md = img.Metadata;
+        var fmt = options.Depth != SampleFormat.Unknown ? options.Depth : md.SourceFormat;
         if (fmt == SampleFormat.Unknown) fmt = SampleFormat.Float32;
-        var (bitpix, bzero) = fmt switch
+        int bitpix = fmt switch
         {
-            SampleFormat.UInt8 => (8, 0.0),
-            SampleFormat.UInt16 => (16, 32768.0),
-            SampleFormat.Int16 => (16, 0.0),
-            SampleFormat.UInt32 => (32, 2147483648.0),
-            SampleFormat.Int32 => (32, 0.0),
-            SampleFormat.Float32 => (-32, 0.0),
-            SampleFormat.Float64 => (-64, 0.0),
+            SampleFormat.UInt8 => 8,
+            SampleFormat.UInt16 or SampleFormat.Int16 => 16,
+            SampleFormat.UInt32 or SampleFormat.Int32 => 32,
+            SampleFormat.Float32 => -32,
+            SampleFormat.Float64 => -64,
             _ => throw new ArgumentOutOfRangeException(nameof(options), fmt, "FITS cannot store this depth"),
         };
-        bool topDown = img.Metadata.FitsCards.Any(c => c.Key == "ROWORDER" && FitsHeader.StringValue(c) == "TOP-DOWN");
+        // FITS has no alpha: the colour planes are written (as PFM does).
+        int planes = img.ColorChannels, W = img.Width, H = img.Height;
+        var data = img.Data.AsSpan(0, planes * img.PlaneLength);
+
+        IntegerEncoder? enc = null;
+        if (bitpix > 0)
+        {
+            // The source's own encoding (BZERO, BSCALE, BLANK) when the type is unchanged, so
+            // the same integers come back; else the standard one for the type.
+            var (storedMin, storedMax) = bitpix switch { 8 => (0L, 255L), 16 => ((long)short.MinValue, (long)short.MaxValue), _ => (int.MinValue, int.MaxValue) };
+            var same = fmt == md.SourceFormat ? md.SourceEncoding : null;
+            enc = same != null
+                ? new IntegerEncoder(md.PhysicalScale, same.Zero, same.Scale, storedMin, storedMax)
+                : new IntegerEncoder(SampleConversion.IntegerFactor(md, fmt), fmt switch { SampleFormat.UInt16 => 32768.0, SampleFormat.UInt32 => 2147483648.0, _ => 0.0 }, 1, storedMin, storedMax);
+            var candidates = new List<long>();
+            if (same?.Blank is { } b) candidates.Add(b);
+            candidates.AddRange([storedMin, storedMax]);
+            enc.Check(data, "FITS", fmt, candidates);
+        }
+        double floatFactor = SampleConversion.FloatFactor(md);
+
+        bool topDown = !md.FitsRowsFromBottom;
         var header = new StringBuilder();
         void Card(string s) => header.Append(s.PadRight(FitsHeader.CardLength));
+        string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         Card(FitsHeader.Format("SIMPLE", "T", "conforms to FITS standard"));
         Card(FitsHeader.Format("BITPIX", bitpix.ToString(CultureInfo.InvariantCulture), "array data type"));
-        Card(FitsHeader.Format("NAXIS", img.Channels > 1 ? "3" : "2", "number of array dimensions"));
-        Card(FitsHeader.Format("NAXIS1", img.Width.ToString(CultureInfo.InvariantCulture)));
-        Card(FitsHeader.Format("NAXIS2", img.Height.ToString(CultureInfo.InvariantCulture)));
-        if (img.Channels > 1) Card(FitsHeader.Format("NAXIS3", img.Channels.ToString(CultureInfo.InvariantCulture)));
-        if (bzero != 0)
+        Card(FitsHeader.Format("NAXIS", planes > 1 ? "3" : "2", "number of array dimensions"));
+        Card(FitsHeader.Format("NAXIS1", W.ToString(CultureInfo.InvariantCulture)));
+        Card(FitsHeader.Format("NAXIS2", H.ToString(CultureInfo.InvariantCulture)));
+        if (planes > 1) Card(FitsHeader.Format("NAXIS3", planes.ToString(CultureInfo.InvariantCulture)));
+        if (enc != null && (enc.Zero != 0 || enc.Scale != 1))
         {
-            Card(FitsHeader.Format("BZERO", bzero.ToString("R", CultureInfo.InvariantCulture)));
-            Card(FitsHeader.Format("BSCALE", "1"));
+            Card(FitsHeader.Format("BZERO", Num(enc.Zero)));
+            Card(FitsHeader.Format("BSCALE", Num(enc.Scale)));
         }
-        foreach (var c in img.Metadata.FitsCards)
+        if (enc?.Blank is { } blankValue) Card(FitsHeader.Format("BLANK", blankValue.ToString(CultureInfo.InvariantCulture), "stored value of undefined pixels"));
+        foreach (var c in md.FitsCards)
             if (!FitsHeader.IsStructural(c.Key)) Card(FitsHeader.Format(c));
         Card("END");
         while (header.Length % FitsHeader.BlockLength != 0) header.Append(' ');
         output.Write(Encoding.ASCII.GetBytes(header.ToString()));
 
-        double white = WhiteScale(fmt);
-        int bps = Math.Abs(bitpix) / 8, W = img.Width, H = img.Height;
+        int bps = Math.Abs(bitpix) / 8;
         var row = new byte[W * bps];
         long written = 0;
-        for (int c = 0; c < img.Channels; c++)
+        for (int c = 0; c < planes; c++)
             for (int y = 0; y < H; y++)
             {
                 var src = img.Row(c, topDown ? y : H - 1 - y);
@@ -170,15 +207,13 @@ public static class FitsCodec
                 {
                     var d = row.AsSpan(x * bps, bps);
                     float v = src[x];
-                    switch (fmt)
+                    switch (bitpix)
                     {
-                        case SampleFormat.UInt8: d[0] = (byte)ClampRound(v * white, 0, 255); break;
-                        case SampleFormat.UInt16: BinaryPrimitives.WriteInt16BigEndian(d, (short)(ClampRound(v * white, 0, 65535) - 32768)); break;
-                        case SampleFormat.Int16: BinaryPrimitives.WriteInt16BigEndian(d, (short)ClampRound(v * white, short.MinValue, short.MaxValue)); break;
-                        case SampleFormat.UInt32: BinaryPrimitives.WriteInt32BigEndian(d, (int)(ClampRound(v * white, 0, uint.MaxValue) - 2147483648L)); break;
-                        case SampleFormat.Int32: BinaryPrimitives.WriteInt32BigEndian(d, (int)ClampRound(v * white, int.MinValue, int.MaxValue)); break;
-                        case SampleFormat.Float32: BinaryPrimitives.WriteSingleBigEndian(d, v); break;
-                        default: BinaryPrimitives.WriteDoubleBigEndian(d, v); break;
+                        case 8: d[0] = (byte)enc!.Encode(v); break;
+                        case 16: BinaryPrimitives.WriteInt16BigEndian(d, (short)enc!.Encode(v)); break;
+                        case 32: BinaryPrimitives.WriteInt32BigEndian(d, (int)enc!.Encode(v)); break;
+                        case -32: BinaryPrimitives.WriteSingleBigEndian(d, (float)(v * floatFactor)); break;
+                        default: BinaryPrimitives.WriteDoubleBigEndian(d, v * floatFactor); break;
                     }
                 }
                 output.Write(row);
@@ -187,7 +222,4 @@ public static class FitsCodec
         int pad = (int)((FitsHeader.BlockLength - written % FitsHeader.BlockLength) % FitsHeader.BlockLength);
         output.Write(new byte[pad]);
     }
-
-    private static long ClampRound(double v, double lo, double hi) =>
-        double.IsNaN(v) ? (long)Math.Max(lo, 0) : (long)Math.Round(Math.Clamp(v, lo, hi));
 }

@@ -11,9 +11,13 @@ internal static class FitsHeader
     public const int BlockLength = 2880;
     public const int MaxHeaderBlocks = 10_000; // 360k cards: far beyond any real header
 
-    /// <summary>Keywords the writer regenerates from the pixels; never copied from metadata.</summary>
+    /// <summary>
+    /// Keywords the writer regenerates from the pixels; never copied from metadata. BLANK
+    /// belongs to the integer encoding; CHECKSUM/DATASUM would be wrong for new data.
+    /// </summary>
     public static bool IsStructural(string key) =>
-        key is "SIMPLE" or "XTENSION" or "BITPIX" or "EXTEND" or "BZERO" or "BSCALE" or "PCOUNT" or "GCOUNT" or "END"
+        key is "SIMPLE" or "XTENSION" or "BITPIX" or "EXTEND" or "BZERO" or "BSCALE" or "BLANK" or "PCOUNT" or "GCOUNT" or "END"
+            or "CHECKSUM" or "DATASUM"
         || (key.StartsWith("NAXIS", StringComparison.Ordinal));
 
     /// <summary>Reads cards from <paramref name="offset"/> up to END; returns them and the offset after the header.</summary>
@@ -39,6 +43,7 @@ internal static class FitsHeader
 
     public static FitsCard Parse(string text)
     {
+        if (text.Length < CardLength) text = text.PadRight(CardLength);
         string key = text[..8].TrimEnd();
         if (text.Length < 10 || text[8] != '=' || text[9] != ' ')
             return new FitsCard(key, null, null) { RawText = text };
@@ -112,4 +117,51 @@ internal static class FitsHeader
     }
 
     public static string Quote(string s) => "'" + s.Replace("'", "''").PadRight(8) + "'";
+
+    /// <summary>
+    /// The header as text lines, as Astro-TIFF stores it in ImageDescription (and we in a
+    /// PNG text chunk): SIMPLE, BITPIX and NAXIS describing the pixels it travels with,
+    /// then every kept card, then END; trailing blanks trimmed, lines ending in LF.
+    /// </summary>
+    public static string ToText(IEnumerable<FitsCard> cards, int bitpix, int width, int height, int planes)
+    {
+        var sb = new StringBuilder();
+        void Line(string card) => sb.Append(card.TrimEnd()).Append('\n');
+        Line(Format("SIMPLE", "T", "conforms to FITS standard"));
+        Line(Format("BITPIX", bitpix.ToString(CultureInfo.InvariantCulture), "array data type"));
+        Line(Format("NAXIS", planes > 1 ? "3" : "2", "number of array dimensions"));
+        Line(Format("NAXIS1", width.ToString(CultureInfo.InvariantCulture)));
+        Line(Format("NAXIS2", height.ToString(CultureInfo.InvariantCulture)));
+        if (planes > 1) Line(Format("NAXIS3", planes.ToString(CultureInfo.InvariantCulture)));
+        foreach (var c in cards)
+            if (!IsStructural(c.Key)) Line(Format(c));
+        sb.Append("END");
+        return sb.ToString();
+    }
+
+    /// <summary>Whether a text (TIFF ImageDescription, PNG text) is a FITS header: its first line is SIMPLE = T.</summary>
+    public static bool IsHeaderText(string text) =>
+        text.StartsWith("SIMPLE  =", StringComparison.Ordinal) && text.Contains("END", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Cards of a header stored as text lines (LF or CR+LF, possibly shorter than 80
+    /// columns), structural keywords dropped: they describe FITS storage, not the pixels
+    /// of the TIFF or PNG around them.
+    /// </summary>
+    public static List<FitsCard> FromText(string text)
+    {
+        var cards = new List<FitsCard>();
+        foreach (var line0 in text.Split('\n'))
+        {
+            string line = line0.TrimEnd('\r', '\0');
+            if (line.Length > CardLength) line = line[..CardLength];
+            foreach (char ch in line)
+                if (ch < 0x20 || ch > 0x7E) throw new ImageFormatException("FITS header text holds a non-ASCII character");
+            var card = Parse(line);
+            if (card.Key == "END") break;
+            if (card.Key.Length == 0 && line.Trim().Length == 0) continue;
+            if (!IsStructural(card.Key)) cards.Add(card);
+        }
+        return cards;
+    }
 }

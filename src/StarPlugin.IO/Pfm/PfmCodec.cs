@@ -58,7 +58,7 @@ public static class PfmCodec
         {
             for (int x = 0; x < img.Width; x++)
                 for (int c = 0; c < channels; c++)
-                    BinaryPrimitives.WriteSingleLittleEndian(row.AsSpan((x * channels + c) * 4), img[c, y, x]);
+                    BinaryPrimitives.WriteSingleLittleEndian(row.AsSpan((x * channels + c) * 4), (float)(img[c, y, x] * img.Metadata.PhysicalScale)); // physical values
             output.Write(row);
         }
     }

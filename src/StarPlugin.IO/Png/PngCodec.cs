@@ -2,16 +2,22 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using StarPlugin.Imaging;
+using StarPlugin.IO.Fits;
 
 namespace StarPlugin.IO.Png;
 
 /// <summary>
 /// PNG: reads every standard variant (grey, grey+alpha, RGB, RGBA, palette with
 /// tRNS, bit depths 1-16, Adam7 interlacing) and writes 8/16-bit grey, grey+alpha,
-/// RGB and RGBA. tEXt chunks are kept as metadata properties.
+/// RGB and RGBA. tEXt chunks are kept as metadata properties, except the FITS header,
+/// which travels as a tEXt chunk named "FITS" (the Astro-TIFF text layout) and comes
+/// back as FITS cards. Values 8/16 bits cannot hold are an error, never clipped.
 /// </summary>
 public static class PngCodec
 {
+    /// <summary>Keyword of the tEXt chunk that carries the FITS header.</summary>
+    public const string FitsTextKeyword = "FITS";
+
     private static ReadOnlySpan<byte> Signature => [137, 80, 78, 71, 13, 10, 26, 10];
 
     public static bool Sniff(ReadOnlySpan<byte> b) => b.Length >= 8 && b[..8].SequenceEqual(Signature);
@@ -73,6 +79,13 @@ public static class PngCodec
         int channels = colorType switch { 0 => 1, 2 => 3, 3 => paletteAlpha ? 4 : 3, 4 => 2, _ => 4 };
         ImageLimits.CheckedSampleCount(width, height, channels);
         md.SourceFormat = depth == 16 ? SampleFormat.UInt16 : SampleFormat.UInt8;
+        if (md.Properties.Remove(FitsTextKeyword, out var fitsText))
+        {
+            if (FitsHeader.IsHeaderText(fitsText)) md.FitsCards = FitsHeader.FromText(fitsText);
+            else md.Properties[FitsTextKeyword] = fitsText;
+        }
+        // 16-bit samples under a FITS header are counts with units, as in Astro-TIFF.
+        if (md.FitsCards.Count > 0 && depth == 16) md.PhysicalScale = SampleConversion.White(SampleFormat.UInt16);
 
         int bitsPerPixel = samples * depth;
         int bpp = Math.Max(1, bitsPerPixel / 8);
@@ -168,6 +181,9 @@ public static class PngCodec
     {
         var fmt = options.Depth != SampleFormat.Unknown ? options.Depth : img.Metadata.SourceFormat;
         int depth = fmt == SampleFormat.UInt8 ? 8 : 16; // floats go to 16 bits, the most PNG holds
+        var target = depth == 8 ? SampleFormat.UInt8 : SampleFormat.UInt16;
+        var enc = IntegerEncoder.For(img.Metadata, target);
+        enc.Check(img.Data, "PNG", target);
         int colorType = img.Channels switch { 1 => 0, 2 => 4, 3 => 2, _ => 6 };
         int spp = img.Channels, bpp = spp * depth / 8, stride = img.Width * bpp;
         output.Write(Signature);
@@ -177,8 +193,10 @@ public static class PngCodec
         ihdr[8] = (byte)depth; ihdr[9] = (byte)colorType;
         Chunk(output, "IHDR", ihdr);
         foreach (var (k, v) in img.Metadata.Properties)
-            if (k.Length is > 0 and < 80)
+            if (k.Length is > 0 and < 80 && !(k == FitsTextKeyword && img.Metadata.FitsCards.Count > 0))
                 Chunk(output, "tEXt", [.. Encoding.Latin1.GetBytes(k), 0, .. Encoding.Latin1.GetBytes(v)]);
+        if (img.Metadata.FitsCards.Count > 0)
+            Chunk(output, "tEXt", [.. Encoding.Latin1.GetBytes(FitsTextKeyword), 0, .. Encoding.ASCII.GetBytes(FitsHeader.ToText(img.Metadata.FitsCards, depth, img.Width, img.Height, img.ColorChannels))]);
         var compressed = new MemoryStream();
         using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
@@ -191,8 +209,8 @@ public static class PngCodec
                     for (int c = 0; c < spp; c++)
                     {
                         float v = img[c, y, x];
-                        if (depth == 8) row[x * spp + c] = SampleConversion.ToU8(v);
-                        else BinaryPrimitives.WriteUInt16BigEndian(row.AsSpan((x * spp + c) * 2), SampleConversion.ToU16(v));
+                        if (depth == 8) row[x * spp + c] = (byte)enc.Encode(v);
+                        else BinaryPrimitives.WriteUInt16BigEndian(row.AsSpan((x * spp + c) * 2), (ushort)enc.Encode(v));
                     }
                 int type = PngFilter.FilterBest(row, prior, bpp, filtered);
                 z.WriteByte((byte)type);

@@ -44,10 +44,16 @@ internal static class TiffPredictor
         for (int i = n - 1; i >= samplesPerPixel; i--)
         {
             if (bytesPerSample == 1) row[i] -= row[i - samplesPerPixel];
-            else
+            else if (bytesPerSample == 2)
             {
                 var cur = row.Slice(i * 2, 2);
                 Write16(cur, (ushort)(Read16(cur, false) - Read16(row.Slice((i - samplesPerPixel) * 2, 2), false)), false);
+            }
+            else
+            {
+                // Differences wrap modulo 2^32, as libtiff's (signed samples included).
+                var cur = row.Slice(i * 4, 4);
+                Write32(cur, Read32(cur, false) - Read32(row.Slice((i - samplesPerPixel) * 4, 4), false), false);
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using StarPlugin.Imaging;
+using StarPlugin.IO.Fits;
 
 namespace StarPlugin.IO.Tiff;
 
@@ -69,6 +70,7 @@ internal static class TiffReader
             (1, 16) => SampleFormat.UInt16,
             (1, 32) => SampleFormat.UInt32,
             (2, 16) => SampleFormat.Int16,
+            (2, 32) => SampleFormat.Int32,
             (3, 32) => SampleFormat.Float32,
             (3, 64) => SampleFormat.Float64,
             _ => throw new UnsupportedImageException($"TIFF: {bits}-bit samples of format {sampleFormat}"),
@@ -110,6 +112,20 @@ internal static class TiffReader
         foreach (var (tag, f) in fields)
             if (!TiffTag.IsStructural(tag))
                 md.TiffTags[tag] = new TiffTagValue(f.Type, f.Count, ToLittleEndian(r.Slice(f.ValueOffset, (long)TiffTag.TypeSize(f.Type) * f.Count), f.Type, be));
+        // Astro-TIFF (Siril, ASTAP, CCDCiel): the FITS header in ImageDescription. Its cards
+        // join the image's FITS cards and the tag is rebuilt from them on write.
+        bool astroTiff = false;
+        if (md.TiffTags.TryGetValue(TiffTag.ImageDescription, out var desc) && desc.Type == TiffTag.TypeAscii
+            && FitsHeader.IsHeaderText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0')))
+        {
+            md.FitsCards = FitsHeader.FromText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0'));
+            md.TiffTags.Remove(TiffTag.ImageDescription);
+            astroTiff = true;
+        }
+        // Signed integers, and integers of 16 bits or more that carry a FITS header, are
+        // counts with units (ADU): they keep their values through every output.
+        if (fmt is SampleFormat.Int16 or SampleFormat.Int32 || (astroTiff && fmt is SampleFormat.UInt16 or SampleFormat.UInt32))
+            md.PhysicalScale = SampleConversion.White(fmt);
         var img = new AstroImage((int)width, (int)height, channels, md);
         int plane = img.PlaneLength;
         var dst = img.Data;
@@ -187,7 +203,8 @@ internal static class TiffReader
     {
         SampleFormat.UInt8 => s[0] / 255f,
         SampleFormat.UInt16 => (le ? BinaryPrimitives.ReadUInt16LittleEndian(s) : BinaryPrimitives.ReadUInt16BigEndian(s)) / 65535f,
-        SampleFormat.Int16 => (le ? BinaryPrimitives.ReadInt16LittleEndian(s) : BinaryPrimitives.ReadInt16BigEndian(s)) / 32767f,
+        SampleFormat.Int16 => (le ? BinaryPrimitives.ReadInt16LittleEndian(s) : BinaryPrimitives.ReadInt16BigEndian(s)) / 65535f,
+        SampleFormat.Int32 => (float)((le ? BinaryPrimitives.ReadInt32LittleEndian(s) : BinaryPrimitives.ReadInt32BigEndian(s)) / 4294967295.0),
         SampleFormat.UInt32 => (float)((le ? BinaryPrimitives.ReadUInt32LittleEndian(s) : BinaryPrimitives.ReadUInt32BigEndian(s)) / 4294967295.0),
         SampleFormat.Float32 => le ? BinaryPrimitives.ReadSingleLittleEndian(s) : BinaryPrimitives.ReadSingleBigEndian(s),
         _ => (float)(le ? BinaryPrimitives.ReadDoubleLittleEndian(s) : BinaryPrimitives.ReadDoubleBigEndian(s)),

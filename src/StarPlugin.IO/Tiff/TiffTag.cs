@@ -4,7 +4,7 @@ namespace StarPlugin.IO.Tiff;
 internal static class TiffTag
 {
     public const ushort NewSubfileType = 254, ImageWidth = 256, ImageLength = 257, BitsPerSample = 258,
-        Compression = 259, Photometric = 262, StripOffsets = 273, SamplesPerPixel = 277, RowsPerStrip = 278,
+        Compression = 259, Photometric = 262, ImageDescription = 270, StripOffsets = 273, SamplesPerPixel = 277, RowsPerStrip = 278,
         StripByteCounts = 279, PlanarConfiguration = 284, Predictor = 317, ColorMap = 320, TileWidth = 322,
         TileLength = 323, TileOffsets = 324, TileByteCounts = 325, SubIfds = 330, ExtraSamples = 338,
         SampleFormat = 339, ExifIfd = 34665, GpsIfd = 34853, InteropIfd = 40965;

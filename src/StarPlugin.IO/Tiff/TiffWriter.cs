@@ -5,10 +5,12 @@ using StarPlugin.Imaging;
 namespace StarPlugin.IO.Tiff;
 
 /// <summary>
-/// Writes a little-endian baseline TIFF: 8/16-bit integer or 32-bit float, grey or
-/// RGB with unassociated alpha, chunky or planar, strips or tiles, with the chosen
-/// compression and the matching predictor (2 for integers, 3 for floats).
-/// Kept metadata tags are written back verbatim.
+/// Writes a little-endian baseline TIFF: 8/16/32-bit unsigned or 16/32-bit signed
+/// (SampleFormat 2) integers or 32-bit float, grey or RGB with unassociated alpha, chunky
+/// or planar, strips or tiles, with the chosen compression and the matching predictor
+/// (2 for integers, 3 for floats). Kept metadata tags are written back verbatim; FITS
+/// cards go into ImageDescription as an Astro-TIFF header. Values the type cannot hold
+/// are an error (<see cref="SampleRangeException"/>), never clipped.
 /// </summary>
 internal static class TiffWriter
 {
@@ -19,10 +21,16 @@ internal static class TiffWriter
         var fmt = options.Depth != SampleFormat.Unknown ? options.Depth : img.Metadata.SourceFormat;
         fmt = fmt switch
         {
-            SampleFormat.UInt8 => SampleFormat.UInt8,
-            SampleFormat.UInt16 or SampleFormat.Int16 => SampleFormat.UInt16,
+            SampleFormat.UInt8 or SampleFormat.UInt16 or SampleFormat.Int16 or SampleFormat.UInt32 or SampleFormat.Int32 => fmt,
             _ => SampleFormat.Float32,
         };
+        IntegerEncoder? enc = null;
+        if (fmt != SampleFormat.Float32)
+        {
+            enc = IntegerEncoder.For(img.Metadata, fmt);
+            enc.Check(img.Data, "TIFF", fmt);
+        }
+        double floatFactor = SampleConversion.FloatFactor(img.Metadata);
         int bps = SampleConversion.BytesPerSample(fmt), spp = img.Channels, W = img.Width, H = img.Height;
         bool planar = options.TiffPlanar && spp > 1;
         int tile = options.TiffTileSize;
@@ -56,7 +64,7 @@ internal static class TiffWriter
                                 int ix = tx * blockW + x;
                                 if (ix >= W) break;
                                 for (int s = 0; s < pixelSamples; s++)
-                                    WriteSample(row.Slice((x * pixelSamples + s) * bps, bps), img[planar ? p : s, iy, ix], fmt);
+                                    WriteSample(row.Slice((x * pixelSamples + s) * bps, bps), img[planar ? p : s, iy, ix], fmt, enc, floatFactor);
                             }
                         if (predictor == 2) TiffPredictor.ApplyHorizontal(row, bps, pixelSamples);
                         else if (predictor == 3) TiffPredictor.ApplyFloatingPoint(row, bps, pixelSamples);
@@ -79,6 +87,13 @@ internal static class TiffWriter
         void Longs(ushort tag, IReadOnlyList<long> v) { var b = new byte[v.Count * 4]; for (int i = 0; i < v.Count; i++) BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(i * 4), checked((uint)v[i])); entries[tag] = (TiffTag.TypeLong, (uint)v.Count, b); }
         foreach (var (tag, v) in img.Metadata.TiffTags)
             if (!TiffTag.IsStructural(tag)) entries[tag] = (v.Type, v.Count, v.Bytes);
+        if (img.Metadata.FitsCards.Count > 0)
+        {
+            // Astro-TIFF: the whole FITS header, its BITPIX describing these samples.
+            int bitpix = fmt switch { SampleFormat.UInt8 => 8, SampleFormat.UInt16 or SampleFormat.Int16 => 16, SampleFormat.UInt32 or SampleFormat.Int32 => 32, _ => -32 };
+            byte[] text = [.. System.Text.Encoding.ASCII.GetBytes(Fits.FitsHeader.ToText(img.Metadata.FitsCards, bitpix, W, H, img.ColorChannels)), 0];
+            entries[TiffTag.ImageDescription] = (TiffTag.TypeAscii, (uint)text.Length, text);
+        }
         Longs(TiffTag.ImageWidth, [W]);
         Longs(TiffTag.ImageLength, [H]);
         Shorts(TiffTag.BitsPerSample, Enumerable.Repeat(bps * 8, spp).ToArray());
@@ -88,7 +103,7 @@ internal static class TiffWriter
         Shorts(TiffTag.PlanarConfiguration, planar ? 2 : 1);
         if (predictor != 1) Shorts(TiffTag.Predictor, predictor);
         if (img.HasAlpha) Shorts(TiffTag.ExtraSamples, 2);
-        Shorts(TiffTag.SampleFormat, Enumerable.Repeat(fmt == SampleFormat.Float32 ? 3 : 1, spp).ToArray());
+        Shorts(TiffTag.SampleFormat, Enumerable.Repeat(fmt switch { SampleFormat.Float32 => 3, SampleFormat.Int16 or SampleFormat.Int32 => 2, _ => 1 }, spp).ToArray());
         if (tile > 0)
         {
             Longs(TiffTag.TileWidth, [tile]);
@@ -135,13 +150,14 @@ internal static class TiffWriter
         extra.Position = 0; extra.CopyTo(output);
     }
 
-    private static void WriteSample(Span<byte> d, float v, SampleFormat f)
+    private static void WriteSample(Span<byte> d, float v, SampleFormat f, IntegerEncoder? enc, double floatFactor)
     {
         switch (f)
         {
-            case SampleFormat.UInt8: d[0] = SampleConversion.ToU8(v); break;
-            case SampleFormat.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(d, SampleConversion.ToU16(v)); break;
-            default: BinaryPrimitives.WriteSingleLittleEndian(d, v); break;
+            case SampleFormat.UInt8: d[0] = (byte)enc!.Encode(v); break;
+            case SampleFormat.UInt16 or SampleFormat.Int16: BinaryPrimitives.WriteUInt16LittleEndian(d, (ushort)enc!.Encode(v)); break;
+            case SampleFormat.UInt32 or SampleFormat.Int32: BinaryPrimitives.WriteUInt32LittleEndian(d, (uint)enc!.Encode(v)); break;
+            default: BinaryPrimitives.WriteSingleLittleEndian(d, (float)(v * floatFactor)); break;
         }
     }
 
