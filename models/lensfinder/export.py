@@ -46,8 +46,8 @@ def main():
     else:
         ck = torch.load(a.checkpoint, map_location="cpu")
         net = LensNet(ck["width"])
-        net.load_state_dict(ck["model"])
-        extra = {"name": os.path.splitext(os.path.basename(a.out))[0], "width": ck["width"], "epochs": ck["epoch"], "seed": ck["seed"]}
+        net.load_state_dict(ck["best"] or ck["model"])  # the epoch with the best validation AUC
+        extra = {"name": os.path.splitext(os.path.basename(a.out))[0], "width": ck["width"], "epochs_trained": ck["epoch"], "seed": ck["seed"]}
         extra.update(ck.get("figures", {}))
     meta = export(net.eval(), a.out, extra=extra)
     print(f"{a.out}: {os.path.getsize(a.out)} bytes; " + json.dumps({k[11:]: v for k, v in meta.items()}))
