@@ -5,10 +5,11 @@ using StarPlugin.IO.Jpeg;
 using StarPlugin.IO.Pfm;
 using StarPlugin.IO.Png;
 using StarPlugin.IO.Tiff;
+using StarPlugin.IO.Xisf;
 
 namespace StarPlugin.IO;
 
-public enum ImageFormat { Unknown, Fits, Tiff, Png, Jpeg, Pfm, Cimg }
+public enum ImageFormat { Unknown, Fits, Tiff, Png, Jpeg, Pfm, Cimg, Xisf }
 
 /// <summary>
 /// Reads and writes images by content (magic bytes) and by file extension. Every
@@ -23,6 +24,8 @@ public static class ImageFile
     public static ImageFormat FormatFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".fits" or ".fit" or ".fts" => ImageFormat.Fits,
+        ".fz" => ImageFormat.Fits, // tile-compressed FITS (fpack): read only
+        ".xisf" => ImageFormat.Xisf,
         ".tif" or ".tiff" => ImageFormat.Tiff,
         ".png" => ImageFormat.Png,
         ".jpg" or ".jpeg" => ImageFormat.Jpeg,
@@ -38,6 +41,7 @@ public static class ImageFile
         : JpegCodec.Sniff(data) ? ImageFormat.Jpeg
         : PfmCodec.Sniff(data) ? ImageFormat.Pfm
         : CimgCodec.Sniff(data) ? ImageFormat.Cimg
+        : XisfCodec.Sniff(data) ? ImageFormat.Xisf
         : ImageFormat.Unknown;
 
     public static AstroImage Read(string path)
@@ -71,6 +75,7 @@ public static class ImageFile
                 ImageFormat.Png => PngCodec.Decode(data),
                 ImageFormat.Jpeg => JpegCodec.Decode(data),
                 ImageFormat.Pfm => PfmCodec.Decode(data),
+                ImageFormat.Xisf => XisfCodec.Decode(data),
                 _ => CimgCodec.Decode(data),
             };
         }
@@ -87,7 +92,9 @@ public static class ImageFile
         options ??= WriteOptions.Default;
         var format = FormatFromExtension(path);
         if (format == ImageFormat.Unknown)
-            throw new ArgumentException($"{path}: unknown output format (use .fits, .tif, .png, .jpg, .pfm or .cimg)");
+            throw new ArgumentException($"{path}: unknown output format (use .fits, .tif, .png, .jpg, .pfm, .cimg or .xisf)");
+        if (Path.GetExtension(path).Equals(".fz", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"{path}: writing tile-compressed FITS is not supported; write .fits and compress it with fpack");
         AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite);
     }
 
@@ -102,6 +109,7 @@ public static class ImageFile
             case ImageFormat.Jpeg: JpegCodec.Encode(output, image, options); break;
             case ImageFormat.Pfm: PfmCodec.Encode(output, image); break;
             case ImageFormat.Cimg: CimgCodec.Encode(output, image); break;
+            case ImageFormat.Xisf: XisfCodec.Encode(output, image, options); break;
             default: throw new ArgumentException($"cannot encode {format}");
         }
     }

@@ -14,6 +14,8 @@ public sealed record WriteOptions
     public bool TiffPlanar { get; init; }
     /// <summary>TIFF: tile size (multiple of 16) instead of strips; 0 = strips.</summary>
     public int TiffTileSize { get; init; }
+    /// <summary>XISF: block compression (byte-shuffled); None writes the pixels as they are, as PixInsight does by default.</summary>
+    public Xisf.XisfCompression XisfCompression { get; init; } = Xisf.XisfCompression.None;
     /// <summary>JPEG quality 1..100.</summary>
     public int JpegQuality { get; init; } = 95;
     /// <summary>Replace an existing file.</summary>

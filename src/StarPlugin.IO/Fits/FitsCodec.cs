@@ -34,6 +34,14 @@ public static class FitsCodec
             long naxis = FitsHeader.Integer(cards, "NAXIS");
             if (naxis is < 0 or > 999) throw new ImageFormatException($"FITS: NAXIS = {naxis} is invalid");
             bool isImage = hdu == 0 || cards.FirstOrDefault(c => c.Key == "XTENSION") is { } xt && FitsHeader.StringValue(xt) == "IMAGE";
+            if (Compression.TiledImage.IsCompressedImage(cards))
+            {
+                // A tile-compressed image (.fz): decompressed to the header and data an uncompressed HDU would hold.
+                // A compressed primary array (ZSIMPLE) owns its header; the .fz's empty primary is only a wrapper.
+                var (imageCards, pixels) = Compression.TiledImage.Decompress(r, cards, dataOffset);
+                return DecodeImage(new ByteReader(pixels, bigEndian: true, "FITS"), imageCards,
+                    Compression.TiledImage.WasPrimaryArray(imageCards) ? null : primaryCards, 0);
+            }
             if (naxis >= 2 && isImage)
                 return DecodeImage(r, cards, hdu == 0 ? null : primaryCards, dataOffset);
             offset = dataOffset + PaddedDataLength(cards, naxis);

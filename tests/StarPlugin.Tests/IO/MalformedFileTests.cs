@@ -1,6 +1,7 @@
 using System.Text;
 using StarPlugin.Imaging;
 using StarPlugin.IO;
+using StarPlugin.IO.Xisf;
 using StarPlugin.Tests.Support;
 
 namespace StarPlugin.Tests.IO;
@@ -34,9 +35,16 @@ public class MalformedFileTests
             yield return (name, ms.ToArray());
         }
         yield return ("png-adam7", PngTestWriter.Adam7Rgb8(TestImages.Random(13, 11, 3, SampleFormat.UInt8)));
+        yield return ("fz-gzip1", FzTestWriter.Gzip1(FzTestWriter.Gradient(23, 17)));
+        foreach (var codec in new[] { XisfCompression.None, XisfCompression.Zlib, XisfCompression.Lz4, XisfCompression.Zstd })
+        {
+            var ms = new MemoryStream();
+            ImageFile.Encode(ms, TestImages.Random(19, 13, 3, SampleFormat.UInt16), ImageFormat.Xisf, new WriteOptions { XisfCompression = codec });
+            yield return ($"xisf-{codec}", ms.ToArray());
+        }
     }
 
-    private static void AssertErrorOrValid(byte[] bytes, string label)
+    internal static void AssertErrorOrValid(byte[] bytes, string label)
     {
         try
         {
@@ -110,6 +118,111 @@ public class MalformedFileTests
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), crc ^ 0xFFFFFFFF);
         var e = Assert.Throws<ImageFormatException>(() => ImageFile.Decode(png));
         Assert.That(e!.Message, Does.Contain("larger than"));
+    }
+
+    private static void AssertTypedError(byte[] bytes, string label, string? message = null)
+    {
+        try
+        {
+            ImageFile.Decode(bytes, label);
+            Assert.Fail($"{label}: decoded without an error");
+        }
+        catch (Exception e) when (e is ImageFormatException or ImageSizeException)
+        {
+            if (message != null) Assert.That(e.Message, Does.Contain(message), label);
+        }
+    }
+
+    [Test]
+    public void CompressedFitsThatLiesIsRefusedBeforeAllocating()
+    {
+        var pixels = FzTestWriter.Gradient(23, 17);
+        var valid = ImageFile.Decode(FzTestWriter.Gzip1(pixels));
+        Assert.That((valid.Width, valid.Height, valid.Metadata.SourceFormat), Is.EqualTo((23, 17, SampleFormat.Int16)));
+        Assert.That(valid.Metadata.FitsValue("OBJECT"), Is.EqualTo("'test    '"));
+
+        void Cards(string label, Action<List<string>> edit, string? message = null) => AssertTypedError(FzTestWriter.Gzip1(pixels, edit), label, message);
+        void Table(string label, Action<byte[], long, long> edit, string? message = null) => AssertTypedError(FzTestWriter.Gzip1(pixels, null, edit), label, message);
+        Table("heap offset past the end", (d, _, _) => System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(d.AsSpan(4), 1 << 30), "outside");
+        Table("negative element count", (d, _, _) => System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(d.AsSpan(8), -5), "outside");
+        Table("tile bytes not gzip", (d, _, n) => { for (long i = n; i < d.Length; i++) d[i] ^= 0x5A; });
+        Cards("THEAP outside the data", c => c.Add("THEAP   =             99999999"), "THEAP");
+        Cards("fewer tiles than the tiling needs", c => FzTestWriter.Replace(c, "ZNAXIS2", "ZNAXIS2 =                20000"), "tiling needs");
+        Cards("tile claims more than its bytes hold", c =>
+        {
+            FzTestWriter.Replace(c, "ZNAXIS1", "ZNAXIS1 =               500000");
+            FzTestWriter.Replace(c, "ZTILE1", "ZTILE1  =               500000");
+        }, "larger than");
+        Cards("absurd axis", c => FzTestWriter.Replace(c, "ZNAXIS1", "ZNAXIS1 =           2000000000"));
+        Cards("unknown compression", c => FzTestWriter.Replace(c, "ZCMPTYPE", "ZCMPTYPE= 'FOO_1   '"), "FOO_1");
+        Cards("PLIO", c => FzTestWriter.Replace(c, "ZCMPTYPE", "ZCMPTYPE= 'PLIO_1  '"), "PLIO_1");
+        Cards("bad ZBITPIX", c => FzTestWriter.Replace(c, "ZBITPIX", "ZBITPIX =                   12"), "ZBITPIX");
+        Cards("bad column type", c => FzTestWriter.Replace(c, "TFORM1", "TFORM1  = '1PZ     '"));
+        Cards("row width disagrees", c => FzTestWriter.Replace(c, "NAXIS1", "NAXIS1  =                   12"), "NAXIS1");
+        Cards("heap larger than any file", c => FzTestWriter.Replace(c, "PCOUNT", "PCOUNT  =       99999999999999"));
+        Cards("dither without its seed", c =>
+        {
+            FzTestWriter.Replace(c, "ZBITPIX", "ZBITPIX =                  -32");
+            c.Add("ZQUANTIZ= 'SUBTRACTIVE_DITHER_1'");
+            c.Add("ZSCALE  =                  0.5");
+        }, "ZDITHER0");
+        Cards("HCOMPRESS tile beyond the working-memory bound", c =>
+        {
+            FzTestWriter.Replace(c, "ZCMPTYPE", "ZCMPTYPE= 'HCOMPRESS_1'");
+            FzTestWriter.Replace(c, "ZNAXIS1", "ZNAXIS1 =                10000");
+            FzTestWriter.Replace(c, "ZNAXIS2", "ZNAXIS2 =                10000");
+            FzTestWriter.Replace(c, "ZTILE1", "ZTILE1  =                10000");
+            FzTestWriter.Replace(c, "ZTILE2", "ZTILE2  =                10000");
+        }, "HCOMPRESS");
+        // Rice has no integrity check: other bytes may decode to some image, but never crash.
+        AssertErrorOrValid(FzTestWriter.Gzip1(pixels, c => FzTestWriter.Replace(c, "ZCMPTYPE", "ZCMPTYPE= 'RICE_1  '")), "RICE data that is gzip");
+        Cards("HCOMPRESS data that is gzip", c => FzTestWriter.Replace(c, "ZCMPTYPE", "ZCMPTYPE= 'HCOMPRESS_1'"));
+    }
+
+    /// <summary>A monolithic XISF file from the Image element's attributes and one attached block at 4096.</summary>
+    private static byte[] Xisf(string imageAttributes, byte[] block, string? location = null, string? header = null)
+    {
+        header ??= "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xisf version=\"1.0\" xmlns=\"http://www.pixinsight.com/xisf\">"
+                   + $"<Image {imageAttributes} location=\"{location ?? $"attachment:4096:{block.Length}"}\"/></xisf>";
+        var h = Encoding.UTF8.GetBytes(header);
+        var file = new byte[4096 + block.Length];
+        "XISF0100"u8.CopyTo(file);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), (uint)h.Length);
+        h.CopyTo(file, 16);
+        block.CopyTo(file, 4096);
+        return file;
+    }
+
+    [Test]
+    public void XisfThatLiesIsRefusedBeforeAllocating()
+    {
+        var block = new byte[5 * 4 * 2];
+        var ok = ImageFile.Decode(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\"", block));
+        Assert.That((ok.Width, ok.Height, ok.Channels), Is.EqualTo((5, 4, 1)));
+        AssertTypedError(Xisf("", block, header: "<?xml version=\"1.0\"?><xisf version=\"1.0\" xmlns=\"http://www.pixinsight.com/xisf\"><Image geometry=\"5:4:1\""), "malformed XML", "malformed XML");
+        AssertTypedError(Xisf("", block, header: "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><xisf version=\"1.0\" xmlns=\"http://www.pixinsight.com/xisf\"><Image geometry=\"&b;\"/></xisf>"), "entity expansion", "XML");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\"", block, "attachment:999999:40"), "block past the end", "past the end");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\"", block, "attachment:4096:18446744073709551615"), "block size overflows", "past the end");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\"", block, "attachment:4096:10"), "block shorter than the image", "needs");
+        AssertTypedError(Xisf("geometry=\"100000:100000:3\" sampleFormat=\"Float32\"", block), "absurd geometry");
+        AssertTypedError(Xisf("geometry=\"0:4:1\" sampleFormat=\"UInt16\"", block), "empty geometry");
+        AssertTypedError(Xisf("geometry=\"5:4:9\" sampleFormat=\"UInt16\"", block), "nine channels");
+        AssertTypedError(Xisf("geometry=\"5:-4:1\" sampleFormat=\"UInt16\"", block), "negative geometry");
+        AssertTypedError(Xisf("geometry=\"5:4:2:1\" sampleFormat=\"UInt16\"", block), "3-D image", "2-D");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"Int12\"", block), "unknown sample format");
+        AssertTypedError(Xisf("geometry=\"5:4:3\" sampleFormat=\"UInt16\" colorSpace=\"CIELab\"", new byte[120]), "CIELab", "CIELab");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" checksum=\"sha-1:0000000000000000000000000000000000000000\"", block), "checksum", "checksum");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" compression=\"brotli:40\"", block), "unknown codec", "brotli");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" compression=\"zlib:40\"", block), "zlib garbage", "zlib");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" compression=\"zstd:40\"", block), "zstd garbage", "zstd");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" compression=\"lz4:40\"", block), "lz4 garbage", "lz4");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" compression=\"zlib+sh:40\"", block), "shuffle without item size");
+        AssertTypedError(Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\" compression=\"zlib:40\" subblocks=\"9999999999999999999,1:1,39\"", block), "subblocks overflow");
+        // A 20000 × 20000 image claimed by a 100-byte zlib block: refused before 800 MB are allocated.
+        AssertTypedError(Xisf("geometry=\"20000:20000:1\" sampleFormat=\"UInt16\" compression=\"zlib:800000000\"", new byte[100]), "decompression bomb", "larger than");
+        var truncatedHeader = Xisf("geometry=\"5:4:1\" sampleFormat=\"UInt16\"", block);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(truncatedHeader.AsSpan(8), 1_000_000);
+        AssertTypedError(truncatedHeader, "header length past the end", "past the end");
     }
 
     [TestCase(new byte[0])]
