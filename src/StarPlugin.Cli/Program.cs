@@ -39,6 +39,7 @@ public static class Program
         root.Add(MockLensCommand.Create(ctx));
         root.Add(EvalCommand.Create(ctx));
         root.Add(LensCommand.Create(ctx));
+        root.Add(CutoutsCommand.Create(ctx));
         return root;
     }
 }

@@ -40,7 +40,7 @@ public static class InputFiles
     }
 
     /// <summary>Rough central wavelength (µm) of a band name: survey filters and picture colours.</summary>
-    private static double Wavelength(string band) => band switch
+    public static double Wavelength(string band) => band.ToLowerInvariant() switch
     {
         "u" => 0.35, "b" or "blue" => 0.45, "g" or "green" => 0.5, "v" => 0.55, "r" or "red" => 0.62, "i" => 0.76, "z" => 0.9, "y" => 1.0,
         _ => 0.6,
