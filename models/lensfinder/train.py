@@ -96,7 +96,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--width", type=int, default=16)
+    ap.add_argument("--width", type=int, default=12)
+    ap.add_argument("--subset", type=int, default=0, help="use only the first N examples of each set (smoke tests)")
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=100)
@@ -107,6 +108,8 @@ def main():
 
     xt, yt, _ = load_set(a.train)
     xv, yv, _ = load_set(a.val)
+    if a.subset:
+        xt, yt, xv, yv = xt[:a.subset], yt[:a.subset], xv[:a.subset], yv[:a.subset]
     net = LensNet(a.width)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     steps_per_epoch = len(yt) // a.batch

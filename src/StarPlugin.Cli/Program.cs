@@ -40,6 +40,7 @@ public static class Program
         root.Add(EvalCommand.Create(ctx));
         root.Add(LensCommand.Create(ctx));
         root.Add(CutoutsCommand.Create(ctx));
+        root.Add(MergeCommand.Create(ctx));
         return root;
     }
 }

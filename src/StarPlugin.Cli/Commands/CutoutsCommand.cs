@@ -186,7 +186,9 @@ public static class CutoutsCommand
                 Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = ctx.Cancellation }, i =>
                 {
                     string id = chunk[i].Object.Id;
-                    ImageFile.Write(Path.Combine(dir, id + ".fits"), cubes[i], new WriteOptions { Overwrite = true });
+                    // A picture's 8-bit cutout is stored as 8-bit FITS, unless it holds NaN padding (only floats can).
+                    var depth = cubes[i].Metadata.SourceFormat != SampleFormat.Float32 && cubes[i].Data.Any(float.IsNaN) ? SampleFormat.Float32 : SampleFormat.Unknown;
+                    ImageFile.Write(Path.Combine(dir, id + ".fits"), cubes[i], new WriteOptions { Overwrite = true, Depth = depth });
                     if (png) ImageFile.Write(Path.Combine(dir, id + ".png"), Colour(cubes[i], bands), new WriteOptions { Overwrite = true });
                 });
                 if (!cb((start + chunk.Count) / (double)todo.Count, "")) throw new OperationCanceledException();

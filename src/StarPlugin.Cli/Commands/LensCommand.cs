@@ -181,8 +181,9 @@ public static class LensCommand
         var galaxies = new Option<string[]>("--galaxy") { Description = "Real galaxy picture used as an impostor, KIND=FILE (spiral, ring, merger, edge-on; repeatable)", AllowMultipleArgumentsPerToken = true };
         var realFraction = new Option<double>("--real-fraction") { Description = "Share of examples cut from the real pictures", DefaultValueFactory = _ => 0.5 };
         var previews = new Option<int>("--previews") { Description = "Also write the first K examples as colour PNGs in previews/", DefaultValueFactory = _ => 0 };
+        var writeImages = new Option<bool>("--write-images") { Description = "Also write every example as an image in images/ (FITS g/r/z cubes for rendered survey cutouts, PNG for cuts of pictures), for scoring with `lens score`" };
         var cmd = new Command("trainset", "Build the lens finder's training data: mock arcs and impostors in rendered survey cutouts and real cluster pictures")
-            { outDir, n, seed, size, pictures, region, galaxies, realFraction, previews };
+            { outDir, n, seed, size, pictures, region, galaxies, realFraction, previews, writeImages };
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             int count = p.GetValue(n), s = p.GetValue(size);
@@ -216,6 +217,8 @@ public static class LensCommand
             Directory.CreateDirectory(dir);
             int k = p.GetValue(previews), sd = p.GetValue(seed);
             if (k > 0) Directory.CreateDirectory(Path.Combine(dir, "previews"));
+            bool images = p.GetValue(writeImages);
+            if (images) Directory.CreateDirectory(Path.Combine(dir, "images"));
             var rows = new string[count];
             int slot = LensInput.Planes * s * s;
             const int Chunk = 128;
@@ -233,7 +236,9 @@ public static class LensCommand
                             int index = start + i;
                             var ex = set.Example(sd, index);
                             LensInput.Fill(ex.Image, ex.Order, s, inputs.AsSpan(i * slot, slot));
-                            rows[index] = string.Create(CultureInfo.InvariantCulture, $"{index},{ex.Label},{ex.Domain},{ex.Impostor},{ex.Source},{ex.ThetaE:F3},{ex.ArcSnr:F2}");
+                            string file = images ? $"images/{index:D6}.{(ex.Order == BandOrder.BlueFirst ? "fits" : "png")}" : "";
+                            if (images) ImageFile.Write(Path.Combine(dir, file), ex.Image, new WriteOptions { Overwrite = true });
+                            rows[index] = string.Create(CultureInfo.InvariantCulture, $"{index},{ex.Label},{ex.Domain},{ex.Impostor},{ex.Source},{ex.ThetaE:F3},{ex.ArcSnr:F2},{file}");
                             if (index < k) ImageFile.Write(Path.Combine(dir, "previews", $"{index:D5}_{ex.Label}_{ex.Domain}{(ex.Impostor.Length > 0 ? "_" + ex.Impostor.Split(':')[0] : "")}.png"), Preview(ex), new WriteOptions { Overwrite = true });
                         });
                         for (int i = 0; i < m * slot; i++) BitConverter.TryWriteBytes(halves.AsSpan(i * 2, 2), (Half)inputs[i]);
@@ -243,7 +248,7 @@ public static class LensCommand
                     return 0;
                 });
             }, overwrite: true);
-            CsvTable.Write(Path.Combine(dir, "labels.csv"), "index,label,domain,impostor,source,theta_e,arc_snr", rows, overwrite: true);
+            CsvTable.Write(Path.Combine(dir, "labels.csv"), "index,label,domain,impostor,source,theta_e,arc_snr,file", rows, overwrite: true);
             ctx.Output.WriteLine($"{count} examples ({rows.Count(r => r.Split(',')[1] == "1")} lenses) in {dir}");
             return ExitCodes.Ok;
         }));

@@ -159,7 +159,8 @@ public static class MockLensCommand
                 return 0;
             });
             string manifest = spec.PartName(Path.Combine(outPath, "manifest.csv"));
-            Write(manifest, ManifestHeader, rows, overwrite: true);
+            // Sorted by file, as `starplugin merge` sorts the shards of a job array: one order either way.
+            Write(manifest, ManifestHeader, rows.OrderBy(r => r.Split(',')[1], StringComparer.Ordinal), overwrite: true);
             ctx.Output.WriteLine($"{indices.Count} mocks and {rows.Count - indices.Count} originals in {outPath}{(reused > 0 ? $" ({reused} mocks from an earlier run)" : "")}; manifest {manifest}");
             return ExitCodes.Ok;
         }));

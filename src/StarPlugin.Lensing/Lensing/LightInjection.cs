@@ -68,9 +68,14 @@ public static class LightInjection
         return hi;
     }
 
-    /// <summary>Adds light[b]×scale×ratios[b] to each band of <paramref name="image"/> with its Poisson noise.</summary>
+    /// <summary>
+    /// Adds light[b]×scale×ratios[b] to each band of <paramref name="image"/> with its Poisson
+    /// noise. Unsigned 8- and 16-bit data (pictures, and FITS stored so) saturate at white, as the
+    /// file would have: what the light pushes past it is clipped.
+    /// </summary>
     public static void Add(AstroImage image, IReadOnlyList<float[]> light, double scale, IReadOnlyList<double> ratios, BandNoise[] noise, Random rng)
     {
+        bool saturates = image.Metadata.SourceFormat is SampleFormat.UInt8 or SampleFormat.UInt16; // white (1.0) is the most they store
         for (int b = 0; b < light.Count; b++)
         {
             var p = image.Plane(b); var arc = light[b];
@@ -81,6 +86,7 @@ public static class LightInjection
                 if (v <= 0) continue;
                 double z = rng.NextGaussian();
                 p[i] += (float)(v + z * Math.Sqrt(v * vpu));
+                if (saturates && p[i] > 1f) p[i] = 1f;
             }
         }
     }

@@ -111,8 +111,10 @@ public static class Cutouts
             plane0 += n;
         }
         var md = cube.Metadata;
-        md.SourceFormat = SampleFormat.Float32;
         var reference = plan.Reference!;
+        // FITS sources give physical floats; a picture's cutout keeps the picture's depth, so
+        // that what reads it (the lens finder, mock-lens) knows it is an 8-bit picture.
+        md.SourceFormat = reference.Image.Rows is InMemoryRows pic ? pic.Image.Metadata.SourceFormat : SampleFormat.Float32;
         md.Convention = reference.Image.FitsRows ? CoordinateConvention.Fits : CoordinateConvention.Image;
         md.FitsCards.AddRange(HeaderCards(plan, bands, size));
         return cube;
