@@ -14,6 +14,7 @@ PKGS=(
   pkg-config libgimp2.0-dev      # the GIMP 2.10 plug-in
   gimp gmic gimp-gmic            # headless host tests (gimp-console-2.10, gmic, G'MIC-Qt)
   python3-numpy python3-onnx python3-torch  # training (CI runs a two-step smoke training) and export
+  postgresql chromium fonts-wqy-microhei  # lens finder: two servers on one PostgreSQL; browser tests in /usr/bin/chromium (Chinese glyphs)
 )
 # npm fetches the pinned onnxruntime-node package; a nodejs build that bundles npm
 # conflicts with Debian's npm package, so only install it when the command is missing.

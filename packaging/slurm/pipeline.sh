@@ -4,7 +4,10 @@
 #   1. cutouts of every catalogue object (FITS cube + colour PNG, manifest.csv)
 #   2. mock lenses in those cutouts (mock-lens batch, labelled manifest.csv)
 #   3. machine lens-finder scores of the cutouts and the mocks (scores.csv)
-#   4. a lens-finding platform project from them, when `starplugin lensfinder` is installed
+#   4. a lens-finding platform project (OUTDIR/platform): the cutouts to search (label -1),
+#      the mocks and their originals as training images, and the machine's scores as a
+#      voter (lensfinder import, import-scores); serve it with
+#      `starplugin lensfinder serve --data OUTDIR/platform`
 #
 #   pipeline.sh [--local | --tasks N] CATALOG.csv OUTDIR SIZE IMAGE...
 # Environment: STARPLUGIN (command), MOCKS (number of mocks, default 100), SEED (1),
@@ -31,6 +34,7 @@ if [ "$mode" = local ]; then
   "${SP[@]}" cutouts "$catalog" "${images[@]}" --size "$size" --out "$out/cutouts"
   "${SP[@]}" mock-lens batch --cutouts "$out/cutouts/manifest.csv" --n "$mocks" --out "$out/mocks" --seed "$seed"
   "${SP[@]}" lens score "$out/cutouts" "$out/mocks" --out "$out/scores.csv" "${model[@]}"
+  bash "$here/platform.sbatch" "$out"
 else
   read -ra extra <<< "${SBATCH_ARGS:-}"
   sub() { sbatch --parsable "${extra[@]}" --export=ALL "$@"; }
@@ -42,5 +46,6 @@ else
   m2=$(sub --dependency=afterok:$j2 "$here/merge.sbatch" "$out/mocks/manifest.csv" "$tasks" "$out/mocks")
   j3=$(sub --dependency=afterok:$m2 --array=0-$last "$here/lens-score.sbatch" "$out/scores.csv" "$out/cutouts" "$out/mocks")
   m3=$(sub --dependency=afterok:$j3 "$here/merge.sbatch" "$out/scores.csv" "$tasks" "$out")
-  echo "$m3"
+  j4=$(sub --dependency=afterok:$m3 "$here/platform.sbatch" "$out")
+  echo "$j4"
 fi

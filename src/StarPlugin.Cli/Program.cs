@@ -41,6 +41,7 @@ public static class Program
         root.Add(LensCommand.Create(ctx));
         root.Add(CutoutsCommand.Create(ctx));
         root.Add(MergeCommand.Create(ctx));
+        root.Add(LensFinderCommand.Create(ctx));
         return root;
     }
 }

@@ -5,6 +5,7 @@ using StarPlugin.Cli.Hosting;
 using StarPlugin.Imaging;
 using StarPlugin.IO;
 using StarPlugin.IO.Fits;
+using StarPlugin.Lensing.Display;
 using StarPlugin.Lensing.Survey;
 
 namespace StarPlugin.Cli.Commands;
@@ -12,7 +13,8 @@ namespace StarPlugin.Cli.Commands;
 /// <summary>`starplugin cutouts CATALOG.csv --image IMG... --size N --out DIR`: cutouts of catalogue objects from survey images.</summary>
 public static class CutoutsCommand
 {
-    public const string ManifestHeader = "id,file,png,row,ra,dec,x,y,pixel_x,pixel_y,bands,flags";
+    /// <summary>label -1: an image for the public to search, so the manifest is a labels file `lensfinder import` takes as it is.</summary>
+    public const string ManifestHeader = "id,file,label,png,row,ra,dec,x,y,pixel_x,pixel_y,bands,flags";
     public const string OutsideHeader = "id,row,ra,dec,x,y";
 
     public static Command Create(CliContext ctx)
@@ -165,7 +167,7 @@ public static class CutoutsCommand
         var o = pl.Object; var r = pl.Reference!;
         double ra = o.Ra, dec = o.Dec;
         if (!o.HasSky && r.Image.Wcs != null) (ra, dec) = r.Image.Wcs.PixelToSky(r.X + 1, r.Y + 1);
-        return string.Join(",", o.Id, o.Id + ".fits", png ? o.Id + ".png" : "", o.Row, N(ra), N(dec),
+        return string.Join(",", o.Id, o.Id + ".fits", -1, png ? o.Id + ".png" : "", o.Row, N(ra), N(dec),
             r.X.ToString("F3", CultureInfo.InvariantCulture), r.Y.ToString("F3", CultureInfo.InvariantCulture), r.PixelX, r.PixelY, bands.Replace(',', ';'), string.Join(";", pl.Flags));
     }
 
@@ -211,6 +213,13 @@ public static class CutoutsCommand
         var planes = cube.ColorChannels == 3
             ? new[] { cube.Plane(0).ToArray(), cube.Plane(1).ToArray(), cube.Plane(2).ToArray() }
             : Enumerable.Repeat(cube.Plane(0).ToArray(), 3).ToArray();
-        return LuptonColour.Render(planes, cube.Width, cube.Height);
+        return Lupton(planes, cube.Width, cube.Height);
+    }
+
+    /// <summary>The platform's Lupton et al. (2004) composite (the Legacy Survey viewer's look, scaled by each band's noise) as an 8-bit RGB image.</summary>
+    internal static AstroImage Lupton(float[][] blueToRed, int width, int height)
+    {
+        var rgb = LuptonComposite.Compose(blueToRed[0], blueToRed[1], blueToRed[2], width, height);
+        return new AstroImage(width, height, 3, rgb, new ImageMetadata { SourceFormat = SampleFormat.UInt8 });
     }
 }

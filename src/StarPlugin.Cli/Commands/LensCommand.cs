@@ -6,7 +6,6 @@ using StarPlugin.Imaging;
 using StarPlugin.Inference;
 using StarPlugin.IO;
 using StarPlugin.Lensing.Finder;
-using StarPlugin.Lensing.Survey;
 using StarPlugin.Lensing.Training;
 
 namespace StarPlugin.Cli.Commands;
@@ -259,6 +258,6 @@ public static class LensCommand
     private static AstroImage Preview(TrainingExample ex)
     {
         if (ex.Order == BandOrder.RedFirst) return ex.Image;
-        return LuptonColour.Render([ex.Image.Plane(0).ToArray(), ex.Image.Plane(1).ToArray(), ex.Image.Plane(2).ToArray()], ex.Image.Width, ex.Image.Height);
+        return CutoutsCommand.Lupton([ex.Image.Plane(0).ToArray(), ex.Image.Plane(1).ToArray(), ex.Image.Plane(2).ToArray()], ex.Image.Width, ex.Image.Height);
     }
 }

@@ -14,53 +14,49 @@ public sealed record VolunteerSkill(string Volunteer, int GoldVotes, double Accu
 public sealed record CandidateScore(string Image, double Posterior, int Votes, double MajorityFraction);
 
 /// <summary>
-/// Skill-weighted crowd consensus after Space Warps (Marshall et al. 2016). Each
-/// volunteer k has a confusion matrix estimated from gold images with a Beta(1,1)
-/// prior: P_L = P("lens" | lens), P_D = P("not" | not). An image's probability of
-/// being a lens starts at the prior and is updated by Bayes' rule with every vote:
-///   "lens": p ← P_L·p / (P_L·p + (1 − P_D)(1 − p))
-///   "not":  p ← (1 − P_L)·p / ((1 − P_L)·p + P_D(1 − p))
-/// Skilled volunteers move it far, random ones not at all, contrarians the other way.
+/// Skill-weighted crowd consensus after Space Warps (Marshall et al. 2016), computed by
+/// the SWAP engine (<see cref="SwapRules"/>) that the web platform runs online: votes are
+/// applied in the order given; a vote on a gold image updates its volunteer's confusion
+/// matrix (Beta(1,1) prior: P_L = P("lens" | lens), P_D = P("not" | not)), and a vote on
+/// an unknown image moves the image's lens probability by Bayes' rule with the
+/// volunteer's matrix at that moment. Skilled volunteers move it far, random ones not at
+/// all, contrarians the other way.
 /// </summary>
 public static class CrowdConsensus
 {
-    public static (List<CandidateScore> Ranked, List<VolunteerSkill> Volunteers) Run(IReadOnlyList<Vote> votes, IReadOnlyDictionary<string, int> gold, double prior = 0.5)
+    public static (List<CandidateScore> Ranked, List<VolunteerSkill> Volunteers) Run(IReadOnlyList<Vote> votes, IReadOnlyDictionary<string, int> gold, double prior = 0.5) =>
+        Run(votes, gold, SwapSettings.NoRetirement(prior));
+
+    public static (List<CandidateScore> Ranked, List<VolunteerSkill> Volunteers) Run(IReadOnlyList<Vote> votes, IReadOnlyDictionary<string, int> gold, SwapSettings settings)
     {
-        if (!(prior > 0 && prior < 1)) throw new ArgumentException("prior must be in (0, 1)");
-        var skills = new Dictionary<string, VolunteerSkill>(StringComparer.Ordinal);
-        foreach (var g in votes.Where(v => gold.ContainsKey(v.Image)).GroupBy(v => v.Volunteer, StringComparer.Ordinal))
+        settings.Validate();
+        var replay = new SwapReplay(settings, gold);
+        var stats = new Dictionary<string, (int Correct, int N, int Tp, int Fp, int Fn, List<double> History)>(StringComparer.Ordinal);
+        var yes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var v in votes)
         {
-            int ll = 0, l = 0, dd = 0, d = 0, correct = 0, n = 0, tp = 0, fp = 0, fn = 0;
-            var history = new List<double>();
-            foreach (var v in g)
+            replay.Apply(new SwapVote(v.Volunteer, v.Image, v.Label));
+            if (gold.TryGetValue(v.Image, out int truth))
             {
-                int truth = gold[v.Image];
                 if (truth is not (0 or 1)) continue;
+                var (c, n, tp, fp, fn, h) = stats.TryGetValue(v.Volunteer, out var st) ? st : (0, 0, 0, 0, 0, new List<double>());
                 n++;
-                if (truth == 1) { l++; if (v.Label == 1) { ll++; tp++; } else fn++; }
-                else { d++; if (v.Label == 0) dd++; else fp++; }
-                if (v.Label == truth) correct++;
-                history.Add((double)correct / n);
+                if (v.Label == truth) c++;
+                if (truth == 1) { if (v.Label == 1) tp++; else fn++; } else if (v.Label == 1) fp++;
+                h.Add((double)c / n);
+                stats[v.Volunteer] = (c, n, tp, fp, fn, h);
             }
-            double f1 = 2.0 * tp / Math.Max(1, 2 * tp + fp + fn);
-            skills[g.Key] = new VolunteerSkill(g.Key, n, n == 0 ? 0 : (double)correct / n, f1, (ll + 1.0) / (l + 2.0), (dd + 1.0) / (d + 2.0), history);
+            else yes[v.Image] = yes.GetValueOrDefault(v.Image) + (v.Label == 1 ? 1 : 0);
         }
-        var unknownSkill = (PL: 0.5, PD: 0.5);
-        var ranked = new List<CandidateScore>();
-        foreach (var img in votes.Where(v => !gold.ContainsKey(v.Image)).GroupBy(v => v.Image, StringComparer.Ordinal))
+        var skills = stats.Select(kv =>
         {
-            double p = prior;
-            int yes = 0, count = 0;
-            foreach (var v in img)
-            {
-                var (pl, pd) = skills.TryGetValue(v.Volunteer, out var s) ? (s.PLens, s.PNotLens) : unknownSkill;
-                p = v.Label == 1 ? pl * p / (pl * p + (1 - pd) * (1 - p)) : (1 - pl) * p / ((1 - pl) * p + pd * (1 - p));
-                p = Math.Clamp(p, 1e-300, 1 - 1e-16);
-                count++; if (v.Label == 1) yes++;
-            }
-            ranked.Add(new CandidateScore(img.Key, p, count, count == 0 ? 0 : (double)yes / count));
-        }
+            var a = replay.Agents[kv.Key];
+            var (c, n, tp, fp, fn, h) = kv.Value;
+            return new VolunteerSkill(kv.Key, n, n == 0 ? 0 : (double)c / n, 2.0 * tp / Math.Max(1, 2 * tp + fp + fn), a.PLens, a.PNotLens, h);
+        }).OrderByDescending(s => s.Skill).ToList();
+        var ranked = replay.Subjects.Select(kv => new CandidateScore(kv.Key, kv.Value.Posterior, kv.Value.Votes,
+            kv.Value.Votes == 0 ? 0 : (double)yes.GetValueOrDefault(kv.Key) / kv.Value.Votes)).ToList();
         ranked.Sort((a, b) => b.Posterior != a.Posterior ? b.Posterior.CompareTo(a.Posterior) : b.MajorityFraction.CompareTo(a.MajorityFraction));
-        return (ranked, skills.Values.OrderByDescending(s => s.Skill).ToList());
+        return (ranked, skills);
     }
 }

@@ -82,6 +82,21 @@ public class SlurmPipelineTests
         var local = IdScore(L("scores.csv"));
         Assert.That(local, Has.Length.EqualTo(19 + 12 + 12));
         Assert.That(IdScore(S("scores.csv")), Is.EqualTo(local));
+        // The platform projects: the same images with the same labels, and the machine's votes the same consensus.
+        Assert.That(Subjects(S("platform/lensfinder.db")), Is.EqualTo(Subjects(L("platform/lensfinder.db"))));
+        Assert.That(Subjects(L("platform/lensfinder.db")), Has.Count.EqualTo(19 + 12 + 12));
+    }
+
+    private static List<string> Subjects(string db)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT key, truth, posterior, votes, status FROM subjects ORDER BY key";
+        using var r = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (r.Read()) rows.Add($"{r.GetString(0)} {r.GetInt64(1)} {r.GetDouble(2):R} {r.GetInt64(3)} {r.GetInt64(4)}");
+        return rows;
     }
 
     private static string Logs(string dir) => string.Join("\n", Directory.GetFiles(dir, "slurm-*.out").Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}"));
