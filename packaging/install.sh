@@ -89,6 +89,7 @@ install_all() {
   cp -r "$built/bin/." "$lib/"
   install -m 644 "$built/native/libonnxruntime.so.1" "$lib/"
   install -m 644 "$root/models/starless-v1.onnx" "$lib/models/"
+  install -m 644 "$root/models/lensfinder-v1.onnx" "$lib/models/"
   ln -sfn "$lib/starplugin" "$prefix/bin/starplugin"
   strip_gmic
   gmic_block >> "$gmic_file"
@@ -113,6 +114,7 @@ release() {
   cp -r "$root/artifacts/native" "$root/artifacts/bin" "$root/artifacts/gimp" "$stage/$name/prebuilt/"
   [ -d "$root/artifacts/gimp3" ] && cp -r "$root/artifacts/gimp3" "$stage/$name/prebuilt/"
   cp "$root/models/starless-v1.onnx" "$root/models/MODEL_CARD.md" "$stage/$name/models/" 2>/dev/null || cp "$root/models/starless-v1.onnx" "$stage/$name/models/"
+  cp "$root/models/lensfinder-v1.onnx" "$root/models/LENSFINDER_CARD.md" "$stage/$name/models/"
   cp "$root/native/gmic/starplugin.gmic" "$stage/$name/native/gmic/"
   cp "$root/Directory.Build.props" "$root/LICENSE" "$root/README.md" "$stage/$name/"
   cp "$0" "$stage/$name/install.sh"

@@ -26,9 +26,12 @@ import sep
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-REAL = os.path.join(ROOT, "..", "shared", "data", "real-dev")
+# shared/ beside the checkout (../shared), or two up from a worktree.
+REAL = next((d for d in (os.path.join(ROOT, "..", "shared", "data", "real-dev"), os.path.join(ROOT, "..", "..", "shared", "data", "real-dev")) if os.path.isdir(d)),
+            os.path.join(ROOT, "..", "shared", "data", "real-dev"))
 TEX = "/usr/share/stellarium/nebulae/default"
 SIZE = 101
+QUICK = False
 
 
 def run(cmd, **kw):
@@ -85,7 +88,7 @@ def heldout_cutouts(dst):
             path = os.path.join(dst, f"{name}_{cx}_{cy}.png")
             Image.fromarray(crop).save(path)
             made.append((name, path))
-            if len(taken) >= most:
+            if len(taken) >= (10 if QUICK else most):
                 break
     return made
 
@@ -102,7 +105,10 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "tests", "bench", "work", "lens"))
     ap.add_argument("--starplugin", default=os.path.join(ROOT, "artifacts", "bin", "starplugin"))
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "lensfinder-v1.onnx"))
+    ap.add_argument("--quick", action="store_true", help="small sets, to try the script (figures not for publishing)")
     a = ap.parse_args()
+    global QUICK
+    QUICK = a.quick
     sp, w = a.starplugin, a.work
     os.makedirs(w, exist_ok=True)
     out = {"model": os.path.basename(a.model)}
@@ -142,7 +148,7 @@ def main():
         pics += ["--picture", os.path.join(REAL, f"{c}_cluster.png")]
     for name, frac, seed in [("impostors", "1", "99"), ("survey", "0", "98")]:
         d = os.path.join(w, name)
-        run([sp, "lens", "trainset", "--out", d, "--n", "2000", "--seed", seed, "--region", "0.7:1", "--real-fraction", frac, "--write-images", "--previews", "48"] + pics + gal)
+        run([sp, "lens", "trainset", "--out", d, "--n", "200" if QUICK else "2000", "--seed", seed, "--region", "0.7:1", "--real-fraction", frac, "--write-images", "--previews", "48"] + pics + gal)
         run([sp, "lens", "score", os.path.join(d, "images"), "--out", os.path.join(d, "scores.csv"), "--model", a.model, "--force"])
         sc = read_scores(os.path.join(d, "scores.csv"))
         rows2 = list(csv.DictReader(open(os.path.join(d, "labels.csv"))))
@@ -164,6 +170,8 @@ def main():
     nfiles = len([f for f in os.listdir(cubes) if f.endswith(".fits")])
     out["throughput"] = {"cutouts": nfiles, "wall_s": wall, "cpu_s": cpu, "per_s": nfiles / wall, "per_cpu_s": nfiles / cpu,
                          "load_average": os.getloadavg()[0], "cores": os.cpu_count()}
+    if QUICK:
+        print(json.dumps(out, indent=1)); return
     json.dump(out, open(os.path.join(HERE, "results", "lens.json"), "w"), indent=1)
     write_table(out)
     print(json.dumps(out, indent=1))

@@ -56,7 +56,7 @@ public static class LensCommand
             if (p.GetValue(force) && File.Exists(partial)) File.Delete(partial);
             var todo = files.Where(f => !done.ContainsKey(f)).ToList();
 
-            string modelPath = p.GetValue(model) ?? Locate(DefaultModel) ?? throw new UsageException($"no lens-finder model found: pass --model FILE.onnx (see models/LENSFINDER_CARD.md)");
+            string modelPath = p.GetValue(model) ?? ModelLocator.Find(DefaultModel, "STARPLUGIN_LENS_MODEL") ?? throw new UsageException($"no lens-finder model found: pass --model FILE.onnx (see models/LENSFINDER_CARD.md)");
             var dev = p.GetValue(device) switch { "cpu" => ExecutionDevice.Cpu, "dml" => ExecutionDevice.DirectML, "cuda" => ExecutionDevice.Cuda, _ => ExecutionDevice.Auto };
             int failed = 0;
             if (todo.Count > 0)
@@ -157,17 +157,6 @@ public static class LensCommand
 
     /// <summary>An object's id: its file name without the extension (NAME.fits → NAME).</summary>
     public static string Id(string file) => Path.GetFileNameWithoutExtension(file);
-
-    /// <summary>A model beside the program: $STARPLUGIN_LENS_MODEL, then models/ beside the program and up the tree.</summary>
-    public static string? Locate(string name)
-    {
-        if (Environment.GetEnvironmentVariable("STARPLUGIN_LENS_MODEL") is { Length: > 0 } env && File.Exists(env)) return env;
-        string? dir = AppContext.BaseDirectory;
-        for (int i = 0; i < 6 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
-            foreach (var candidate in new[] { Path.Combine(dir, "models", name), Path.Combine(dir, name) })
-                if (File.Exists(candidate)) return candidate;
-        return null;
-    }
 
     private static Command TrainSet(CliContext ctx)
     {

@@ -224,13 +224,16 @@ public static class ModelLocator
 {
     public const string DefaultName = "starless-v1.onnx";
 
-    public static string? Default()
+    public static string? Default() => Find(DefaultName, "STARPLUGIN_MODEL");
+
+    /// <summary>A model file: $<paramref name="environment"/>, then models/ beside the program and up the tree.</summary>
+    public static string? Find(string name, string environment)
     {
-        if (Environment.GetEnvironmentVariable("STARPLUGIN_MODEL") is { Length: > 0 } env && File.Exists(env)) return env;
+        if (Environment.GetEnvironmentVariable(environment) is { Length: > 0 } env && File.Exists(env)) return env;
         string? dir = AppContext.BaseDirectory;
         for (int i = 0; i < 6 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
         {
-            foreach (var candidate in new[] { Path.Combine(dir, "models", DefaultName), Path.Combine(dir, DefaultName) })
+            foreach (var candidate in new[] { Path.Combine(dir, "models", name), Path.Combine(dir, name) })
                 if (File.Exists(candidate)) return candidate;
         }
         return null;

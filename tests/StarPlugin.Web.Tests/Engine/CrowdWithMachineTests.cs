@@ -74,7 +74,7 @@ public class CrowdWithMachineTests
         var clients = new ApiClient[200];
         for (int v = 0; v < 200; v++) { clients[v] = f.Client(); await clients[v].GuestAsync(); }
         var rngs = Enumerable.Range(0, 200).Select(v => new Random(v * 7919 + 1)).ToArray();
-        const int Wave = 5, MaxPerVolunteer = 100;
+        const int Wave = 2, MaxPerVolunteer = 100;
         Outcome last = new(false, 0, 0, 0);
         try
         {
