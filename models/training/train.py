@@ -32,22 +32,26 @@ def noise_sigma(t):
     return (1.4826 / math.sqrt(2)) * d.median(dim=1).values.view(-1, 1, 1, 1)
 
 
-def loss_fn(pred, true, target, galaxy, galaxy_weight):
-    err = (pred - true).abs()
+def loss_fn(pred, true, target, galaxy, galaxy_weight, weight):
+    # weight (N,1,H,W): 0 where a real pair's target is unsure (a faint star the cleaning
+    # may have left), 1 elsewhere and on every synthetic pair.
+    err = (pred - true).abs() * weight
     # Star pixels: where the star layer stands above half the sample's noise σ (at least
     # 0.002). A fixed 0.01 counted faint stars in linear or lightly stretched data as
     # "sky", so the sky term taught the model to leave them: 97% of S/N 10-40 stars
     # survived on the benchmark field.
-    star = (true > torch.clamp(0.5 * noise_sigma(target), min=0.002)).float()
+    star = (true > torch.clamp(0.5 * noise_sigma(target), min=0.002)).float() * weight
+    sky = (1 - star) * weight
     on = (err * star).sum() / star.sum().clamp_min(1)
-    off = (err * (1 - star)).sum() / (1 - star).sum().clamp_min(1)
+    off = (err * sky).sum() / sky.sum().clamp_min(1)
     # Galaxy pixels off the stars: a small share of the sky, so inside `off` the network's
     # erasing them cost almost nothing and it removed two thirds of the Hubble deep
     # field's light. Their own mean gives them a weight of their own (a weight of 4, the
     # star term's, made the network leave 88 % of the real crop's stars to the cleanup).
-    gal = galaxy * (1 - star)
+    gal = galaxy * sky
     on_gal = (err * gal).sum() / gal.sum().clamp_min(1)
-    return err.mean() + 4 * on + 1 * off + galaxy_weight * on_gal, on.item(), off.item(), on_gal.item()
+    mean = err.sum() / (weight.sum() * err.shape[1]).clamp_min(1)
+    return mean + 4 * on + 1 * off + galaxy_weight * on_gal, on.item(), off.item(), on_gal.item()
 
 
 def save(path, model, ema, opt, state):
@@ -82,6 +86,25 @@ def evaluate(model, device, n=16, size=256, psf_input=True):
     return float(np.mean(psnr_in)), float(np.mean(psnr_out))
 
 
+def evaluate_real(model, device, lib_dir, n=24, size=256):
+    """PSNR against the background on composite pairs from real pictures the trainer
+    never sees (a held-out library), weighted like the loss; and the input's PSNR."""
+    from realdata.realpairs import RealPairs
+    pairs = RealPairs(lib_dir, size, original_share=0.0)
+    rng = np.random.default_rng(12345)
+    psnr_in, psnr_out = [], []
+    model.eval()
+    with torch.no_grad():
+        for _ in range(n):
+            x, y, w = (torch.from_numpy(a)[None].to(device) for a in pairs.sample(rng))
+            pred = model(torch.cat([x, torch.zeros_like(x[:, :1])], 1))
+            for est, acc in [(y, psnr_in), (pred, psnr_out)]:
+                mse = (((est - y) ** 2) * w).sum() / (w.sum() * 3).clamp_min(1)
+                acc.append(10 * math.log10(1 / max(mse.item(), 1e-12)))
+    model.train()
+    return float(np.mean(psnr_in)), float(np.mean(psnr_out))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=60)
@@ -96,6 +119,9 @@ def main():
     ap.add_argument("--no-psf-input", action="store_true", help="feed zeros for the PSF plane: its weights stay zero, so the export is an RGB-only network (as the shipped one)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
     ap.add_argument("--checkpoint", default=DEFAULT_CKPT)
+    ap.add_argument("--real-lib", default="", help="library of real pictures (realdata/build_library.py); pairs from it make --real-share of each batch")
+    ap.add_argument("--real-share", type=float, default=0.6)
+    ap.add_argument("--real-val", default="", help="held-out library of real pictures for evaluation")
     ap.add_argument("--smoke", action="store_true", help="two steps, tiny batch, checkpoint to a temp file (CI)")
     a = ap.parse_args()
     if a.smoke:
@@ -123,6 +149,12 @@ def main():
         print(f"resumed at step {state['step']}, generator seed {state['seed']}", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"device {device}, {params} parameters, batch {a.batch} of {a.size}²", flush=True)
+    n_real = int(round(a.real_share * a.batch)) if a.real_lib else 0
+    real = None
+    if n_real:
+        from realdata.realpairs import RealPairs
+        real = RealPairs(a.real_lib, a.size)
+        print(f"real pictures: {len(real.lib.items)}, {n_real} of {a.batch} samples per batch", flush=True)
     stream = PairStream(a.size, state["seed"])
     rng = np.random.default_rng(state["step"])
     t_end = time.time() + a.minutes * 60
@@ -137,14 +169,19 @@ def main():
             if a.steps and steps_here >= a.steps: break
             if not a.steps and time.time() > t_end: break
             if stop: print("stopping on signal", flush=True); break
-            x, y, gmask, psf = stream.batch(a.batch, rng)
-            x, y, gmask, psf = x.to(device), y.to(device), gmask.to(device), psf.to(device)
+            x, y, gmask, psf = stream.batch(a.batch - n_real, rng)
+            wmap = torch.ones_like(gmask)
+            if n_real:
+                rx, ry, rw = (torch.from_numpy(np.stack(v)) for v in zip(*(real.sample(rng) for _ in range(n_real))))
+                x, y, wmap = torch.cat([x, rx]), torch.cat([y, ry]), torch.cat([wmap, rw])
+                gmask, psf = torch.cat([gmask, torch.zeros_like(rw)]), torch.cat([psf, torch.zeros_like(rw)])
+            x, y, gmask, psf, wmap = x.to(device), y.to(device), gmask.to(device), psf.to(device), wmap.to(device)
             if a.no_psf_input: psf = torch.zeros_like(psf)
             # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.
             lr = max(a.min_lr or 0.05 * a.lr, a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, state["step"] / 20000))))
             for g in opt.param_groups: g["lr"] = lr
             pred = model(torch.cat([x, psf], 1))
-            loss, on, off, on_gal = loss_fn(pred, y, x - y, gmask, a.galaxy_weight)
+            loss, on, off, on_gal = loss_fn(pred, y, x - y, gmask, a.galaxy_weight, wmap)
             opt.zero_grad(); loss.backward(); opt.step()
             update_ema(ema, model, a.ema)
             state["step"] += 1; steps_here += 1
@@ -159,8 +196,13 @@ def main():
         stream.close()
     if not a.smoke:
         pin, pout = evaluate(ema, device, psf_input=not a.no_psf_input)
-        state["log"].append({"step": state["step"], "psnr_input": pin, "psnr_output": pout, "time": time.time()})
+        entry = {"step": state["step"], "psnr_input": pin, "psnr_output": pout, "time": time.time()}
         print(f"held-out PSNR: input {pin:.2f} dB, output {pout:.2f} dB", flush=True)
+        if a.real_val:
+            rin, rout = evaluate_real(ema, device, a.real_val)
+            entry.update(real_psnr_input=rin, real_psnr_output=rout)
+            print(f"held-out real pictures PSNR: input {rin:.2f} dB, output {rout:.2f} dB", flush=True)
+        state["log"].append(entry)
     save(a.checkpoint, model, ema, opt, state)
     if a.smoke:
         os.remove(a.checkpoint)

@@ -4,7 +4,7 @@
  * The core is C# compiled ahead of time (NativeAOT), which fixes the instruction set at
  * build time: the portable build runs the SIMD kernels without AVX2 (Vector256 is not
  * accelerated there), and detection ran 2.3x slower than with AVX2; a build for
- * x86-64-v3 (AVX2, FMA, BMI) is fast but aborts the whole process on an older CPU, which
+ * x86-64-v3 (AVX2, FMA, BMI, ...; cpu_features.h) is fast but aborts the whole process on an older CPU, which
  * would take the host down with it. So two cores ship beside this file,
  *   libstarplugin-avx2.so      (x86-64-v3)
  *   libstarplugin-baseline.so  (the runtime's portable x64 baseline),
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "starplugin.h"
+#include "cpu_features.h"
 
 #if defined(__GNUC__)
 #  define EXPORT __attribute__((visibility("default")))
@@ -34,9 +35,21 @@
     X(int32_t, sp_abi_version, (void), (), SP_ABI_VERSION) \
     X(const char*, sp_last_error, (void), (), load_error) \
     X(const char*, sp_status_string, (int32_t status), (status), "library core unavailable") \
+    X(sp_status, sp_options_create, (sp_options** out), (out), SP_ERR_UNSUPPORTED) \
+    X(sp_status, sp_options_set_int, (sp_options* options, const char* key, int64_t value), (options, key, value), SP_ERR_UNSUPPORTED) \
+    X(sp_status, sp_options_set_double, (sp_options* options, const char* key, double value), (options, key, value), SP_ERR_UNSUPPORTED) \
+    X(sp_status, sp_options_get, (const sp_options* options, const char* key, double* value), (options, key, value), SP_ERR_UNSUPPORTED) \
     X(sp_status, sp_engine_create, (const char* model_path, int32_t device, int32_t threads, sp_engine** out), \
       (model_path, device, threads, out), SP_ERR_UNSUPPORTED) \
     X(sp_status, sp_engine_device, (const sp_engine* engine, int32_t* device), (engine, device), SP_ERR_UNSUPPORTED) \
+    X(sp_status, sp_remove, (sp_engine* engine, const sp_image* input, const sp_rect* roi, const sp_options* options, \
+      const sp_image* starless, const sp_image* stars, const sp_image* mask, sp_progress_fn progress, void* user), \
+      (engine, input, roi, options, starless, stars, mask, progress, user), SP_ERR_UNSUPPORTED) \
+    X(sp_status, sp_reduce, (sp_engine* engine, const sp_image* input, const sp_rect* roi, const sp_options* options, \
+      const sp_image* output, sp_progress_fn progress, void* user), (engine, input, roi, options, output, progress, user), SP_ERR_UNSUPPORTED) \
+    X(sp_status, sp_detect, (const sp_image* input, const sp_rect* roi, const sp_options* options, \
+      sp_star** stars, int64_t* count, sp_progress_fn progress, void* user), \
+      (input, roi, options, stars, count, progress, user), SP_ERR_UNSUPPORTED) \
     X(sp_status, sp_remove_stars, (sp_engine* engine, const sp_image* input, const sp_rect* roi, \
       const sp_removal_options* options, const sp_image* starless, const sp_image* stars, const sp_image* mask, \
       sp_progress_fn progress, void* user), (engine, input, roi, options, starless, stars, mask, progress, user), SP_ERR_UNSUPPORTED) \
@@ -53,6 +66,7 @@
 /* Functions without a result: nothing to report on failure (NULL handles are fine to drop). */
 #define SP_VOID_FUNCTIONS(X) \
     X(sp_engine_release, (sp_engine* engine), (engine)) \
+    X(sp_options_release, (sp_options* options), (options)) \
     X(sp_free_stars, (sp_star* stars), (stars))
 
 static char load_error[8192] = ""; /* a path (up to 4096) and dlerror() */
@@ -64,14 +78,17 @@ static int loaded;
 SP_FUNCTIONS(DECLARE)
 SP_VOID_FUNCTIONS(DECLARE_VOID)
 
-/* x86-64-v3 as NativeAOT's build for it requires: AVX2, FMA, BMI1/2, LZCNT, MOVBE (and AVX, F16C). */
+/* Whether the AVX2 core can run here (cpu_features.h lists what it checks and why);
+ * if not, why not, for STARPLUGIN_VERBOSE. */
+static char cpu_missing[256] = "";
 static int cpu_runs_avx2_core(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx");
+#if defined(SP_HAVE_CPUID)
+    sp_cpu_words words;
+    sp_cpu_read(&words);
+    return sp_cpu_missing_v3(&words, cpu_missing, sizeof cpu_missing) == 0;
 #else
+    snprintf(cpu_missing, sizeof cpu_missing, "not an x86-64 build");
     return 0;
 #endif
 }
@@ -106,7 +123,10 @@ static void load_core(void)
     SP_FUNCTIONS(RESOLVE)
     SP_VOID_FUNCTIONS(RESOLVE_VOID)
     const char* verbose = getenv("STARPLUGIN_VERBOSE");
-    if (verbose && *verbose && strcmp(verbose, "0") != 0) fprintf(stderr, "starplugin: core %s/%s\n", dir, name);
+    if (verbose && *verbose && strcmp(verbose, "0") != 0) {
+        fprintf(stderr, "starplugin: core %s/%s\n", dir, name);
+        if (cpu_missing[0]) fprintf(stderr, "starplugin: this CPU lacks for the AVX2 core: %s\n", cpu_missing);
+    }
     load_error[0] = '\0';
     loaded = 1;
 }

@@ -1,20 +1,18 @@
 /*
  * StarPlugin for GIMP 3 (UNTESTED: Debian 12 has no libgimp-3.0; packaging/install.sh
- * builds this file only when pkg-config finds gimp-3.0). The same five filters as the
- * GIMP 2.10 shim: only registration and run() differ (GimpPlugIn subclass,
- * GimpProcedureConfig); pixels go through GEGL and libstarplugin exactly as there.
+ * builds this file only when pkg-config finds gimp-3.0). The same five filters as
+ * the GIMP 2.10 shim, from the same sources: the procedures, their arguments,
+ * defaults, ranges and help come from the filter table (native/hosts/filters.c),
+ * the work on the image from native/hosts/gimp-filters.c. What is GIMP 3's own is
+ * here: the GimpPlugIn class, arguments on GimpProcedureConfig (GIMP 3 remembers
+ * the last values and repeats with them by itself) and GimpProcedureDialog.
  */
 #include <string.h>
-#include <math.h>
+#include <stdio.h>
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
-#include "starplugin.h"
-
-#define PROC_REMOVE "plug-in-starplugin-remove-stars"
-#define PROC_REDUCE "plug-in-starplugin-reduce-stars"
-#define PROC_MASK   "plug-in-starplugin-star-mask"
-#define PROC_DETECT "plug-in-starplugin-detect-stars"
-#define PROC_LENS   "plug-in-starplugin-mock-lens"
+#include "filters.h"
+#include "gimp-filters.h"
 
 typedef struct _StarPlugin { GimpPlugIn parent_instance; } StarPlugin;
 typedef struct _StarPluginClass { GimpPlugInClass parent_class; } StarPluginClass;
@@ -24,51 +22,63 @@ G_DEFINE_TYPE(StarPlugin, star_plugin, GIMP_TYPE_PLUG_IN)
 static GimpValueArray* run(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image, GimpDrawable** drawables,
                            GimpProcedureConfig* config, gpointer run_data);
 
+/* --- registration, from the table --- */
+
 static GList* query_procedures(GimpPlugIn* plug_in) {
-    (void)plug_in;
-    GList* l = NULL;
-    l = g_list_append(l, g_strdup(PROC_REMOVE)); l = g_list_append(l, g_strdup(PROC_REDUCE));
-    l = g_list_append(l, g_strdup(PROC_MASK)); l = g_list_append(l, g_strdup(PROC_DETECT));
-    l = g_list_append(l, g_strdup(PROC_LENS));
-    return l;
+    GList* list = NULL;
+    gchar* dir = g_path_get_dirname(gimp_get_progname());
+    gchar* help = g_build_filename(dir, "help", NULL);
+    GFile* help_dir = g_file_new_for_path(help);
+    gimp_plug_in_set_help_domain(plug_in, sph_help_domain, help_dir);
+    g_object_unref(help_dir);
+    g_free(help); g_free(dir);
+    for (int i = 0; i < SPH_FILTER_COUNT; i++) list = g_list_append(list, g_strdup(sph_filters[i].proc));
+    return list;
+}
+
+static gboolean set_i18n(GimpPlugIn* plug_in, const gchar* procedure, gchar** domain, gchar** catalog) {
+    (void)plug_in; (void)procedure; (void)domain; (void)catalog;
+    return FALSE; /* English only for now */
 }
 
 static GimpProcedure* create_procedure(GimpPlugIn* plug_in, const gchar* name) {
+    const sph_filter* f = sph_filter_by_proc(name);
+    if (!f) return NULL;
     GimpProcedure* p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run, NULL, NULL);
-    gimp_procedure_set_image_types(p, "RGB*, GRAY*");
+    gimp_procedure_set_image_types(p, sph_image_types);
     gimp_procedure_set_sensitivity_mask(p, GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
-    gimp_procedure_add_menu_path(p, "<Image>/Filters/Astronomy");
+    gimp_procedure_set_menu_label(p, f->menu_label);
+    gimp_procedure_add_menu_path(p, sph_menu_path);
+    gimp_procedure_set_documentation(p, f->blurb, f->help, f->proc);
     gimp_procedure_set_attribution(p, "StarPlugin contributors", "MIT", "2026");
-    if (!strcmp(name, PROC_REMOVE)) {
-        gimp_procedure_set_menu_label(p, "Remove _Stars...");
-        gimp_procedure_set_documentation(p, "Remove stars (neural network)", "Removes stars and keeps nebulae and galaxies; respects the selection.", name);
-        gimp_procedure_add_int_argument(p, "output", "Output", "0 default = in place; 1 in place; 2 new layers Starless and Stars", 0, 2, 0, G_PARAM_READWRITE);
-        gimp_procedure_add_int_argument(p, "stretch", "Stretch", "0 auto; 1 always; 2 never", 0, 2, 0, G_PARAM_READWRITE);
-        gimp_procedure_add_int_argument(p, "tile", "Tile", "Tile size, 0 = model default", 0, 2048, 0, G_PARAM_READWRITE);
-    } else if (!strcmp(name, PROC_REDUCE)) {
-        gimp_procedure_set_menu_label(p, "R_educe Stars...");
-        gimp_procedure_set_documentation(p, "Reduce stars", "Shrinks and dims stars; the starless part is untouched.", name);
-        gimp_procedure_add_double_argument(p, "amount", "Amount", "0..1", 0.0, 1.0, 0.5, G_PARAM_READWRITE);
-        gimp_procedure_add_int_argument(p, "mode", "Mode", "0 default = shrink; 1 shrink; 2 scale", 0, 2, 0, G_PARAM_READWRITE);
-    } else if (!strcmp(name, PROC_MASK)) {
-        gimp_procedure_set_menu_label(p, "Star _Mask...");
-        gimp_procedure_set_documentation(p, "Star mask", "A feathered star mask as a new layer or the selection.", name);
-        gimp_procedure_add_int_argument(p, "output", "Output", "0 default = new layer; 1 new layer; 2 selection", 0, 2, 0, G_PARAM_READWRITE);
-    } else if (!strcmp(name, PROC_DETECT)) {
-        gimp_procedure_set_menu_label(p, "_Detect Stars...");
-        gimp_procedure_set_documentation(p, "Detect stars", "Gaussian normalized correlation; overlay layer and optional CSV catalogue.", name);
-        gimp_procedure_add_double_argument(p, "threshold", "Threshold", "Correlation threshold D; 0 = default 0.58", 0.0, 0.99, 0.0, G_PARAM_READWRITE);
-        gimp_procedure_add_double_argument(p, "snr", "S/N", "Brightness threshold; 0 = default 5", 0.0, 1000.0, 0.0, G_PARAM_READWRITE);
-        gimp_procedure_add_string_argument(p, "catalogue", "Catalogue", "CSV path, empty = none", "", G_PARAM_READWRITE);
-    } else {
-        gimp_procedure_set_menu_label(p, "Render Mock _Lens...");
-        gimp_procedure_set_documentation(p, "Render mock lens", "SIE lens, Sersic source, around the central galaxy.", name);
-        gimp_procedure_add_double_argument(p, "einstein-radius", "Einstein radius", "pixels", 0.5, 500.0, 8.0, G_PARAM_READWRITE);
-        gimp_procedure_add_double_argument(p, "axis-ratio", "Axis ratio", "lens q", 0.05, 1.0, 0.8, G_PARAM_READWRITE);
-        gimp_procedure_add_double_argument(p, "arc-snr", "Arc S/N", "target S/N", 1.0, 1000.0, 30.0, G_PARAM_READWRITE);
-        gimp_procedure_add_double_argument(p, "source-radius", "Source radius", "pixels", 0.1, 100.0, 1.5, G_PARAM_READWRITE);
-        gimp_procedure_add_int_argument(p, "seed", "Seed", "random seed", 1, 1000000, 1, G_PARAM_READWRITE);
+    for (int k = 0; k < f->n_params; k++) {
+        const sph_param* a = &f->params[k];
+        switch (a->kind) {
+        case SPH_CHOICE: {
+            GimpChoice* choice = gimp_choice_new();
+            for (int c = 0; c < a->n_choices; c++) gimp_choice_add(choice, a->choices[c].word, c, a->choices[c].label, NULL);
+            gimp_procedure_add_choice_argument(p, a->name, a->label, a->tooltip, choice, a->choices[(int)a->def].word, G_PARAM_READWRITE);
+            break;
+        }
+        case SPH_BOOL:
+            gimp_procedure_add_boolean_argument(p, a->name, a->label, a->tooltip, a->def != 0, G_PARAM_READWRITE);
+            break;
+        case SPH_INT:
+            gimp_procedure_add_int_argument(p, a->name, a->label, a->tooltip, a->zero_means ? 0 : (gint)a->min, (gint)a->max,
+                                            (gint)a->def, G_PARAM_READWRITE);
+            break;
+        case SPH_FLOAT:
+            gimp_procedure_add_double_argument(p, a->name, a->label, a->tooltip, a->min, a->max, a->def, G_PARAM_READWRITE);
+            break;
+        case SPH_FILE:
+            gimp_procedure_add_file_argument(p, a->name, a->label, a->tooltip, GIMP_FILE_CHOOSER_ACTION_SAVE, TRUE, NULL, G_PARAM_READWRITE);
+            break;
+        case SPH_FIXED:
+            break;
+        }
     }
+    if (f->result_name)
+        gimp_procedure_add_int_return_value(p, f->result_name, f->result_name, f->result_blurb, 0, G_MAXINT, 0, G_PARAM_READWRITE);
     return p;
 }
 
@@ -76,186 +86,248 @@ static void star_plugin_class_init(StarPluginClass* klass) {
     GimpPlugInClass* c = GIMP_PLUG_IN_CLASS(klass);
     c->query_procedures = query_procedures;
     c->create_procedure = create_procedure;
+    c->set_i18n = set_i18n;
 }
+
 static void star_plugin_init(StarPlugin* self) { (void)self; }
 
-typedef struct { gint x, y, w, h, bx, by, bw, bh, channels; const Babl* format; float* data; } region_t;
-
-static gboolean read_region(GimpDrawable* d, region_t* r) {
-    if (!gimp_drawable_mask_intersect(d, &r->bx, &r->by, &r->bw, &r->bh)) return FALSE;
-    gint dw = gimp_drawable_get_width(d), dh = gimp_drawable_get_height(d);
-    r->x = MAX(0, r->bx - 32); r->y = MAX(0, r->by - 32);
-    r->w = MIN(dw, r->bx + r->bw + 32) - r->x; r->h = MIN(dh, r->by + r->bh + 32) - r->y;
-    gboolean rgb = gimp_drawable_is_rgb(d), alpha = gimp_drawable_has_alpha(d);
-    r->channels = (rgb ? 3 : 1) + (alpha ? 1 : 0);
-    r->format = babl_format(rgb ? (alpha ? "RGBA float" : "RGB float") : (alpha ? "YA float" : "Y float"));
-    r->data = g_new(float, (gsize)r->w * r->h * r->channels);
-    GeglBuffer* b = gimp_drawable_get_buffer(d);
-    gegl_buffer_get(b, GEGL_RECTANGLE(r->x, r->y, r->w, r->h), 1.0, r->format, r->data, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-    g_object_unref(b);
-    return TRUE;
-}
-
-static sp_image as_image(float* data, gint w, gint h, gint c) {
-    sp_image im; memset(&im, 0, sizeof im);
-    im.data = data; im.width = w; im.height = h; im.channels = c; im.layout = SP_LAYOUT_INTERLEAVED; im.row_stride = (int64_t)w * c;
-    return im;
-}
-
-static void write_shadow(GimpDrawable* d, const region_t* r, const float* data) {
-    GeglBuffer* s = gimp_drawable_get_shadow_buffer(d);
-    gint off = ((r->by - r->y) * r->w + (r->bx - r->x)) * r->channels;
-    gegl_buffer_set(s, GEGL_RECTANGLE(r->bx, r->by, r->bw, r->bh), 0, r->format, data + off, r->w * r->channels * sizeof(float));
-    gegl_buffer_flush(s);
-    g_object_unref(s);
-    gimp_drawable_merge_shadow(d, TRUE);
-    gimp_drawable_update(d, r->bx, r->by, r->bw, r->bh);
-}
-
-static GimpLayer* new_layer(GimpImage* image, GimpDrawable* above, const char* name, GimpLayerMode mode, const region_t* r, const float* data, gint channels) {
-    gboolean rgb = gimp_drawable_is_rgb(above);
-    GimpLayer* l = gimp_layer_new(image, name, gimp_drawable_get_width(above), gimp_drawable_get_height(above), rgb ? GIMP_RGBA_IMAGE : GIMP_GRAYA_IMAGE, 100, mode);
-    gimp_image_insert_layer(image, l, GIMP_LAYER(gimp_item_get_parent(GIMP_ITEM(above))), gimp_image_get_item_position(image, GIMP_ITEM(above)));
-    gint out_ch = rgb ? 4 : 2, colour = rgb ? 3 : 1;
-    float* px = g_new0(float, (gsize)r->bw * r->bh * out_ch);
-    for (gint y = 0; y < r->bh; y++)
-        for (gint x = 0; x < r->bw; x++) {
-            const float* s = data + (((gsize)(y + r->by - r->y) * r->w) + (x + r->bx - r->x)) * channels;
-            float* d = px + ((gsize)y * r->bw + x) * out_ch;
-            for (gint c = 0; c < colour; c++) d[c] = s[MIN(c, channels - 1)];
-            d[colour] = 1.0f;
+/* The table's values from the procedure's config. */
+static void values_from_config(const sph_filter* f, GimpProcedureConfig* config, sph_values* v) {
+    sph_defaults(f, v);
+    for (int k = 0; k < f->n_params; k++) {
+        const sph_param* a = &f->params[k];
+        switch (a->kind) {
+        case SPH_CHOICE: {
+            gchar* word = NULL;
+            g_object_get(config, a->name, &word, NULL);
+            for (int c = 0; c < a->n_choices; c++)
+                if (word && !strcmp(word, a->choices[c].word)) v->v[k] = c;
+            g_free(word);
+            break;
         }
-    GeglBuffer* b = gimp_drawable_get_buffer(GIMP_DRAWABLE(l));
-    gegl_buffer_set(b, GEGL_RECTANGLE(r->bx, r->by, r->bw, r->bh), 0, babl_format(rgb ? "RGBA float" : "YA float"), px, GEGL_AUTO_ROWSTRIDE);
-    g_object_unref(b);
-    g_free(px);
-    return l;
+        case SPH_BOOL: { gboolean b = FALSE; g_object_get(config, a->name, &b, NULL); v->v[k] = b ? 1 : 0; break; }
+        case SPH_INT: { gint i = 0; g_object_get(config, a->name, &i, NULL); v->v[k] = i; break; }
+        case SPH_FLOAT: { gdouble d = 0; g_object_get(config, a->name, &d, NULL); v->v[k] = d; break; }
+        case SPH_FILE: {
+            GFile* file = NULL;
+            g_object_get(config, a->name, &file, NULL);
+            gchar* path = file ? g_file_get_path(file) : NULL;
+            g_strlcpy(v->text, path ? path : "", sizeof v->text);
+            g_free(path);
+            if (file) g_object_unref(file);
+            break;
+        }
+        case SPH_FIXED:
+            break;
+        }
+    }
 }
 
-static int progress_cb(double f, const char* stage, void* user) { (void)stage; (void)user; return gimp_progress_update(f) ? 1 : 0; }
+/* --- the host: GIMP 3 objects behind sph_host's functions --- */
 
-static GimpValueArray* fail(GimpProcedure* p, int rc) {
-    if (rc == SP_ERR_CANCELLED) return gimp_procedure_new_return_values(p, GIMP_PDB_CANCEL, NULL);
-    GError* e = g_error_new(GIMP_PLUG_IN_ERROR, 0, "StarPlugin: %s", sp_last_error());
-    return gimp_procedure_new_return_values(p, GIMP_PDB_EXECUTION_ERROR, e);
+typedef struct shim {
+    sph_host host;
+    GimpImage* image;
+    GimpDrawable* drawable;
+} shim;
+
+#define SHIM(h) ((shim*)(h)->shim)
+
+static GeglBuffer* drawable_buffer(sph_host* h) { return gimp_drawable_get_buffer(SHIM(h)->drawable); }
+static GeglBuffer* shadow_buffer(sph_host* h) { return gimp_drawable_get_shadow_buffer(SHIM(h)->drawable); }
+
+static void merge_shadow(sph_host* h) {
+    gimp_drawable_merge_shadow(SHIM(h)->drawable, TRUE);
+    gimp_drawable_update(SHIM(h)->drawable, h->bx, h->by, h->bw, h->bh);
+}
+
+static GeglBuffer* selection_buffer(sph_host* h) {
+    if (gimp_selection_is_empty(SHIM(h)->image)) return NULL;
+    return gimp_drawable_get_buffer(GIMP_DRAWABLE(gimp_image_get_selection(SHIM(h)->image)));
+}
+
+static GeglBuffer* selection_for_writing(sph_host* h) {
+    gimp_selection_none(SHIM(h)->image);
+    return gimp_drawable_get_buffer(GIMP_DRAWABLE(gimp_image_get_selection(SHIM(h)->image)));
+}
+
+static void selection_update(sph_host* h) {
+    GimpImage* image = SHIM(h)->image;
+    gimp_drawable_update(GIMP_DRAWABLE(gimp_image_get_selection(image)), 0, 0, gimp_image_get_width(image), gimp_image_get_height(image));
+}
+
+static sph_item add_layer(sph_host* h, const char* name, int addition, sph_item above) {
+    shim* s = SHIM(h);
+    GimpItem* anchor = above ? GIMP_ITEM(above) : GIMP_ITEM(s->drawable);
+    GimpLayer* layer = gimp_layer_new(s->image, name, h->width, h->height, h->rgb ? GIMP_RGBA_IMAGE : GIMP_GRAYA_IMAGE, 100,
+                                      addition ? GIMP_LAYER_MODE_ADDITION : GIMP_LAYER_MODE_NORMAL);
+    /* Blend and composite in linear light, so that Addition adds what the filter subtracted. */
+    gimp_layer_set_blend_space(layer, GIMP_LAYER_COLOR_SPACE_RGB_LINEAR);
+    gimp_layer_set_composite_space(layer, GIMP_LAYER_COLOR_SPACE_RGB_LINEAR);
+    if (GIMP_IS_LAYER(anchor))
+        gimp_image_insert_layer(s->image, layer, GIMP_LAYER(gimp_item_get_parent(anchor)), gimp_image_get_item_position(s->image, anchor));
+    else
+        gimp_image_insert_layer(s->image, layer, NULL, 0); /* a channel or mask: new layers go on top */
+    gimp_layer_set_offsets(layer, h->offset_x, h->offset_y);
+    gimp_drawable_fill(GIMP_DRAWABLE(layer), GIMP_FILL_TRANSPARENT);
+    return layer;
+}
+
+static sph_item add_channel(sph_host* h, const char* name) {
+    shim* s = SHIM(h);
+    GeglColor* black = gegl_color_new("black");
+    GimpChannel* channel = gimp_channel_new(s->image, name, gimp_image_get_width(s->image), gimp_image_get_height(s->image), 50, black);
+    g_object_unref(black);
+    gimp_image_insert_channel(s->image, channel, NULL, 0);
+    gimp_item_set_visible(GIMP_ITEM(channel), FALSE);
+    return channel;
+}
+
+static GeglBuffer* item_buffer(sph_host* h, sph_item item) { (void)h; return gimp_drawable_get_buffer(GIMP_DRAWABLE(item)); }
+static const Babl* item_format(sph_host* h, sph_item item) { (void)h; return gimp_drawable_get_format(GIMP_DRAWABLE(item)); }
+static void item_update(sph_host* h, sph_item item, int x, int y, int w, int hh) { (void)h; gimp_drawable_update(GIMP_DRAWABLE(item), x, y, w, hh); }
+
+static void undo_group(sph_host* h, int begin) {
+    if (begin) gimp_image_undo_group_start(SHIM(h)->image);
+    else gimp_image_undo_group_end(SHIM(h)->image);
+}
+
+static void progress_start(sph_host* h, const char* text) { (void)h; gimp_progress_init(text); }
+static int progress_update(double fraction, void* host) { (void)host; return gimp_progress_update(fraction); }
+
+static void host_init(shim* s, GimpImage* image, GimpDrawable* drawable) {
+    sph_host* h = &s->host;
+    memset(s, 0, sizeof *s);
+    s->image = image; s->drawable = drawable;
+    h->shim = s;
+    h->width = gimp_drawable_get_width(drawable); h->height = gimp_drawable_get_height(drawable);
+    gimp_drawable_get_offsets(drawable, &h->offset_x, &h->offset_y);
+    h->rgb = gimp_drawable_is_rgb(drawable); h->alpha = gimp_drawable_has_alpha(drawable);
+    if (!gimp_drawable_mask_intersect(drawable, &h->bx, &h->by, &h->bw, &h->bh)) h->bw = h->bh = 0;
+    h->drawable_buffer = drawable_buffer; h->shadow_buffer = shadow_buffer; h->merge_shadow = merge_shadow;
+    h->selection_buffer = selection_buffer; h->selection_for_writing = selection_for_writing; h->selection_update = selection_update;
+    h->add_layer = add_layer; h->add_channel = add_channel;
+    h->item_buffer = item_buffer; h->item_format = item_format; h->item_update = item_update;
+    h->undo_group = undo_group; h->progress_start = progress_start; h->progress_update = progress_update;
+}
+
+/* --- the dialog: GimpProcedureDialog's controls, and a preview --- */
+
+typedef struct dialog {
+    const sph_filter* f;
+    GimpProcedureConfig* config;
+    GimpDrawable* drawable;
+    GtkWidget* status;
+    sph_preview* work;
+} dialog;
+
+static void on_preview(GimpPreview* preview, dialog* d) {
+    gint x, y, w, h;
+    sph_values v;
+    values_from_config(d->f, d->config, &v);
+    gimp_preview_get_position(preview, &x, &y);
+    gimp_preview_get_size(preview, &w, &h);
+    gboolean rgb = gimp_drawable_is_rgb(d->drawable), alpha = gimp_drawable_has_alpha(d->drawable);
+    const Babl* display = babl_format(rgb ? (alpha ? "R'G'B'A u8" : "R'G'B' u8") : (alpha ? "Y'A u8" : "Y' u8"));
+    int bpp = babl_format_get_bytes_per_pixel(display);
+    guchar* buf = g_new(guchar, (gsize)w * h * bpp);
+    GeglBuffer* drawable = gimp_drawable_get_buffer(d->drawable);
+    char err[512] = "";
+    int64_t count = 0;
+    int status = sph_preview_render(d->work, d->f, &v, drawable, gimp_drawable_get_width(d->drawable), gimp_drawable_get_height(d->drawable),
+                                    rgb, alpha, x, y, w, h, display, buf, &count, err, sizeof err);
+    g_object_unref(drawable);
+    if (status == SPH_OK) {
+        gimp_preview_draw_buffer(preview, buf, w * bpp);
+        gchar* text = d->f->id == SPH_DETECT ? g_strdup_printf("%" G_GINT64_FORMAT " stars in the preview", count) : g_strdup("");
+        gtk_label_set_text(GTK_LABEL(d->status), text);
+        g_free(text);
+    } else gtk_label_set_text(GTK_LABEL(d->status), err);
+    g_free(buf);
+}
+
+static gboolean run_dialog(GimpProcedure* procedure, const sph_filter* f, GimpProcedureConfig* config, GimpDrawable* drawable) {
+    dialog d = { f, config, drawable, NULL, NULL };
+    gimp_ui_init("starplugin");
+    GtkWidget* dlg = gimp_procedure_dialog_new(procedure, config, f->title);
+    GtkWidget* preview = NULL;
+    if (f->preview) {
+        GtkWidget* box = gtk_dialog_get_content_area(GTK_DIALOG(dlg));
+        d.work = sph_preview_new();
+        preview = gimp_drawable_preview_new_from_drawable(drawable);
+        gtk_box_pack_start(GTK_BOX(box), preview, TRUE, TRUE, 0);
+        d.status = gtk_label_new("");
+        gtk_label_set_xalign(GTK_LABEL(d.status), 0.0);
+        gtk_label_set_line_wrap(GTK_LABEL(d.status), TRUE);
+        gtk_box_pack_start(GTK_BOX(box), d.status, FALSE, FALSE, 0);
+        gtk_widget_show(preview);
+        gtk_widget_show(d.status);
+        g_signal_connect(preview, "invalidated", G_CALLBACK(on_preview), &d);
+        g_signal_connect_swapped(config, "notify", G_CALLBACK(gimp_preview_invalidate), preview);
+    }
+    gimp_procedure_dialog_fill(GIMP_PROCEDURE_DIALOG(dlg), NULL);
+    gboolean ok = gimp_procedure_dialog_run(GIMP_PROCEDURE_DIALOG(dlg));
+    if (preview) g_signal_handlers_disconnect_by_func(config, G_CALLBACK(gimp_preview_invalidate), preview);
+    gtk_widget_destroy(dlg);
+    sph_preview_free(d.work);
+    return ok;
+}
+
+/* Indexed images: a palette cannot hold the result. Ask to convert (undoable). */
+static gboolean convert_indexed(GimpImage* image) {
+    gimp_ui_init("starplugin");
+    GtkWidget* ask = gtk_message_dialog_new(NULL, GTK_DIALOG_MODAL, GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                            "StarPlugin works on RGB and grey images.");
+    gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(ask),
+        "This image is indexed (a palette of colours), which cannot hold the result. "
+        "Convert it to RGB and continue? (Edit > Undo converts it back.)");
+    gtk_dialog_add_buttons(GTK_DIALOG(ask), "_Cancel", GTK_RESPONSE_CANCEL, "Convert to _RGB", GTK_RESPONSE_OK, NULL);
+    gboolean yes = gtk_dialog_run(GTK_DIALOG(ask)) == GTK_RESPONSE_OK;
+    gtk_widget_destroy(ask);
+    return yes && gimp_image_convert_rgb(image);
+}
+
+static GimpValueArray* failure(GimpProcedure* procedure, GimpPDBStatusType status, const char* message) {
+    GError* e = message && *message ? g_error_new_literal(GIMP_PLUG_IN_ERROR, 0, message) : NULL;
+    return gimp_procedure_new_return_values(procedure, status, e);
 }
 
 static GimpValueArray* run(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image, GimpDrawable** drawables,
                            GimpProcedureConfig* config, gpointer run_data) {
     (void)run_data;
-    const gchar* name = gimp_procedure_get_name(procedure);
-    if (!drawables || !drawables[0] || drawables[1]) {
-        GError* e = g_error_new(GIMP_PLUG_IN_ERROR, 0, "%s works on exactly one drawable", name);
-        return gimp_procedure_new_return_values(procedure, GIMP_PDB_CALLING_ERROR, e);
-    }
-    GimpDrawable* d = drawables[0];
+    const sph_filter* f = sph_filter_by_proc(gimp_procedure_get_name(procedure));
+    char err[1024] = "";
+    sph_values v;
+    int64_t count = 0;
+    if (!f || !drawables || !drawables[0] || drawables[1])
+        return failure(procedure, GIMP_PDB_CALLING_ERROR, "StarPlugin filters work on exactly one drawable");
+    GimpDrawable* drawable = drawables[0];
     gegl_init(NULL, NULL);
-    if (run_mode == GIMP_RUN_INTERACTIVE) {
-        gimp_ui_init("starplugin");
-        GtkWidget* dlg = gimp_procedure_dialog_new(procedure, config, gimp_procedure_get_menu_label(procedure));
-        gimp_procedure_dialog_fill(GIMP_PROCEDURE_DIALOG(dlg), NULL);
-        gboolean ok = gimp_procedure_dialog_run(GIMP_PROCEDURE_DIALOG(dlg));
-        gtk_widget_destroy(dlg);
-        if (!ok) return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, NULL);
+    if (gimp_drawable_is_indexed(drawable)) {
+        if (run_mode == GIMP_RUN_NONINTERACTIVE)
+            return failure(procedure, GIMP_PDB_EXECUTION_ERROR,
+                           "the image is indexed: convert it to RGB or grey first (Image > Mode, or gimp-image-convert-rgb)");
+        if (!convert_indexed(image)) return failure(procedure, GIMP_PDB_CANCEL, NULL);
     }
-    region_t r;
-    if (!read_region(d, &r)) return gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, NULL);
-    sp_image in = as_image(r.data, r.w, r.h, r.channels);
-    gsize n = (gsize)r.w * r.h;
-    int rc = SP_OK;
-    gimp_progress_init(gimp_procedure_get_menu_label(procedure));
-    if (!strcmp(name, PROC_DETECT) || !strcmp(name, PROC_LENS)) {
-        if (!strcmp(name, PROC_DETECT)) {
-            gdouble th, snr; gchar* cat = NULL;
-            g_object_get(config, "threshold", &th, "snr", &snr, "catalogue", &cat, NULL);
-            sp_detect_options o; memset(&o, 0, sizeof o); o.threshold = (float)th; o.snr_threshold = (float)snr;
-            sp_rect roi = { r.bx - r.x, r.by - r.y, r.bw, r.bh };
-            sp_star* stars = NULL; int64_t count = 0;
-            rc = sp_detect_stars(&in, &roi, &o, &stars, &count, progress_cb, NULL);
-            if (rc == SP_OK) {
-                float* mask = g_new0(float, n);
-                sp_image mk = as_image(mask, r.w, r.h, 1);
-                rc = sp_detect_mask(stars, count, &mk);
-                gimp_image_undo_group_start(image);
-                if (rc == SP_OK) new_layer(image, d, "Detected Stars", GIMP_LAYER_MODE_NORMAL, &r, mask, 1);
-                gimp_image_undo_group_end(image);
-                if (cat && *cat) {
-                    FILE* f = fopen(cat, "w");
-                    if (f) {
-                        fprintf(f, "row,col,coefficient,brightness,x,y,flux,fwhm,snr,roundness,width,saturated\n");
-                        for (int64_t i = 0; i < count; i++)
-                            fprintf(f, "%d,%d,%.4f,%.6f,%.3f,%.3f,%g,%.3f,%.2f,%.3f,%.2f,%d\n", stars[i].row + r.y, stars[i].col + r.x, stars[i].coefficient, stars[i].brightness,
-                                    stars[i].x + r.x, stars[i].y + r.y, stars[i].flux, stars[i].fwhm, stars[i].snr, stars[i].roundness, stars[i].width, stars[i].saturated);
-                        fclose(f);
-                    }
-                }
-                g_free(mask); sp_free_stars(stars);
-            }
-            g_free(cat);
-        } else {
-            gdouble te, q, snr, re; gint seed;
-            g_object_get(config, "einstein-radius", &te, "axis-ratio", &q, "arc-snr", &snr, "source-radius", &re, "seed", &seed, NULL);
-            sp_lens_params p; memset(&p, 0, sizeof p);
-            p.einstein_radius = te; p.axis_ratio = q; p.center_x = -1; p.center_y = -1; p.source_re = re; p.source_n = 1; p.source_q = 0.7;
-            p.source_dx = te * 0.1; p.source_dy = te * 0.05; p.arc_snr = snr; p.seed = (uint64_t)seed;
-            rc = sp_render_mock_lens(&in, &p, NULL);
-            if (rc == SP_OK) { gimp_image_undo_group_start(image); write_shadow(d, &r, r.data); gimp_image_undo_group_end(image); }
-        }
-        g_free(r.data);
-        return rc == SP_OK ? gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, NULL) : fail(procedure, rc);
-    }
-
-    sp_engine* engine = NULL;
-    rc = sp_engine_create(g_getenv("STARPLUGIN_MODEL"), SP_DEVICE_AUTO, 0, &engine);
-    if (rc != SP_OK) { g_free(r.data); return fail(procedure, rc); }
-    float* out = g_new(float, n * r.channels);
-    float* stars = g_new(float, n * r.channels);
-    float* mask = g_new(float, n);
-    sp_image o = as_image(out, r.w, r.h, r.channels), st = as_image(stars, r.w, r.h, r.channels), mk = as_image(mask, r.w, r.h, 1);
-    if (!strcmp(name, PROC_REMOVE)) {
-        gint output, stretch, tile;
-        g_object_get(config, "output", &output, "stretch", &stretch, "tile", &tile, NULL);
-        sp_removal_options opt; memset(&opt, 0, sizeof opt); opt.stretch = stretch; opt.tile = tile;
-        rc = sp_remove_stars(engine, &in, NULL, &opt, &o, output == 2 ? &st : NULL, output == 2 ? &mk : NULL, progress_cb, NULL);
-        if (rc == SP_OK) {
-            gimp_image_undo_group_start(image);
-            if (output == 2) {
-                GimpLayer* sl = new_layer(image, d, "Starless", GIMP_LAYER_MODE_NORMAL, &r, out, r.channels);
-                GimpLayer* sr = new_layer(image, GIMP_DRAWABLE(sl), "Stars", GIMP_LAYER_MODE_ADDITION, &r, stars, r.channels);
-                GimpLayerMask* m = gimp_layer_create_mask(sr, GIMP_ADD_MASK_BLACK);
-                gimp_layer_add_mask(sr, m);
-                GeglBuffer* mb = gimp_drawable_get_buffer(GIMP_DRAWABLE(m));
-                gegl_buffer_set(mb, GEGL_RECTANGLE(r.x, r.y, r.w, r.h), 0, babl_format("Y float"), mask, GEGL_AUTO_ROWSTRIDE);
-                g_object_unref(mb);
-            } else write_shadow(d, &r, out);
-            gimp_image_undo_group_end(image);
-        }
-    } else if (!strcmp(name, PROC_REDUCE)) {
-        gdouble amount; gint mode;
-        g_object_get(config, "amount", &amount, "mode", &mode, NULL);
-        rc = sp_reduce_stars(engine, &in, NULL, NULL, (float)amount, mode == 2 ? SP_REDUCE_SCALE : SP_REDUCE_SHRINK, &o, progress_cb, NULL);
-        if (rc == SP_OK) { gimp_image_undo_group_start(image); write_shadow(d, &r, out); gimp_image_undo_group_end(image); }
-    } else {
-        gint output;
-        g_object_get(config, "output", &output, NULL);
-        rc = sp_remove_stars(engine, &in, NULL, NULL, NULL, NULL, &mk, progress_cb, NULL);
-        if (rc == SP_OK) {
-            gimp_image_undo_group_start(image);
-            if (output == 2) {
-                GimpSelection* sel = gimp_image_get_selection(image);
-                gint ox, oy; gimp_drawable_get_offsets(d, &ox, &oy);
-                gimp_selection_none(image);
-                GeglBuffer* sb = gimp_drawable_get_buffer(GIMP_DRAWABLE(sel));
-                gegl_buffer_set(sb, GEGL_RECTANGLE(r.x + ox, r.y + oy, r.w, r.h), 0, babl_format("Y float"), mask, GEGL_AUTO_ROWSTRIDE);
-                g_object_unref(sb);
-            } else new_layer(image, d, "Star Mask", GIMP_LAYER_MODE_NORMAL, &r, mask, 1);
-            gimp_image_undo_group_end(image);
-        }
-    }
-    sp_engine_release(engine);
-    g_free(out); g_free(stars); g_free(mask); g_free(r.data);
+    if (run_mode == GIMP_RUN_INTERACTIVE && !run_dialog(procedure, f, config, drawable))
+        return failure(procedure, GIMP_PDB_CANCEL, NULL);
+    values_from_config(f, config, &v);
+    if (!sph_validate(f, &v, err, sizeof err)) return failure(procedure, GIMP_PDB_CALLING_ERROR, err);
+    shim s;
+    host_init(&s, image, drawable);
+    int rc = sph_gimp_run(f, &v, &s.host, &count, err, sizeof err);
     if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
-    return rc == SP_OK ? gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, NULL) : fail(procedure, rc);
+    if (rc == SPH_CANCELLED) return failure(procedure, GIMP_PDB_CANCEL, NULL);
+    if (rc != SPH_OK) return failure(procedure, GIMP_PDB_EXECUTION_ERROR, err);
+    if (f->id == SPH_DETECT && run_mode != GIMP_RUN_NONINTERACTIVE) {
+        gchar* text = v.text[0] ? g_strdup_printf("Detect Stars found %" G_GINT64_FORMAT " stars; the catalogue is in %s.", count, v.text)
+                                : g_strdup_printf("Detect Stars found %" G_GINT64_FORMAT " stars.", count);
+        gimp_message(text);
+        g_free(text);
+    }
+    GimpValueArray* result = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, NULL);
+    if (f->result_name) GIMP_VALUES_SET_INT(result, 1, (gint)count);
+    return result;
 }
 
 GIMP_MAIN(star_plugin_get_type())

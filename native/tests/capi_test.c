@@ -1,33 +1,26 @@
-/* Exercises every function of starplugin.h, including each kind of bad argument
- * and a cancel. Prints "N passed, N failed"; exit code 0 only when all pass.
+/* Exercises every function of starplugin.h, including each kind of bad argument,
+ * options objects, a cancel, and the thread that progress callbacks arrive on
+ * (capi_hostile.c and capi_stress.c take strides, handles and threads further). Prints "N passed, N failed"; exit code 0
+ * only when all pass.
  * Usage: capi_test MODEL.onnx */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <math.h>
+#include <pthread.h>
 #include "starplugin.h"
+#include "test_support.h"
 
 static int passed = 0, failed = 0;
 #define CHECK(cond, what) do { if (cond) passed++; else { failed++; printf("FAIL %s (line %d): %s\n", what, __LINE__, sp_last_error()); } } while (0)
 
 static int keep_going(double f, const char* stage, void* user) { (void)stage; ++*(int*)user; return f >= 0; }
+
 static int cancel_early(double f, const char* stage, void* user) { (void)stage; (void)user; return f < 0.2; }
 
-static sp_image make(float* data, int w, int h, int c) {
-    sp_image img; memset(&img, 0, sizeof img);
-    img.data = data; img.width = w; img.height = h; img.channels = c;
-    img.layout = SP_LAYOUT_INTERLEAVED; img.row_stride = (int64_t)w * c;
-    return img;
-}
-
-static void add_star(float* d, int w, int h, int c, double cx, double cy, double amp, double sigma) {
-    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
-        double v = amp * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * sigma * sigma));
-        for (int k = 0; k < c; k++) d[((size_t)y * w + x) * c + k] += (float)v;
-    }
-}
-
 int main(int argc, char** argv) {
+    setvbuf(stdout, NULL, _IONBF, 0); /* what ran is visible even if the process dies */
     if (argc < 2) { fprintf(stderr, "usage: capi_test MODEL.onnx\n"); return 2; }
     const int W = 96, H = 80;
     float* img = calloc((size_t)W * H * 4, sizeof(float));
@@ -181,6 +174,83 @@ int main(int argc, char** argv) {
     lp.axis_ratio = NAN;
     CHECK(sp_render_mock_lens(&lin, &lp, &lr) == SP_ERR_INVALID_ARGUMENT, "mock lens: NaN parameter");
     CHECK(sp_render_mock_lens(&lin, NULL, &lr) == SP_ERR_INVALID_ARGUMENT, "mock lens: NULL params");
+
+
+    /* --- ABI 4: options objects --- */
+    sp_options* o = NULL;
+    CHECK(sp_options_create(NULL) == SP_ERR_INVALID_ARGUMENT, "options: NULL out");
+    CHECK(sp_options_create(&o) == SP_OK && o != NULL, "options create");
+    double v = -1;
+    CHECK(sp_options_get(o, "tile", &v) == SP_OK && v == 0, "options: tile default 0");
+    CHECK(sp_options_get(o, "overlap", &v) == SP_OK && v == -1, "options: overlap default -1 (the model's)");
+    CHECK(sp_options_get(o, "threshold", &v) == SP_OK && v == 0.58, "options: detection default D = 0.58");
+    CHECK(sp_options_get(o, "amount", &v) == SP_OK && v == 0.5, "options: reduction amount default");
+    CHECK(sp_options_get(o, "saturation", &v) == SP_OK && isnan(v), "options: saturation default NaN (auto)");
+    CHECK(sp_options_set_int(o, "no_such_key", 1) == SP_ERR_UNSUPPORTED, "options: unknown key is UNSUPPORTED");
+    CHECK(strstr(sp_last_error(), "no_such_key") != NULL, "options: the error names the key");
+    CHECK(sp_options_get(o, "no_such_key", &v) == SP_ERR_UNSUPPORTED, "options: get of an unknown key");
+    CHECK(sp_options_set_int(o, "stretch", 3) == SP_ERR_INVALID_ARGUMENT, "options: stretch out of range");
+    CHECK(sp_options_set_double(o, "tile", 128.5) == SP_ERR_INVALID_ARGUMENT, "options: non-integral int key");
+    CHECK(sp_options_set_int(o, "tile", 10) == SP_ERR_INVALID_ARGUMENT, "options: tile below 64");
+    CHECK(sp_options_set_double(o, "threshold", NAN) == SP_ERR_INVALID_ARGUMENT, "options: NaN where not allowed");
+    CHECK(sp_options_set_double(o, "amount", 1.5) == SP_ERR_INVALID_ARGUMENT, "options: amount out of range");
+    CHECK(sp_options_get(o, "stretch", &v) == SP_OK && v == 0, "options: a refused set leaves the value");
+    CHECK(sp_options_set_int(o, NULL, 1) == SP_ERR_INVALID_ARGUMENT, "options: NULL key");
+    CHECK(sp_options_set_int(NULL, "tile", 64) == SP_ERR_INVALID_ARGUMENT, "options: NULL options");
+    CHECK(sp_options_set_int((sp_options*)0x4321, "tile", 64) == SP_ERR_INVALID_ARGUMENT, "options: foreign handle");
+    CHECK(sp_options_set_double(o, "amount", 0.7) == SP_OK && sp_options_get(o, "amount", &v) == SP_OK && fabs(v - 0.7) < 1e-12, "options: set and get");
+    CHECK(sp_options_set_int(o, "snr", 6) == SP_OK, "options: set_int on a double key");
+
+    /* sp_remove with options = sp_remove_stars with the same ABI 3 settings */
+    CHECK(sp_engine_create(argv[1], SP_DEVICE_CPU, 2, &engine) == SP_OK, "create (ABI 4 part)");
+    sp_options* ro = NULL;
+    CHECK(sp_options_create(&ro) == SP_OK, "removal options");
+    CHECK(sp_options_set_int(ro, "cleanup", 0) == SP_OK && sp_options_set_int(ro, "keep_galaxies", SP_GALAXIES_NEVER) == SP_OK
+          && sp_options_set_int(ro, "tile", 64) == SP_OK, "removal keys");
+    sp_removal_options v3; memset(&v3, 0, sizeof v3); v3.cleanup = -1; v3.keep_galaxies = -1; v3.tile = 64;
+    float* a4 = calloc((size_t)W * H * 4, sizeof(float));
+    float* m4 = calloc((size_t)W * H, sizeof(float));
+    sp_image s4 = make(a4, W, H, 4), k4 = make(m4, W, H, 1);
+    CHECK(sp_remove(engine, &in, NULL, ro, &s4, NULL, &k4, NULL, NULL) == SP_OK, "sp_remove");
+    CHECK(sp_remove_stars(engine, &in, NULL, &v3, &starless, NULL, &mask, NULL, NULL) == SP_OK, "sp_remove_stars, same settings");
+    CHECK(memcmp(a4, starless_buf, (size_t)W * H * 4 * sizeof(float)) == 0 && memcmp(m4, mask_buf, (size_t)W * H * sizeof(float)) == 0,
+          "sp_remove and sp_remove_stars agree");
+    CHECK(sp_remove(engine, &in, NULL, (sp_options*)engine, &s4, NULL, NULL, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "an engine is not an options handle");
+    CHECK(sp_options_set_double(ro, "amount", 0.6) == SP_OK && sp_options_set_int(ro, "reduce_mode", SP_REDUCE_SCALE) == SP_OK, "reduce keys");
+    CHECK(sp_reduce(engine, &in, NULL, ro, &s4, NULL, NULL) == SP_OK, "sp_reduce");
+    CHECK(sp_reduce_stars(engine, &in, NULL, &v3, 0.6f, SP_REDUCE_SCALE, &red, NULL, NULL) == SP_OK
+          && memcmp(a4, reduced, (size_t)W * H * 4 * sizeof(float)) == 0, "sp_reduce and sp_reduce_stars agree");
+    CHECK(sp_detect(&gin, NULL, NULL, &found, &count, NULL, NULL) == SP_OK && count == 2, "sp_detect, default options");
+    sp_free_stars(found);
+    sp_options* dop = NULL;
+    CHECK(sp_options_create(&dop) == SP_OK && sp_options_set_double(dop, "snr", 1e6) == SP_OK, "detection keys");
+    CHECK(sp_detect(&gin, NULL, dop, &found, &count, NULL, NULL) == SP_OK && count == 0, "sp_detect reads its S/N threshold");
+    sp_free_stars(found);
+    CHECK(sp_options_set_double(dop, "g_min", 3) == SP_OK && sp_options_set_double(dop, "g_max", 1) == SP_OK, "inconsistent sweep can be set");
+    CHECK(sp_detect(&gin, NULL, dop, &found, &count, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "an inconsistent sweep fails at the call");
+    sp_options_release(dop);
+    sp_options_release(dop); /* double release: ignored */
+    CHECK(sp_detect(&gin, NULL, dop, &found, &count, NULL, NULL) == SP_ERR_INVALID_ARGUMENT, "released options rejected");
+
+    /* --- progress callbacks arrive on the calling thread --- */
+    thread_check tc = { pthread_self(), 0, 0 };
+    CHECK(sp_remove(engine, &in, NULL, NULL, &s4, NULL, NULL, on_caller, &tc) == SP_OK, "remove with a callback");
+    CHECK(tc.calls > 0 && tc.foreign == 0, "removal callbacks on the calling thread");
+    const int BW = 512, BH = 512;
+    float* big = calloc((size_t)BW * BH, sizeof(float));
+    for (int i = 0; i < BW * BH; i++) big[i] = 0.1f + 0.002f * (float)rand() / RAND_MAX;
+    for (int k = 0; k < 40; k++) add_star(big, BW, BH, 1, 20 + (k * 97) % 470, 20 + (k * 53) % 470, 0.3 + 0.01 * k, 1.4);
+    sp_image bin = make(big, BW, BH, 1);
+    tc.calls = tc.foreign = 0;
+    CHECK(sp_detect(&bin, NULL, NULL, &found, &count, on_caller, &tc) == SP_OK && count > 30, "detect with a callback");
+    sp_free_stars(found);
+    CHECK(tc.calls > 0 && tc.foreign == 0, "detection callbacks on the calling thread (parallel bands)");
+    tc.calls = tc.foreign = 0;
+    CHECK(sp_reduce(engine, &in, NULL, ro, &s4, on_caller, &tc) == SP_OK && tc.calls > 0 && tc.foreign == 0, "reduction callbacks on the calling thread");
+
+    sp_engine_release(engine);
+    sp_options_release(ro);
+    sp_options_release(o);
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

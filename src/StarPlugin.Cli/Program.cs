@@ -1,6 +1,7 @@
 using System.CommandLine;
 using StarPlugin.Cli.Commands;
 using StarPlugin.Cli.Hosting;
+using StarPlugin.Inference;
 
 namespace StarPlugin.Cli;
 
@@ -9,13 +10,22 @@ public static class Program
     public static int Main(string[] args)
     {
         CliCancellation.Install();
+        // ONNX Runtime ships beside the program (artifacts/bin, or the installed lib folder).
+        OrtLibrary.SearchDirectories.Add(AppContext.BaseDirectory);
         return Run(args, CliContext.FromConsole(CliCancellation.Token));
     }
 
     /// <summary>Parses and runs one command line; tests call this with string writers.</summary>
     public static int Run(string[] args, CliContext ctx)
     {
-        var root = BuildRoot(ctx);
+        // The lens-finding platform is a separate program (ASP.NET Core): hand it the rest of the line.
+        if (args.Length > 0 && args[0] == LensFinderCommand.Name) return LensFinderCommand.Forward(args[1..], ctx);
+        return Invoke(BuildRoot(ctx), args, ctx);
+    }
+
+    /// <summary>Parses and runs a command line against a command tree, with the CLI's usage errors and exit codes.</summary>
+    public static int Invoke(RootCommand root, string[] args, CliContext ctx)
+    {
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.IO.MemoryMappedFiles;
 using StarPlugin.Imaging;
 using StarPlugin.IO.Cimg;
 using StarPlugin.IO.Fits;
@@ -11,15 +12,24 @@ namespace StarPlugin.IO;
 
 public enum ImageFormat { Unknown, Fits, Tiff, Png, Jpeg, Pfm, Cimg, Xisf }
 
+/// <summary>What a file's header says: format, size, channels, depth (in the metadata) and its cards and tags.</summary>
+public sealed record ImageHeader(ImageFormat Format, int Width, int Height, int Channels, ImageMetadata Metadata)
+{
+    public long Pixels => (long)Width * Height;
+}
+
 /// <summary>
 /// Reads and writes images by content (magic bytes) and by file extension. Every
 /// failure to decode surfaces as <see cref="ImageFormatException"/> or
 /// <see cref="ImageSizeException"/> with the file named; writes are atomic.
 /// </summary>
-public static class ImageFile
+public static unsafe class ImageFile
 {
     /// <summary>Files above this are refused before reading (the whole file is decoded in memory).</summary>
     public const long MaxFileBytes = int.MaxValue - 1024;
+
+    /// <summary>The extensions an output may have, for messages.</summary>
+    public const string OutputExtensions = ".fits, .fit, .fts, .tif, .tiff, .png, .jpg, .jpeg, .pfm, .cimg or .xisf";
 
     public static ImageFormat FormatFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
@@ -44,7 +54,8 @@ public static class ImageFile
         : XisfCodec.Sniff(data) ? ImageFormat.Xisf
         : ImageFormat.Unknown;
 
-    public static AstroImage Read(string path)
+    /// <summary>The file's length, once it is known to exist and to be no larger than <see cref="MaxFileBytes"/>.</summary>
+    private static long CheckedLength(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         long length;
@@ -52,10 +63,45 @@ public static class ImageFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         { throw new IOException($"{path}: {e.Message}", e); }
         if (length > MaxFileBytes) throw new ImageSizeException($"{path}: file is larger than 2 GiB");
+        return length;
+    }
+
+    public static AstroImage Read(string path)
+    {
+        CheckedLength(path);
         byte[] bytes = File.ReadAllBytes(path);
         try { return Decode(bytes, path); }
         catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
         catch (ImageSizeException e) { throw new ImageSizeException($"{path}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// The header alone, in memory bounded by the header, whatever the image's size: the
+    /// file is mapped, not read, and the format's own decoder runs until the point where
+    /// it would allocate the pixels (<see cref="ImageLimits.HeaderOnly"/>), so the answer
+    /// is exactly what a full read would give.
+    /// </summary>
+    public static ImageHeader ReadHeader(string path)
+    {
+        long length = CheckedLength(path);
+        if (length == 0) throw new ImageFormatException($"{path}: empty file");
+        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        byte* start = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
+        try
+        {
+            var data = new ReadOnlySpan<byte>(start + view.PointerOffset, (int)length);
+            using (ImageLimits.HeaderOnly())
+            {
+                try { Decode(data, path); }
+                catch (ImageHeaderRead h) { return new ImageHeader(Sniff(data), h.Width, h.Height, h.Channels, h.Metadata); }
+                catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
+                catch (ImageSizeException e) { throw new ImageSizeException($"{path}: {e.Message}"); }
+            }
+            throw new ImageFormatException($"{path}: no image found");
+        }
+        finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
     }
 
     /// <summary>Decodes by content; the name hint only breaks ties and names the file in errors.</summary>
@@ -92,7 +138,7 @@ public static class ImageFile
         options ??= WriteOptions.Default;
         var format = FormatFromExtension(path);
         if (format == ImageFormat.Unknown)
-            throw new ArgumentException($"{path}: unknown output format (use .fits, .tif, .png, .jpg, .pfm, .cimg or .xisf)");
+            throw new ArgumentException($"{path}: unknown output format (use {OutputExtensions})");
         if (Path.GetExtension(path).Equals(".fz", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{path}: writing tile-compressed FITS is not supported; write .fits and compress it with fpack");
         AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite);

@@ -66,7 +66,7 @@ def library():
 
 def ours(img, cat):
     """Timed in-process through the C API after the image is in memory, as sep is."""
-    data = np.ascontiguousarray(fits.getdata(img).astype(np.float32)[::-1])  # FITS is bottom-up; the API's row 0 is the top
+    data = np.ascontiguousarray(fits.getdata(img).astype(np.float32))  # FITS file order: y comes back as numpy/astropy count it
     h, w = data.shape
     image = SpImage(data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), w, h, 1, 0, w, 0)
     stars, count = ctypes.POINTER(SpStar)(), ctypes.c_int64()
@@ -80,7 +80,7 @@ def ours(img, cat):
     return ms
 
 def run_sep(img, h, cat):
-    data = fits.getdata(img).astype(np.float32)  # stored bottom-up: array row 0 is our y = h-1
+    data = fits.getdata(img).astype(np.float32)  # numpy order: sep's y = FITS row - 1, as our catalogues and truth
     data = np.ascontiguousarray(data)
     t0 = time.perf_counter()
     bkg = sep.Background(data, bw=64, bh=64, fw=3, fh=3)
@@ -88,7 +88,7 @@ def run_sep(img, h, cat):
     kernel = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32)
     objs = sep.extract(sub, 1.5, err=bkg.globalrms, minarea=5, filter_kernel=kernel, filter_type="conv")
     ms = (time.perf_counter() - t0) * 1000
-    write_csv(cat, objs["x"], h - 1 - objs["y"])
+    write_csv(cat, objs["x"], objs["y"])
     return ms
 
 def run_sextractor(img, h, cat, work):
@@ -102,7 +102,7 @@ def run_sextractor(img, h, cat, work):
          "-CHECKIMAGE_TYPE", "NONE", "-VERBOSE_TYPE", "QUIET", "-NTHREADS", "1"], cwd=work)
     ms = (time.perf_counter() - t0) * 1000
     rows = np.loadtxt(out, ndmin=2)
-    write_csv(cat, rows[:, 2] - 1, h - rows[:, 3])  # windowed centroids (the better ones), 1-based bottom-up → ours
+    write_csv(cat, rows[:, 2] - 1, rows[:, 3] - 1)  # windowed centroids (the better ones), 1-based → 0-based
     return ms
 
 def main():

@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 peer="${PEER_MODEL:-../shared/peers/starrem2k13/model.onnx}"
 real="${REAL_DIR:-../shared/data/real}"
-tools/fetch-onnxruntime.sh
 dotnet build tests/bench/RemovalBench -c Release -o artifacts/bench --nologo -v q
 bench="dotnet artifacts/bench/RemovalBench.dll"
 out=tests/bench/results
@@ -28,7 +27,7 @@ field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
 {
   echo "# Star-removal benchmark"
   echo
-  echo "One run of \`tests/bench/removal_bench.sh\` on $(nproc) cores, CPU execution provider, ONNX Runtime $(ls artifacts/native/libonnxruntime.so.1 >/dev/null && echo 1.22.0). Throughput: median of 3 runs each after a warm-up run, one loaded session (this VM's timings vary by about ±10 % between runs)."
+  echo "One run of \`tests/bench/removal_bench.sh\` on $(nproc) cores, CPU execution provider, ONNX Runtime $(echo "$ours" | sed -n 's/.*"ort":"\([^"]*\)".*/\1/p'). Throughput: median of 3 runs each after a warm-up run, one loaded session (this VM's timings vary by about ±10 % between runs)."
   echo
   echo "## Throughput and memory"
   echo

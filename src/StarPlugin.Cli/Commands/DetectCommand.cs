@@ -39,14 +39,18 @@ public static class DetectCommand
         var saturation = new Option<float?>("--saturation") { Description = "Saturation level in the file's units (FITS: physical, e.g. ADU; default: detect clipping)" };
         var json = CommonOptions.Json();
         var force = CommonOptions.Force();
+        var maxMegapixels = CommonOptions.MaxMegapixels();
         var cmd = new Command("detect", "Detect stars by Gaussian normalized correlation and write a catalogue")
-            { input, csv, regions, overlay, mask, threshold, flatRelief, snr, gMin, gMax, gStep, design, sizeRatio, saturation, json, force };
+            { input, csv, regions, overlay, mask, threshold, flatRelief, snr, gMin, gMax, gStep, design, sizeRatio, saturation, json, force, maxMegapixels };
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string inPath = p.GetValue(input)!;
             bool f = p.GetValue(force);
-            foreach (var o in new[] { p.GetValue(csv), p.GetValue(regions), p.GetValue(overlay), p.GetValue(mask) })
-                if (o != null) OutputGuard.Check(o, f, inPath);
+            var plan = new OutputPlan(f, [inPath]);
+            if (p.GetValue(csv) is { } c) plan.Add(c, image: false);
+            if (p.GetValue(regions) is { } reg) plan.Add(reg, image: false);
+            if (p.GetValue(overlay) is { } ovl) plan.Add(ovl, image: true);
+            if (p.GetValue(mask) is { } msk) plan.Add(msk, image: true);
             var baseOptions = p.GetValue(design) ? DetectionOptions.DesignSweep : new DetectionOptions();
             var options = baseOptions with
             {
@@ -60,7 +64,7 @@ public static class DetectCommand
                 MaxSizeRatio = p.GetValue(sizeRatio) ?? baseOptions.MaxSizeRatio,
             };
             try { options.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
-            var img = ImageFile.Read(inPath);
+            var img = ImageInput.Read(inPath, p.GetValue(maxMegapixels));
             // The detector works on the normalised samples; a level in the file's units maps there.
             if (p.GetValue(saturation) is { } level) options = options with { SaturationLevel = (float)(level / img.Metadata.PhysicalScale) };
             CelestialWcs? wcs = null;
@@ -114,8 +118,9 @@ public static class DetectCommand
                         w.WriteStartObject();
                         w.WriteNumber("row", e.Row); w.WriteNumber("col", e.Col);
                         w.WriteNumber("coefficient", Math.Round(s.Coefficient, 4)); w.WriteNumber("brightness", Math.Round(s.Brightness, 5));
-                        w.WriteNumber("x", Math.Round(e.X, 3)); w.WriteNumber("y", Math.Round(e.Y, 3));
-                        w.WriteNumber("x_image", Math.Round(e.XImage, 3)); w.WriteNumber("y_image", Math.Round(e.YImage, 3));
+                        // Full precision here (the CSV has 3 decimals): enough to recompute ra/dec to 1e-10°.
+                        w.WriteNumber("x", e.X); w.WriteNumber("y", e.Y);
+                        w.WriteNumber("x_image", e.XImage); w.WriteNumber("y_image", e.YImage);
                         Finite(w, "flux", e.Flux); Finite(w, "background", e.Background);
                         w.WriteNumber("fwhm", Math.Round(s.Fwhm, 3));
                         w.WriteNumber("snr", Math.Round(s.Snr, 2)); w.WriteNumber("roundness", Math.Round(s.Roundness, 3));

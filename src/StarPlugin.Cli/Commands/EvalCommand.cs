@@ -31,6 +31,9 @@ public static class EvalCommand
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string tPath = p.GetValue(truth)!, pPath = p.GetValue(pred)!;
+            var plan = new OutputPlan(p.GetValue(force), [tPath, pPath]);
+            if (p.GetValue(roc) is { } rocPath) plan.Add(rocPath, image: true);
+            if (p.GetValue(pr) is { } prPath) plan.Add(prPath, image: true);
             var labels = ReadById(tPath, "label");
             var (ph, prow) = Read(pPath);
             int idCol = Column(pPath, ph, "id");
@@ -94,6 +97,9 @@ public static class EvalCommand
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string vPath = p.GetValue(votes)!;
+            var plan = new OutputPlan(p.GetValue(force), [vPath, p.GetValue(gold)!]);
+            if (p.GetValue(ranked) is { } rankedPath) plan.Add(rankedPath, image: false);
+            if (p.GetValue(volunteers) is { } volunteersPath) plan.Add(volunteersPath, image: false);
             var (h, rows) = Read(vPath);
             int vc = Column(vPath, h, "volunteer", "user"), ic = Column(vPath, h, "image", "id"), lc = Column(vPath, h, "vote", "label");
             var list = rows.Select((r, i) => new Evaluation.Vote(r[vc], r[ic], (int)Number(vPath, r, lc, i))).ToList();
@@ -134,8 +140,8 @@ public static class EvalCommand
 
     private static Command Detect(CliContext ctx)
     {
-        var truth = new Argument<string>("truth") { Description = "Truth CSV with x,y columns (optionally snr)" };
-        var catalog = new Argument<string>("catalog") { Description = "Catalogue CSV with x,y columns" };
+        var truth = new Argument<string>("truth") { Description = "Truth CSV with 0-based x,y columns (or 1-based x_image,y_image; optionally snr)" };
+        var catalog = new Argument<string>("catalog") { Description = "Catalogue CSV with 0-based x,y columns (or 1-based x_image,y_image)" };
         var radius = new Option<double>("--radius") { Description = "Match radius in pixels", DefaultValueFactory = _ => 1.5 };
         var minSnr = new Option<double>("--min-snr") { Description = "Also report recall over truth stars with S/N ≥ this", DefaultValueFactory = _ => 10 };
         var json = CommonOptions.Json();
@@ -175,12 +181,18 @@ public static class EvalCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Positions as 0-based x, y: the x/y columns (our catalogues, sep, photutils, numpy), or
+    /// SExtractor's 1-based x_image/y_image shifted by one, or the integer col/row. Both files
+    /// must count rows the same way (our catalogues and truths of a FITS file: from its first row).
+    /// </summary>
     private static (List<(double X, double Y)> Points, double[]? Snr) ReadPositions(string path)
     {
         var (header, rows) = Read(path);
         int cx = Column(path, header, "x", "x_image", "col"), cy = Column(path, header, "y", "y_image", "row");
+        double dx = header[cx] == "x_image" ? -1 : 0, dy = header[cy] == "y_image" ? -1 : 0;
         int cs = Array.IndexOf(header, "snr");
-        var pts = rows.Select((r, i) => (Number(path, r, cx, i), Number(path, r, cy, i))).ToList();
+        var pts = rows.Select((r, i) => (Number(path, r, cx, i) + dx, Number(path, r, cy, i) + dy)).ToList();
         return (pts, cs >= 0 ? rows.Select((r, i) => Number(path, r, cs, i)).ToArray() : null);
     }
 }

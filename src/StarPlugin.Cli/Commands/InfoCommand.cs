@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using StarPlugin.Astrometry;
 using StarPlugin.Cli.Hosting;
 using StarPlugin.Imaging;
 using StarPlugin.IO;
@@ -13,59 +14,96 @@ public static class InfoCommand
     private static readonly string[] KeyCards =
         ["OBJECT", "DATE-OBS", "EXPTIME", "EXPOSURE", "INSTRUME", "TELESCOP", "FILTER", "GAIN", "CCD-TEMP", "XBINNING", "BAYERPAT", "RA", "DEC", "FOCALLEN", "ROWORDER"];
 
+    /// <summary>Statistics are computed without --stats up to this size; above it info reads the header only.</summary>
+    public const double StatisticsMegapixels = 64;
+
     public static Command Create(CliContext ctx)
     {
-        var file = new Argument<string>("file") { Description = "Image file (FITS, TIFF, PNG, JPEG, PFM, CImg)" };
+        var file = new Argument<string>("file") { Description = "Image file (FITS, .fz, TIFF, PNG, JPEG, PFM, CImg, XISF)" };
         var json = CommonOptions.Json();
-        var cmd = new Command("info", "Print an image's size, depth, channels, statistics and header cards") { file, json };
-        cmd.SetAction(p => CommandRunner.Run(ctx, () => Execute(ctx, p.GetValue(file)!, p.GetValue(json))));
+        var stats = new Option<bool>("--stats") { Description = $"Also compute statistics for images over {StatisticsMegapixels} megapixels (this decodes the whole image; --max-megapixels applies)" };
+        var maxMegapixels = CommonOptions.MaxMegapixels();
+        var cmd = new Command("info", "Print an image's size, depth, channels, header cards and statistics") { file, json, stats, maxMegapixels };
+        cmd.SetAction(p => CommandRunner.Run(ctx, () => Execute(ctx, p.GetValue(file)!, p.GetValue(json), p.GetValue(stats), p.GetValue(maxMegapixels))));
         return cmd;
     }
 
-    private static int Execute(CliContext ctx, string path, bool json)
+    private static int Execute(CliContext ctx, string path, bool json, bool forceStats, double maxMegapixels)
     {
-        var img = ImageFile.Read(path);
-        var head = new byte[4096];
-        int got;
-        using (var fs = File.OpenRead(path)) got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        var format = ImageFile.Sniff(head.AsSpan(0, got));
-        var stats = Enumerable.Range(0, img.Channels).Select(c =>
+        // The header alone, whatever the size: the file is mapped and no pixel is decoded.
+        var header = ImageFile.ReadHeader(path);
+        var md = header.Metadata;
+        bool hasAlpha = header.Channels is 2 or 4;
+        string? skipped = null;
+        (double min, double max, double median, double mad, int blank)[]? stats = null;
+        bool? linear = null;
+        if (forceStats || header.Pixels <= StatisticsMegapixels * 1e6)
         {
-            var plane = img.Plane(c);
-            var (min, max) = RobustStatistics.FiniteMinMax(plane);
-            var (median, mad) = RobustStatistics.MedianMad(plane);
-            return (min, max, median, mad);
-        }).ToArray();
-        float white = LinearDataDetector.WhitePoint(img);
-        bool linear = LinearDataDetector.IsLinear(img, white);
-        var cards = img.Metadata.FitsCards.Where(c => KeyCards.Contains(c.Key) && c.Value != null).ToList();
+            var img = ImageInput.Read(path, maxMegapixels);
+            // Statistics in the file's physical units (FITS: BZERO/BSCALE applied), blank pixels left out.
+            double units = img.Metadata.PhysicalScale;
+            stats = Enumerable.Range(0, img.Channels).Select(c =>
+            {
+                var plane = img.Plane(c);
+                var (min, max) = RobustStatistics.FiniteMinMax(plane);
+                var (median, mad) = RobustStatistics.MedianMad(plane);
+                int blank = 0;
+                foreach (float v in plane) if (float.IsNaN(v)) blank++;
+                return (min: min * units, max: max * units, median: median * units, mad: mad * units, blank);
+            }).ToArray();
+            float white = LinearDataDetector.WhitePoint(img);
+            linear = LinearDataDetector.IsLinear(img, white);
+        }
+        else skipped = string.Format(CultureInfo.InvariantCulture, "{0:0.#} megapixels: header only (--stats decodes the image)", header.Pixels / 1e6);
+        CelestialWcs? wcs = null;
+        string? wcsProblem = null;
+        try { wcs = CelestialWcs.FromCards(md.FitsCards); }
+        catch (WcsException e) { wcsProblem = e.Message; }
+        var centre = wcs?.PixelToSky(new PixelFrame(header.Width, header.Height, md.FitsRowsFromBottom), (header.Width - 1) / 2.0, (header.Height - 1) / 2.0);
+        var cards = md.FitsCards.Where(c => KeyCards.Contains(c.Key) && c.Value != null).ToList();
         if (json)
         {
             ctx.Output.WriteLine(JsonOut.Write(w =>
             {
                 w.WriteStartObject();
                 w.WriteString("file", path);
-                w.WriteString("format", format.ToString().ToLowerInvariant());
-                w.WriteNumber("width", img.Width);
-                w.WriteNumber("height", img.Height);
-                w.WriteNumber("channels", img.Channels);
-                w.WriteBoolean("alpha", img.HasAlpha);
-                w.WriteString("depth", img.Metadata.SourceFormat.ToString().ToLowerInvariant());
-                w.WriteBoolean("linear", linear);
-                w.WriteStartArray("statistics");
-                foreach (var s in stats)
+                w.WriteString("format", header.Format.ToString().ToLowerInvariant());
+                w.WriteNumber("width", header.Width);
+                w.WriteNumber("height", header.Height);
+                w.WriteNumber("channels", header.Channels);
+                w.WriteBoolean("alpha", hasAlpha);
+                w.WriteString("depth", md.SourceFormat.ToString().ToLowerInvariant());
+                if (linear is { } l) w.WriteBoolean("linear", l); else w.WriteNull("linear");
+                if (stats != null)
                 {
-                    w.WriteStartObject();
-                    w.WriteNumber("min", s.min); w.WriteNumber("max", s.max);
-                    w.WriteNumber("median", s.median); w.WriteNumber("mad", s.mad);
+                    w.WriteStartArray("statistics");
+                    foreach (var s in stats)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("min", s.min); w.WriteNumber("max", s.max);
+                        w.WriteNumber("median", s.median); w.WriteNumber("mad", s.mad);
+                        w.WriteNumber("blank", s.blank);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                else { w.WriteNull("statistics"); w.WriteString("statistics_skipped", skipped); }
+                w.WriteString("coordinates", md.Convention == CoordinateConvention.Fits ? "fits" : "image");
+                if (wcs != null)
+                {
+                    w.WriteStartObject("wcs");
+                    w.WriteString("projection", wcs.Projection); w.WriteString("frame", wcs.Frame);
+                    if (!double.IsNaN(wcs.Equinox)) w.WriteNumber("equinox", wcs.Equinox);
+                    w.WriteNumber("centre_ra", centre!.Value.Ra); w.WriteNumber("centre_dec", centre.Value.Dec);
+                    w.WriteNumber("pixel_scale_arcsec", wcs.PixelScaleArcsec);
                     w.WriteEndObject();
                 }
-                w.WriteEndArray();
+                else if (wcsProblem != null) w.WriteString("wcs_error", wcsProblem);
                 w.WriteStartObject("header");
                 foreach (var c in cards) w.WriteString(c.Key, c.Value!.Trim('\'', ' '));
                 w.WriteEndObject();
-                w.WriteNumber("fits_cards", img.Metadata.FitsCards.Count);
-                w.WriteNumber("tiff_tags", img.Metadata.TiffTags.Count);
+                w.WriteNumber("fits_cards", md.FitsCards.Count);
+                w.WriteNumber("tiff_tags", md.TiffTags.Count);
                 w.WriteEndObject();
             }));
             return ExitCodes.Ok;
@@ -73,16 +111,22 @@ public static class InfoCommand
         var o = ctx.Output;
         var inv = CultureInfo.InvariantCulture;
         o.WriteLine($"{path}");
-        o.WriteLine($"  format    {format.ToString().ToUpperInvariant()}");
-        o.WriteLine($"  size      {img.Width} x {img.Height}");
-        o.WriteLine($"  channels  {img.Channels}{(img.HasAlpha ? " (with alpha)" : "")}");
-        o.WriteLine($"  depth     {DepthName(img.Metadata.SourceFormat)}");
-        o.WriteLine($"  data      {(linear ? "linear (unstretched)" : "non-linear (stretched)")}");
-        for (int c = 0; c < stats.Length; c++)
-            o.WriteLine(string.Format(inv, "  ch{0}       min {1:G6}  max {2:G6}  median {3:G6}  MAD {4:G6}", c, stats[c].min, stats[c].max, stats[c].median, stats[c].mad));
+        o.WriteLine($"  format    {header.Format.ToString().ToUpperInvariant()}");
+        o.WriteLine($"  size      {header.Width} x {header.Height}");
+        o.WriteLine($"  channels  {header.Channels}{(hasAlpha ? " (with alpha)" : "")}");
+        o.WriteLine($"  depth     {DepthName(md.SourceFormat)}");
+        if (linear is { } lin) o.WriteLine($"  data      {(lin ? "linear (unstretched)" : "non-linear (stretched)")}");
+        if (stats != null)
+            for (int c = 0; c < stats.Length; c++)
+                o.WriteLine(string.Format(inv, "  ch{0}       min {1:G6}  max {2:G6}  median {3:G6}  MAD {4:G6}{5}", c, stats[c].min, stats[c].max, stats[c].median, stats[c].mad,
+                    stats[c].blank > 0 ? $"  ({stats[c].blank} blank)" : ""));
+        else o.WriteLine($"  stats     skipped: {skipped}");
+        if (wcs != null)
+            o.WriteLine(string.Format(inv, "  wcs       {0} {1}, centre RA {2:F6} Dec {3:F6} deg, {4:G5}\"/px", wcs.Projection, wcs.Frame.ToUpperInvariant(), centre!.Value.Ra, centre.Value.Dec, wcs.PixelScaleArcsec));
+        else if (wcsProblem != null) o.WriteLine($"  wcs       not usable: {wcsProblem}");
         foreach (var c in cards) o.WriteLine($"  {c.Key,-9} {c.Value!.Trim('\'', ' ')}");
-        if (img.Metadata.FitsCards.Count > 0) o.WriteLine($"  ({img.Metadata.FitsCards.Count} header cards)");
-        if (img.Metadata.TiffTags.Count > 0) o.WriteLine($"  ({img.Metadata.TiffTags.Count} extra TIFF tags kept)");
+        if (md.FitsCards.Count > 0) o.WriteLine($"  ({md.FitsCards.Count} header cards)");
+        if (md.TiffTags.Count > 0) o.WriteLine($"  ({md.TiffTags.Count} extra TIFF tags kept)");
         return ExitCodes.Ok;
     }
 

@@ -17,7 +17,7 @@ public static class MockLensCommand
         public Option<double> ThetaE { get; } = new("--theta-e") { Description = "Einstein radius θE in pixels", DefaultValueFactory = _ => 8 };
         public Option<double> Q { get; } = new("--q") { Description = "Lens axis ratio (0,1]; 1 = SIS", DefaultValueFactory = _ => 0.8 };
         public Option<double> Pa { get; } = new("--pa") { Description = "Lens position angle, degrees" };
-        public Option<string> Center { get; } = new("--center") { Description = "Lens centre X,Y in pixels (default: brightest galaxy near the centre)" };
+        public Option<string> Center { get; } = new("--center") { Description = "Lens centre X,Y in 0-based pixels of the file's convention (FITS: y = FITS row − 1; default: brightest galaxy near the centre)" };
         public Option<double> Shear { get; } = new("--shear") { Description = "External shear γ" };
         public Option<double> ShearAngle { get; } = new("--shear-angle") { Description = "Shear angle, degrees" };
         public Option<double> SourceRe { get; } = new("--source-re") { Description = "Source Sérsic effective radius, pixels", DefaultValueFactory = _ => 1.5 };
@@ -73,11 +73,13 @@ public static class MockLensCommand
         {
             string inPath = p.GetValue(input)!, outPath = p.GetValue(output)!;
             bool f = p.GetValue(force);
-            OutputGuard.Check(outPath, f, inPath);
-            OutputGuard.Check(outPath + ".json", f, inPath);
+            var plan = new OutputPlan(f, [inPath]);
+            plan.Add(outPath, image: true);
+            plan.Add(outPath + ".json", image: false);
             var options = lens.Read(p);
             var img = ImageFile.Read(inPath);
             var (result, record) = Inject(img, options);
+            SaturateLikeThePicture(result, outPath, ctx.Error);
             ImageFile.Write(outPath, result, new WriteOptions { Overwrite = f });
             string text = RecordJson(record, inPath, outPath, 1);
             AtomicFile.Write(outPath + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")), f);
@@ -88,10 +90,29 @@ public static class MockLensCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Injects in the file's own pixel frame: for FITS the rows are put in file order
+    /// first, so --center, the record's center_px and every angle (counter-clockwise
+    /// from +x towards +y) are numpy/astropy coordinates; pictures keep y from the top.
+    /// </summary>
     private static (Imaging.AstroImage, MockLensRecord) Inject(Imaging.AstroImage img, MockLensOptions o)
     {
-        try { return MockLensInjector.Inject(img, o); }
+        var frame = PixelFrame.Catalogue(img);
+        try
+        {
+            var (mock, record) = MockLensInjector.Inject(frame.Arrange(img), o);
+            return (frame.Arrange(mock), record);
+        }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>An integer picture's mock saturates as its camera would; said on stderr, never silent.</summary>
+    private static void SaturateLikeThePicture(AstroImage mock, string outPath, TextWriter err)
+    {
+        if (ImageFile.FormatFromExtension(outPath) is not (ImageFormat.Png or ImageFormat.Jpeg or ImageFormat.Tiff)) return;
+        bool eight = mock.Metadata.SourceFormat == SampleFormat.UInt8;
+        long clipped = MockLensInjector.SaturateLikeThePicture(mock);
+        if (clipped > 0) err.WriteLine($"starplugin: {Path.GetFileName(outPath)}: {clipped} samples of the mock saturate at the {(eight ? 8 : 16)}-bit picture's black or white (write .fits to keep them)");
     }
 
     private static Command Batch(CliContext ctx)
@@ -146,6 +167,7 @@ public static class MockLensCommand
                         if (o.BandRatios == null && img.ColorChannels == 3)
                             o = o with { BandRatios = InputFiles.OrderOf(src, img) == Lensing.Finder.BandOrder.BlueFirst ? [1.0, 0.85, 0.6] : [0.6, 0.85, 1.0] };
                         var (mock, record) = Inject(img, o);
+                        SaturateLikeThePicture(mock, mockName, ctx.Error);
                         var wo = new WriteOptions { Overwrite = true };
                         ImageFile.Write(mockPath, mock, wo);
                         AtomicFile.Write(recordPath, st => st.Write(System.Text.Encoding.UTF8.GetBytes(RecordJson(record, src, mockName, 1) + "\n")), overwrite: true);

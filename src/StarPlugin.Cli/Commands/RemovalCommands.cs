@@ -34,6 +34,7 @@ public static class RemovalCommands
         };
         public Option<bool> Json { get; } = CommonOptions.Json();
         public Option<bool> Force { get; } = CommonOptions.Force();
+        public Option<double> MaxMegapixels { get; } = CommonOptions.MaxMegapixels();
 
         public Common()
         {
@@ -44,7 +45,7 @@ public static class RemovalCommands
 
         public void AddTo(Command c)
         {
-            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, OutDir, Format, SkipExisting, Shard, Json, Force }) c.Add(o);
+            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, OutDir, Format, SkipExisting, Shard, Json, Force, MaxMegapixels }) c.Add(o);
             c.Add(Inputs);
         }
 
@@ -53,7 +54,9 @@ public static class RemovalCommands
             string model = p.GetValue(Model) ?? ModelLocator.Default() ?? throw new UsageException("no model found: pass --model FILE.onnx (see models/MODEL_CARD.md)");
             var device = p.GetValue(Device) switch { "cpu" => ExecutionDevice.Cpu, "dml" => ExecutionDevice.DirectML, "cuda" => ExecutionDevice.Cuda, _ => ExecutionDevice.Auto };
             var remover = new StarRemover(model, new Inference.SessionOptions { Device = device, Threads = p.GetValue(Threads) });
-            if (!p.GetValue(Json)) ctx.Error.WriteLine($"starplugin: model {Path.GetFileName(model)} on {remover.Device}{(remover.DeviceNotes.Count > 0 && device == ExecutionDevice.Auto ? $" ({string.Join("; ", remover.DeviceNotes)})" : "")}");
+            // Why a GPU provider was skipped is news only where there is such a GPU.
+            var notes = remover.DeviceNotes.Where(n => GpuPresence.Relevant(n)).ToList();
+            if (!p.GetValue(Json)) ctx.Error.WriteLine($"starplugin: model {Path.GetFileName(model)} on {remover.Device}{(notes.Count > 0 && device == ExecutionDevice.Auto ? $" ({string.Join("; ", notes)})" : "")}");
             return remover;
         }
 
@@ -67,10 +70,17 @@ public static class RemovalCommands
         };
     }
 
+    /// <summary>One output of a command: its batch suffix and its single-file path (null: not asked for).</summary>
+    private sealed record Output(string Suffix, string? SinglePath);
+
+    /// <summary>What one image gives: the images of the outputs, in their order, and facts for --json.</summary>
+    private sealed record Produced(IReadOnlyList<AstroImage> Images, bool Stretched, int GalaxiesKept);
+
     public static Command Remove(CliContext ctx)
     {
         var c = new Common();
-        var starless = new Option<string>("--starless") { Description = "Single file: the starless output" };
+        // -o / --output as in reduce and mask: the main output, the starless image.
+        var starless = new Option<string>("--starless", "-o", "--output") { Description = "Single file: the starless output" };
         var stars = new Option<string>("--stars") { Description = "Single file: the stars-only layer (starless + stars = original)" };
         var mask = new Option<string>("--mask") { Description = "Single file: a feathered star mask in [0,1]" };
         var withStars = new Option<bool>("--with-stars") { Description = "Batch mode: also write NAME_stars" };
@@ -81,13 +91,19 @@ public static class RemovalCommands
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             var layer = p.GetValue(screen) ? StarLayerMode.Screen : StarLayerMode.Add;
-            var outputs = new List<(string Suffix, Func<RemovalResult, AstroImage> Pick, string? SinglePath)>
+            bool single = p.GetValue(c.OutDir) == null;
+            var outputs = new List<Output>();
+            // In single-file mode only the files named are made; in batch mode the starless image always.
+            if (!single || p.GetValue(starless) != null) outputs.Add(new("starless", p.GetValue(starless)));
+            if (p.GetValue(stars) != null || p.GetValue(withStars)) outputs.Add(new("stars", p.GetValue(stars)));
+            if (p.GetValue(mask) != null || p.GetValue(withMask)) outputs.Add(new("mask", p.GetValue(mask)));
+            if (single && outputs.Count == 0) throw new UsageException("give an output file (--starless/-o, --stars, --mask) or --out-dir");
+            var wanted = outputs.Aggregate((RemovalOutputs)0, (a, o) => a | o.Suffix switch { "starless" => RemovalOutputs.Starless, "stars" => RemovalOutputs.Stars, _ => RemovalOutputs.Mask });
+            return BatchRunner.Run(ctx, p, c, outputs, (remover, img, cb) =>
             {
-                ("starless", r => r.Starless, p.GetValue(starless)),
-            };
-            if (p.GetValue(stars) != null || p.GetValue(withStars)) outputs.Add(("stars", r => r.Stars, p.GetValue(stars)));
-            if (p.GetValue(mask) != null || p.GetValue(withMask)) outputs.Add(("mask", r => r.Mask, p.GetValue(mask)));
-            return BatchRunner.Run(ctx, p, c, outputs, (remover, img, cb) => remover.Remove(img, c.Options(p, layer), cb, ctx.Cancellation));
+                var r = remover.Remove(img, c.Options(p, layer) with { Outputs = wanted }, cb, ctx.Cancellation);
+                return new Produced(outputs.Select(o => o.Suffix switch { "starless" => r.Starless, "stars" => r.Stars, _ => r.Mask }).ToList(), r.Stretched, r.GalaxiesKept);
+            });
         }));
         return cmd;
     }
@@ -106,8 +122,13 @@ public static class RemovalCommands
             float a = p.GetValue(amount);
             if (!(a >= 0 && a <= 1)) throw new UsageException("--amount must be in [0, 1]");
             var m = p.GetValue(mode) == "scale" ? ReductionMode.Scale : ReductionMode.Shrink;
-            var outputs = new List<(string, Func<RemovalResult, AstroImage>, string?)> { ("reduced", r => StarReducer.Reduce(r, a, m), p.GetValue(output)) };
-            return BatchRunner.Run(ctx, p, c, outputs, (remover, img, cb) => remover.Remove(img, c.Options(p), cb, ctx.Cancellation));
+            if (p.GetValue(c.OutDir) == null && p.GetValue(output) == null) throw new UsageException("give an output file (-o/--output) or --out-dir");
+            return BatchRunner.Run(ctx, p, c, [new("reduced", p.GetValue(output))], (remover, img, cb) =>
+            {
+                // The star layer only, reduced in its own memory: starless + reduced(stars).
+                var r = remover.Remove(img, c.Options(p) with { Outputs = RemovalOutputs.Stars }, cb, ctx.Cancellation);
+                return new Produced([StarReducer.ReduceInPlace(img, r.Stars, a, m)], r.Stretched, r.GalaxiesKept);
+            });
         }));
         return cmd;
     }
@@ -120,8 +141,12 @@ public static class RemovalCommands
         c.AddTo(cmd);
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
-            var outputs = new List<(string, Func<RemovalResult, AstroImage>, string?)> { ("mask", r => r.Mask, p.GetValue(output)) };
-            return BatchRunner.Run(ctx, p, c, outputs, (remover, img, cb) => remover.Remove(img, c.Options(p), cb, ctx.Cancellation));
+            if (p.GetValue(c.OutDir) == null && p.GetValue(output) == null) throw new UsageException("give an output file (-o/--output) or --out-dir");
+            return BatchRunner.Run(ctx, p, c, [new("mask", p.GetValue(output))], (remover, img, cb) =>
+            {
+                var r = remover.Remove(img, c.Options(p) with { Outputs = RemovalOutputs.Mask }, cb, ctx.Cancellation);
+                return new Produced([r.Mask], r.Stretched, r.GalaxiesKept);
+            });
         }));
         return cmd;
     }
@@ -129,71 +154,151 @@ public static class RemovalCommands
     /// <summary>Single-file or batch execution shared by the three commands.</summary>
     private static class BatchRunner
     {
-        public static int Run(CliContext ctx, ParseResult p, Common c, List<(string Suffix, Func<RemovalResult, AstroImage> Pick, string? SinglePath)> outputs,
-            Func<StarRemover, AstroImage, Progress.ProgressCallback, RemovalResult> work)
+        public static int Run(CliContext ctx, ParseResult p, Common c, List<Output> outputs, Func<StarRemover, AstroImage, Progress.ProgressCallback, Produced> work)
         {
             var inputs = p.GetValue(c.Inputs)!;
             string? outDir = p.GetValue(c.OutDir);
-            bool force = p.GetValue(c.Force);
+            bool force = p.GetValue(c.Force), json = p.GetValue(c.Json);
+            double maxMegapixels = p.GetValue(c.MaxMegapixels);
+            if (maxMegapixels < 0) throw new UsageException("--max-megapixels must be ≥ 0 (0 = no limit)");
             if (outDir == null)
             {
                 if (inputs.Length != 1 || Directory.Exists(inputs[0])) throw new UsageException("several inputs or a directory need --out-dir");
-                if (outputs.Any(o => o.SinglePath == null) && outputs.Count(o => o.SinglePath != null) == 0)
-                    throw new UsageException($"give an output file ({string.Join(", ", outputs.Select(o => "--" + (o.Suffix is "reduced" or "mask" ? "output" : o.Suffix)))}) or --out-dir");
-                foreach (var o in outputs.Where(o => o.SinglePath != null)) OutputGuard.Check(o.SinglePath!, force, inputs[0]);
-                var img = ImageFile.Read(inputs[0]);
+                // Every output is checked before the image is read or the model loaded.
+                var plan = new OutputPlan(force, inputs);
+                foreach (var o in outputs) plan.Add(o.SinglePath!, image: true);
+                var img = ImageInput.Read(inputs[0], maxMegapixels);
                 using var remover = c.Load(p, ctx);
                 var result = ctx.WithProgress(Path.GetFileName(inputs[0]), cb => work(remover, img, cb));
-                foreach (var o in outputs.Where(o => o.SinglePath != null))
-                    ImageFile.Write(o.SinglePath!, o.Pick(result), new WriteOptions { Overwrite = force });
-                if (p.GetValue(c.Json))
+                for (int i = 0; i < outputs.Count; i++)
+                {
+                    ctx.Cancellation.ThrowIfCancellationRequested();
+                    ImageFile.Write(outputs[i].SinglePath!, result.Images[i], new WriteOptions { Overwrite = force });
+                }
+                if (json)
                     ctx.Output.WriteLine(JsonOut.Write(w =>
                     {
                         w.WriteStartObject(); w.WriteString("input", inputs[0]); w.WriteBoolean("stretched", result.Stretched);
-                        w.WriteNumber("galaxies_kept", result.GalaxiesKept); w.WriteString("device", remover.Device.ToString().ToLowerInvariant()); w.WriteEndObject();
+                        w.WriteNumber("galaxies_kept", result.GalaxiesKept); w.WriteString("device", remover.Device.ToString().ToLowerInvariant());
+                        w.WriteStartArray("outputs"); foreach (var o in outputs) w.WriteStringValue(o.SinglePath); w.WriteEndArray();
+                        w.WriteEndObject();
                     }));
                 else if (result.GalaxiesKept > 0)
                     ctx.Error.WriteLine($"starplugin: kept {result.GalaxiesKept} sources broader than the stars (galaxies); --keep-galaxies never removes them too");
                 return ExitCodes.Ok;
             }
 
+            if (outputs.Any(o => o.SinglePath != null)) throw new UsageException("--out-dir names the outputs itself: leave out --starless/--stars/--mask/-o");
+            if (!Directory.Exists(outDir)) throw new UsageException(File.Exists(outDir) ? $"--out-dir {outDir}: is a file, not a folder" : $"--out-dir {outDir}: no such folder (create it first)");
             var files = ExpandInputs(inputs);
             if (p.GetValue(c.Shard) is { } shard) files = Shard(files, shard);
-            Directory.CreateDirectory(outDir);
             string? format = p.GetValue(c.Format);
-            if (format != null && ImageFile.FormatFromExtension("x." + format.TrimStart('.')) == ImageFormat.Unknown) throw new UsageException($"--format {format}: unknown format");
+            if (format != null && ImageFile.FormatFromExtension("x." + format.TrimStart('.')) == ImageFormat.Unknown)
+                throw new UsageException($"--format {format}: unknown format (use {ImageFile.OutputExtensions})");
             string OutPath(string input, string suffix) =>
                 Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(input)}_{suffix}.{(format ?? Path.GetExtension(input).TrimStart('.')).TrimStart('.')}");
-            var todo = files.Where(f => !(p.GetValue(c.SkipExisting) && outputs.All(o => File.Exists(OutPath(f, o.Suffix))))).ToList();
-            int skipped = files.Count - todo.Count, failed = 0, done = 0;
-            if (todo.Count == 0) { ctx.Error.WriteLine($"starplugin: nothing to do ({skipped} already done)"); return ExitCodes.Ok; }
-            using var remover2 = c.Load(p, ctx); // one session for the whole batch
-            ctx.WithProgress($"{todo.Count} images", cb =>
+
+            // The plan, before any work: every output of every file against every input of
+            // the run and every other output, so no input is ever overwritten however the
+            // paths are spelled, and no two files of the run write one output.
+            var runPlan = new OutputPlan(force: true, files);
+            var records = new List<BatchRecord>();
+            var todo = new List<BatchRecord>();
+            foreach (var f in files)
             {
-                for (int i = 0; i < todo.Count; i++)
+                var paths = outputs.Select(o => OutPath(f, o.Suffix)).ToList();
+                var rec = new BatchRecord(f, paths);
+                records.Add(rec);
+                if (ImageFile.FormatFromExtension(paths[0]) == ImageFormat.Unknown)
                 {
-                    string f = todo[i];
-                    try
-                    {
-                        foreach (var o in outputs) OutputGuard.Check(OutPath(f, o.Suffix), force || p.GetValue(c.SkipExisting), f);
-                        var img = ImageFile.Read(f);
-                        int index = i;
-                        var result = work(remover2, img, (frac, stage) => cb((index + frac) / todo.Count, Path.GetFileName(f)));
-                        foreach (var o in outputs) ImageFile.Write(OutPath(f, o.Suffix), o.Pick(result), new WriteOptions { Overwrite = true });
-                        done++;
-                    }
-                    catch (OperationCanceledException) { throw; }
-                    catch (Exception e) when (e is ImageFormatException or ImageSizeException or IOException or UsageException or ArgumentException or UnauthorizedAccessException)
-                    {
-                        failed++;
-                        ctx.Error.WriteLine($"starplugin: skipped {f}: {e.Message}");
-                    }
-                    if (!cb((i + 1.0) / todo.Count, "")) throw new OperationCanceledException();
+                    rec.Fail(ExitCodes.Usage, $"{Path.GetExtension(f)}: no output format of that name (use --format)");
+                    continue;
                 }
-                return 0;
-            });
-            ctx.Error.WriteLine($"starplugin: {done} done, {failed} failed, {skipped} skipped");
-            return failed > 0 && done == 0 ? ExitCodes.InputError : ExitCodes.Ok;
+                bool allExist = paths.All(File.Exists), anyExist = paths.Any(File.Exists);
+                if (p.GetValue(c.SkipExisting) && allExist) { rec.Skip("already done"); continue; }
+                if (anyExist && !force && !p.GetValue(c.SkipExisting)) { rec.Skip($"{paths.First(File.Exists)} exists (--force to overwrite, --skip-existing to resume)"); continue; }
+                try { foreach (var path in paths) runPlan.Add(path, image: true); }
+                catch (UsageException e) { throw new UsageException($"{e.Message} (an output of {f}); nothing was written"); }
+                todo.Add(rec);
+            }
+            int done = 0;
+            if (todo.Count > 0)
+            {
+                using var remover = c.Load(p, ctx); // one session for the whole batch
+                ctx.WithProgress($"{todo.Count} images", cb =>
+                {
+                    for (int i = 0; i < todo.Count; i++)
+                    {
+                        var rec = todo[i];
+                        try
+                        {
+                            var img = ImageInput.Read(rec.Input, maxMegapixels);
+                            int index = i;
+                            var result = work(remover, img, (frac, stage) => cb((index + frac) / todo.Count, Path.GetFileName(rec.Input)));
+                            for (int k = 0; k < outputs.Count; k++)
+                            {
+                                ctx.Cancellation.ThrowIfCancellationRequested();
+                                ImageFile.Write(rec.Outputs[k], result.Images[k], new WriteOptions { Overwrite = true });
+                            }
+                            rec.Done();
+                            done++;
+                        }
+                        catch (OperationCanceledException) { throw; }
+                        catch (Exception e) when (e is ImageFormatException or ImageSizeException or FileNotFoundException or InputException)
+                        {
+                            rec.Fail(ExitCodes.InputError, e.Message);
+                        }
+                        catch (Exception e) when (e is IOException or UsageException or ArgumentException or UnauthorizedAccessException)
+                        {
+                            rec.Fail(ExitCodes.ProcessingError, e.Message);
+                        }
+                        if (rec.Error != null && !json) ctx.Error.WriteLine($"starplugin: failed {rec.Input}: {rec.Error}");
+                        if (!cb((i + 1.0) / todo.Count, "")) throw new OperationCanceledException();
+                    }
+                    return 0;
+                });
+            }
+            int failed = records.Count(r => r.Status == "failed"), skipped = records.Count(r => r.Status == "skipped");
+            if (json)
+                ctx.Output.WriteLine(JsonOut.Write(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("done", done); w.WriteNumber("failed", failed); w.WriteNumber("skipped", skipped);
+                    w.WriteStartArray("files");
+                    foreach (var r in records)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("input", r.Input); w.WriteString("status", r.Status);
+                        w.WriteStartArray("outputs"); foreach (var o in r.Outputs) w.WriteStringValue(o); w.WriteEndArray();
+                        if (r.Error != null) w.WriteString("error", r.Error);
+                        if (r.Note != null) w.WriteString("reason", r.Note);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }));
+            else
+            {
+                foreach (var r in records.Where(r => r.Status == "skipped" && r.Note != "already done")) ctx.Error.WriteLine($"starplugin: skipped {r.Input}: {r.Note}");
+                foreach (var r in records.Where(r => r.Status == "failed" && r.Code == ExitCodes.Usage)) ctx.Error.WriteLine($"starplugin: failed {r.Input}: {r.Error}");
+                ctx.Error.WriteLine($"starplugin: {done} done, {failed} failed, {skipped} skipped");
+            }
+            // Any failure makes the run fail, with the worst kind: scripts and job arrays see it.
+            return failed == 0 ? ExitCodes.Ok : records.Where(r => r.Status == "failed").Max(r => r.Code == ExitCodes.Usage ? ExitCodes.InputError : r.Code);
+        }
+
+        /// <summary>One input of a batch and what became of it.</summary>
+        private sealed class BatchRecord(string input, List<string> outputs)
+        {
+            public string Input { get; } = input;
+            public List<string> Outputs { get; } = outputs;
+            public string Status { get; private set; } = "pending";
+            public string? Error { get; private set; }
+            public string? Note { get; private set; }
+            public int Code { get; private set; }
+            public void Done() => Status = "done";
+            public void Skip(string why) { Status = "skipped"; Note = why; }
+            public void Fail(int code, string message) { Status = "failed"; Code = code; Error = message.ReplaceLineEndings(" "); }
         }
 
         private static List<string> ExpandInputs(string[] inputs)
@@ -219,23 +324,21 @@ public static class RemovalCommands
     }
 }
 
-/// <summary>Finds the shipped model: $STARPLUGIN_MODEL, then models/ beside the program, then up the tree.</summary>
+/// <summary>Finds the shipped model: $STARPLUGIN_MODEL, then models/ beside the program (the build copies it there).</summary>
 public static class ModelLocator
 {
-    public const string DefaultName = "starless-v1.onnx";
+    public static string? Default()
+    {
+        if (Environment.GetEnvironmentVariable("STARPLUGIN_MODEL") is { Length: > 0 } env && File.Exists(env)) return env;
+        return ModelFile.FindDefault([AppContext.BaseDirectory]);
+    }
 
-    public static string? Default() => Find(DefaultName, "STARPLUGIN_MODEL");
-
-    /// <summary>A model file: $<paramref name="environment"/>, then models/ beside the program and up the tree.</summary>
+    /// <summary>Another shipped model (the lens finder's): $<paramref name="environment"/>, then models/ beside the program.</summary>
     public static string? Find(string name, string environment)
     {
         if (Environment.GetEnvironmentVariable(environment) is { Length: > 0 } env && File.Exists(env)) return env;
-        string? dir = AppContext.BaseDirectory;
-        for (int i = 0; i < 6 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
-        {
-            foreach (var candidate in new[] { Path.Combine(dir, "models", name), Path.Combine(dir, name) })
-                if (File.Exists(candidate)) return candidate;
-        }
+        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, "models", name), Path.Combine(AppContext.BaseDirectory, name) })
+            if (File.Exists(candidate)) return candidate;
         return null;
     }
 }

@@ -126,15 +126,22 @@ public static class SynthCommand
         var rgb = new Option<bool>("--rgb") { Description = "Colour (blackbody stars, Hα/OIII clouds) instead of mono" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
         var force = CommonOptions.Force();
+        var fmt = new OutputFormatOptions();
         var cmd = new Command("stars", "Synthetic star field (gradient + nebula + Moffat/Gaussian stars + noise) with a truth CSV")
             { output, truth, starless, width, height, count, nebula, fwhmMin, fwhmMax, rgb, seed, force };
+        // --depth u16 (or u8) writes integer samples straight away: the field is already
+        // scaled so that the full well (65535 ADU) is white.
+        fmt.AddTo(cmd);
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
             string outPath = p.GetValue(output)!;
             string truthPath = p.GetValue(truth) ?? Path.ChangeExtension(outPath, null) + ".truth.csv";
             bool f = p.GetValue(force);
-            OutputGuard.Check(outPath, f); OutputGuard.Check(truthPath, f);
-            if (p.GetValue(starless) is { } sl) OutputGuard.Check(sl, f);
+            var plan = new OutputPlan(f, []);
+            plan.Add(outPath, image: true);
+            plan.Add(truthPath, image: false);
+            if (p.GetValue(starless) is { } sl) plan.Add(sl, image: true);
+            if (p.GetValue(fmt.Tile) is var t && t != 0 && (t < 16 || t % 16 != 0)) throw new UsageException("--tile must be a multiple of 16");
             if (p.GetValue(count) < 0) throw new UsageException("--stars must be ≥ 0");
             if (!(p.GetValue(fwhmMin) > 0.5f) || p.GetValue(fwhmMax) < p.GetValue(fwhmMin)) throw new UsageException("need 0.5 < --fwhm-min ≤ --fwhm-max");
             var o = new StarFieldOptions
@@ -146,11 +153,13 @@ public static class SynthCommand
             StarField field;
             try { field = ctx.WithProgress("synthesising", _ => StarFieldSynthesizer.Render(o)); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            var wo = new WriteOptions { Overwrite = f };
+            var wo = fmt.Read(p, f);
             ImageFile.Write(outPath, field.Image, wo);
             if (p.GetValue(starless) is { } slPath) ImageFile.Write(slPath, field.Starless, wo);
+            // The truth counts positions as catalogues of the written file do (FITS: from its first row).
+            var frame = new PixelFrame(o.Width, o.Height, ImageFile.FormatFromExtension(outPath) == ImageFormat.Fits && field.Image.Metadata.FitsRowsFromBottom);
             Write(truthPath, TruthHeader, field.Truth.Select(t =>
-                $"{F(t.X, "F4")},{F(t.Y, "F4")},{F(t.Flux)},{F(t.Fwhm, "F3")},{t.Kind.ToString().ToLowerInvariant()},{F(t.Beta, "F2")},{F(t.Snr, "F2")},{(t.Saturated ? 1 : 0)}"), f);
+                $"{F(t.X, "F4")},{F(frame.Y(t.Y), "F4")},{F(t.Flux)},{F(t.Fwhm, "F3")},{t.Kind.ToString().ToLowerInvariant()},{F(t.Beta, "F2")},{F(t.Snr, "F2")},{(t.Saturated ? 1 : 0)}"), f);
             ctx.Output.WriteLine($"{outPath}: {o.Width}x{o.Height}, {field.Truth.Count} stars; truth in {truthPath}");
             return ExitCodes.Ok;
         }));

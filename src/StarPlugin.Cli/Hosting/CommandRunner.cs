@@ -21,8 +21,15 @@ public static class CommandRunner
         { return Fail(ctx, ExitCodes.InputError, e.Message); }
         catch (OperationCanceledException) { return Fail(ctx, ExitCodes.ProcessingError, "cancelled"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { return Fail(ctx, ExitCodes.ProcessingError, e.Message); }
-        catch (Exception e) { return Fail(ctx, ExitCodes.ProcessingError, $"{e.GetType().Name}: {e.Message}"); }
+        { Debug(ctx, e); return Fail(ctx, ExitCodes.ProcessingError, e.Message); }
+        // Messages say what went wrong in words; an exception's type name means nothing to a
+        // user (STARPLUGIN_DEBUG=1 adds the stack trace for a bug report).
+        catch (Exception e) { Debug(ctx, e); return Fail(ctx, ExitCodes.ProcessingError, e.Message); }
+    }
+
+    private static void Debug(CliContext ctx, Exception e)
+    {
+        if (Environment.GetEnvironmentVariable("STARPLUGIN_DEBUG") == "1") ctx.Error.WriteLine(e.ToString());
     }
 
     public static int Fail(CliContext ctx, int code, string message)

@@ -28,16 +28,32 @@ internal static class ProgressDisplay
     }
 }
 
-/// <summary>Ctrl+C cancels the running work (the core sees a cancel from the progress callback).</summary>
+/// <summary>
+/// Ctrl+C, SIGTERM and SIGHUP cancel the running work (the core sees a cancel from the
+/// progress callback), so outputs stay whole: a file being written is finished or its
+/// temporary removed, never left half-written. A second signal ends the process at once.
+/// </summary>
 public static class CliCancellation
 {
     private static readonly CancellationTokenSource Source = new();
+    private static readonly List<System.Runtime.InteropServices.PosixSignalRegistration> Registrations = [];
     public static CancellationToken Token => Source.Token;
 
-    public static void Install() => Console.CancelKeyPress += (_, e) =>
+    public static void Install()
     {
-        if (Source.IsCancellationRequested) return; // a second Ctrl+C kills the process as usual
-        e.Cancel = true;
-        Source.Cancel();
-    };
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (Source.IsCancellationRequested) return; // a second Ctrl+C kills the process as usual
+            e.Cancel = true;
+            Source.Cancel();
+        };
+        if (OperatingSystem.IsWindows()) return;
+        foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGTERM, System.Runtime.InteropServices.PosixSignal.SIGHUP })
+            Registrations.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, c =>
+            {
+                if (Source.IsCancellationRequested) return; // the second one terminates
+                c.Cancel = true;
+                Source.Cancel();
+            }));
+    }
 }

@@ -137,26 +137,30 @@ public sealed class CelestialWcs
         return (u + _crpix1, v + _crpix2);
     }
 
-    /// <summary>Calabretta &amp; Greisen (2002) eq. 2, with the native pole at (α0, δ0).</summary>
+    /// <summary>Native (φ, θ) → celestial (α, δ): Calabretta &amp; Greisen (2002) eq. 2, the native pole at (α0, δ0).</summary>
     private (double Ra, double Dec) NativeToCelestial(double phi, double theta)
     {
-        double t = theta * Deg, dp = (phi - _phiP) * Deg, d0 = _dec0 * Deg;
-        double st = Math.Sin(t), ct = Math.Cos(t), sd0 = Math.Sin(d0), cd0 = Math.Cos(d0);
-        double ra = _ra0 + Math.Atan2(-ct * Math.Sin(dp), st * cd0 - ct * sd0 * Math.Cos(dp)) * Rad;
-        double dec = Math.Asin(Math.Clamp(st * sd0 + ct * cd0 * Math.Cos(dp), -1, 1)) * Rad;
+        var (ra, dec) = Rotate(phi, theta, _phiP, _ra0);
         ra %= 360;
         if (ra < 0) ra += 360;
         return (ra, dec);
     }
 
-    /// <summary>The inverse rotation (eq. 5).</summary>
-    private (double Phi, double Theta) CelestialToNative(double ra, double dec)
+    /// <summary>Celestial (α, δ) → native (φ, θ): eq. 5, the same rotation with the roles of the poles swapped.</summary>
+    private (double Phi, double Theta) CelestialToNative(double ra, double dec) => Rotate(ra, dec, _ra0, _phiP);
+
+    /// <summary>
+    /// The spherical rotation both ways share: longitude out = lonOut + atan2(−cos b sin(a − lonIn),
+    /// sin b cos δp − cos b sin δp cos(a − lonIn)). Latitudes come from atan2 of sine and
+    /// cosine, not asin: near ±90° (every reference point of a zenithal projection) asin
+    /// turns a rounding error of 1e-16 into 1e-6 degrees.
+    /// </summary>
+    private (double Lon, double Lat) Rotate(double lon, double lat, double lonIn, double lonOut)
     {
-        double d = dec * Deg, da = (ra - _ra0) * Deg, d0 = _dec0 * Deg;
-        double sd = Math.Sin(d), cd = Math.Cos(d), sd0 = Math.Sin(d0), cd0 = Math.Cos(d0);
-        double phi = _phiP + Math.Atan2(-cd * Math.Sin(da), sd * cd0 - cd * sd0 * Math.Cos(da)) * Rad;
-        double theta = Math.Asin(Math.Clamp(sd * sd0 + cd * cd0 * Math.Cos(da), -1, 1)) * Rad;
-        return (phi, theta);
+        double b = lat * Deg, da = (lon - lonIn) * Deg, d0 = _dec0 * Deg;
+        double sb = Math.Sin(b), cb = Math.Cos(b), sd0 = Math.Sin(d0), cd0 = Math.Cos(d0);
+        double x = sb * cd0 - cb * sd0 * Math.Cos(da), y = -cb * Math.Sin(da);
+        return (lonOut + Math.Atan2(y, x) * Rad, Math.Atan2(sb * sd0 + cb * cd0 * Math.Cos(da), Math.Sqrt(x * x + y * y)) * Rad);
     }
 
     /// <summary>The sky position of an in-memory pixel (row 0 at the top) of an image whose header this is.</summary>

@@ -26,10 +26,10 @@ internal sealed class ZenithalProjection
         double theta = Code switch
         {
             "TAN" => Math.Atan2(Rad, r) * Rad,
-            "SIN" => r * Deg <= 1 ? Math.Acos(r * Deg) * Rad : throw new WcsException("SIN: point outside the projected sphere"),
+            "SIN" => r * Deg <= 1 ? Math.Acos(r * Deg) * Rad : double.NaN, // beyond the projected hemisphere
             "ARC" => 90 - r,
             "STG" => 90 - 2 * Math.Atan(r * Deg / 2) * Rad,
-            _ => r * Deg / 2 <= 1 ? 90 - 2 * Math.Asin(r * Deg / 2) * Rad : throw new WcsException("ZEA: point outside the projected sphere"),
+            _ => r * Deg / 2 <= 1 ? 90 - 2 * Math.Asin(r * Deg / 2) * Rad : double.NaN,
         };
         return (phi, theta);
     }

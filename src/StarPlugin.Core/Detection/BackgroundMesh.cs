@@ -86,7 +86,7 @@ internal sealed class BackgroundMesh
             diffs.CopyTo(scratch);
             float md = RobustStatistics.Select(scratch, 0, diffs.Length, diffs.Length / 2);
             for (int i = 0; i < diffs.Length; i++) scratch[i] = MathF.Abs(diffs[i] - md);
-            sigma = RobustStatistics.Select(scratch, 0, diffs.Length, diffs.Length / 2) * 1.4826f / MathF.Sqrt(2f);
+            sigma = RobustStatistics.Select(scratch, 0, diffs.Length, diffs.Length / 2) * (float)RobustStatistics.MadToSigma / MathF.Sqrt(2f);
         }
         vals.CopyTo(scratch);
         float median = RobustStatistics.Select(scratch, 0, vals.Length, vals.Length / 2);
@@ -105,7 +105,7 @@ internal sealed class BackgroundMesh
         if (kept == 0) return (median, sigma, Unjudged);
         // scratch[0..kept) holds the last clipped sample (Select only reorders it).
         for (int i = 0; i < kept; i++) scratch[i] = MathF.Abs(scratch[i] - median);
-        float spread = RobustStatistics.Select(scratch, 0, kept, kept / 2) * 1.4826f;
+        float spread = RobustStatistics.Select(scratch, 0, kept, kept / 2) * (float)RobustStatistics.MadToSigma;
         // Below MinStructure the cell is not noise at all but clipped or posterized sky (an
         // 8-bit picture with its black point set into the sky: mostly zeros, so both MADs
         // collapse). Its noise σ is meaningless there, every speck reads as a bright source,

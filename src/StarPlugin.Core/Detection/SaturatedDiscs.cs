@@ -90,7 +90,7 @@ internal static class SaturatedDiscs
             }
         if (ring.Count < 8 || n == 0) return (0, 0, 0);
         var (median, mad) = RobustStatistics.MedianMad(ring.ToArray());
-        double flux = sum - median * n, noise = Math.Max(1.4826 * mad, 1e-6) * Math.Sqrt(n);
+        double flux = sum - median * n, noise = Math.Max(RobustStatistics.MadToSigma * mad, 1e-6) * Math.Sqrt(n);
         return (flux, flux / noise, median);
     }
 }

@@ -102,7 +102,7 @@ public static class StarDetector
             if (m.Flux <= 0) return meter;
             int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
             bool saturated = PeakNear(norm, width, height, ix, iy) >= saturation;
-            if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * 2.35482 * c.Width || m.Fwhm < o.MinFwhm)) return meter;
+            if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * Gaussian.FwhmPerSigma * c.Width || m.Fwhm < o.MinFwhm)) return meter;
             measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, norm[c.Row * width + c.Col],
                 m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated) { Background = min + m.Background * (max - min) };
             return meter;

@@ -57,7 +57,7 @@ internal sealed class StarMeasurement
         // Windowed second moments: for a Gaussian star of σs under a window σw,
         // M = σs²σw²/(σs²+σw²), so σs² = M σw² / (σw² - M).
         var (w0, _, _, mxx, myy, mxy, peak) = Moments(x, y, rWin, inv2S2, b0, bx, by, x0, y0, second: true);
-        double fwhm = sigmaGuess * 2.35482, roundness = 0;
+        double fwhm = sigmaGuess * Gaussian.FwhmPerSigma, roundness = 0;
         if (w0 > 0)
         {
             mxx /= w0; myy /= w0; mxy /= w0;
@@ -65,7 +65,7 @@ internal sealed class StarMeasurement
             double l1 = tr + det, l2 = Math.Max(1e-6, tr - det), s2w = sw * sw;
             double Deconv(double mm) => mm < s2w * 0.95 ? mm * s2w / (s2w - mm) : s2w * 19;
             double a = Math.Sqrt(Deconv(l1)), b = Math.Sqrt(Deconv(l2));
-            fwhm = 2.35482 * Math.Sqrt((a * a + b * b) / 2);
+            fwhm = Gaussian.FwhmPerSigma * Math.Sqrt((a * a + b * b) / 2);
             roundness = a > 0 ? 1 - b / a : 0;
         }
         double rAp = Math.Max(2.5, 1.5 * fwhm), flux = 0;
@@ -152,7 +152,7 @@ internal sealed class StarMeasurement
         }
         var fit = FitPlane(n, double.PositiveInfinity, (0, 0, 0));
         for (int i = 0; i < n; i++) _residual[i] = (float)Math.Abs(_annulus[i] - (fit.B0 + fit.Bx * _adx[i] + fit.By * _ady[i]));
-        double limit = 3 * 1.4826 * RobustStatistics.Select(_residual, 0, n, n / 2) + 1e-12;
+        double limit = 3 * RobustStatistics.MadToSigma * RobustStatistics.Select(_residual, 0, n, n / 2) + 1e-12;
         return FitPlane(n, limit, fit);
     }
 

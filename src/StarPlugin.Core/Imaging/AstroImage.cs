@@ -24,8 +24,9 @@ public sealed class AstroImage
         Width = width;
         Height = height;
         Channels = channels;
-        _data = new float[samples];
         Metadata = metadata ?? new ImageMetadata();
+        ImageLimits.BeforeAllocation(width, height, channels, Metadata);
+        _data = new float[samples];
     }
 
     /// <summary>Wraps an existing planar buffer (no copy).</summary>

@@ -23,62 +23,150 @@ public static class PlaneFilters
     private static float[] Extremum(float[] src, int w, int h, int r, bool max, float[]? scratch, float[]? dst)
     {
         var (tmp, output) = Buffers(src, w, h, scratch, dst);
-        void Pick(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d)
-        {
-            if (max) TensorPrimitives.Max(a, b, d); else TensorPrimitives.Min(a, b, d);
-        }
-        ForRows(h, y =>
-        {
-            var s = src.AsSpan(y * w, w); var d = tmp.AsSpan(y * w, w);
-            s.CopyTo(d);
-            for (int k = 1; k <= r && k < w; k++)
-            {
-                Pick(d[..(w - k)], s[k..], d[..(w - k)]); // neighbour k to the right
-                Pick(d[k..], s[..(w - k)], d[k..]);       // neighbour k to the left
-            }
-        });
-        ForRows(h, y =>
-        {
-            var d = output.AsSpan(y * w, w);
-            tmp.AsSpan(y * w, w).CopyTo(d);
-            for (int k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++)
-                if (k != y) Pick(d, tmp.AsSpan(k * w, w), d);
-        });
+        ForRows(h, y => ExtremumRow(src.AsSpan(y * w, w), tmp.AsSpan(y * w, w), r, max));
+        ForRows(h, y => ExtremumColumn(tmp, w, 0, y, h, r, max, output.AsSpan(y * w, w)));
         return output;
+    }
+
+    /// <summary>One row of the horizontal pass: d = extremum of s over ±r (s and d separate).</summary>
+    private static void ExtremumRow(ReadOnlySpan<float> s, Span<float> d, int r, bool max)
+    {
+        int w = s.Length;
+        s.CopyTo(d);
+        for (int k = 1; k <= r && k < w; k++)
+        {
+            Pick(d[..(w - k)], s[k..], d[..(w - k)], max); // neighbour k to the right
+            Pick(d[k..], s[..(w - k)], d[k..], max);       // neighbour k to the left
+        }
+    }
+
+    /// <summary>
+    /// Row y of the vertical pass over a block of rows of width <paramref name="w"/> starting
+    /// at column <paramref name="x0"/> of <paramref name="t"/> (row pitch w): d = extremum
+    /// over rows y ± r, clipped at the edges.
+    /// </summary>
+    private static void ExtremumColumn(float[] t, int w, int x0, int y, int h, int r, bool max, Span<float> d)
+    {
+        int n = d.Length;
+        t.AsSpan(y * w + x0, n).CopyTo(d);
+        for (int k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++)
+            if (k != y) Pick(d, t.AsSpan(k * w + x0, n), d, max);
+    }
+
+    private static void Pick(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, bool max)
+    {
+        if (max) TensorPrimitives.Max(a, b, d); else TensorPrimitives.Min(a, b, d);
     }
 
     /// <summary>Gaussian blur of standard deviation <paramref name="sigma"/> pixels (kernel radius 3σ, edges replicated).</summary>
     public static float[] GaussianBlur(float[] src, int w, int h, float sigma, float[]? scratch = null, float[]? dst = null)
     {
         var (tmp, output) = Buffers(src, w, h, scratch, dst);
+        var k = GaussianKernel(sigma);
+        ForRows(h, y => GaussianRow(src.AsSpan(y * w, w), tmp.AsSpan(y * w, w), k));
+        ForRows(h, y => GaussianColumn(tmp, w, 0, y, h, k, output.AsSpan(y * w, w)));
+        return output;
+    }
+
+    private static float[] GaussianKernel(float sigma)
+    {
         if (!(sigma > 0) || !float.IsFinite(sigma)) throw new ArgumentException($"blur sigma must be positive, got {sigma}");
         int r = (int)Math.Ceiling(3 * sigma);
         var k = new float[2 * r + 1];
         float sum = 0;
         for (int i = -r; i <= r; i++) { k[i + r] = MathF.Exp(-i * i / (2 * sigma * sigma)); sum += k[i + r]; }
         for (int i = 0; i < k.Length; i++) k[i] /= sum;
+        return k;
+    }
+
+    /// <summary>One row of the horizontal pass (s and d separate).</summary>
+    private static void GaussianRow(ReadOnlySpan<float> s, Span<float> d, float[] k)
+    {
+        int w = s.Length, r = k.Length / 2;
+        // The row padded by r replicated pixels each side, so every tap is one span.
+        var pad = ArrayPool<float>.Shared.Rent(w + 2 * r);
+        var p = pad.AsSpan(0, w + 2 * r);
+        p[..r].Fill(s[0]);
+        s.CopyTo(p[r..]);
+        p[(r + w)..].Fill(s[w - 1]);
+        TensorPrimitives.Multiply(p[..w], k[0], d);
+        for (int t = 1; t < k.Length; t++) TensorPrimitives.MultiplyAdd(p.Slice(t, w), k[t], d, d);
+        ArrayPool<float>.Shared.Return(pad);
+    }
+
+    /// <summary>Row y of the vertical pass over a block of columns (see <see cref="ExtremumColumn"/>).</summary>
+    private static void GaussianColumn(float[] t, int w, int x0, int y, int h, float[] k, Span<float> d)
+    {
+        int n = d.Length, r = k.Length / 2;
+        TensorPrimitives.Multiply(t.AsSpan(Math.Clamp(y - r, 0, h - 1) * w + x0, n), k[0], d);
+        for (int j = 1; j < k.Length; j++)
+            TensorPrimitives.MultiplyAdd(t.AsSpan(Math.Clamp(y + j - r, 0, h - 1) * w + x0, n), k[j], d, d);
+    }
+
+    // In place, with no scratch plane: the same passes, rows through a row buffer and
+    // columns in stripes of StripeWidth through a stripe buffer (h × StripeWidth), so the
+    // extra memory is a stripe per thread, not a plane. Same arithmetic, same result.
+
+    private const int StripeWidth = 64;
+
+    /// <summary><see cref="MaxFilter"/> on the plane at <paramref name="offset"/> of <paramref name="data"/>, in place.</summary>
+    public static void MaxFilterInPlace(float[] data, int offset, int w, int h, int r) => ExtremumInPlace(data, offset, w, h, r, max: true);
+
+    /// <summary><see cref="MinFilter"/> on the plane at <paramref name="offset"/> of <paramref name="data"/>, in place.</summary>
+    public static void MinFilterInPlace(float[] data, int offset, int w, int h, int r) => ExtremumInPlace(data, offset, w, h, r, max: false);
+
+    private static void ExtremumInPlace(float[] data, int offset, int w, int h, int r, bool max)
+    {
+        CheckPlane(data, offset, w, h);
         ForRows(h, y =>
         {
-            // The row padded by r replicated pixels each side, so every tap is one span.
-            var pad = ArrayPool<float>.Shared.Rent(w + 2 * r);
-            var p = pad.AsSpan(0, w + 2 * r);
-            var s = src.AsSpan(y * w, w);
-            p[..r].Fill(s[0]);
-            s.CopyTo(p[r..]);
-            p[(r + w)..].Fill(s[w - 1]);
-            var d = tmp.AsSpan(y * w, w);
-            TensorPrimitives.Multiply(p[..w], k[0], d);
-            for (int t = 1; t < k.Length; t++) TensorPrimitives.MultiplyAdd(p.Slice(t, w), k[t], d, d);
-            ArrayPool<float>.Shared.Return(pad);
+            var row = data.AsSpan(offset + y * w, w);
+            var copy = ArrayPool<float>.Shared.Rent(w);
+            row.CopyTo(copy);
+            ExtremumRow(copy.AsSpan(0, w), row, r, max);
+            ArrayPool<float>.Shared.Return(copy);
         });
+        ForStripes(data, offset, w, h, (stripe, x0, sw) =>
+        {
+            for (int y = 0; y < h; y++) ExtremumColumn(stripe, sw, 0, y, h, r, max, data.AsSpan(offset + y * w + x0, sw));
+        });
+    }
+
+    /// <summary><see cref="GaussianBlur"/> on the plane at <paramref name="offset"/> of <paramref name="data"/>, in place.</summary>
+    public static void GaussianBlurInPlace(float[] data, int offset, int w, int h, float sigma)
+    {
+        CheckPlane(data, offset, w, h);
+        var k = GaussianKernel(sigma);
         ForRows(h, y =>
         {
-            var d = output.AsSpan(y * w, w);
-            TensorPrimitives.Multiply(tmp.AsSpan(Math.Clamp(y - r, 0, h - 1) * w, w), k[0], d);
-            for (int t = 1; t < k.Length; t++)
-                TensorPrimitives.MultiplyAdd(tmp.AsSpan(Math.Clamp(y + t - r, 0, h - 1) * w, w), k[t], d, d);
+            var row = data.AsSpan(offset + y * w, w);
+            var copy = ArrayPool<float>.Shared.Rent(w);
+            row.CopyTo(copy);
+            GaussianRow(copy.AsSpan(0, w), row, k);
+            ArrayPool<float>.Shared.Return(copy);
         });
-        return output;
+        ForStripes(data, offset, w, h, (stripe, x0, sw) =>
+        {
+            for (int y = 0; y < h; y++) GaussianColumn(stripe, sw, 0, y, h, k, data.AsSpan(offset + y * w + x0, sw));
+        });
+    }
+
+    private static void CheckPlane(float[] data, int offset, int w, int h)
+    {
+        if (w <= 0 || h <= 0 || offset < 0 || (long)offset + (long)w * h > data.Length) throw new ArgumentException($"plane {w}x{h} at {offset} does not fit in {data.Length} values");
+    }
+
+    /// <summary>Copies each stripe of columns (row pitch = its width) and hands it to <paramref name="body"/>, stripes in parallel.</summary>
+    private static void ForStripes(float[] data, int offset, int w, int h, Action<float[], int, int> body)
+    {
+        int stripes = (w + StripeWidth - 1) / StripeWidth;
+        Parallel.For(0, stripes, () => new float[(long)StripeWidth * h], (s, _, stripe) =>
+        {
+            int x0 = s * StripeWidth, sw = Math.Min(StripeWidth, w - x0);
+            for (int y = 0; y < h; y++) data.AsSpan(offset + y * w + x0, sw).CopyTo(stripe.AsSpan(y * sw, sw));
+            body(stripe, x0, sw);
+            return stripe;
+        }, _ => { });
     }
 
     /// <summary>Checks the plane and returns the scratch plane (never the source) and the destination.</summary>

@@ -20,6 +20,10 @@ public enum StarLayerMode
     Screen = 1,
 }
 
+/// <summary>Which images a removal call produces; each costs one image-sized buffer.</summary>
+[Flags]
+public enum RemovalOutputs { Starless = 1, Stars = 2, Mask = 4, All = Starless | Stars | Mask }
+
 public sealed record RemovalOptions
 {
     public StretchMode Stretch { get; init; } = StretchMode.Auto;
@@ -29,10 +33,17 @@ public sealed record RemovalOptions
     public bool Cleanup { get; init; } = true;
     /// <summary>Give back sources broader than the field's stars: galaxies (see GalaxyProtection). Auto by default: in galaxy fields only.</summary>
     public GalaxyMode KeepGalaxies { get; init; } = GalaxyMode.Auto;
+    /// <summary>
+    /// The outputs wanted: only these are allocated and returned (the others are null in
+    /// the result), so peak memory is the input plus one image per output plus the tile
+    /// buffers. All by default.
+    /// </summary>
+    public RemovalOutputs Outputs { get; init; } = RemovalOutputs.All;
 }
 
 /// <summary>
 /// Outputs of star removal. Alpha (if any) is copied untouched into every output.
+/// An output not asked for in <see cref="RemovalOptions.Outputs"/> is null.
 /// GalaxiesKept: the sources the keep-galaxies stage gave back (0 where it did not act).
 /// </summary>
 public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched, int GalaxiesKept = 0);

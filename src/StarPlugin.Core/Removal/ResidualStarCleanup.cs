@@ -57,9 +57,10 @@ internal static class ResidualStarCleanup
         FindSources(data, domain, colours, w, h, progress).Targets;
 
     /// <summary><see cref="FindStars"/>, with the PSF map their widths are measured against.</summary>
-    internal static (List<Target> Targets, FieldPsf Psf) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress)
+    /// <param name="scratch">A plane of w·h the census may work in (it is overwritten), instead of a new one.</param>
+    internal static (List<Target> Targets, FieldPsf Psf) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null)
     {
-        var lum = Luminance(data, domain, colours, w, h);
+        var lum = Luminance(data, domain, colours, w, h, scratch);
         // D = 0.8 up front: only star-like sources are wanted, and the detector then skips
         // measuring the many weaker correlation peaks (most of its time on nebula data).
         // Two scales. Soft, bright stars of a stretched JPEG reach σ 3.2 (FWHM 7.5 px),
@@ -78,10 +79,12 @@ internal static class ResidualStarCleanup
     }
 
     /// <summary>The mean of the colour planes in the model domain.</summary>
-    internal static float[] Luminance(float[] data, ModelDomain domain, int colours, int w, int h)
+    internal static float[] Luminance(float[] data, ModelDomain domain, int colours, int w, int h, float[]? into = null)
     {
         int n = w * h;
-        var lum = new float[n];
+        if (into != null && into.Length != n) throw new ArgumentException("the luminance plane must hold w·h values");
+        var lum = into ?? new float[n];
+        if (into != null) Array.Clear(into);
         Parallel.For(0, h, () => new float[w], (y, _, row) =>
         {
             var l = lum.AsSpan(y * w, w);
@@ -334,7 +337,7 @@ internal static class ResidualStarCleanup
             float median = RobustStatistics.Select(_samples, 0, k, k / 2);
             for (int i = 0; i < k; i++) _samples[i] = MathF.Abs(_samples[i] - median);
             float mad = RobustStatistics.Select(_samples, 0, k, k / 2);
-            fit = (a + median, b, c, Math.Max(1.4826 * mad, 1e-6));
+            fit = (a + median, b, c, Math.Max(RobustStatistics.MadToSigma * mad, 1e-6));
             return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
         }
 

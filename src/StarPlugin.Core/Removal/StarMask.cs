@@ -21,10 +21,9 @@ public static class StarMask
         TensorPrimitives.Multiply(lum, 1f / (hi - lo), lum);
         TensorPrimitives.Max(lum, 0f, lum);
         TensorPrimitives.Min(lum, 1f, lum);
-        // In place, through one scratch plane.
-        var scratch = new float[lum.Length];
-        PlaneFilters.MaxFilter(lum, w, h, 2, scratch, lum);
-        PlaneFilters.GaussianBlur(lum, w, h, 1.5f, scratch, lum);
+        // In place, without a scratch plane: the mask costs one plane, whatever the size.
+        PlaneFilters.MaxFilterInPlace(lum, 0, w, h, 2);
+        PlaneFilters.GaussianBlurInPlace(lum, 0, w, h, 1.5f);
         return new AstroImage(w, h, 1, lum);
     }
 }

@@ -1,4 +1,3 @@
-using StarPlugin.Inference;
 using StarPlugin.Progress;
 
 namespace StarPlugin.Removal;
@@ -20,10 +19,10 @@ public sealed record TilingOptions
 /// batch of tiles (tile² × channels × batch); only the output planes are image-sized.
 /// Images smaller than a tile are mirror-padded.
 /// </summary>
-public sealed class TiledModelRunner(OnnxSession session, ModelDescription model)
+public sealed class TiledModelRunner(ITileModel network)
 {
-    public OnnxSession Session { get; } = session;
-    public ModelDescription Model { get; } = model;
+    public ITileModel Network { get; } = network;
+    public ModelDescription Model => Network.Description;
 
     /// <summary>
     /// Predicts the star layer (input − starless, in our [0,1] model domain) and adds it,
@@ -72,9 +71,9 @@ public sealed class TiledModelRunner(OnnxSession session, ModelDescription model
                     PsfPlane(psfFwhm!, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTileIn + perTile, T * T));
             }
             int produced = 0;
-            var shape = Session.Run(input.AsSpan(0, n * perTileIn), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
+            var shape = Network.Run(input.AsSpan(0, n * perTileIn), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
             if (produced != n * perTile)
-                throw new OrtException($"model output has {produced} values for {n} tiles of {T}x{T}x{C} (shape [{string.Join(",", shape)}])");
+                throw new ModelException($"model output has {produced} values for {n} tiles of {T}x{T}x{C} (shape [{string.Join(",", shape)}])");
             var result = outputBuffer;
             for (int k = 0; k < n; k++)
             {

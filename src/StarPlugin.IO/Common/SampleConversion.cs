@@ -68,10 +68,11 @@ internal static class SampleConversion
     private static int Bits(SampleFormat f) => f is SampleFormat.Unknown ? 0 : BytesPerSample(f) * 8;
 
     /// <summary>
-    /// Factor from samples to the integers of <paramref name="target"/>: the physical scale
-    /// when the data has units and the target is wider than its source (so ADU stay ADU),
-    /// else the target's white (pictures, same-width and narrowing conversions; for
-    /// same-width astronomical data the two agree).
+    /// Factor from samples to the integers of <paramref name="target"/>: for data with units,
+    /// the physical scale when the target is wider than the source (so ADU stay ADU); else
+    /// the target's white, which readers divide by (for the same width the two agree; a
+    /// narrower target is a depth reduction, white to white). Signed types share the
+    /// white of their width, as FITS int16 and uint16 do.
     /// </summary>
     public static double IntegerFactor(ImageMetadata md, SampleFormat target) =>
         md.IsPhysical && Bits(target) > Bits(md.SourceFormat) ? md.PhysicalScale : White(target);
@@ -81,12 +82,13 @@ internal static class SampleConversion
 }
 
 /// <summary>
-/// stored = round((sample × Factor − Zero) / Scale), checked against [Min, Max]; NaN
-/// becomes <see cref="Blank"/> where the format has one (FITS integers), else is an error.
+/// stored = round((sample × Factor − Zero) / Scale), checked against [Min, Max] before
+/// anything is written; NaN becomes <see cref="Blank"/> where the format has one (FITS
+/// integers), else is an error.
 /// </summary>
 internal sealed class IntegerEncoder
 {
-    public double Factor { get; }
+    public double Factor { get; private set; }
     public double Zero { get; }
     public double Scale { get; }
     public long Min { get; }
@@ -107,36 +109,54 @@ internal sealed class IntegerEncoder
 
     public long Encode(float v) => float.IsNaN(v) ? Blank!.Value : (long)Math.Round((v * Factor - Zero) / Scale);
 
+    private double Stored(double v, double factor) => Math.Round((v * factor - Zero) / Scale);
+
     /// <summary>
     /// Scans the samples before anything is written. Values outside the type are an error
-    /// naming the fix; NaN takes a free stored value as BLANK when <paramref name="blankCandidates"/>
-    /// are given (the first one no finite sample uses), else is an error.
+    /// naming the fix, except float data of whole numbers (counts, e.g. ADU that went through
+    /// a float file) that the type holds as they are: those are stored unchanged
+    /// (<paramref name="countsAllowed"/>; the white-point mapping could only have failed).
+    /// NaN takes a free stored value as BLANK when <paramref name="blankCandidates"/> are
+    /// given (the first one no finite sample uses), else is an error.
     /// </summary>
-    public void Check(ReadOnlySpan<float> samples, string format, SampleFormat target, IReadOnlyList<long>? blankCandidates = null)
+    public void Check(ReadOnlySpan<float> samples, string format, SampleFormat target, bool countsAllowed, IReadOnlyList<long>? blankCandidates = null)
     {
-        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
         long nan = 0, inf = 0;
+        bool whole = true;
         foreach (float v in samples)
         {
             if (float.IsNaN(v)) { nan++; continue; }
             if (float.IsInfinity(v)) { inf++; continue; }
-            double s = Math.Round((v * Factor - Zero) / Scale);
-            if (s < lo) lo = s;
-            if (s > hi) hi = s;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+            if (whole && v != MathF.Round(v)) whole = false;
         }
         string type = SampleConversion.Describe(target);
         if (inf > 0)
             throw new SampleRangeException($"{format}: {inf} infinite samples cannot be stored as {type} integers; write a float file (--depth f32)");
-        if (lo <= hi && (lo < Min || hi > Max))
-            throw new SampleRangeException(string.Create(CultureInfo.InvariantCulture,
-                $"{format}: values {Physical(lo)}..{Physical(hi)} do not fit {type} integers ({Physical(Min)}..{Physical(Max)}); write a float file (--depth f32) to keep them"));
+        bool Fits(double factor)
+        {
+            double a = Stored(lo, factor), b = Stored(hi, factor);
+            return Math.Min(a, b) >= Min && Math.Max(a, b) <= Max;
+        }
+        if (lo <= hi && !Fits(Factor))
+        {
+            if (countsAllowed && whole && Factor != 1 && Fits(1)) Factor = 1;
+            else
+            {
+                double a = Stored(lo, Factor), b = Stored(hi, Factor);
+                throw new SampleRangeException(string.Create(CultureInfo.InvariantCulture,
+                    $"{format}: values {Physical(Math.Min(a, b))}..{Physical(Math.Max(a, b))} do not fit {type} integers ({Physical(Min)}..{Physical(Max)}); write a float file (--depth f32) to keep them"));
+            }
+        }
         if (nan == 0) return;
         if (blankCandidates is { Count: > 0 })
         {
             // Only now, and only for the few candidates: which of them a finite sample uses.
             var used = new HashSet<long>();
             foreach (float v in samples)
-                if (float.IsFinite(v)) { long s = (long)Math.Round((v * Factor - Zero) / Scale); if (blankCandidates.Contains(s)) used.Add(s); }
+                if (float.IsFinite(v)) { long st = (long)Stored(v, Factor); if (blankCandidates.Contains(st)) used.Add(st); }
             foreach (long c in blankCandidates)
                 if (!used.Contains(c)) { Blank = c; return; }
         }

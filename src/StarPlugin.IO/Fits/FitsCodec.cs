@@ -178,7 +178,7 @@ public static class FitsCodec
             var candidates = new List<long>();
             if (same?.Blank is { } b) candidates.Add(b);
             candidates.AddRange([storedMin, storedMax]);
-            enc.Check(data, "FITS", fmt, candidates);
+            enc.Check(data, "FITS", fmt, countsAllowed: !md.IsPhysical && SampleConversion.White(md.SourceFormat) == 1, candidates);
         }
         double floatFactor = SampleConversion.FloatFactor(md);
 

@@ -139,6 +139,18 @@ internal static class FitsHeader
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The cards of a text that is a FITS header; false (the text stays what it was, a
+    /// plain description) when it is not one or holds characters a header cannot.
+    /// </summary>
+    public static bool TryFromText(string text, out List<FitsCard> cards)
+    {
+        cards = [];
+        if (!IsHeaderText(text)) return false;
+        try { cards = FromText(text); return true; }
+        catch (ImageFormatException) { return false; }
+    }
+
     /// <summary>Whether a text (TIFF ImageDescription, PNG text) is a FITS header: its first line is SIMPLE = T.</summary>
     public static bool IsHeaderText(string text) =>
         text.StartsWith("SIMPLE  =", StringComparison.Ordinal) && text.Contains("END", StringComparison.Ordinal);

@@ -27,6 +27,8 @@ public static unsafe class JpegCodec
                 // A JPEG cannot hold more than ~1 pixel per 1/64 byte even for flat colour; reject absurd claims before allocating.
                 if ((long)w * ht > Math.Max(1L << 20, (long)data.Length * 4096))
                     throw new ImageFormatException($"JPEG: {w}x{ht} is implausible for a {data.Length}-byte file");
+                // The image first: a header-only read (ImageLimits.HeaderOnly) stops here, before decoding.
+                var img = new AstroImage(w, ht, channels, new ImageMetadata { SourceFormat = SampleFormat.UInt8 });
                 var buf = new byte[(long)w * ht * channels];
                 fixed (byte* dst = buf)
                 {
@@ -34,7 +36,6 @@ public static unsafe class JpegCodec
                     if (api.Decompress2(h, src, new CULong((nuint)data.Length), dst, w, 0, ht, fmt, TurboJpeg.FlagAccurateDct) != 0)
                         throw new ImageFormatException("JPEG: " + TurboJpeg.Error(api, h));
                 }
-                var img = new AstroImage(w, ht, channels, new ImageMetadata { SourceFormat = SampleFormat.UInt8 });
                 int plane = img.PlaneLength;
                 var d = img.Data;
                 for (int i = 0; i < plane; i++)

@@ -81,7 +81,7 @@ public static class PngCodec
         md.SourceFormat = depth == 16 ? SampleFormat.UInt16 : SampleFormat.UInt8;
         if (md.Properties.Remove(FitsTextKeyword, out var fitsText))
         {
-            if (FitsHeader.IsHeaderText(fitsText)) md.FitsCards = FitsHeader.FromText(fitsText);
+            if (FitsHeader.TryFromText(fitsText, out var cards)) md.FitsCards = cards;
             else md.Properties[FitsTextKeyword] = fitsText;
         }
         // 16-bit samples under a FITS header are counts with units, as in Astro-TIFF.
@@ -100,9 +100,9 @@ public static class PngCodec
         // Deflate expands at most ~1032:1, so refuse dimensions the data cannot hold before allocating.
         if (expected > idat.Length * 1040 + (1 << 16))
             throw new ImageFormatException($"PNG: {width}x{height} image is larger than its {idat.Length} compressed bytes can hold");
-        byte[] raw = Inflate(idat, (int)expected);
-
+        // The image first: a header-only read (ImageLimits.HeaderOnly) stops here, before inflating.
         var img = new AstroImage(width, height, channels, md);
+        byte[] raw = Inflate(idat, (int)expected);
         int plane = img.PlaneLength;
         var dst = img.Data;
         float maxv = (1 << depth) - 1;
@@ -183,7 +183,7 @@ public static class PngCodec
         int depth = fmt == SampleFormat.UInt8 ? 8 : 16; // floats go to 16 bits, the most PNG holds
         var target = depth == 8 ? SampleFormat.UInt8 : SampleFormat.UInt16;
         var enc = IntegerEncoder.For(img.Metadata, target);
-        enc.Check(img.Data, "PNG", target);
+        enc.Check(img.Data, "PNG", target, countsAllowed: !img.Metadata.IsPhysical && SampleConversion.White(img.Metadata.SourceFormat) == 1);
         int colorType = img.Channels switch { 1 => 0, 2 => 4, 3 => 2, _ => 6 };
         int spp = img.Channels, bpp = spp * depth / 8, stride = img.Width * bpp;
         output.Write(Signature);

@@ -54,6 +54,8 @@ internal static class TiffReader
         int photometric = (int)One(r, fields, TiffTag.Photometric, spp >= 3 ? 2 : 1);
         int planar = (int)One(r, fields, TiffTag.PlanarConfiguration, 1);
         int predictor = (int)One(r, fields, TiffTag.Predictor, 1);
+        // FillOrder 2: every stored byte is bit-reversed (raw2tiff's default); libtiff undoes it before decoding.
+        bool reverseBits = One(r, fields, TiffTag.FillOrder, 1) == 2;
         int sampleFormat = (int)One(r, fields, TiffTag.SampleFormat, 1);
         var extra = Values(r, fields, TiffTag.ExtraSamples);
 
@@ -116,9 +118,9 @@ internal static class TiffReader
         // join the image's FITS cards and the tag is rebuilt from them on write.
         bool astroTiff = false;
         if (md.TiffTags.TryGetValue(TiffTag.ImageDescription, out var desc) && desc.Type == TiffTag.TypeAscii
-            && FitsHeader.IsHeaderText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0')))
+            && FitsHeader.TryFromText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0'), out var cards))
         {
-            md.FitsCards = FitsHeader.FromText(System.Text.Encoding.Latin1.GetString(desc.Bytes).TrimEnd('\0'));
+            md.FitsCards = cards;
             md.TiffTags.Remove(TiffTag.ImageDescription);
             astroTiff = true;
         }
@@ -141,6 +143,12 @@ internal static class TiffReader
             if (expected > int.MaxValue) throw new ImageFormatException("TIFF: strip or tile too large");
             if (expected > counts[b] * MaxExpansion + (1 << 20)) throw new ImageFormatException("TIFF: strip or tile is larger than its data can hold");
             var compressed = r.Slice(offsets[b], counts[b]);
+            if (reverseBits)
+            {
+                var reversed = compressed.ToArray();
+                foreach (ref byte v in reversed.AsSpan()) v = (byte)((v * 0x0202020202UL & 0x010884422010UL) % 1023);
+                compressed = reversed;
+            }
             byte[] raw = compression switch
             {
                 1 => compressed.Length >= expected ? compressed[..(int)expected].ToArray() : throw new ImageFormatException("TIFF: truncated strip"),

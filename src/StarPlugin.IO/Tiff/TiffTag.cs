@@ -4,7 +4,7 @@ namespace StarPlugin.IO.Tiff;
 internal static class TiffTag
 {
     public const ushort NewSubfileType = 254, ImageWidth = 256, ImageLength = 257, BitsPerSample = 258,
-        Compression = 259, Photometric = 262, ImageDescription = 270, StripOffsets = 273, SamplesPerPixel = 277, RowsPerStrip = 278,
+        Compression = 259, Photometric = 262, FillOrder = 266, ImageDescription = 270, StripOffsets = 273, SamplesPerPixel = 277, RowsPerStrip = 278,
         StripByteCounts = 279, PlanarConfiguration = 284, Predictor = 317, ColorMap = 320, TileWidth = 322,
         TileLength = 323, TileOffsets = 324, TileByteCounts = 325, SubIfds = 330, ExtraSamples = 338,
         SampleFormat = 339, ExifIfd = 34665, GpsIfd = 34853, InteropIfd = 40965;
@@ -24,7 +24,7 @@ internal static class TiffTag
 
     /// <summary>Tags rebuilt by the writer, or pointing at file offsets that a copy would break.</summary>
     public static bool IsStructural(ushort tag) => tag is NewSubfileType or ImageWidth or ImageLength or BitsPerSample
-        or Compression or Photometric or StripOffsets or SamplesPerPixel or RowsPerStrip or StripByteCounts
+        or Compression or Photometric or FillOrder or StripOffsets or SamplesPerPixel or RowsPerStrip or StripByteCounts
         or PlanarConfiguration or Predictor or ColorMap or TileWidth or TileLength or TileOffsets or TileByteCounts
         or SubIfds or ExtraSamples or SampleFormat or ExifIfd or GpsIfd or InteropIfd
         or 288 or 289 /* Free offsets */ or 513 or 514 /* JPEG interchange */;

@@ -28,7 +28,7 @@ internal static class TiffWriter
         if (fmt != SampleFormat.Float32)
         {
             enc = IntegerEncoder.For(img.Metadata, fmt);
-            enc.Check(img.Data, "TIFF", fmt);
+            enc.Check(img.Data, "TIFF", fmt, countsAllowed: !img.Metadata.IsPhysical && SampleConversion.White(img.Metadata.SourceFormat) == 1);
         }
         double floatFactor = SampleConversion.FloatFactor(img.Metadata);
         int bps = SampleConversion.BytesPerSample(fmt), spp = img.Channels, W = img.Width, H = img.Height;

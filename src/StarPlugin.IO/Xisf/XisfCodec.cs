@@ -119,23 +119,50 @@ public static class XisfCodec
         return ((int)v[0], (int)v[1], (int)v[2]);
     }
 
+    /// <summary>Samples to floats, one channel at a time with the format chosen once per channel (the loops stay tight).</summary>
     private static void Unpack(byte[] raw, float[] dst, SampleFormat format, bool bigEndian, bool planar, int plane, int channels)
     {
         int bps = SampleConversion.BytesPerSample(format);
         for (int c = 0; c < channels; c++)
-            for (int i = 0; i < plane; i++)
+        {
+            var d = dst.AsSpan(c * plane, plane);
+            int start = planar ? c * plane : c, step = planar ? 1 : channels;
+            var src = raw.AsSpan();
+            switch (format)
             {
-                long sampleIndex = planar ? (long)c * plane + i : (long)i * channels + c;
-                var s = raw.AsSpan((int)(sampleIndex * bps), bps);
-                dst[c * plane + i] = format switch
-                {
-                    SampleFormat.UInt8 => s[0] / 255f,
-                    SampleFormat.UInt16 => (bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s)) / 65535f,
-                    SampleFormat.UInt32 => (float)((bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s)) / 4294967295.0),
-                    SampleFormat.Float32 => bigEndian ? BinaryPrimitives.ReadSingleBigEndian(s) : BinaryPrimitives.ReadSingleLittleEndian(s),
-                    _ => (float)(bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(s) : BinaryPrimitives.ReadDoubleLittleEndian(s)),
-                };
+                case SampleFormat.UInt8:
+                    for (int i = 0, k = start; i < plane; i++, k += step) d[i] = src[k] / 255f;
+                    break;
+                case SampleFormat.UInt16:
+                    for (int i = 0, k = start; i < plane; i++, k += step)
+                    {
+                        var s = src.Slice(k * 2, 2);
+                        d[i] = (bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s)) / 65535f;
+                    }
+                    break;
+                case SampleFormat.UInt32:
+                    for (int i = 0, k = start; i < plane; i++, k += step)
+                    {
+                        var s = src.Slice(k * 4, 4);
+                        d[i] = (float)((bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s)) / 4294967295.0);
+                    }
+                    break;
+                case SampleFormat.Float32:
+                    for (int i = 0, k = start; i < plane; i++, k += step)
+                    {
+                        var s = src.Slice(k * 4, 4);
+                        d[i] = bigEndian ? BinaryPrimitives.ReadSingleBigEndian(s) : BinaryPrimitives.ReadSingleLittleEndian(s);
+                    }
+                    break;
+                default:
+                    for (int i = 0, k = start; i < plane; i++, k += step)
+                    {
+                        var s = src.Slice(k * bps, bps);
+                        d[i] = (float)(bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(s) : BinaryPrimitives.ReadDoubleLittleEndian(s));
+                    }
+                    break;
             }
+        }
     }
 
     /// <summary>FITSKeyword name/value/comment → FITS cards; the structure keywords are the writers' to make.</summary>

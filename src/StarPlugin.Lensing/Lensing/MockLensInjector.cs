@@ -12,6 +12,22 @@ namespace StarPlugin.Lensing;
 /// </summary>
 public static class MockLensInjector
 {
+    /// <summary>
+    /// An 8/16-bit picture holds [0, 1]: a mock of one saturates there as its camera would
+    /// (an arc on a white core, noise on a black sky) instead of failing the write.
+    /// Physical (FITS) and float data keep every value. Returns how many samples saturated.
+    /// </summary>
+    public static long SaturateLikeThePicture(AstroImage mock)
+    {
+        var md = mock.Metadata;
+        if (md.IsPhysical || md.SourceFormat is not (SampleFormat.UInt8 or SampleFormat.UInt16)) return 0;
+        long clipped = 0;
+        var d = mock.Data;
+        for (int i = 0; i < d.Length; i++)
+            if (d[i] is < 0f or > 1f) { d[i] = Math.Clamp(d[i], 0f, 1f); clipped++; }
+        return clipped;
+    }
+
     public static (AstroImage Image, MockLensRecord Record) Inject(AstroImage cutout, MockLensOptions o)
     {
         if (!(o.EinsteinRadius >= 0) || !(o.AxisRatio > 0 && o.AxisRatio <= 1) || !(o.SourceRadius > 0) || !(o.SourceIndex > 0.1 && o.SourceIndex <= 10))
@@ -72,7 +88,7 @@ public static class MockLensInjector
 
     internal static float[] Convolve(float[] src, int w, int h, double fwhm, bool moffat)
     {
-        if (!moffat) return PlaneFilters.GaussianBlur(src, w, h, (float)(fwhm / 2.35482));
+        if (!moffat) return PlaneFilters.GaussianBlur(src, w, h, (float)(fwhm / Gaussian.FwhmPerSigma));
         var psf = new StarPlugin.Synthesis.PointSpreadFunction(StarPlugin.Synthesis.PsfKind.Moffat, (float)fwhm, 3f);
         int r = (int)Math.Ceiling(3 * fwhm);
         var k = new float[(2 * r + 1) * (2 * r + 1)];

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using StarPlugin.Detection;
 using StarPlugin.Native.Interop;
@@ -6,6 +5,7 @@ using StarPlugin.Rendering;
 
 namespace StarPlugin.Native.Exports;
 
+/// <summary>sp_detect_options of ABI 3, byte for byte (frozen: 24 bytes).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct SpDetectOptions { public float Threshold, SnrThreshold, GMin, GMax, GStep; public int DesignSweep; }
 
@@ -17,20 +17,38 @@ internal struct SpStar
     public int Row, Col, Saturated;
 }
 
-/// <summary>Star detection and catalogue masks.</summary>
+/// <summary>
+/// Star detection and catalogue masks. Positions count columns and rows of the buffer as
+/// the host passed it (row 0 = the first row in memory): a host holding FITS data in file
+/// order (numpy, cfitsio) gets y = FITS row − 1, astropy's convention, with no flip; a host
+/// that flipped the rows for display (GIMP) gets y from the top. Flux is in the buffer's units.
+/// </summary>
 internal static unsafe class DetectionExports
 {
+    [UnmanagedCallersOnly(EntryPoint = "sp_detect")]
+    public static int Detect(SpImage* input, SpRect* roi, nint options, SpStar** stars, long* count,
+        delegate* unmanaged<double, byte*, void*, int> progress, void* user) => Boundary.Guard("sp_detect", () =>
+    {
+        if (stars == null || count == null) throw new ArgumentProblem("stars or count is NULL");
+        *stars = null; *count = 0;
+        return DetectCore(input, roi, Settings.Detection(OptionsExports.Read(options)), stars, count, progress, user);
+    });
+
     [UnmanagedCallersOnly(EntryPoint = "sp_detect_stars")]
-    public static int Detect(SpImage* input, SpRect* roi, SpDetectOptions* options, SpStar** stars, long* count,
+    public static int DetectV3(SpImage* input, SpRect* roi, SpDetectOptions* options, SpStar** stars, long* count,
         delegate* unmanaged<double, byte*, void*, int> progress, void* user) => Boundary.Guard("sp_detect_stars", () =>
     {
         if (stars == null || count == null) throw new ArgumentProblem("stars or count is NULL");
         *stars = null; *count = 0;
+        return DetectCore(input, roi, options == null ? new DetectionOptions() : ReadOptions(*options), stars, count, progress, user);
+    });
+
+    private static Status DetectCore(SpImage* input, SpRect* roi, DetectionOptions o, SpStar** stars, long* count,
+        delegate* unmanaged<double, byte*, void*, int> progress, void* user)
+    {
         NativeImage.Validate(input, "input");
-        var o = options == null ? new DetectionOptions() : ReadOptions(*options);
         var (x0, y0, w, h) = NativeImage.Roi(roi, input->Width, input->Height);
-        var img = NativeImage.Read(input, x0, y0, w, h);
-        var found = StarDetector.Detect(img, o, NativeProgress.Wrap(progress, user));
+        var found = CallingThread.Run(progress, user, cb => StarDetector.Detect(NativeImage.Read(input, x0, y0, w, h), o, cb));
         if (found.Count == 0) return Status.Ok;
         var array = (SpStar*)NativeMemory.Alloc((nuint)found.Count, (nuint)sizeof(SpStar));
         for (int i = 0; i < found.Count; i++)
@@ -45,8 +63,9 @@ internal static unsafe class DetectionExports
         }
         *stars = array; *count = found.Count;
         return Status.Ok;
-    });
+    }
 
+    /// <summary>The frozen ABI 3 struct; 0 means the default for each field.</summary>
     private static DetectionOptions ReadOptions(SpDetectOptions v)
     {
         var d = v.DesignSweep != 0 ? DetectionOptions.DesignSweep : new DetectionOptions();

@@ -1,24 +1,20 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using StarPlugin.Imaging;
 using StarPlugin.Inference;
 using StarPlugin.Native.Interop;
 using StarPlugin.Removal;
 
 namespace StarPlugin.Native.Exports;
 
-/// <summary>sp_removal_options.</summary>
+/// <summary>sp_removal_options of ABI 3, byte for byte (frozen: 7 × int32).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct SpRemovalOptions { public int Stretch, StarLayer, Tile, Overlap, Batch, Cleanup, KeepGalaxies; }
 
 /// <summary>The star-removal engine behind sp_engine*: a loaded model (one ORT session).</summary>
 internal static unsafe class EngineExports
 {
-    // Live handles: a stale, foreign or double-released pointer is rejected instead of dereferenced.
-    private static readonly ConcurrentDictionary<nint, StarRemover> Engines = new();
-
-    private static StarRemover Engine(nint handle) =>
-        handle != 0 && Engines.TryGetValue(handle, out var e) ? e : throw new ArgumentProblem(handle == 0 ? "engine is NULL" : "engine is not a live sp_engine handle");
+    // Reference-counted, with handles that are never reused (see HandleTable).
+    internal static readonly HandleTable<StarRemover> Engines = new("sp_engine", tag: 1);
 
     [UnmanagedCallersOnly(EntryPoint = "sp_engine_create")]
     public static int Create(byte* modelPath, int device, int threads, nint* output) => Boundary.Guard("sp_engine_create", () =>
@@ -30,9 +26,7 @@ internal static unsafe class EngineExports
         string? path = modelPath != null ? Marshal.PtrToStringUTF8((nint)modelPath) : LibraryLocation.DefaultModel();
         if (string.IsNullOrEmpty(path)) throw new FileNotFoundException("no model path given and no models/starless-v1.onnx beside libstarplugin");
         var remover = new StarRemover(path, new Inference.SessionOptions { Device = (ExecutionDevice)device, Threads = threads });
-        var handle = GCHandle.ToIntPtr(GCHandle.Alloc(remover));
-        Engines[handle] = remover;
-        *output = handle;
+        *output = Engines.Add(remover);
         return Status.Ok;
     });
 
@@ -40,22 +34,19 @@ internal static unsafe class EngineExports
     public static int Device(nint engine, int* device) => Boundary.Guard("sp_engine_device", () =>
     {
         if (device == null) throw new ArgumentProblem("device is NULL");
-        *device = (int)Engine(engine).Device;
+        using var lease = Engines.Acquire(engine);
+        *device = (int)lease.Value.Device;
         return Status.Ok;
     });
 
     [UnmanagedCallersOnly(EntryPoint = "sp_engine_release")]
     public static void Release(nint engine)
     {
-        try
-        {
-            if (engine == 0 || !Engines.TryRemove(engine, out var remover)) return;
-            remover.Dispose();
-            GCHandle.FromIntPtr(engine).Free();
-        }
+        try { Engines.Release(engine); }
         catch (Exception e) { LastError.Set("sp_engine_release: " + e.Message); }
     }
 
+    /// <summary>The frozen ABI 3 struct: exactly its 28 bytes are read.</summary>
     private static RemovalOptions Options(SpRemovalOptions* o)
     {
         if (o == null) return new RemovalOptions();
@@ -75,45 +66,70 @@ internal static unsafe class EngineExports
         };
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "sp_remove")]
+    public static int Remove(nint engine, SpImage* input, SpRect* roi, nint options, SpImage* starless, SpImage* stars, SpImage* mask,
+        delegate* unmanaged<double, byte*, void*, int> progress, void* user) => Boundary.Guard("sp_remove", () =>
+        RemoveCore(engine, input, roi, () => Settings.Removal(OptionsExports.Read(options)), starless, stars, mask, progress, user));
+
     [UnmanagedCallersOnly(EntryPoint = "sp_remove_stars")]
-    public static int Remove(nint engine, SpImage* input, SpRect* roi, SpRemovalOptions* options, SpImage* starless, SpImage* stars, SpImage* mask,
+    public static int RemoveV3(nint engine, SpImage* input, SpRect* roi, SpRemovalOptions* options, SpImage* starless, SpImage* stars, SpImage* mask,
         delegate* unmanaged<double, byte*, void*, int> progress, void* user) => Boundary.Guard("sp_remove_stars", () =>
+        RemoveCore(engine, input, roi, () => Options(options), starless, stars, mask, progress, user));
+
+    private static Status RemoveCore(nint engine, SpImage* input, SpRect* roi, Func<RemovalOptions> options, SpImage* starless, SpImage* stars, SpImage* mask,
+        delegate* unmanaged<double, byte*, void*, int> progress, void* user)
     {
-        var remover = Engine(engine);
+        using var lease = Engines.Acquire(engine);
         NativeImage.Validate(input, "input");
         int w = input->Width, h = input->Height;
         if (starless == null && stars == null && mask == null) throw new ArgumentProblem("no output requested (starless, stars and mask are all NULL)");
         if (starless != null) NativeImage.Validate(starless, "starless", w, h, input->Channels);
         if (stars != null) NativeImage.Validate(stars, "stars", w, h, input->Channels);
         if (mask != null) NativeImage.Validate(mask, "mask", w, h, 1);
-        var opts = Options(options);
+        var opts = options() with
+        {
+            Outputs = (starless != null ? RemovalOutputs.Starless : 0) | (stars != null ? RemovalOutputs.Stars : 0) | (mask != null ? RemovalOutputs.Mask : 0),
+        };
         var (x0, y0, rw, rh) = NativeImage.Roi(roi, w, h);
-        var img = NativeImage.Read(input, x0, y0, rw, rh);
-        var result = remover.Remove(img, opts, NativeProgress.Wrap(progress, user));
+        var remover = lease.Value;
+        var result = CallingThread.Run(progress, user, cb => remover.Remove(NativeImage.Read(input, x0, y0, rw, rh), opts, cb));
         // Outputs are written only now, after success: a cancel leaves them untouched.
         bool partial = rw != w || rh != h;
-        if (starless != null) { if (partial) NativeImage.CopyAll(input, starless); NativeImage.Write(starless, result.Starless, x0, y0); }
-        if (stars != null) { if (partial) NativeImage.CopyAll(input, stars, 0f); NativeImage.Write(stars, result.Stars, x0, y0); }
-        if (mask != null) { if (partial) NativeImage.CopyAll(input, mask, 0f); NativeImage.Write(mask, result.Mask, x0, y0); }
+        if (starless != null) { if (partial) NativeImage.CopyAll(input, starless); NativeImage.Write(starless, result.Starless!, x0, y0); }
+        if (stars != null) { if (partial) NativeImage.CopyAll(input, stars, 0f); NativeImage.Write(stars, result.Stars!, x0, y0); }
+        if (mask != null) { if (partial) NativeImage.CopyAll(input, mask, 0f); NativeImage.Write(mask, result.Mask!, x0, y0); }
         return Status.Ok;
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "sp_reduce")]
+    public static int Reduce(nint engine, SpImage* input, SpRect* roi, nint options, SpImage* output,
+        delegate* unmanaged<double, byte*, void*, int> progress, void* user) => Boundary.Guard("sp_reduce", () =>
+    {
+        var set = OptionsExports.Read(options);
+        var (amount, mode) = Settings.Reduction(set);
+        return ReduceCore(engine, input, roi, Settings.Removal(set), amount, mode, output, progress, user);
     });
 
     [UnmanagedCallersOnly(EntryPoint = "sp_reduce_stars")]
-    public static int Reduce(nint engine, SpImage* input, SpRect* roi, SpRemovalOptions* options, float amount, int mode, SpImage* output,
+    public static int ReduceV3(nint engine, SpImage* input, SpRect* roi, SpRemovalOptions* options, float amount, int mode, SpImage* output,
         delegate* unmanaged<double, byte*, void*, int> progress, void* user) => Boundary.Guard("sp_reduce_stars", () =>
     {
-        var remover = Engine(engine);
-        NativeImage.Validate(input, "input");
-        NativeImage.Validate(output, "output", input->Width, input->Height, input->Channels);
         if (!(amount >= 0 && amount <= 1)) throw new ArgumentProblem($"amount = {amount} (0..1)");
         if (mode is < 0 or > 1) throw new ArgumentProblem($"mode = {mode} (0 shrink, 1 scale)");
-        var opts = Options(options);
+        return ReduceCore(engine, input, roi, Options(options), amount, mode == 1 ? ReductionMode.Scale : ReductionMode.Shrink, output, progress, user);
+    });
+
+    private static Status ReduceCore(nint engine, SpImage* input, SpRect* roi, RemovalOptions opts, float amount, ReductionMode mode, SpImage* output,
+        delegate* unmanaged<double, byte*, void*, int> progress, void* user)
+    {
+        using var lease = Engines.Acquire(engine);
+        NativeImage.Validate(input, "input");
+        NativeImage.Validate(output, "output", input->Width, input->Height, input->Channels);
         var (x0, y0, rw, rh) = NativeImage.Roi(roi, input->Width, input->Height);
-        var img = NativeImage.Read(input, x0, y0, rw, rh);
-        var result = remover.Remove(img, opts, NativeProgress.Wrap(progress, user));
-        var reduced = StarReducer.Reduce(result, amount, mode == 1 ? ReductionMode.Scale : ReductionMode.Shrink);
+        var remover = lease.Value;
+        var reduced = CallingThread.Run(progress, user, cb => remover.Reduce(NativeImage.Read(input, x0, y0, rw, rh), amount, mode, opts, cb));
         if (rw != input->Width || rh != input->Height) NativeImage.CopyAll(input, output);
         NativeImage.Write(output, reduced, x0, y0);
         return Status.Ok;
-    });
+    }
 }

@@ -1,5 +1,5 @@
 using StarPlugin.Imaging;
-using StarPlugin.Inference;
+using StarPlugin.Removal;
 
 namespace StarPlugin.Native.Interop;
 
@@ -33,7 +33,7 @@ internal static class Boundary
             {
                 ArgumentProblem or ArgumentException or ImageSizeException => (Status.InvalidArgument, e.Message),
                 OperationCanceledException => (Status.Cancelled, "cancelled by the progress callback"),
-                OrtException => (Status.Model, e.Message),
+                ModelException => (Status.Model, e.Message),
                 FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException => (Status.Io, e.Message),
                 OutOfMemoryException => (Status.OutOfMemory, "out of memory"),
                 PlatformNotSupportedException or NotSupportedException => (Status.Unsupported, e.Message),

@@ -29,10 +29,7 @@ internal static unsafe partial class LibraryLocation
     public static string? DefaultModel()
     {
         if (Environment.GetEnvironmentVariable("STARPLUGIN_MODEL") is { Length: > 0 } env) return env;
-        if (_directory == null) return null;
-        foreach (var p in new[] { Path.Combine(_directory, "models", "starless-v1.onnx"), Path.Combine(_directory, "starless-v1.onnx"), Path.Combine(_directory, "..", "models", "starless-v1.onnx") })
-            if (File.Exists(p)) return Path.GetFullPath(p);
-        return null;
+        return _directory == null ? null : ModelFile.FindDefault([_directory, Path.Combine(_directory, "..")]);
     }
 
     private static string? Find()

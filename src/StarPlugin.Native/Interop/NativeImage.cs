@@ -18,11 +18,16 @@ internal struct SpRect { public int X, Y, Width, Height; }
 
 /// <summary>
 /// Validation of caller-described buffers and copies between them and AstroImage.
-/// Every size, stride and the largest index touched are checked (with overflow) before
-/// any sample is read, so a wrong descriptor is an error, not a wild read.
+/// Every size and stride, and the extent they span (the first and last float touched),
+/// is computed in checked 64-bit arithmetic before any sample is read: a descriptor that
+/// overflows, wraps the address space or spans more than <see cref="MaxExtent"/> floats
+/// is an argument error, not a wild read or write.
 /// </summary>
 internal static unsafe class NativeImage
 {
+    /// <summary>SP_MAX_EXTENT: the most floats one descriptor may span (2^34, 64 GiB).</summary>
+    public const long MaxExtent = 1L << 34;
+
     public static void Validate(SpImage* img, string name, int? width = null, int? height = null, int? channels = null)
     {
         if (img == null) throw new ArgumentProblem($"{name} is NULL");
@@ -33,20 +38,39 @@ internal static unsafe class NativeImage
         ImageLimits.CheckedSampleCount(i.Width, i.Height, i.Channels);
         if (width != null && (i.Width != width || i.Height != height)) throw new ArgumentProblem($"{name} is {i.Width}x{i.Height}, expected {width}x{height}");
         if (channels != null && i.Channels != channels) throw new ArgumentProblem($"{name} has {i.Channels} channels, expected {channels}");
-        long last;
-        if (i.Layout == 0)
+        long extent = Extent(i, name);
+        if (extent > MaxExtent)
+            throw new ArgumentProblem($"{name}: its strides span {extent} floats, more than SP_MAX_EXTENT ({MaxExtent}); row_stride {i.RowStride}, plane_stride {i.PlaneStride}");
+        ulong start = (ulong)i.Data, bytes = (ulong)extent * sizeof(float);
+        if (start % sizeof(float) != 0) throw new ArgumentProblem($"{name}.data is not aligned to a float");
+        if (bytes > ulong.MaxValue - start) throw new ArgumentProblem($"{name}: the described buffer wraps past the end of the address space");
+    }
+
+    /// <summary>Floats from data[0] to one past the last sample, in checked arithmetic.</summary>
+    private static long Extent(in SpImage i, string name)
+    {
+        try
         {
-            if (i.RowStride < (long)i.Width * i.Channels) throw new ArgumentProblem($"{name}.row_stride {i.RowStride} is smaller than a row ({(long)i.Width * i.Channels} floats)");
-            last = (i.Height - 1) * i.RowStride + (long)i.Width * i.Channels;
+            checked
+            {
+                if (i.Layout == 0)
+                {
+                    long row = (long)i.Width * i.Channels;
+                    if (i.RowStride < row) throw new ArgumentProblem($"{name}.row_stride {i.RowStride} is smaller than a row ({row} floats)");
+                    return (i.Height - 1) * i.RowStride + row;
+                }
+                if (i.Layout == 1)
+                {
+                    if (i.RowStride < i.Width) throw new ArgumentProblem($"{name}.row_stride {i.RowStride} is smaller than a row ({i.Width} floats)");
+                    long plane = i.RowStride * i.Height;
+                    if (i.Channels == 1) return (i.Height - 1) * i.RowStride + i.Width;
+                    if (i.PlaneStride < plane) throw new ArgumentProblem($"{name}.plane_stride {i.PlaneStride} is smaller than a plane ({plane} floats)");
+                    return (i.Channels - 1) * i.PlaneStride + (i.Height - 1) * i.RowStride + i.Width;
+                }
+            }
         }
-        else if (i.Layout == 1)
-        {
-            if (i.RowStride < i.Width) throw new ArgumentProblem($"{name}.row_stride {i.RowStride} is smaller than a row ({i.Width} floats)");
-            if (i.Channels > 1 && i.PlaneStride < i.RowStride * i.Height) throw new ArgumentProblem($"{name}.plane_stride {i.PlaneStride} is smaller than a plane");
-            last = (i.Channels - 1) * Math.Max(i.PlaneStride, 0) + (i.Height - 1) * i.RowStride + i.Width;
-        }
-        else throw new ArgumentProblem($"{name}.layout = {i.Layout} (0 interleaved, 1 planar)");
-        if (last > (1L << 40)) throw new ArgumentProblem($"{name} strides describe more than 2^40 floats");
+        catch (OverflowException) { throw new ArgumentProblem($"{name}: row_stride {i.RowStride} or plane_stride {i.PlaneStride} overflows 64-bit arithmetic"); }
+        throw new ArgumentProblem($"{name}.layout = {i.Layout} (0 interleaved, 1 planar)");
     }
 
     public static (int X, int Y, int W, int H) Roi(SpRect* roi, int width, int height)

@@ -83,6 +83,7 @@ public sealed class ProjectImporter(ProjectFolder folder, ILensStore store)
                 var (mock, record) = MockLensInjector.Inject(image, options);
                 string mockKey = $"{key}-mock{i}";
                 string ext = format == ImageFormat.Fits ? ".fits" : ".png";
+                if (format != ImageFormat.Fits) MockLensInjector.SaturateLikeThePicture(mock); // a PNG cutout's arc saturates at its white
                 string name = Sanitize(mockKey) + ext;
                 ImageFile.Write(Path.Combine(staging, name), mock, new WriteOptions { Depth = format == ImageFormat.Fits ? SampleFormat.Float32 : SampleFormat.UInt8 });
                 string json = MockRecordJson.Write(record, key, name);

@@ -33,6 +33,7 @@ public class RemovalCliTests
         var img = Field(200, 1).Image;
         var s = StarPlugin.Stretching.MtfStretch.Auto(img.Luminance(), 1f, 0.2f);
         s.Apply(img.Data);
+        System.Numerics.Tensors.TensorPrimitives.Max(img.Data, 0f, img.Data); System.Numerics.Tensors.TensorPrimitives.Min(img.Data, 1f, img.Data); // a 16-bit picture holds [0, 1]; writers no longer clip
         img.Metadata.SourceFormat = SampleFormat.UInt16;
         img.Metadata.TiffTags[270] = new TiffTagValue(2, 6, "NGC 1\0"u8.ToArray());
         ImageFile.Write(P("in.tif"), img);
@@ -107,16 +108,17 @@ public class RemovalCliTests
     [Test]
     public void BatchModeSkipsBadFilesResumesAndShards()
     {
-        Directory.CreateDirectory(P("in"));
+        Directory.CreateDirectory(P("in")); Directory.CreateDirectory(P("out")); Directory.CreateDirectory(P("red"));
         for (int i = 0; i < 4; i++) ImageFile.Write(P($"in/f{i}.fits"), Field(64, 10 + i, 1).Image);
         File.WriteAllBytes(P("in/broken.fits"), [1, 2, 3]);
         var (code, _, err) = Run("remove", P("in"), "--out-dir", P("out"), "--with-stars", "--model", _model, "--tile", "64");
-        Assert.That(code, Is.EqualTo(0), err);
-        Assert.That(err, Does.Contain("skipped").And.Contain("broken.fits").And.Contain("4 done, 1 failed"));
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError), "a failed file fails the run: " + err);
+        Assert.That(err, Does.Contain("failed").And.Contain("broken.fits").And.Contain("4 done, 1 failed"));
         Assert.That(Directory.GetFiles(P("out"), "*_starless.fits"), Has.Length.EqualTo(4));
         Assert.That(Directory.GetFiles(P("out"), "*_stars.fits"), Has.Length.EqualTo(4));
-        var (_, _, err2) = Run("remove", P("in"), "--out-dir", P("out"), "--with-stars", "--skip-existing", "--model", _model);
+        var (code2, _, err2) = Run("remove", P("in"), "--out-dir", P("out"), "--with-stars", "--skip-existing", "--model", _model);
         Assert.That(err2, Does.Contain("0 done, 1 failed, 4 skipped"));
+        Assert.That(code2, Is.EqualTo(ExitCodes.InputError));
         var (_, _, err3) = Run("reduce", P("in"), "--out-dir", P("red"), "--shard", "1/2", "--model", _model, "--tile", "64");
         Assert.That(Directory.GetFiles(P("red")), Has.Length.EqualTo(2), err3);
         Assert.That(Run("reduce", P("in"), "--out-dir", P("red"), "--shard", "2/2", "--model", _model).Code, Is.EqualTo(ExitCodes.Usage));

@@ -29,7 +29,9 @@ internal sealed class HostFixture : IDisposable
                 if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_HOSTS") == "1") Assert.Fail($"{tool} is not installed");
                 Assert.Ignore($"{tool} is not installed (STARPLUGIN_FULL_DEPS=1 tools/apt-deps.sh)");
             }
-        if (!File.Exists(Repo.Path_("artifacts", "gimp", "starplugin", "starplugin")) || !File.Exists(Repo.Path_("artifacts", "bin", "starplugin.dll")))
+        // The command line: a JIT build (starplugin.dll) or a native executable.
+        if (!File.Exists(Repo.Path_("artifacts", "gimp", "starplugin", "starplugin")) ||
+            !(File.Exists(Repo.Path_("artifacts", "bin", "starplugin.dll")) || File.Exists(Repo.Path_("artifacts", "bin", "starplugin"))))
             Assert.Fail("host shims not built: run ./test.sh (it runs packaging/install.sh --build-only)");
         Dir = Directory.CreateTempSubdirectory("sp-hosts").FullName;
         Directory.CreateDirectory(Path.Combine(Home, "gimp2", "gradients"));
@@ -49,6 +51,7 @@ internal sealed class HostFixture : IDisposable
         var img = field.Image.Clone();
         var s = MtfStretch.Auto(img.Plane(0), 1f, 0.2f);
         s.Apply(img.Plane(0));
+        System.Numerics.Tensors.TensorPrimitives.Max(img.Plane(0), 0f, img.Plane(0)); System.Numerics.Tensors.TensorPrimitives.Min(img.Plane(0), 1f, img.Plane(0)); // an 8-bit picture holds [0, 1]; writers no longer clip
         var rgb = new AstroImage(96, 96, 3);
         for (int c = 0; c < 3; c++) img.Plane(0).CopyTo(rgb.Plane(c));
         ImageFile.Write(Path.Combine(Dir, "field.png"), rgb, new WriteOptions { Depth = SampleFormat.UInt8 });
@@ -57,6 +60,7 @@ internal sealed class HostFixture : IDisposable
         var rng = new Random(1);
         for (int i = 0; i < cut.Data.Length; i++) cut.Data[i] = 0.1f + 0.01f * (float)rng.NextDouble();
         for (int c = 0; c < 3; c++) GalaxyRenderer.Sersic(cut.Plane(c), 64, 64, 32, 32, 3, 3, 0.8, 0.3, 0.3);
+        System.Numerics.Tensors.TensorPrimitives.Min(cut.Data, 1f, cut.Data); // the galaxy's core saturates the 8-bit picture, as the writer used to clip it
         ImageFile.Write(Path.Combine(Dir, "cutout.png"), cut, new WriteOptions { Depth = SampleFormat.UInt8 });
     }
 
@@ -64,6 +68,10 @@ internal sealed class HostFixture : IDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
 
     public AstroImage Read(string name) => ImageFile.Read(Path.Combine(Dir, name));
+
+    /// <summary>The installed command line (the one the G'MIC commands call), run in Dir.</summary>
+    public (int Code, string Output) Cli(params string[] args) =>
+        Repo.Run(Path.Combine(Prefix, "bin", "starplugin"), args, workDir: Dir, env: Env);
 
     public void Dispose() { try { Directory.Delete(Dir, true); } catch (IOException) { } }
 }

@@ -137,4 +137,102 @@ public class RoundTripTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Test]
+    public void TiffSignedSamplesAreWrittenSignedAndReadBack([Values(SampleFormat.Int16, SampleFormat.Int32, SampleFormat.UInt32)] SampleFormat f,
+        [Values(TiffCompression.None, TiffCompression.Deflate)] TiffCompression comp)
+    {
+        var img = new AstroImage(21, 13, 3, new ImageMetadata { SourceFormat = f });
+        var rng = new Random(3);
+        double white = f == SampleFormat.Int16 ? 65535 : 4294967295.0;
+        for (int i = 0; i < img.Data.Length; i++)
+            img.Data[i] = (float)(f switch
+            {
+                SampleFormat.Int16 => rng.Next(-32768, 32768),
+                SampleFormat.Int32 => rng.Next(-(1 << 24), 1 << 24),
+                _ => rng.Next(0, 1 << 24),
+            } / white);
+        var back = RoundTrip(img, ImageFormat.Tiff, new WriteOptions { TiffCompression = comp });
+        TestImages.AssertSamePixels(img, back);
+        Assert.That(back.Metadata.SourceFormat, Is.EqualTo(f));
+        Assert.That(back.Metadata.IsPhysical, Is.EqualTo(f != SampleFormat.UInt32), "signed TIFF samples are counts with units");
+    }
+
+    [Test]
+    public void NanBecomesBlankInIntegerFitsAndComesBack()
+    {
+        var img = TestImages.Random(9, 7, 1, SampleFormat.Int16);
+        img.Data[5] = float.NaN; img.Data[40] = float.NaN;
+        img.Data[0] = -32768 / 65535f; // the usual BLANK value is taken: another free one is chosen
+        var ms = new MemoryStream();
+        ImageFile.Encode(ms, img, ImageFormat.Fits);
+        string header = System.Text.Encoding.ASCII.GetString(ms.ToArray(), 0, 2880);
+        Assert.That(header, Does.Contain("BLANK   =                32767"));
+        var back = ImageFile.Decode(ms.ToArray());
+        TestImages.AssertSamePixels(img, back);
+    }
+
+    [Test]
+    public void ValuesAnIntegerTypeCannotHoldAreRefusedAndNothingIsWritten()
+    {
+        string dir = Directory.CreateTempSubdirectory("sp-range").FullName;
+        try
+        {
+            var img = TestImages.Random(8, 8, 1, SampleFormat.UInt16);
+            img.Data[3] = 1.2f;
+            var e = Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.png"), img))!;
+            Assert.That(e.Message, Does.Contain("--depth f32").And.Contain("78642"), "1.2 × 65535");
+            img.Data[3] = -0.01f;
+            Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.tif"), img));
+            img.Data[3] = float.NaN;
+            Assert.That(Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.tif"), img))!.Message, Does.Contain("NaN"));
+            Assert.That(Directory.GetFiles(dir), Is.Empty, "no output, no temporary file");
+            // The same image as float keeps every value.
+            ImageFile.Write(Path.Combine(dir, "x.tif"), img, new WriteOptions { Depth = SampleFormat.Float32 });
+            Assert.That(float.IsNaN(ImageFile.Read(Path.Combine(dir, "x.tif")).Data[3]));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void FloatCountsGoIntoIntegersAsTheyAre()
+    {
+        // ADU that went through a float file: whole numbers beyond 1.0 are stored unchanged,
+        // where white-to-white (×65535) could only have overflowed.
+        var img = new AstroImage(5, 4, 1, new ImageMetadata { SourceFormat = SampleFormat.Float32 });
+        for (int i = 0; i < img.Data.Length; i++) img.Data[i] = i * 1000 - 3000;
+        var i16 = RoundTrip(img, ImageFormat.Fits, new WriteOptions { Depth = SampleFormat.Int16 });
+        Assert.That(i16.Data.Select(v => Math.Round(v * i16.Metadata.PhysicalScale)), Is.EqualTo(img.Data.Select(v => (double)v)));
+        // Siril's [0, 1] floats still go white to white.
+        var unit = TestImages.Random(5, 4, 1, SampleFormat.UInt16);
+        unit.Metadata.SourceFormat = SampleFormat.Float32;
+        TestImages.AssertSamePixels(unit, RoundTrip(unit, ImageFormat.Tiff, new WriteOptions { Depth = SampleFormat.UInt16 }));
+    }
+
+    [Test]
+    public void AstroTiffHeaderBecomesCardsAndAPlainDescriptionStaysATag()
+    {
+        var img = TestImages.Random(6, 5, 1, SampleFormat.UInt16);
+        img.Metadata.FitsCards.Add(new FitsCard("OBJECT", "'M 42'", null));
+        img.Metadata.FitsCards.Add(new FitsCard("HISTORY", null, null) { RawText = "HISTORY calibrated" });
+        var back = RoundTrip(img, ImageFormat.Tiff);
+        Assert.That(back.Metadata.FitsString("OBJECT"), Is.EqualTo("M 42"));
+        Assert.That(back.Metadata.FitsCards.Select(c => c.Key), Is.EqualTo(new[] { "OBJECT", "HISTORY" }), "structural lines of the text are not cards");
+        Assert.That(back.Metadata.TiffTags.ContainsKey(270), Is.False);
+        // Not a header: "SIMPLE  =" with a character no FITS header holds stays a description.
+        var plain = TestImages.Random(6, 5, 1, SampleFormat.UInt16);
+        var desc = "SIMPLE  = T\n\u00e9\nEND\0"u8.ToArray();
+        plain.Metadata.TiffTags[270] = new TiffTagValue(2, (uint)desc.Length, desc);
+        Assert.That(RoundTrip(plain, ImageFormat.Tiff).Metadata.TiffTags.ContainsKey(270));
+    }
+
+    [Test]
+    public void FitsWritesColourPlanesOnlyAndRefusesOtherCubesOnRead()
+    {
+        var rgba = TestImages.Random(7, 5, 4, SampleFormat.Float32);
+        var back = RoundTrip(rgba, ImageFormat.Fits);
+        Assert.That(back.Channels, Is.EqualTo(3), "FITS has no alpha: the colour planes are written");
+        var grey = TestImages.Random(7, 5, 2, SampleFormat.Float32);
+        Assert.That(RoundTrip(grey, ImageFormat.Fits).Channels, Is.EqualTo(1));
+    }
 }

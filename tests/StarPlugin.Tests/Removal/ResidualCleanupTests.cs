@@ -1,5 +1,6 @@
 using StarPlugin.Detection;
 using StarPlugin.Imaging;
+using StarPlugin.Inference;
 using StarPlugin.Removal;
 using StarPlugin.Tests.Support;
 

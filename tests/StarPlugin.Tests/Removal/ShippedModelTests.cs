@@ -1,22 +1,18 @@
 using StarPlugin.Inference;
+using StarPlugin.Removal;
+using StarPlugin.Tests.Support;
 
 namespace StarPlugin.Tests.Removal;
 
 /// <summary>The shipped model: its contract metadata, and our ONNX Runtime engine against torch's output on a sample tile.</summary>
 public class ShippedModelTests
 {
-    private static string ModelsDir()
-    {
-        string? dir = AppContext.BaseDirectory;
-        for (int i = 0; i < 8 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
-            if (File.Exists(Path.Combine(dir, "StarPlugin.sln"))) return Path.Combine(dir, "models");
-        throw new DirectoryNotFoundException("repository root not found");
-    }
+    private static string ModelsDir() => Repo.Path_("models");
 
     [Test]
     public void ShippedModelDeclaresItsContract()
     {
-        var d = ModelDescription.Load(Path.Combine(ModelsDir(), "starless-v1.onnx"));
+        var d = ModelFile.Describe(Path.Combine(ModelsDir(), "starless-v1.onnx"));
         Assert.That(d.Channels, Is.EqualTo(3));
         Assert.That(d.Predicts, Is.EqualTo(ModelPredicts.Stars));
         Assert.That(d.InputLayout, Is.EqualTo(TensorLayout.Nchw));
@@ -33,7 +29,7 @@ public class ShippedModelTests
         int n = BitConverter.ToInt32(bytes, 0), c = BitConverter.ToInt32(bytes, 4), h = BitConverter.ToInt32(bytes, 8), w = BitConverter.ToInt32(bytes, 12);
         // Input: RGB (and the PSF plane, if the model takes one); output: the RGB star layer.
         int countIn = n * c * h * w, count = n * 3 * h * w;
-        Assert.That(c, Is.EqualTo(ModelDescription.Load(Path.Combine(ModelsDir(), "starless-v1.onnx")).InputChannels));
+        Assert.That(c, Is.EqualTo(ModelFile.Describe(Path.Combine(ModelsDir(), "starless-v1.onnx")).InputChannels));
         var input = new float[countIn]; var expected = new float[count];
         Buffer.BlockCopy(bytes, 16, input, 0, countIn * 4);
         Buffer.BlockCopy(bytes, 16 + countIn * 4, expected, 0, count * 4);

@@ -50,6 +50,30 @@ internal static class PngTestWriter
         return (Build(w, h, 2, 3, 0, raw.ToArray(), plte), expected);
     }
 
+    /// <summary>
+    /// An 8-bit grey PNG of w×h zeros, compressed row by row (never held whole): a few
+    /// hundred KB, however many pixels it declares. The memory-amplification case.
+    /// </summary>
+    public static byte[] ZeroGrey(int w, int h)
+    {
+        var s = new MemoryStream();
+        s.Write([137, 80, 78, 71, 13, 10, 26, 10]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, w);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), h);
+        ihdr[8] = 8;
+        Chunk(s, "IHDR", ihdr);
+        var z = new MemoryStream();
+        using (var zs = new ZLibStream(z, CompressionLevel.Optimal, true))
+        {
+            var row = new byte[w + 1];
+            for (int y = 0; y < h; y++) zs.Write(row);
+        }
+        Chunk(s, "IDAT", z.ToArray());
+        Chunk(s, "IEND", []);
+        return s.ToArray();
+    }
+
     private static byte[] Build(int w, int h, int depth, int colorType, int interlace, byte[] raw, byte[]? plte)
     {
         var s = new MemoryStream();

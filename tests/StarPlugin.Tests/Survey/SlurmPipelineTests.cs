@@ -30,9 +30,14 @@ public class SlurmPipelineTests
         Directory.CreateDirectory(bricks);
         ExternalTools.Run(ExternalTools.Python, CutoutsTests.Script("make_bricks.py"), bricks, "33");
         string model = LensFinderTests.BlueSpotModel(33).Save(dir, "spot.onnx");
-        // The CLI as jobs run it: the published binary when there is one, else this build's dll.
-        string published = Repo.Path_("artifacts", "bin", "starplugin");
-        string cli = File.Exists(published) ? published : $"dotnet {Path.Combine(AppContext.BaseDirectory, "starplugin.dll")}";
+        // The CLI as jobs run it, with the lens-finder program beside it (step 4 builds the platform's project).
+        string cli = Repo.Path_("artifacts", "bin", "starplugin");
+        if (!File.Exists(cli) || !File.Exists(Repo.Path_("artifacts", "bin", "lensfinder", "StarPlugin.Web")))
+        {
+            const string why = "the pipeline runs the installed CLI and lens-finder program: build them with packaging/install.sh --build-only";
+            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_NATIVE") == "1") Assert.Fail(why);
+            Assert.Ignore(why);
+        }
         var env = new Dictionary<string, string> { ["STARPLUGIN"] = cli, ["LENS_MODEL"] = model, ["MOCKS"] = "12", ["SEED"] = "5" };
         string pipeline = Repo.Path_("packaging", "slurm", "pipeline.sh");
         string[] images = [Path.Combine(bricks, "brick-g.fits"), Path.Combine(bricks, "brick-r.fits"), Path.Combine(bricks, "brick-z.fits")];

@@ -117,14 +117,14 @@ public class EngineTests
         var (dir, labels) = TestData.Folder(src, 6);
         File.WriteAllText(Path.Combine(src, "labels.csv"), labels);
         var o = new StringWriter(); var e = new StringWriter();
-        int code = StarPlugin.Cli.Program.Run(["lensfinder", "import", dir, "--labels", Path.Combine(src, "labels.csv"), "--mocks", "2", "--data", data], new CliContext(o, e, false));
+        int code = StarPlugin.Web.Program.Run(["import", dir, "--labels", Path.Combine(src, "labels.csv"), "--mocks", "2", "--data", data], new CliContext(o, e, false));
         Assert.That(code, Is.EqualTo(0), e.ToString());
         Assert.That(o.ToString(), Does.Contain("5 training images (2 new mocks), 3 unknown"));
         // A bad file: exit code 2, one line naming it, and the project unchanged.
         File.WriteAllBytes(Path.Combine(src, "c000.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0]);
         File.WriteAllText(Path.Combine(src, "bad.csv"), "file,label,id\nc000.png,0,again\n");
         e = new StringWriter();
-        code = StarPlugin.Cli.Program.Run(["lensfinder", "import", dir, "--labels", Path.Combine(src, "bad.csv"), "--data", data], new CliContext(new StringWriter(), e, false));
+        code = StarPlugin.Web.Program.Run(["import", dir, "--labels", Path.Combine(src, "bad.csv"), "--data", data], new CliContext(new StringWriter(), e, false));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(e.ToString(), Does.Contain("c000.png"));
         // Votes through the store, then `rescore` finds the online numbers identical, and --write applies a new prior.
@@ -136,18 +136,59 @@ public class EngineTests
             foreach (var s in subjects) await state.Store.ClassifyAsync(new StarPlugin.Web.Storage.NewClassification(v.Id, s.Id, s.Truth == 1 ? 1 : 0, null, null, null, 1), state.Settings);
         }
         o = new StringWriter();
-        code = StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--json"], new CliContext(o, new StringWriter(), false));
+        code = StarPlugin.Web.Program.Run(["rescore", "--data", data, "--json"], new CliContext(o, new StringWriter(), false));
         Assert.That(code, Is.EqualTo(0));
         Assert.That(o.ToString(), Does.Contain("\"subjects_differing\": 0").And.Contain("\"classifications\": 8"));
         o = new StringWriter();
-        code = StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "0.3", "--write"], new CliContext(o, new StringWriter(), false));
+        code = StarPlugin.Web.Program.Run(["rescore", "--data", data, "--prior", "0.3", "--write"], new CliContext(o, new StringWriter(), false));
         Assert.That(code, Is.EqualTo(0), o.ToString());
         Assert.That(o.ToString(), Does.Contain("3 images and 0 volunteers differ"));
         o = new StringWriter();
-        StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data], new CliContext(o, new StringWriter(), false));
+        StarPlugin.Web.Program.Run(["rescore", "--data", data], new CliContext(o, new StringWriter(), false));
         Assert.That(o.ToString(), Does.Contain("identical"));
-        Assert.That(StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "2"], new CliContext(new StringWriter(), new StringWriter(), false)), Is.EqualTo(ExitCodes.Usage));
+        Assert.That(StarPlugin.Web.Program.Run(["rescore", "--data", data, "--prior", "2"], new CliContext(new StringWriter(), new StringWriter(), false)), Is.EqualTo(ExitCodes.Usage));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(data, true); Directory.Delete(src, true);
+    }
+
+    /// <summary>
+    /// The NativeAOT command line has no ASP.NET Core: `starplugin lensfinder ...` starts the
+    /// lens-finder program (here the one this build made) with the rest of the line, and
+    /// returns its exit code and output; without the program it says how to get it.
+    /// </summary>
+    [Test, NonParallelizable]
+    public async Task CliHandsLensfinderToTheWebProgram()
+    {
+        string apphost = Path.Combine(Path.GetDirectoryName(ServerProcess.ServerDll())!, OperatingSystem.IsWindows() ? "StarPlugin.Web.exe" : "StarPlugin.Web");
+        Assert.That(File.Exists(apphost), Is.True, apphost);
+        string data = TestData.TempDir("forward");
+        string? before = Environment.GetEnvironmentVariable(StarPlugin.Cli.Commands.LensFinderCommand.ProgramVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(StarPlugin.Cli.Commands.LensFinderCommand.ProgramVariable, apphost);
+            var o = new StringWriter(); var e = new StringWriter();
+            int code = StarPlugin.Cli.Program.Run(["lensfinder", "user", "alice", "--scientist", "--data", data], new CliContext(o, e, false));
+            Assert.That(code, Is.EqualTo(0), e.ToString());
+            Assert.That(o.ToString(), Does.StartWith("alice (scientist): password "));
+            await using (var state = await LensFinderState.OpenAsync(new LensFinderOptions { DataDir = data }))
+                Assert.That((await state.Store.FindVolunteerAsync("alice"))?.Role, Is.EqualTo(StarPlugin.Web.Storage.Role.Scientist));
+            // The program's usage error comes back as the CLI's.
+            e = new StringWriter();
+            code = StarPlugin.Cli.Program.Run(["lensfinder", "rescore", "--data", data, "--prior", "2"], new CliContext(new StringWriter(), e, false));
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage), e.ToString());
+            Assert.That(e.ToString(), Does.Contain("starplugin: "));
+
+            Environment.SetEnvironmentVariable(StarPlugin.Cli.Commands.LensFinderCommand.ProgramVariable, Path.Combine(data, "no-such-program"));
+            e = new StringWriter();
+            code = StarPlugin.Cli.Program.Run(["lensfinder", "demo"], new CliContext(new StringWriter(), e, false));
+            Assert.That(code, Is.EqualTo(ExitCodes.ProcessingError));
+            Assert.That(e.ToString(), Does.Contain("not installed").And.Contain("packaging/install.sh"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(StarPlugin.Cli.Commands.LensFinderCommand.ProgramVariable, before);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, true);
+        }
     }
 }

@@ -91,7 +91,7 @@ internal static class QualityMetrics
         var diffs = new float[n - 1];
         for (int i = 0; i + 1 < n; i++) diffs[i] = MathF.Abs(bareLum[i + 1] - bareLum[i]);
         Array.Sort(diffs);
-        double sigma = Math.Max(1.4826 * diffs[diffs.Length / 2] / Math.Sqrt(2), 1e-5);
+        double sigma = Math.Max(RobustStatistics.MadToSigma * diffs[diffs.Length / 2] / Math.Sqrt(2), 1e-5);
         var galaxyLum = target.Luminance();
         var starLum = starLayer.Luminance();
         double light = 0; var kept = new double[results.Count];

@@ -1,3 +1,5 @@
+using StarPlugin.Imaging;
+
 namespace StarPlugin.Synthesis;
 
 public enum PsfKind { Gaussian, Moffat }
@@ -14,7 +16,7 @@ public readonly record struct PointSpreadFunction(PsfKind Kind, float Fwhm, floa
     {
         if (Kind == PsfKind.Gaussian)
         {
-            float s = Fwhm / 2.35482f;
+            float s = Fwhm / (float)Gaussian.FwhmPerSigma;
             return MathF.Exp(-r2 / (2 * s * s)) / (2 * MathF.PI * s * s);
         }
         float alpha = Fwhm / (2f * MathF.Sqrt(MathF.Pow(2f, 1f / Beta) - 1f));

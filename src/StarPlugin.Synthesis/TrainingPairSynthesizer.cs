@@ -134,10 +134,10 @@ public static class TrainingPairSynthesizer
             }
             for (int c = 0; c < ch && withGalaxies; c++)
             {
-                var blurred = PlaneFilters.GaussianBlur(gal.Plane(c).ToArray(), w, h, fwhmBase / 2.355f);
+                var blurred = PlaneFilters.GaussianBlur(gal.Plane(c).ToArray(), w, h, fwhmBase / (float)Gaussian.FwhmPerSigma);
                 System.Numerics.Tensors.TensorPrimitives.Add(target.Plane(c), blurred, target.Plane(c));
                 if (marked == null) continue;
-                var seen = PlaneFilters.GaussianBlur(marked.Plane(c).ToArray(), w, h, fwhmBase / 2.355f);
+                var seen = PlaneFilters.GaussianBlur(marked.Plane(c).ToArray(), w, h, fwhmBase / (float)Gaussian.FwhmPerSigma);
                 for (int i = 0; i < plane; i++)
                     if (seen[i] > noiseFloor) galaxyMask[i] = 1f;
             }

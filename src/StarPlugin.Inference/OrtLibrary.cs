@@ -1,22 +1,30 @@
 using System.Runtime.InteropServices;
+using StarPlugin.Removal;
 
 namespace StarPlugin.Inference;
 
 /// <summary>
-/// Finds and loads the ONNX Runtime shared library once per process and hands out its
-/// versioned function table. NuGet here has no ORT package, so the library is the
-/// official build from the pinned onnxruntime-node npm package (tools/fetch-onnxruntime.sh),
-/// placed beside our binaries.
+/// Loads the ONNX Runtime shared library once per process and hands out its versioned
+/// function table. It looks only where the host says: <see cref="SearchDirectories"/>
+/// (the CLI adds its own folder, libstarplugin the folder dladdr finds it in, tests the
+/// build's output), then asks the loader by name, which in a .NET-hosted process also
+/// reads the app's deps.json (the Microsoft.ML.OnnxRuntime package's native asset).
+/// Nothing walks up folders or reads the environment here.
 /// </summary>
 public static unsafe class OrtLibrary
 {
-    /// <summary>The OrtApi version we request. Slots only ever append, so any build ≥ this works.</summary>
+    /// <summary>
+    /// The OrtApi version we request. Slots only ever append, so any build ≥ this works;
+    /// every function we call (<see cref="OrtApiTable.Slots"/>) exists by version 17, so a
+    /// higher request would only turn away older system builds.
+    /// </summary>
     public const uint ApiVersion = 17;
 
-    /// <summary>File name of the library on this OS.</summary>
-    public static string FileName => OperatingSystem.IsWindows() ? "onnxruntime.dll" : OperatingSystem.IsMacOS() ? "libonnxruntime.dylib" : "libonnxruntime.so.1";
+    /// <summary>File names of the library on this OS, as shipped first (the NuGet package's name).</summary>
+    public static IReadOnlyList<string> FileNames { get; } =
+        OperatingSystem.IsWindows() ? ["onnxruntime.dll"] : OperatingSystem.IsMacOS() ? ["libonnxruntime.dylib"] : ["libonnxruntime.so", "libonnxruntime.so.1"];
 
-    /// <summary>Extra folders to search first (the C ABI adds the folder of libstarplugin.so, found by dladdr).</summary>
+    /// <summary>Folders to look in, in order, before the loader's own search. Set before the first session.</summary>
     public static List<string> SearchDirectories { get; } = [];
 
     private static readonly object Gate = new();
@@ -24,6 +32,7 @@ public static unsafe class OrtLibrary
     private static nint _handle;
     private static string? _loadedFrom;
 
+    /// <summary>The file loaded (or the name the loader resolved), once a session has been made.</summary>
     public static string? LoadedFrom => _loadedFrom;
 
     public static OrtApiTable Api
@@ -39,16 +48,8 @@ public static unsafe class OrtLibrary
         }
     }
 
-    private static IEnumerable<string> Candidates()
-    {
-        if (Environment.GetEnvironmentVariable("STARPLUGIN_ORT_LIBRARY") is { Length: > 0 } env) yield return env;
-        foreach (var d in SearchDirectories) yield return Path.Combine(d, FileName);
-        yield return Path.Combine(AppContext.BaseDirectory, FileName);
-        // A development tree: artifacts/native/ above the build output.
-        string? dir = AppContext.BaseDirectory;
-        for (int i = 0; i < 7 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
-            yield return Path.Combine(dir, "artifacts", "native", FileName);
-    }
+    private static IEnumerable<string> Candidates() =>
+        from dir in SearchDirectories.ToArray() from name in FileNames select Path.Combine(dir, name);
 
     private static OrtApiTable Load()
     {
@@ -67,9 +68,9 @@ public static unsafe class OrtLibrary
             _loadedFrom = path;
             break;
         }
-        if (_handle == 0 && !NativeLibrary.TryLoad(FileName, out _handle))
-            throw new OrtException($"ONNX Runtime ({FileName}) not found; run tools/fetch-onnxruntime.sh or set STARPLUGIN_ORT_LIBRARY. Looked in: {string.Join(", ", tried.Distinct())}");
-        _loadedFrom ??= FileName;
+        if (_handle == 0 && !NativeLibrary.TryLoad("onnxruntime", typeof(OrtLibrary).Assembly, null, out _handle))
+            throw new OrtException($"ONNX Runtime ({FileNames[0]}) not found beside StarPlugin or by the system loader. Looked in: {string.Join(", ", tried.Distinct())}");
+        _loadedFrom ??= FileNames[0];
         if (!NativeLibrary.TryGetExport(_handle, "OrtGetApiBase", out var getBase))
             throw new OrtException($"{_loadedFrom}: not an ONNX Runtime library (no OrtGetApiBase)");
         var apiBase = ((delegate* unmanaged<nint>)getBase)();
@@ -83,7 +84,7 @@ public static unsafe class OrtLibrary
 }
 
 /// <summary>An ONNX Runtime error: the library's status code and message, or a loading problem.</summary>
-public sealed class OrtException(string message, int code = -1) : Exception(message)
+public sealed class OrtException(string message, int code = -1) : ModelException(message)
 {
     public int OrtErrorCode { get; } = code;
 }

@@ -1,0 +1,138 @@
+"""Training pairs made of real photographs (the library that build_library.py writes).
+
+Two kinds of pair, both with a per-pixel loss weight:
+- composite: the background of one real picture with the star layer of another laid on
+  it by screen blending (how stars and sky combine in a display-stretched picture),
+  scaled, brightened or dimmed, sometimes doubled for Milky Way densities. The target is
+  the background: stars are exactly what was added. Weight 0 where the background itself
+  may still hold a faint star (`unsure`).
+- original: a real picture as it is, against its cleaned background. Weight 0 where the
+  cleaning is unsure or where only the second pass filled (see build_library.py).
+The input then sometimes goes through what pictures go through: 8-bit quantisation,
+JPEG, a 256-colour palette, grey.
+
+sample(rng) returns (input 3xSxS, star layer 3xSxS, weight 1xSxS), float32."""
+import glob, io, os
+import numpy as np
+from PIL import Image
+
+
+class RealLibrary:
+    def __init__(self, folder, names=None):
+        files = sorted(glob.glob(os.path.join(folder, "*.npz")))
+        if names is not None:
+            files = [f for f in files if os.path.splitext(os.path.basename(f))[0] in names]
+        if not files:
+            raise SystemExit(f"no real-image library in {folder} (models/training/realdata/build_library.py)")
+        self.items = []
+        for f in files:
+            d = np.load(f)
+            self.items.append({
+                "name": os.path.splitext(os.path.basename(f))[0],
+                "orig": d["orig"], "clean": d["clean"], "stars": d["stars"],
+                "valid": d["valid"], "unsure": d["unsure"], "refilled": d["refilled"],
+                "psf": float(d["psf"]),
+            })
+        area = np.array([it["valid"].sum() for it in self.items], dtype=np.float64)
+        # Square root: the 1 Mpx pictures weigh more than the 256² thumbnails, but not 16x.
+        self.p = np.sqrt(area) / np.sqrt(area).sum()
+
+    def pick(self, rng, size, exclude=-1):
+        for _ in range(20):
+            i = int(rng.choice(len(self.items), p=self.p))
+            it = self.items[i]
+            h, w = it["valid"].shape
+            if i == exclude or h < size or w < size:
+                continue
+            for _ in range(10):
+                y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+                if it["valid"][y:y + size, x:x + size].mean() > 0.999:
+                    return i, y, x
+        return None
+
+
+def dihedral(a, k, flip):
+    a = np.rot90(a, k, axes=(0, 1))
+    return a[:, ::-1] if flip else a
+
+
+def resize(a, size):
+    """HxWxC float → size x size, bilinear (PIL per channel)."""
+    if a.shape[0] == size:
+        return a
+    return np.stack([np.asarray(Image.fromarray(a[..., c].astype(np.float32), "F").resize((size, size), Image.BILINEAR))
+                     for c in range(a.shape[2])], 2)
+
+
+class RealPairs:
+    def __init__(self, folder, size, names=None, original_share=0.25):
+        self.lib = RealLibrary(folder, names)
+        self.size = size
+        self.original_share = original_share
+
+    def star_layer(self, rng, exclude):
+        """A real star layer of size² from another picture: scaled, gain-adjusted."""
+        s = self.size
+        scale = float(np.exp(rng.uniform(np.log(0.7), np.log(1.6))))
+        src = max(16, int(round(s / scale)))
+        got = self.lib.pick(rng, src, exclude)
+        if got is None:
+            return np.zeros((s, s, 3), np.float32)
+        i, y, x = got
+        st = self.lib.items[i]["stars"][y:y + src, x:x + src].astype(np.float32)
+        st = dihedral(st, int(rng.integers(4)), int(rng.integers(2)))
+        st = resize(np.ascontiguousarray(st), s).clip(0, 1)
+        # Gain in the screen domain: faint stars scale by g, clipped cores stay clipped.
+        g = float(np.exp(rng.uniform(np.log(0.5), np.log(1.8))))
+        st = 1 - (1 - st) ** g
+        r = rng.random()
+        if r < 0.15:
+            st = st[..., rng.permutation(3)]
+        elif r < 0.25:
+            st = np.repeat(st.mean(2, keepdims=True), 3, 2)
+        return st
+
+    def sample(self, rng):
+        s = self.size
+        got = self.lib.pick(rng, s)
+        while got is None:
+            got = self.lib.pick(rng, s)
+        i, y, x = got
+        it = self.lib.items[i]
+        k, flip = int(rng.integers(4)), int(rng.integers(2))
+        cut = lambda a: np.ascontiguousarray(dihedral(a[y:y + s, x:x + s], k, flip))
+        bg = cut(it["clean"]).astype(np.float32)
+        unsure = cut(it["unsure"]).astype(bool)
+        if rng.random() < self.original_share:
+            inp = cut(it["orig"]).astype(np.float32) / 255
+            weight = ~(unsure | cut(it["refilled"]).astype(bool))
+        else:
+            st = self.star_layer(rng, i)
+            if rng.random() < 0.3:  # Milky Way densities: a second picture's stars too
+                st2 = self.star_layer(rng, i)
+                st = 1 - (1 - st) * (1 - st2)
+            inp = 1 - (1 - bg) * (1 - st)
+            weight = ~unsure
+        inp = self.degrade(inp, rng)
+        if rng.random() < 0.1:  # grey pictures
+            inp = np.repeat(inp.mean(2, keepdims=True), 3, 2)
+            bg = np.repeat(bg.mean(2, keepdims=True), 3, 2)
+        stars = inp - bg
+        chw = lambda a: np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+        return chw(inp), chw(stars), weight[None].astype(np.float32)
+
+    @staticmethod
+    def degrade(inp, rng):
+        """What pictures go through on their way to the user, on the input only."""
+        r = rng.random()
+        u8 = (inp.clip(0, 1) * 255 + 0.5).astype(np.uint8)
+        if r < 0.15:
+            buf = io.BytesIO()
+            Image.fromarray(u8).save(buf, "JPEG", quality=int(rng.integers(70, 96)))
+            return np.asarray(Image.open(buf), dtype=np.float32) / 255
+        if r < 0.25:
+            q = Image.fromarray(u8).quantize(256, dither=Image.FLOYDSTEINBERG).convert("RGB")
+            return np.asarray(q, dtype=np.float32) / 255
+        if r < 0.75:
+            return u8.astype(np.float32) / 255
+        return inp.clip(0, 1)

@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using StarPlugin.Cli.Hosting;
+using StarPlugin.Imaging;
+using StarPlugin.IO;
+using StarPlugin.Synthesis;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.Cli;
+
+/// <summary>
+/// What a hostile run and a new user found on the command line (issues 19 and 21): inputs
+/// overwritten through other paths, duplicate outputs, unknown formats and missing or
+/// unwritable folders found only after the work, memory blown up by tiny files, temporary
+/// files left by killed runs, batch exit codes and summaries, messages that name
+/// exception types or CUDA on machines without it.
+/// </summary>
+public class CliSafetyTests
+{
+    private string _dir = "", _model = "";
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("sp-safe").FullName;
+        _model = TestModels.LocalContrast().Save(_dir, "model.onnx");
+    }
+
+    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliTests.Run(args);
+
+    private string Field(string name, int size = 96, int channels = 1)
+    {
+        var img = StarFieldSynthesizer.Render(new StarFieldOptions { Width = size, Height = size, Channels = channels, StarCount = size / 4, Seed = 3, FluxMin = 3000 }).Image;
+        ImageFile.Write(P(name), img);
+        return P(name);
+    }
+
+    private static void AssertNoTypeNames(string err) =>
+        Assert.That(err, Does.Not.Match(@"\b\w*(Exception|Error)\b:"), "messages say what went wrong, not which exception type");
+
+    // --- outputs checked before any work ---
+
+    [Test]
+    public void UnknownOutputExtensionIsRefusedBeforeAnyWork()
+    {
+        string input = Field("in.fits");
+        // A model that does not exist: had the work begun, the error would be about the model.
+        var (code, _, err) = Run("remove", input, "--starless", P("a.tif"), "--stars", P("b.xyz"), "--model", P("missing.onnx"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+        Assert.That(err, Does.Contain("b.xyz").And.Contain(".fits").And.Contain(".tif").And.Contain(".png"), "names the formats");
+        Assert.That(err, Does.Not.Contain("missing.onnx"));
+        AssertNoTypeNames(err);
+        Assert.That(File.Exists(P("a.tif")), Is.False, "the first output is not written either");
+        Assert.That(Run("convert", input, P("c.bmp")).Code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(Run("detect", input, "--overlay", P("o.gif")).Code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(Run("synth", "stars", P("s.raw"), "--width", "64", "--height", "64").Code, Is.EqualTo(ExitCodes.Usage));
+        var (bc, _, berr) = Run("remove", input, "--out-dir", _dir, "--format", "webp", "--model", _model);
+        Assert.That(bc, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(berr, Does.Contain(".fits"));
+    }
+
+    [Test]
+    public void MissingOrUnwritableOutputFolderIsAnErrorBeforeTheModelLoads()
+    {
+        string input = Field("in.fits");
+        var (code, _, err) = Run("remove", input, "--starless", P("nowhere/out.fits"), "--model", P("missing.onnx"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+        Assert.That(err, Does.Contain("does not exist"));
+        Assert.That(Directory.Exists(P("nowhere")), Is.False, "the folder is not created");
+        // /proc takes no new files, even from root.
+        (code, _, err) = Run("remove", input, "--starless", "/proc/starplugin-out.fits", "--model", P("missing.onnx"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+        Assert.That(err, Does.Contain("/proc/starplugin-out.fits").And.Contain("cannot write"));
+        Assert.That(err, Does.Not.Contain("missing.onnx"), "checked before the model is loaded");
+        Assert.That(err, Does.Not.Contain(".tmp"), "the message names the output, not a temporary");
+        AssertNoTypeNames(err);
+        // A file where the folder should be, and a missing --out-dir.
+        File.WriteAllText(P("plain"), "x");
+        Assert.That(Run("convert", input, P("plain/out.fits")).Code, Is.EqualTo(ExitCodes.Usage));
+        (code, _, err) = Run("remove", input, "--out-dir", P("outdir"), "--model", _model);
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+        Assert.That(Directory.Exists(P("outdir")), Is.False);
+    }
+
+    [Test]
+    public void DuplicateOutputsAreRefusedBeforeAnyWrite()
+    {
+        string input = Field("in.fits");
+        foreach (bool force in new[] { false, true })
+        {
+            var args = new List<string> { "remove", input, "--starless", P("a.tif"), "--stars", P("a.tif"), "--model", _model };
+            if (force) args.Add("--force");
+            var (code, _, err) = Run([.. args]);
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+            Assert.That(err, Does.Contain("a.tif"));
+            Assert.That(File.Exists(P("a.tif")), Is.False, "nothing was written");
+        }
+        Directory.CreateDirectory(P("sub"));
+        var (c2, _, e2) = Run("remove", input, "--starless", P("b.tif"), "--mask", P("sub/../b.tif"), "--model", _model);
+        Assert.That(c2, Is.EqualTo(ExitCodes.Usage), e2);
+        Assert.That(e2, Does.Contain("same file"));
+    }
+
+    [Test]
+    public void AnInputIsNeverOverwrittenWhateverThePath()
+    {
+        Directory.CreateDirectory(P("d"));
+        string input = Field("d/x.fits");
+        var original = File.ReadAllBytes(input);
+        File.CreateSymbolicLink(P("dlink"), P("d"));
+        File.CreateSymbolicLink(P("xlink.fits"), input);
+        Assert.That(Link(input, P("d/hard.fits")), Is.EqualTo(0), "ln");
+        foreach (var output in new[] { P("dlink/x.fits"), P("xlink.fits"), P("d/hard.fits"), P("d/../d/x.fits") })
+        {
+            var (code, _, err) = Run("remove", input, "--starless", output, "--force", "--model", _model);
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage), $"{output}: {err}");
+            Assert.That(err, Does.Contain("refusing to overwrite the input"));
+            Assert.That(File.ReadAllBytes(input), Is.EqualTo(original), output);
+        }
+        // The input given through a link: the output is its target.
+        Assert.That(Run("convert", P("xlink.fits"), input, "--force").Code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(File.ReadAllBytes(input), Is.EqualTo(original));
+    }
+
+    private static int Link(string from, string to) => Repo.Run("ln", [from, to]).Code;
+
+    [Test]
+    public void ABatchNeverOverwritesAnotherInputOfTheRun()
+    {
+        // remove . --out-dir . --force: x_starless.fits is both an input and x.fits's output.
+        Directory.CreateDirectory(P("b"));
+        Field("b/x.fits");
+        string other = Field("b/x_starless.fits", 64);
+        var before = File.ReadAllBytes(other);
+        var (code, _, err) = Run("remove", P("b"), "--out-dir", P("b"), "--force", "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+        Assert.That(err, Does.Contain("x_starless.fits").And.Contain("nothing was written"));
+        Assert.That(File.ReadAllBytes(other), Is.EqualTo(before));
+        Assert.That(Directory.GetFiles(P("b")), Has.Length.EqualTo(2), "no output at all");
+        // Two inputs of the run that map to one output (a.fits and a.png → a_starless.tif).
+        Directory.CreateDirectory(P("c")); Directory.CreateDirectory(P("cout"));
+        Field("c/a.fits"); ImageFile.Write(P("c/a.png"), ImageFile.Read(P("c/a.fits")), new WriteOptions { Depth = SampleFormat.UInt16 });
+        (code, _, err) = Run("remove", P("c"), "--out-dir", P("cout"), "--format", "tif", "--model", _model);
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), err);
+        Assert.That(Directory.GetFiles(P("cout")), Is.Empty);
+    }
+
+    // --- the command line as a new user meets it ---
+
+    [Test]
+    public void RemoveTakesDashOLikeReduceAndMask()
+    {
+        string input = Field("in.fits");
+        var (code, _, err) = Run("remove", input, "-o", P("sl.fits"), "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(File.Exists(P("sl.fits")));
+        (code, _, err) = Run("remove", input, "--output", P("sl2.fits"), "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        TestImages.AssertSamePixels(ImageFile.Read(P("sl.fits")), ImageFile.Read(P("sl2.fits")));
+        (code, _, err) = Run("remove", input, "--model", _model);
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(err, Does.Contain("--starless").And.Contain("-o"));
+    }
+
+    [Test]
+    public void BatchExitCodeSkipsAndJsonSummary()
+    {
+        Directory.CreateDirectory(P("in")); Directory.CreateDirectory(P("out"));
+        for (int i = 0; i < 3; i++) Field($"in/f{i}.fits", 64);
+        File.WriteAllBytes(P("in/broken.fits"), [1, 2, 3]);
+        var (code, json, err) = Run("remove", P("in"), "--out-dir", P("out"), "--model", _model, "--tile", "64", "--json");
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError), "a failed file makes the run fail: " + err);
+        using (var doc = JsonDocument.Parse(json))
+        {
+            var root = doc.RootElement;
+            Assert.That(root.ValueKind, Is.EqualTo(JsonValueKind.Object), "one summary object");
+            Assert.That(root.GetProperty("done").GetInt32(), Is.EqualTo(3));
+            Assert.That(root.GetProperty("failed").GetInt32(), Is.EqualTo(1));
+            var files = root.GetProperty("files").EnumerateArray().ToList();
+            Assert.That(files, Has.Count.EqualTo(4));
+            var broken = files.Single(f => f.GetProperty("input").GetString()!.EndsWith("broken.fits"));
+            Assert.That(broken.GetProperty("status").GetString(), Is.EqualTo("failed"));
+            Assert.That(broken.GetProperty("error").GetString(), Does.Contain("broken.fits"));
+        }
+        // Again without --force: the three done are skipped because their outputs exist, not failed.
+        File.Delete(P("in/broken.fits"));
+        (code, _, err) = Run("remove", P("in"), "--out-dir", P("out"), "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(err, Does.Contain("0 done, 0 failed, 3 skipped").And.Contain("--force"));
+        (code, json, _) = Run("remove", P("in"), "--out-dir", P("out"), "--model", _model, "--skip-existing", "--json");
+        Assert.That(code, Is.EqualTo(0));
+        using (var doc = JsonDocument.Parse(json)) Assert.That(doc.RootElement.GetProperty("skipped").GetInt32(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void NoWordOfCudaWithoutAnNvidiaGpu()
+    {
+        if (GpuPresence.Nvidia) Assert.Ignore("this machine has an NVIDIA driver: CUDA notes are relevant here");
+        string input = Field("in.fits");
+        var (code, _, err) = Run("remove", input, "--starless", P("sl.fits"), "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(err, Does.Contain("starplugin: model"));
+        Assert.That(err, Does.Not.Contain("CUDA").IgnoreCase);
+    }
+
+    [Test]
+    public void SynthStarsWritesSixteenBitIntegersDirectly()
+    {
+        var (code, _, err) = Run("synth", "stars", P("s.fits"), "--width", "64", "--height", "48", "--stars", "20", "--depth", "u16");
+        Assert.That(code, Is.EqualTo(0), err);
+        var bytes = File.ReadAllBytes(P("s.fits"));
+        string header = Encoding.ASCII.GetString(bytes, 0, 2880);
+        Assert.That(header, Does.Match(@"BITPIX  =\s+16\b"), "16-bit integer FITS");
+        Assert.That(header, Does.Match(@"BZERO   =\s+32768"));
+        var img = ImageFile.Read(P("s.fits"));
+        Assert.That(img.Metadata.SourceFormat, Is.EqualTo(SampleFormat.UInt16));
+        Assert.That(img.Data.All(v => Math.Abs(v * 65535 - MathF.Round(v * 65535)) < 1e-2), "whole ADU");
+        Assert.That(Run("synth", "stars", P("t.tif"), "--width", "64", "--height", "48", "--depth", "u16").Code, Is.EqualTo(0));
+        Assert.That(ImageFile.Read(P("t.tif")).Metadata.SourceFormat, Is.EqualTo(SampleFormat.UInt16));
+    }
+
+    // --- memory: a tiny file that declares a huge image ---
+
+    private string ZeroPng(string name, int w, int h)
+    {
+        File.WriteAllBytes(P(name), PngTestWriter.ZeroGrey(w, h));
+        return P(name);
+    }
+
+    [Test]
+    public void AHugeImageInATinyFileIsRefusedFromItsHeaderAndInfoReadsOnlyTheHeader()
+    {
+        string png = ZeroPng("huge.png", 24000, 24000); // 576 megapixels, 2.3 GB as float
+        Assert.That(new FileInfo(png).Length, Is.LessThan(2_000_000));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var (code, _, err) = Run("remove", png, "--starless", P("sl.png"), "--model", _model);
+        long removeBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError), err);
+        Assert.That(err, Does.Contain("576 megapixels").And.Contain("--max-megapixels 500"));
+        Assert.That(removeBytes, Is.LessThan(64L << 20), "refused from the header, without decoding");
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var (icode, json, ierr) = Run("info", png, "--json");
+        long infoBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(icode, Is.EqualTo(0), ierr);
+        Assert.That(infoBytes, Is.LessThan(64L << 20), "info maps the file and reads the header only");
+        using var doc = JsonDocument.Parse(json);
+        Assert.That(doc.RootElement.GetProperty("width").GetInt32(), Is.EqualTo(24000));
+        Assert.That(doc.RootElement.GetProperty("depth").GetString(), Is.EqualTo("uint8"));
+        Assert.That(doc.RootElement.GetProperty("statistics").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        // A lower limit, and one that admits the image (the limit is the only thing in the way).
+        string mid = ZeroPng("mid.png", 3000, 3000);
+        (code, _, err) = Run("detect", mid, "--max-megapixels", "5");
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError), err);
+        Assert.That(err, Does.Contain("9 megapixels"));
+        Assert.That(Run("detect", mid, "--max-megapixels", "10").Code, Is.EqualTo(0));
+    }
+
+    /// <summary>Peak RSS in MiB of one CLI run, measured by a parent that has no other child.</summary>
+    private static (int Code, double PeakMiB, string Output) PeakRun(params string[] args)
+    {
+        const string Measure = "import resource, subprocess, sys\n" +
+            "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n" +
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n" +
+            "print(r.returncode); print(r.stderr)";
+        var (code, output) = Repo.Run("/usr/bin/python3", ["-c", Measure, "dotnet", CliDll, .. args]);
+        Assert.That(code, Is.EqualTo(0), output);
+        var lines = output.Split('\n');
+        return (int.Parse(lines[1]), double.Parse(lines[0]) / 1024, string.Join("\n", lines.Skip(2)));
+    }
+
+    /// <summary>
+    /// Removal holds the input as float, one float image per output, and tile-sized
+    /// buffers: from 512² to 4096² (a 64 MiB plane) the peak grows by about the two planes
+    /// of input and starless output. Before, it grew by five to six planes (issue 19:
+    /// 8.56 GB for a 20000² PNG, 5.3× its float size).
+    /// </summary>
+    [Test]
+    public void RemovalPeakMemoryGrowsByTheInputAndOneImagePerOutput()
+    {
+        string small = ZeroPng("small.png", 512, 512), large = ZeroPng("large.png", 4096, 4096);
+        // A tiny star so the census has something to find; zeros otherwise.
+        var (c1, p1, o1) = PeakRun("remove", small, "--starless", P("s.tif"), "--model", _model, "--tile", "256");
+        var (c2, p2, o2) = PeakRun("remove", large, "--starless", P("l.tif"), "--model", _model, "--tile", "256");
+        Assert.That(c1, Is.EqualTo(0), o1);
+        Assert.That(c2, Is.EqualTo(0), o2);
+        double plane = 4096.0 * 4096 * 4 / (1 << 20); // 64 MiB
+        TestContext.Out.WriteLine($"peak RSS 512²: {p1:F0} MiB, 4096²: {p2:F0} MiB, growth {(p2 - p1) / plane:F2} planes");
+        Assert.That(p2 - p1, Is.LessThan(2.6 * plane), "input + starless output (+ decoder and GC slack), not five or six planes");
+    }
+
+    // --- temporaries and signals ---
+
+    [Test]
+    public void StaleTemporariesOfDeadRunsAreRemovedAndLiveOnesKept()
+    {
+        string input = Field("in.fits");
+        // Above the kernel's largest PID (2^22): no such process can exist.
+        string dead = P($".out.fits.{(1 << 22) + 17}.{Guid.NewGuid():N}.tmp");
+        string live = P($".out.fits.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string foreign = P(".out.fits.notours.tmp");
+        foreach (var f in new[] { dead, live, foreign }) File.WriteAllBytes(f, new byte[1000]);
+        var (code, _, err) = Run("convert", input, P("out.fits"));
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(File.Exists(dead), Is.False, "a killed run's temporary is removed");
+        Assert.That(File.Exists(live), Is.True, "a running process's temporary is left alone");
+        Assert.That(File.Exists(foreign), Is.True, "only our own pattern is touched");
+    }
+
+    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "starplugin.dll");
+
+    [Test]
+    public void SigtermCancelsLikeCtrlCAndLeavesNoFiles()
+    {
+        string input = Field("big.fits", 2400, 3);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { CliDll, "remove", input, "--starless", P("out.fits"), "--model", _model, "--tile", "64", "--overlap", "16" }) psi.ArgumentList.Add(a);
+        using var proc = Process.Start(psi)!;
+        var err = new StringBuilder();
+        var loaded = new ManualResetEventSlim();
+        proc.ErrorDataReceived += (_, e) => { if (e.Data == null) return; lock (err) err.AppendLine(e.Data); if (e.Data.Contains("starplugin: model")) loaded.Set(); };
+        proc.BeginErrorReadLine();
+        Assert.That(loaded.Wait(120_000), Is.True, "the model loaded");
+        Thread.Sleep(300); // inside the work
+        Assert.That(Repo.Run("kill", ["-TERM", proc.Id.ToString()]).Code, Is.EqualTo(0));
+        Assert.That(proc.WaitForExit(60_000), Is.True, "exits promptly after SIGTERM");
+        proc.WaitForExit();
+        string text; lock (err) text = err.ToString();
+        Assert.That(proc.ExitCode, Is.EqualTo(ExitCodes.ProcessingError), text);
+        Assert.That(text, Does.Contain("cancelled"));
+        Assert.That(Directory.GetFiles(_dir).Where(f => f.EndsWith(".tmp") || f.EndsWith("out.fits")), Is.Empty, "no output, no temporary");
+    }
+
+    [Test]
+    public void AWriteErrorNamesTheOutputNotTheTemporary()
+    {
+        // A file-size limit makes the write fail once it has started (the folder check
+        // passed): the message must name out.fits, not .out.fits.PID.GUID.tmp.
+        string input = Field("in.fits", 200);
+        // (W^X off: the runtime's double-mapped code heap is itself a file the limit would stop.)
+        var (code, output) = Repo.Run("sh", ["-c", "trap '' XFSZ; ulimit -f 4; exec dotnet \"$0\" convert \"$1\" \"$2\"", CliDll, input, P("out.fits")],
+            env: new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" });
+        Assert.That(code, Is.EqualTo(ExitCodes.ProcessingError), output);
+        Assert.That(output, Does.Contain(P("out.fits")).And.Contain("cannot write"));
+        Assert.That(output, Does.Not.Contain(".tmp"));
+        Assert.That(Directory.GetFiles(_dir).Where(f => f.EndsWith(".tmp") || f.EndsWith("out.fits")), Is.Empty, "the temporary is removed");
+        AssertNoTypeNames(output);
+    }
+}

@@ -1,0 +1,258 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using StarPlugin.Cli;
+using StarPlugin.Cli.Hosting;
+using StarPlugin.Detection;
+using StarPlugin.Removal;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.Hosts;
+
+/// <summary>
+/// One source for every host: the filter table (native/hosts/filters.c) against the
+/// G'MIC command file, the G'MIC-Qt filters, the command line's defaults and the GIMP
+/// shims' sources. Needs gcc only (no GIMP, G'MIC or built library).
+/// </summary>
+public class FilterTableTests
+{
+    private static readonly FilterTable T = FilterTable.Table;
+    private static GmicCommandFile Gmic => new(File.ReadAllText(Repo.Path_("native", "gmic", "starplugin.gmic")));
+
+    private static IEnumerable<TestCaseData> Filters() => FilterTable.Table.Filters.Select(f => new TestCaseData(f.Proc).SetName($"{{m}}({f.Title})"));
+
+    private static double Number(string s) => double.Parse(s.Trim(), CultureInfo.InvariantCulture);
+
+    [Test]
+    public void TableIsWellFormed()
+    {
+        Assert.That(T.Filters.Select(f => f.Proc), Is.Unique);
+        foreach (var f in T.Filters)
+        {
+            Assert.That(f.Params.Count(p => p.Kind == "file"), Is.LessThanOrEqualTo(1), $"{f}: one file parameter at most (sph_values.text)");
+            Assert.That(f.Params.Count, Is.LessThanOrEqualTo(12), $"{f}: SPH_MAX_PARAMS");
+            Assert.That(f.Params.Select(p => p.Name), Is.Unique, f.Proc);
+            var gmic = f.Params.Where(p => p.GmicArg > 0).Select(p => p.GmicArg).OrderBy(a => a).ToList();
+            Assert.That(gmic, Is.EqualTo(Enumerable.Range(1, gmic.Count)), $"{f}: G'MIC positions 1..n");
+            foreach (var p in f.Registered)
+            {
+                Assert.That(p.Label, Is.Not.Null.And.Not.Empty, $"{f}.{p}");
+                Assert.That(p.Tooltip!.Length, Is.GreaterThan(30), $"{f}.{p}: a tooltip in words");
+                if (p.Kind == "choice")
+                {
+                    Assert.That(p.Min, Is.EqualTo(0)); Assert.That(p.Max, Is.EqualTo(p.Choices.Count - 1), $"{f}.{p}");
+                    Assert.That(p.Choices.Select(c => c.Word), Is.Unique);
+                }
+                if (p.Kind is "choice" or "bool" or "int" or "float")
+                    Assert.That(p.Default >= p.Min && p.Default <= p.Max || (p.ZeroMeans != null && p.Default == 0), Is.True, $"{f}.{p}: default in range");
+            }
+        }
+    }
+
+    [Test]
+    public void TileSizeIsHonest()
+    {
+        var tile = T.ByProc("plug-in-starplugin-remove-stars").Params.Single(p => p.Name == "tile");
+        Assert.That((tile.Min, tile.Max, tile.ZeroMeans), Is.EqualTo((64.0, 2048.0, "Model's choice")));
+    }
+
+    // --- G'MIC ---
+
+    [TestCaseSource(nameof(Filters))]
+    public void GmicCommandDefaultsAndWordsFollowTheTable(string proc)
+    {
+        var f = T.ByProc(proc);
+        var file = Gmic;
+        Assert.That(file.Commands, Does.ContainKey(f.GmicCommand));
+        var defaults = file.Defaults(f.GmicCommand);
+        var words = file.WordLists(f.GmicCommand);
+        var cliArgs = file.CliArguments(f.GmicCommand);
+        foreach (var p in f.Params.Where(p => p.GmicArg > 0))
+        {
+            Assert.That(defaults, Does.ContainKey(p.GmicArg), $"{f.GmicCommand} ${p.GmicArg} ({p.Name}) has a default");
+            Assert.That(Number(defaults[p.GmicArg]), Is.EqualTo(p.Default).Within(1e-9), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
+            if (p.Kind == "choice")
+            {
+                Assert.That(words, Does.ContainKey(p.GmicArg), $"{f.GmicCommand} maps ${p.GmicArg} to the command line's words");
+                Assert.That(words[p.GmicArg], Is.EqualTo(p.Choices.Select(c => c.Word).ToArray()), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
+                Assert.That(cliArgs[p.GmicArg - 1].Words, Is.EqualTo(p.Choices.Select(c => c.Word).ToArray()), $"#@cli {f.GmicCommand}: {p.Name}");
+            }
+        }
+        // The value range comes right after the table's parameters, default 0 (auto).
+        int range = f.Params.Count(p => p.GmicArg > 0) + 1;
+        Assert.That(defaults.GetValueOrDefault(range), Is.EqualTo("0"), $"{f.GmicCommand} ${range} is the value range");
+        Assert.That(cliArgs[range - 1].Name, Does.StartWith("_value_range"), $"#@cli {f.GmicCommand}");
+    }
+
+    [TestCaseSource(nameof(Filters))]
+    public void GmicQtFilterFollowsTheTable(string proc)
+    {
+        var f = T.ByProc(proc);
+        var file = Gmic;
+        var gui = file.GuiFilters.Single(g => g.Command == f.GmicCommand + "_gui");
+        Assert.That(gui.Preview, Is.EqualTo(f.GmicCommand + "_gui(0)"), "1:1 preview");
+        var valued = gui.Parameters().Where(p => p.IsValued).ToList();
+        // The gui command passes its $k on to the command: which table parameter each one is.
+        string call = file.Commands[f.GmicCommand + "_gui"].Single();
+        Assert.That(call, Does.StartWith(f.GmicCommand));
+        var callArgs = call.Length > f.GmicCommand.Length ? call[f.GmicCommand.Length..].Trim().Split(',') : [];
+        var tableArgs = f.Params.Where(p => p.GmicArg > 0).OrderBy(p => p.GmicArg).ToList();
+        Assert.That(callArgs.Length, Is.EqualTo(tableArgs.Count + 1), call);
+        Assert.That(callArgs[^1], Is.EqualTo("255"), "G'MIC-Qt hands over 0..255");
+        Assert.That(valued.Count, Is.EqualTo(tableArgs.Count), $"{gui.Name}: one control per parameter");
+        for (int j = 0; j < tableArgs.Count; j++)
+        {
+            var p = tableArgs[j];
+            Assert.That(callArgs[j], Is.EqualTo("$" + (j + 1)), call);
+            var g = valued[j];
+            string what = $"{gui.Name} / {g.Label} ({p.Name})";
+            switch (p.Kind)
+            {
+                case "choice":
+                    Assert.That(g.Type, Is.EqualTo("choice"), what);
+                    var (def, labels) = g.Choice();
+                    Assert.That(def, Is.EqualTo((int)p.Default), what);
+                    Assert.That(labels, Is.EqualTo(p.Choices.Select(c => c.Label).ToList()), what);
+                    break;
+                case "bool":
+                    Assert.That(g.Type, Is.EqualTo("bool"), what);
+                    Assert.That(Number(g.Args()[0]), Is.EqualTo(p.Default), what);
+                    break;
+                default:
+                    Assert.That(g.Type, Is.EqualTo(p.Kind), what);
+                    var a = g.Args().Select(Number).ToList();
+                    Assert.That(a, Is.EqualTo(new List<double> { p.Default, p.Min, p.Max }).Within(1e-9), what);
+                    break;
+            }
+        }
+    }
+
+    [Test]
+    public void EveryGmicQtChoiceAndNoteParsesWhole()
+    {
+        // What the file declares (every quoted label) is what G'MIC-Qt offers.
+        foreach (var gui in Gmic.GuiFilters)
+            foreach (var p in gui.Parameters())
+            {
+                if (p.Type == "choice")
+                {
+                    var (def, labels) = p.Choice();
+                    string rest = gui.ParameterText.ToString();
+                    int declared = Regex.Matches(rest[rest.IndexOf(p.Label + " =", StringComparison.Ordinal)..].Split(" = ")[1], "\"[^\"]*\"").Count;
+                    Assert.That(labels, Has.Count.EqualTo(declared), $"{gui.Name} / {p.Label}: every quoted choice is selectable");
+                    Assert.That(labels, Has.Count.GreaterThan(1), $"{gui.Name} / {p.Label}");
+                    Assert.That(def, Is.InRange(0, labels.Count - 1));
+                }
+                if (p.Type == "note")
+                    Assert.That(p.Arguments.Trim(), Does.StartWith("\"").And.EndWith("\""), $"{gui.Name}: the note is not cut");
+            }
+    }
+
+    [Test]
+    public void TheParserSeesWhatGmicQtSaw()
+    {
+        // The old Keep Galaxies line: G'MIC-Qt offered one choice. The parser must agree,
+        // or the test above could not fail.
+        var old = new GuiFilter("x", "x, x");
+        old.ParameterText.Append("Keep Galaxies = choice(\"Auto (galaxy fields)\",\"Always\",\"Never\")");
+        Assert.That(old.Parameters().Single().Choice().Labels, Has.Count.EqualTo(1));
+    }
+
+    // --- the command line ---
+
+    /// <summary>What the command line uses when an option is not given.</summary>
+    private static object? CliDefault(string command, string option, params string[] positional)
+    {
+        var root = Program.BuildRoot(new CliContext(new StringWriter(), new StringWriter(), interactive: false));
+        var parse = root.Parse([command, .. positional]);
+        Assert.That(parse.Errors, Is.Empty, string.Join("; ", parse.Errors.Select(e => e.Message)));
+        var cmd = root.Subcommands.Single(c => c.Name == command);
+        var opt = cmd.Options.SingleOrDefault(o => o.Name == option || o.Aliases.Contains(option));
+        Assert.That(opt, Is.Not.Null, $"starplugin {command} has {option}");
+        object? value = parse.GetValue<object>(opt!.Name);
+        // Options without a default of their own leave it to the library.
+        return (command, option, value) switch
+        {
+            ("remove", "--keep-galaxies", null) => new RemovalOptions().KeepGalaxies.ToString().ToLowerInvariant(),
+            ("detect", "--threshold", null) => (double)new DetectionOptions().Threshold,
+            ("detect", "--snr", null) => (double)new DetectionOptions().SnrThreshold,
+            _ => value,
+        };
+    }
+
+    [TestCaseSource(nameof(Filters))]
+    public void CommandLineDefaultsAgreeWithTheTable(string proc)
+    {
+        var f = T.ByProc(proc);
+        string[] positional = f.CliCommand == "mock-lens" ? ["in.png", "out.png"] : ["in.png"];
+        foreach (var p in f.Params.Where(p => p.Cli != null))
+        {
+            string option = p.Cli!.Split('#')[0];
+            object? v = CliDefault(f.CliCommand, option, positional);
+            string what = $"starplugin {f.CliCommand} {p.Cli} ({p.Name})";
+            if (p.Cli.Contains('#'))
+            {
+                int part = int.Parse(p.Cli.Split('#')[1], CultureInfo.InvariantCulture);
+                Assert.That(Number(((string)v!).Split(',')[part]), Is.EqualTo(p.Default).Within(1e-6), what);
+            }
+            else if (p.Kind == "choice") Assert.That(v, Is.EqualTo(p.DefaultWord), what);
+            else if (p.Kind == "bool") Assert.That(v is true, Is.EqualTo(p.CliNegated ? p.Default == 0 : p.Default != 0), what);
+            else if (p.Kind == "file") Assert.That(v, Is.Null, what);
+            else Assert.That(Convert.ToDouble(v, CultureInfo.InvariantCulture), Is.EqualTo(p.Default).Within(1e-6), what);
+        }
+    }
+
+    // --- the GIMP shims ---
+
+    [TestCase("native/gimp/starplugin-gimp.c")]
+    [TestCase("native/gimp3/starplugin-gimp3.c")]
+    public void GimpShimsTakeEveryParameterFromTheTable(string shim)
+    {
+        // No parameter name, default or label of the table is written into a shim: they
+        // register and read what filters.c says, so GIMP 2.10 and 3 cannot drift apart.
+        string source = File.ReadAllText(Repo.Path_(shim.Split('/')));
+        foreach (var f in T.Filters)
+        {
+            Assert.That(source, Does.Not.Contain($"\"{f.Proc}\""), $"{shim}: procedure names come from the table");
+            foreach (var p in f.Params)
+            {
+                Assert.That(source, Does.Not.Contain($"\"{p.Name}\""), $"{shim}: {p.Name}");
+                if (p.Label != null) Assert.That(source, Does.Not.Contain($"\"{p.Label}\""), $"{shim}: {p.Label}");
+            }
+        }
+        Assert.That(source, Does.Contain("sph_filters[").Or.Contain("sph_filter_by_proc"), shim);
+        Assert.That(source, Does.Contain("sph_gimp_run("), $"{shim}: the work on the image is shared");
+        Assert.That(source, Does.Not.Match(@"\bsp_[a-z_]+\("), $"{shim}: libstarplugin is reached through native/hosts/engine.c only");
+    }
+
+    [Test]
+    public void OnlyTheEngineAdapterCallsTheLibrary()
+    {
+        foreach (var file in Directory.EnumerateFiles(Repo.Path_("native", "hosts"), "*.c"))
+        {
+            bool calls = Regex.IsMatch(File.ReadAllText(file), @"\bsp_(?!h)[a-z_]+\(");
+            Assert.That(calls, Is.EqualTo(Path.GetFileName(file) == "engine.c"), file);
+        }
+    }
+
+    [Test]
+    public void EveryProcedureHasAHelpPage()
+    {
+        string dir = Directory.CreateTempSubdirectory("sp-help").FullName;
+        try
+        {
+            var (code, output) = Repo.Run(FilterTable.Tool, ["help", dir]);
+            Assert.That(code, Is.EqualTo(0), output);
+            var map = System.Xml.Linq.XDocument.Load(Path.Combine(dir, "en", "gimp-help.xml"));
+            var items = map.Root!.Elements("item").ToDictionary(e => (string)e.Attribute("id")!, e => (string)e.Attribute("ref")!);
+            foreach (var f in T.Filters)
+            {
+                Assert.That(items, Does.ContainKey(f.Proc));
+                string page = File.ReadAllText(Path.Combine(dir, "en", items[f.Proc]));
+                Assert.That(page, Does.Contain($"<h1>{f.Title}</h1>"));
+                foreach (var p in f.Registered) Assert.That(page, Does.Contain(p.Label!.Replace("_", "")), $"{f}: {p}");
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
