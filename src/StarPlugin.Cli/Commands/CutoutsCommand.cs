@@ -43,8 +43,10 @@ public static class CutoutsCommand
                 if (objects.Any(o => o.HasSky))
                     foreach (var img in bands.SelectMany(b => b.Images).Where(i => i.Wcs == null))
                         throw new InputException($"{img.Name}: no celestial WCS in its header, so ra,dec cannot be placed on it (give the catalogue as id,x,y)");
-                foreach (var img in bands.SelectMany(b => b.Images)) OutputGuard.Check(Path.Combine(dir, "manifest.csv"), true, img.Name);
+                // The output folder is made here, as mock-lens batch makes its own: array tasks share it.
+                if (File.Exists(dir)) throw new UsageException($"{dir}: is a file, not a folder");
                 Directory.CreateDirectory(dir);
+                foreach (var img in bands.SelectMany(b => b.Images)) OutputGuard.Check(Path.Combine(dir, "manifest.csv"), true, img.Name);
                 var mine = spec.Take(objects);
                 var plans = mine.Select(o => Cutouts.Plan(o, bands, s)).ToList();
                 string bandList = string.Join(",", bands.Select(b => b.Name));

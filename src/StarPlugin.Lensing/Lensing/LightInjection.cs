@@ -22,7 +22,7 @@ public static class LightInjection
     public static BandNoise[] Measure(AstroImage cutout)
     {
         int bands = cutout.ColorChannels;
-        double floor = NoiseFloor(cutout.Metadata.SourceFormat);
+        double floor = NoiseFloor(StoredDepth(cutout));
         var noise = new BandNoise[bands];
         for (int b = 0; b < bands; b++)
         {
@@ -33,6 +33,37 @@ public static class LightInjection
             noise[b] = new BandNoise(median, sigma, sigma * sigma / Math.Max(median, 25 * sigma));
         }
         return noise;
+    }
+
+    /// <summary>Sampled values per plane when telling the depth of float data.</summary>
+    private const int DepthSamples = 1 << 14;
+
+    /// <summary>
+    /// The depth the data shows: for float data in [0, 1] whose samples are all whole 8- or
+    /// 16-bit steps, that depth; for 16-bit data that holds only 8-bit steps (an 8-bit
+    /// picture saved as 16 bits), 8 bits; else the file's. A host hands its pixels over as
+    /// floats (G'MIC through a float .cimg, the C API), and a mock made there must match the
+    /// one the command line makes from the file itself.
+    /// </summary>
+    public static SampleFormat StoredDepth(AstroImage image)
+    {
+        var format = image.Metadata.SourceFormat;
+        if (format is not (SampleFormat.Float32 or SampleFormat.Float64 or SampleFormat.UInt16) || image.Metadata.IsPhysical) return format;
+        bool eight = true, sixteen = true;
+        for (int c = 0; c < image.ColorChannels && (eight || sixteen); c++)
+        {
+            var plane = image.Plane(c);
+            int step = Math.Max(1, plane.Length / DepthSamples);
+            for (int i = 0; i < plane.Length && (eight || sixteen); i += step)
+            {
+                float v = plane[i];
+                if (!(v >= 0f && v <= 1f)) return format;
+                // float32 keeps k/65535 to about 0.004 of a step, k/255 far better.
+                if (eight && Math.Abs(v * 255f - MathF.Round(v * 255f)) > 1e-3f) eight = false;
+                if (sixteen && Math.Abs(v * 65535f - MathF.Round(v * 65535f)) > 0.02f) sixteen = false;
+            }
+        }
+        return eight ? SampleFormat.UInt8 : sixteen ? SampleFormat.UInt16 : format;
     }
 
     /// <summary>The least σ an image stored at this depth is taken to have (white = 1 units).</summary>
@@ -75,7 +106,7 @@ public static class LightInjection
     /// </summary>
     public static void Add(AstroImage image, IReadOnlyList<float[]> light, double scale, IReadOnlyList<double> ratios, BandNoise[] noise, Random rng)
     {
-        bool saturates = image.Metadata.SourceFormat is SampleFormat.UInt8 or SampleFormat.UInt16; // white (1.0) is the most they store
+        bool saturates = StoredDepth(image) is SampleFormat.UInt8 or SampleFormat.UInt16; // white (1.0) is the most they store
         for (int b = 0; b < light.Count; b++)
         {
             var p = image.Plane(b); var arc = light[b];
