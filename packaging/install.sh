@@ -72,7 +72,7 @@ build() {
   done
   gcc -O2 -Wall -Wextra -Werror -Inative/cpu -o artifacts/bin/starplugin native/cli/starplugin-launcher.c
   install -m 644 artifacts/native/libonnxruntime.so artifacts/bin/
-  install -m 644 models/starless-v1.onnx artifacts/bin/models/
+  install -m 644 models/starless-v1.onnx models/lensfinder-v1.onnx artifacts/bin/models/
   # The lens-finding platform runs on ASP.NET Core: its own program, which needs the .NET 10
   # runtime (with ASP.NET Core), in lensfinder/ beside the CLI (`starplugin lensfinder`
   # starts it). Release tarballs leave it out: they run with no .NET.
@@ -160,6 +160,7 @@ release() {
   rm -rf "$stage/$name/prebuilt/bin/lensfinder"  # the web platform needs .NET: built from the sources
   [ -d "$root/artifacts/gimp3" ] && cp -r "$root/artifacts/gimp3" "$stage/$name/prebuilt/"
   cp "$root/models/starless-v1.onnx" "$root/models/MODEL_CARD.md" "$stage/$name/models/" 2>/dev/null || cp "$root/models/starless-v1.onnx" "$stage/$name/models/"
+  cp "$root/models/lensfinder-v1.onnx" "$root/models/LENSFINDER_CARD.md" "$stage/$name/models/"
   cp "$root/native/gmic/starplugin.gmic" "$stage/$name/native/gmic/"
   cp "$root/Directory.Build.props" "$root/LICENSE" "$root/README.md" "$stage/$name/"
   cp "$0" "$stage/$name/install.sh"

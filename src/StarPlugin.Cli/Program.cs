@@ -48,6 +48,9 @@ public static class Program
         root.Add(SynthCommand.Create(ctx));
         root.Add(MockLensCommand.Create(ctx));
         root.Add(EvalCommand.Create(ctx));
+        root.Add(LensCommand.Create(ctx));
+        root.Add(CutoutsCommand.Create(ctx));
+        root.Add(MergeCommand.Create(ctx));
         root.Add(LensFinderCommand.Create(ctx));
         return root;
     }

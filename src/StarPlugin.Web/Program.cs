@@ -24,8 +24,17 @@ public class Program
     }
 
     /// <summary>Parses and runs one lens-finder command line; tests call this with string writers.</summary>
-    public static int Run(string[] args, CliContext ctx) =>
-        StarPlugin.Cli.Program.Invoke(LensFinderCommands.CreateRoot(ctx), args, ctx);
+    public static int Run(string[] args, CliContext ctx)
+    {
+        if (!args.Any(a => a is "--help" or "-h" or "-?"))
+            return StarPlugin.Cli.Program.Invoke(LensFinderCommands.CreateRoot(ctx), args, ctx);
+        // Help names the root command after this executable; users reach it as `starplugin lensfinder`.
+        var help = new StringWriter();
+        var buffered = new CliContext(help, ctx.Error, false) { Cancellation = ctx.Cancellation };
+        int code = StarPlugin.Cli.Program.Invoke(LensFinderCommands.CreateRoot(buffered), args, buffered);
+        ctx.Output.Write(help.ToString().Replace(System.CommandLine.RootCommand.ExecutableName, "starplugin lensfinder", StringComparison.Ordinal));
+        return code;
+    }
 
     private static bool IsCommandLine(string first) =>
         LensFinderCommands.Names.Contains(first) || first is "--help" or "-h" or "-?" or "--version";

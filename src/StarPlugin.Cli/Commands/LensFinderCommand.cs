@@ -19,7 +19,7 @@ public static class LensFinderCommand
     /// <summary>The entry in `starplugin --help`; Program.Run hands `lensfinder ...` to <see cref="Forward"/> before parsing.</summary>
     public static Command Create(CliContext ctx)
     {
-        var rest = new Argument<string[]>("arguments") { Description = "serve | demo | import | rescore | user, and their options (`starplugin lensfinder --help`)", Arity = ArgumentArity.ZeroOrMore };
+        var rest = new Argument<string[]>("arguments") { Description = "serve | demo | import | import-scores | rescore | user, and their options (`starplugin lensfinder --help`)", Arity = ArgumentArity.ZeroOrMore };
         var cmd = new Command(Name, "The lens-finding platform: volunteers classify cutouts on the web; skill-weighted consensus ranks the lenses (a separate program that needs the .NET 10 runtime with ASP.NET Core)") { rest };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(p => Forward([.. p.GetValue(rest) ?? [], .. p.UnmatchedTokens], ctx));

@@ -117,30 +117,24 @@ public static class MockLensCommand
 
     private static Command Batch(CliContext ctx)
     {
-        var cutouts = new Option<string>("--cutouts") { Description = "Directory of real cutouts", Required = true };
+        var cutouts = new Option<string>("--cutouts") { Description = "Real cutouts: a directory, or the manifest.csv that `starplugin cutouts` wrote (objects flagged at an edge are left out)", Required = true };
         var n = new Option<int>("--n") { Description = "Number of mock lenses", DefaultValueFactory = _ => 100 };
         var outDir = new Option<string>("--out") { Description = "Output directory (images, .json records, manifest)", Required = true };
-        var shard = new Option<string>("--shard") { Description = "Process shard i of N (i/N), for cluster job arrays" };
+        var shard = new Option<string>("--shard") { Description = "Process shard i of N (i/N), for cluster job arrays; writes manifest.shard{i}of{N}.csv" };
         var seed = new Option<int>("--seed") { Description = "Seed for the drawn lens parameters", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("batch", "Build a labelled training set: mocks (label 1) from random lens parameters, originals (label 0), and manifest.csv") { cutouts, n, outDir, shard, seed };
+        var cmd = new Command("batch", "Build a labelled training set: mocks (label 1) from random lens parameters, originals (label 0), and manifest.csv. A rerun skips the mocks already written") { cutouts, n, outDir, shard, seed };
         cmd.SetAction(p => CommandRunner.Run(ctx, () =>
         {
-            string dir = p.GetValue(cutouts)!, outPath = p.GetValue(outDir)!;
-            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such directory");
-            var files = Directory.EnumerateFiles(dir).Where(f => ImageFile.FormatFromExtension(f) != ImageFormat.Unknown).OrderBy(f => f, StringComparer.Ordinal).ToList();
-            if (files.Count == 0) throw new InputException($"{dir}: no images");
+            string source = p.GetValue(cutouts)!, outPath = p.GetValue(outDir)!;
+            var files = CutoutList(source);
+            if (files.Count == 0) throw new InputException($"{source}: no cutouts");
             int count = p.GetValue(n);
             if (count < 1) throw new UsageException("--n must be ≥ 1");
-            int shardIndex = 0, shards = 1;
-            if (p.GetValue(shard) is { } s)
-            {
-                var parts = s.Split('/');
-                if (parts.Length != 2 || !int.TryParse(parts[0], out shardIndex) || !int.TryParse(parts[1], out shards) || shards < 1 || shardIndex < 0 || shardIndex >= shards)
-                    throw new UsageException($"--shard {s}: expected i/N with 0 ≤ i < N");
-            }
+            var spec = ShardSpec.Parse(p.GetValue(shard));
             Directory.CreateDirectory(outPath);
             var rows = new List<string>();
-            var indices = Enumerable.Range(0, count).Where(i => i % shards == shardIndex).ToList();
+            var indices = Enumerable.Range(0, count).Where(spec.Holds).ToList();
+            int reused = 0;
             ctx.WithProgress("mock lenses", cb =>
             {
                 for (int k = 0; k < indices.Count; k++)
@@ -148,39 +142,82 @@ public static class MockLensCommand
                     int i = indices[k];
                     string src = files[i % files.Count];
                     string ext = Path.GetExtension(src);
-                    var rng = new Random(RandomExtensions.SubSeed(p.GetValue(seed), i));
-                    var o = new MockLensOptions
-                    {
-                        EinsteinRadius = 4 + rng.NextDouble() * 12, AxisRatio = 0.5 + rng.NextDouble() * 0.5, PositionAngle = rng.NextDouble() * Math.PI,
-                        Shear = rng.NextDouble() * 0.08, ShearAngle = rng.NextDouble() * Math.PI,
-                        SourceRadius = 0.8 + rng.NextDouble() * 2.5, SourceIndex = 0.7 + rng.NextDouble() * 2, SourceAxisRatio = 0.4 + rng.NextDouble() * 0.6,
-                        SourceAngle = rng.NextDouble() * Math.PI, SourceOffsetX = (rng.NextDouble() - 0.5) * 4, SourceOffsetY = (rng.NextDouble() - 0.5) * 4,
-                        ArcSnr = 10 + rng.NextDouble() * 50, Seed = (ulong)(i + 1),
-                    };
-                    var img = ImageFile.Read(src);
-                    if (o.BandRatios == null && img.ColorChannels == 3) o = o with { BandRatios = [1.0, 0.85, 0.6] }; // blue arcs: bright in g
-                    var (mock, record) = Inject(img, o);
                     string mockName = $"mock_{i:D6}{ext}", origName = $"orig_{i:D6}{ext}";
-                    SaturateLikeThePicture(mock, mockName, ctx.Error);
-                    var wo = new WriteOptions { Overwrite = true };
-                    ImageFile.Write(Path.Combine(outPath, mockName), mock, wo);
-                    File.WriteAllText(Path.Combine(outPath, mockName + ".json"), RecordJson(record, src, mockName, 1) + "\n");
-                    if (i < files.Count) // each original once, as a negative
+                    string mockPath = Path.Combine(outPath, mockName), recordPath = mockPath + ".json", origPath = Path.Combine(outPath, origName);
+                    bool withOriginal = i < files.Count; // each original once, as a negative
+                    MockLensRecordSummary summary;
+                    if (File.Exists(mockPath) && File.Exists(recordPath) && (!withOriginal || File.Exists(origPath)) && ReadSummary(recordPath) is { } done)
                     {
-                        ImageFile.Write(Path.Combine(outPath, origName), img, wo);
-                        rows.Add($"orig_{i:D6},{origName},0,{Path.GetFileName(src)},,,");
+                        summary = done; // written by an earlier run: outputs are atomic, so a file that exists is whole
+                        reused++;
                     }
-                    rows.Add(string.Create(CultureInfo.InvariantCulture, $"mock_{i:D6},{mockName},1,{Path.GetFileName(src)},{record.EinsteinRadiusPx:F3},{record.Magnification:F3},{record.ArcSnr:F2}"));
+                    else
+                    {
+                        var rng = new Random(RandomExtensions.SubSeed(p.GetValue(seed), i));
+                        var o = new MockLensOptions
+                        {
+                            EinsteinRadius = 4 + rng.NextDouble() * 12, AxisRatio = 0.5 + rng.NextDouble() * 0.5, PositionAngle = rng.NextDouble() * Math.PI,
+                            Shear = rng.NextDouble() * 0.08, ShearAngle = rng.NextDouble() * Math.PI,
+                            SourceRadius = 0.8 + rng.NextDouble() * 2.5, SourceIndex = 0.7 + rng.NextDouble() * 2, SourceAxisRatio = 0.4 + rng.NextDouble() * 0.6,
+                            SourceAngle = rng.NextDouble() * Math.PI, SourceOffsetX = (rng.NextDouble() - 0.5) * 4, SourceOffsetY = (rng.NextDouble() - 0.5) * 4,
+                            ArcSnr = 10 + rng.NextDouble() * 50, Seed = (ulong)(i + 1),
+                        };
+                        var img = ImageFile.Read(src);
+                        // Blue arcs, bright in g: first in a g/r/z cube, last in an R, G, B picture.
+                        if (o.BandRatios == null && img.ColorChannels == 3)
+                            o = o with { BandRatios = InputFiles.OrderOf(src, img) == Lensing.Finder.BandOrder.BlueFirst ? [1.0, 0.85, 0.6] : [0.6, 0.85, 1.0] };
+                        var (mock, record) = Inject(img, o);
+                        SaturateLikeThePicture(mock, mockName, ctx.Error);
+                        var wo = new WriteOptions { Overwrite = true };
+                        ImageFile.Write(mockPath, mock, wo);
+                        AtomicFile.Write(recordPath, st => st.Write(System.Text.Encoding.UTF8.GetBytes(RecordJson(record, src, mockName, 1) + "\n")), overwrite: true);
+                        if (withOriginal) ImageFile.Write(origPath, img, wo);
+                        summary = new MockLensRecordSummary(record.EinsteinRadiusPx, record.Magnification, record.ArcSnr);
+                    }
+                    if (withOriginal) rows.Add($"orig_{i:D6},{origName},0,{Path.GetFileName(src)},,,");
+                    rows.Add(string.Create(CultureInfo.InvariantCulture, $"mock_{i:D6},{mockName},1,{Path.GetFileName(src)},{summary.EinsteinRadiusPx:F3},{summary.Magnification:F3},{summary.ArcSnr:F2}"));
                     if (!cb((k + 1.0) / indices.Count, mockName)) throw new OperationCanceledException();
                 }
                 return 0;
             });
-            string manifest = Path.Combine(outPath, shards > 1 ? $"manifest.shard{shardIndex}of{shards}.csv" : "manifest.csv");
-            Write(manifest, "id,file,label,cutout,einstein_radius_px,magnification,arc_snr", rows, overwrite: true);
-            ctx.Output.WriteLine($"{indices.Count} mocks and {rows.Count - indices.Count} originals in {outPath}; manifest {manifest}");
+            string manifest = spec.PartName(Path.Combine(outPath, "manifest.csv"));
+            // Sorted by file, as `starplugin merge` sorts the shards of a job array: one order either way.
+            Write(manifest, ManifestHeader, rows.OrderBy(r => r.Split(',')[1], StringComparer.Ordinal), overwrite: true);
+            ctx.Output.WriteLine($"{indices.Count} mocks and {rows.Count - indices.Count} originals in {outPath}{(reused > 0 ? $" ({reused} mocks from an earlier run)" : "")}; manifest {manifest}");
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    public const string ManifestHeader = "id,file,label,cutout,einstein_radius_px,magnification,arc_snr";
+
+    private sealed record MockLensRecordSummary(double EinsteinRadiusPx, double Magnification, double ArcSnr);
+
+    private static MockLensRecordSummary? ReadSummary(string recordPath)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(recordPath));
+            var r = doc.RootElement;
+            return new MockLensRecordSummary(r.GetProperty("einstein_radius_px").GetDouble(), r.GetProperty("magnification").GetDouble(), r.GetProperty("arc_snr").GetDouble());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException) { return null; }
+    }
+
+    /// <summary>
+    /// The cutouts to put mocks in: a directory's images (one file per object, FITS
+    /// preferred), or the files of a `cutouts` manifest, less the objects flagged at an
+    /// edge (their NaN padding has no sky to hold an arc).
+    /// </summary>
+    internal static List<string> CutoutList(string source)
+    {
+        if (Directory.Exists(source)) return InputFiles.Expand([source]);
+        if (!File.Exists(source)) throw new DirectoryNotFoundException($"{source}: no such directory or manifest");
+        var (header, rows) = Read(source);
+        int file = Column(source, header, "file"), flags = Array.IndexOf(header, "flags");
+        string dir = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
+        return rows.Where(r => file < r.Length && r[file].Length > 0 && (flags < 0 || flags >= r.Length || r[flags].Length == 0))
+            .Select(r => Path.Combine(dir, r[file])).ToList();
     }
 
     public static string RecordJson(MockLensRecord r, string input, string output, int label) => JsonOut.Write(w =>

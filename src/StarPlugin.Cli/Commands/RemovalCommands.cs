@@ -332,4 +332,13 @@ public static class ModelLocator
         if (Environment.GetEnvironmentVariable("STARPLUGIN_MODEL") is { Length: > 0 } env && File.Exists(env)) return env;
         return ModelFile.FindDefault([AppContext.BaseDirectory]);
     }
+
+    /// <summary>Another shipped model (the lens finder's): $<paramref name="environment"/>, then models/ beside the program.</summary>
+    public static string? Find(string name, string environment)
+    {
+        if (Environment.GetEnvironmentVariable(environment) is { Length: > 0 } env && File.Exists(env)) return env;
+        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, "models", name), Path.Combine(AppContext.BaseDirectory, name) })
+            if (File.Exists(candidate)) return candidate;
+        return null;
+    }
 }

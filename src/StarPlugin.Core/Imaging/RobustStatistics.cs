@@ -53,7 +53,7 @@ public static class RobustStatistics
     internal static float Select(float[] a, int k) => Select(a, 0, a.Length, k);
 
     /// <summary>k-th smallest of a[start..start+count) (in place); k is relative to start.</summary>
-    internal static float Select(float[] a, int start, int count, int k)
+    public static float Select(float[] a, int start, int count, int k)
     {
         int lo = start, hi = start + count - 1;
         k += start;

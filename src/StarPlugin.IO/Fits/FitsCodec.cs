@@ -51,7 +51,7 @@ public static class FitsCodec
         throw new ImageFormatException("FITS: no 2-D image in the primary HDU or an IMAGE extension");
     }
 
-    private static long PaddedDataLength(List<FitsCard> cards, long naxis)
+    internal static long PaddedDataLength(List<FitsCard> cards, long naxis)
     {
         long bitpix = FitsHeader.Integer(cards, "BITPIX");
         if (naxis == 0) return 0;

@@ -36,14 +36,11 @@ public static class MockLensInjector
         var lum = cutout.Luminance();
         var (cx, cy) = double.IsNaN(o.CenterX) || double.IsNaN(o.CenterY) ? BrightestNearCentre(lum, w, h) : (o.CenterX, o.CenterY);
         // Each band has its own seeing and noise (g, r and z differ): measure both per band.
-        var sigma = new double[bands]; var sky = new double[bands]; var fwhm = new double[bands];
+        var noise = LightInjection.Measure(cutout);
+        var sigma = noise.Select(n => n.Sigma).ToArray();
+        var fwhm = new double[bands];
         for (int b = 0; b < bands; b++)
-        {
-            var (median, mad) = RobustStatistics.MedianMad(cutout.Plane(b));
-            sigma[b] = Math.Max(mad * RobustStatistics.MadToSigma, 1e-6);
-            sky[b] = median;
             fwhm[b] = o.PsfFwhm > 0 ? o.PsfFwhm : EstimateFwhm(cutout.Plane(b).ToArray(), w, h);
-        }
 
         var lens = new IsothermalEllipsoid(o.EinsteinRadius, o.AxisRatio, o.PositionAngle, cx, cy, o.Shear, o.ShearAngle);
         var source = new SersicSource(cx + o.SourceOffsetX, cy + o.SourceOffsetY, o.SourceRadius, o.SourceIndex, o.SourceAxisRatio, o.SourceAngle);
@@ -55,48 +52,18 @@ public static class MockLensInjector
         if (ratios.Length != bands) throw new ArgumentException($"{ratios.Length} band ratios for {bands} bands");
         var arcs = Enumerable.Range(0, bands).Select(b => Convolve(sharp, w, h, fwhm[b], o.Moffat)).ToArray();
 
-        // Effective gain from the sky: σ² = B/g for a sky-limited image. Sky-subtracted
-        // cutouts (B ≈ 0) fall back to assuming the sky is 25σ, i.e. faint-arc noise.
-        var varPerUnit = Enumerable.Range(0, bands).Select(b => sigma[b] * sigma[b] / Math.Max(sky[b], 25 * sigma[b])).ToArray();
         // The arc S/N is measured in the reference band (the first, e.g. g).
-        double ArcSnr(double scale)
-        {
-            double s = 0, n = 0, sg = sigma[0];
-            foreach (float a in arcs[0])
-            {
-                double v = a * scale * ratios[0];
-                if (v < sg) continue;
-                s += v; n += sg * sg + v * varPerUnit[0];
-            }
-            return n > 0 ? s / Math.Sqrt(n) : 0;
-        }
-        double scale;
-        if (o.ArcSnr > 0)
-        {
-            double lo = 0, hi = 1;
-            while (ArcSnr(hi) < o.ArcSnr && hi < 1e12) hi *= 2;
-            for (int i = 0; i < 60; i++) { double mid = (lo + hi) / 2; if (ArcSnr(mid) < o.ArcSnr) lo = mid; else hi = mid; }
-            scale = hi;
-        }
-        else scale = o.SourceFlux / Math.Max(lensedSum / Math.Max(magnification, 1e-12), 1e-30);
+        var reference = arcs[0].Select(v => (float)(v * ratios[0])).ToArray();
+        double scale = o.ArcSnr > 0
+            ? LightInjection.ScaleForSnr(reference, noise[0], o.ArcSnr)
+            : o.SourceFlux / Math.Max(lensedSum / Math.Max(magnification, 1e-12), 1e-30);
 
         var result = cutout.Clone();
-        var rng = new Random((int)(o.Seed % int.MaxValue));
-        for (int b = 0; b < bands; b++)
-        {
-            var p = result.Plane(b); var arc = arcs[b];
-            for (int i = 0; i < p.Length; i++)
-            {
-                double v = arc[i] * scale * ratios[b];
-                if (v <= 0) continue;
-                double z = rng.NextGaussian();
-                p[i] += (float)(v + z * Math.Sqrt(v * varPerUnit[b]));
-            }
-        }
+        LightInjection.Add(result, arcs, scale, ratios, noise, new Random((int)(o.Seed % int.MaxValue)));
         double sourceFlux = unlensedSum > 0 ? scale * lensedSum / magnification : 0;
         var record = new MockLensRecord(o.EinsteinRadius, cx, cy, o.AxisRatio, o.PositionAngle, o.Shear, o.ShearAngle,
             o.SourceRadius, o.SourceIndex, o.SourceAxisRatio, o.SourceAngle, o.SourceOffsetX, o.SourceOffsetY,
-            sourceFlux, magnification, ArcSnr(scale), fwhm, sigma, o.Seed);
+            sourceFlux, magnification, LightInjection.Snr(reference, scale, noise[0]), fwhm, sigma, o.Seed);
         return (result, record);
     }
 

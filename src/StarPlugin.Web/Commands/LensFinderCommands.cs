@@ -14,7 +14,7 @@ using StarPlugin.Web.Storage;
 namespace StarPlugin.Web.Commands;
 
 /// <summary>
-/// `starplugin lensfinder serve|demo|import|rescore|user`: the lens-finding web platform
+/// `starplugin lensfinder serve|demo|import|import-scores|rescore|user`: the lens-finding web platform
 /// and its offline tools, on a project folder (SQLite beside the data) or PostgreSQL.
 /// They run in this program (ASP.NET Core, so not in the NativeAOT command line, which
 /// starts this one for `starplugin lensfinder`); the CLI's hosting (exit codes, errors)
@@ -23,7 +23,7 @@ namespace StarPlugin.Web.Commands;
 public static class LensFinderCommands
 {
     /// <summary>The subcommands' names: what this program's Main takes as a command line rather than server settings.</summary>
-    public static readonly string[] Names = ["serve", "demo", "import", "rescore", "user"];
+    public static readonly string[] Names = ["serve", "demo", "import", "import-scores", "rescore", "user"];
 
     private const string DefaultUrls = "http://127.0.0.1:5000";
 
@@ -44,6 +44,7 @@ public static class LensFinderCommands
         root.Add(Serve(ctx, demo: false));
         root.Add(Serve(ctx, demo: true));
         root.Add(Import(ctx));
+        root.Add(ImportScores(ctx));
         root.Add(Rescore(ctx));
         root.Add(User(ctx));
         return root;
@@ -127,6 +128,40 @@ public static class LensFinderCommands
                 return ExitCodes.Ok;
             }
             catch (ImportException e) { throw new InputException(e.Message); }
+            finally { state.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        }));
+        return cmd;
+    }
+
+    private static Command ImportScores(CliContext ctx)
+    {
+        var project = new ProjectOptions();
+        var scores = new Argument<string>("scores") { Description = "Scores CSV from `starplugin lens score` (id,file,score; id = the subject's id)" };
+        var agent = new Option<string>("--agent") { Description = "The machine's account name", DefaultValueFactory = _ => "machine:lensfinder-v1" };
+        var threshold = new Option<double?>("--threshold") { Description = "Score above which the machine votes \"lens\" (default: the score 1 % of the project's scored non-lens training images exceed)" };
+        var cmd = new Command("import-scores", "Import a machine classifier's scores as a voter: scored on the training images like a volunteer, its votes on the unknown ones enter the consensus with that skill") { scores, agent, threshold };
+        project.AddTo(cmd);
+        cmd.SetAction(p => CommandRunner.Run(ctx, () =>
+        {
+            string path = p.GetValue(scores)!;
+            var (header, rows) = CsvTable.Read(path);
+            int id = CsvTable.Column(path, header, "id"), sc = CsvTable.Column(path, header, "score");
+            var map = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                double v = CsvTable.Number(path, rows[i], sc, i);
+                if (v is < 0 or > 1) throw new InputException($"{path}: line {i + 2}: score {v} is not a probability");
+                if (!map.TryAdd(rows[i][id], v)) throw new InputException($"{path}: line {i + 2}: id {rows[i][id]} appears twice");
+            }
+            if (p.GetValue(threshold) is double t && !(t >= 0 && t <= 1)) throw new UsageException("--threshold must be in [0, 1]");
+            var state = LensFinderState.OpenAsync(project.Read(p)).GetAwaiter().GetResult();
+            try
+            {
+                var r = new MachineVotes(state.Store).ImportAsync(p.GetValue(agent)!, map, p.GetValue(threshold), state.Settings, ctx.Cancellation).GetAwaiter().GetResult();
+                ctx.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Agent}: threshold {r.Threshold:G4}; {r.TrainingVotes} votes on training images (P(\"lens\"|lens) {r.Skill.PLens:F3}, P(\"not\"|not) {r.Skill.PNotLens:F3}, {r.Skill.BitsPerDecision:F3} bits a decision), {r.UnknownVotes} on unknown images; {r.AlreadyVoted} voted before, {r.NotInProject} scores for images not in the project"));
+                return ExitCodes.Ok;
+            }
             finally { state.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         }));
         return cmd;

@@ -30,7 +30,8 @@ public interface ILensStore : IAsyncDisposable
 
     /// <summary>
     /// Up to <paramref name="count"/> subjects this volunteer has not classified: training
-    /// ones of the given truth, or (truth null) active unknown ones with the fewest votes.
+    /// ones of the given truth, or (truth null) active unknown ones in order of the information
+    /// a vote brings (posterior nearest ½ first; see VoteInformation), then fewest votes.
     /// </summary>
     Task<IReadOnlyList<long>> QueueAsync(long volunteerId, int? trainingTruth, int count, CancellationToken ct = default);
 

@@ -42,6 +42,7 @@ public abstract class SqlLensStore : ILensStore
           posterior {RealType} NOT NULL, votes {IntType} NOT NULL DEFAULT 0, status {IntType} NOT NULL DEFAULT 0, created_ms {IntType} NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS subjects_queue ON subjects (truth, status, votes, id)",
+        "CREATE INDEX IF NOT EXISTS subjects_information ON subjects (truth, status, (ABS(posterior - 0.5)), votes, id)",
         "CREATE INDEX IF NOT EXISTS subjects_posterior ON subjects (truth, posterior)",
         $"""
         CREATE TABLE IF NOT EXISTS classifications (
@@ -197,7 +198,8 @@ public abstract class SqlLensStore : ILensStore
         string filter = trainingTruth is null ? "s.truth = -1 AND s.status = 0" : "s.truth = @truth";
         return (IReadOnlyList<long>)await QueryAsync(c, null, t, r => L(r, 0),
             $"SELECT s.id FROM subjects s WHERE {filter} AND NOT EXISTS " +
-            "(SELECT 1 FROM classifications c WHERE c.volunteer_id = @v AND c.subject_id = s.id) ORDER BY s.votes, s.id LIMIT @n",
+            // Unknown images in order of the information a vote brings (VoteInformation.QueueKey), then fewest votes.
+            "(SELECT 1 FROM classifications c WHERE c.volunteer_id = @v AND c.subject_id = s.id) ORDER BY ABS(s.posterior - 0.5), s.votes, s.id LIMIT @n",
             ("@truth", (long?)trainingTruth), ("@v", volunteerId), ("@n", (long)Math.Clamp(count, 1, 1000)));
     }, ct);
 

@@ -111,6 +111,19 @@ public class EngineTests
     }
 
     [Test]
+    public void HelpNamesTheCommandUsersType()
+    {
+        var o = new StringWriter();
+        int code = StarPlugin.Web.Program.Run(["--help"], new CliContext(o, new StringWriter(), false));
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(o.ToString(), Does.Contain("starplugin lensfinder [command]").And.Contain("import-scores"));
+        Assert.That(o.ToString(), Does.Not.Contain(System.CommandLine.RootCommand.ExecutableName + " "));
+        o = new StringWriter();
+        Assert.That(StarPlugin.Web.Program.Run(["import", "--help"], new CliContext(o, new StringWriter(), false)), Is.EqualTo(0));
+        Assert.That(o.ToString(), Does.Contain("starplugin lensfinder import <folder>"));
+    }
+
+    [Test]
     public async Task CliImportsAndRescoresAProject()
     {
         string data = TestData.TempDir("cli"), src = TestData.TempDir("clisrc");

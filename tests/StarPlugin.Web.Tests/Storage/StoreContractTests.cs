@@ -119,6 +119,50 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task QueueBringsTheImagesAVoteTellsMostAboutFirst()
+    {
+        // Posteriors 0.2 (the prior), 0.45, 0.9 and 0.01: a vote is worth most near ½.
+        var ids = await Projects.AddBareSubjectsAsync(Store, Folder, Settings, [("prior", -1), ("near", -1), ("high", -1), ("low", -1)]);
+        await Store.WriteScoresAsync(new Dictionary<long, SubjectState>
+        {
+            [ids[1]] = new(0.45, 1, SubjectStatus.Active), [ids[2]] = new(0.9, 2, SubjectStatus.Active), [ids[3]] = new(0.01, 1, SubjectStatus.Active),
+        }, new Dictionary<long, AgentState>());
+        var v = await Store.CreateVolunteerAsync(null, null, Role.Volunteer, true);
+        var queue = await Store.QueueAsync(v.Id, null, 10);
+        Assert.That(queue, Is.EqualTo(new[] { ids[1], ids[0], ids[2], ids[3] }));
+        // The same order as the expected information of a vote by a volunteer with P_L = P_D = 0.8.
+        double[] p = [0.2, 0.45, 0.9, 0.01];
+        var byInformation = Enumerable.Range(0, 4).OrderByDescending(i => VoteInformation.Expected(p[i], 0.8, 0.8)).Select(i => ids[i]);
+        Assert.That(queue, Is.EqualTo(byInformation));
+    }
+
+    [Test]
+    public async Task AMachineVotesLikeAVolunteerWithTheSkillItShowsOnTrainingImages()
+    {
+        // 60 training images (30 lenses) and 4 unknown; the machine's scores are right on 27 of 30 lenses and 29 of 30 non-lenses.
+        var keys = Enumerable.Range(0, 60).Select(i => ($"t{i}", i % 2)).Concat(Enumerable.Range(0, 4).Select(i => ($"u{i}", -1))).ToList();
+        var ids = await Projects.AddBareSubjectsAsync(Store, Folder, Settings, keys);
+        var scores = new Dictionary<string, double>();
+        for (int i = 0; i < 60; i++) scores[$"t{i}"] = i % 2 == 1 ? (i < 6 ? 0.1 : 0.9) : (i == 0 ? 0.8 : 0.2);
+        scores["u0"] = 0.95; scores["u1"] = 0.05; scores["missing"] = 0.5;
+        var r = await new MachineVotes(Store).ImportAsync("machine:test", scores, 0.5, Settings);
+        Assert.That((r.TrainingVotes, r.UnknownVotes, r.NotInProject), Is.EqualTo((60, 2, 1)));
+        Assert.That(r.Skill.PLens, Is.EqualTo((27 + 1.0) / (30 + 2)).Within(1e-12));
+        Assert.That(r.Skill.PNotLens, Is.EqualTo((29 + 1.0) / (30 + 2)).Within(1e-12));
+        // Its votes moved the unknown images by Bayes' rule with that skill.
+        var u0 = (await Store.GetSubjectAsync(ids[60]))!.State.Posterior;
+        double pl = r.Skill.PLens, pd = r.Skill.PNotLens, prior = Settings.Prior;
+        Assert.That(u0, Is.EqualTo(pl * prior / (pl * prior + (1 - pd) * (1 - prior))).Within(1e-12));
+        Assert.That((await Store.GetSubjectAsync(ids[61]))!.State.Posterior, Is.LessThan(prior));
+        Assert.That((await Store.GetSubjectAsync(ids[62]))!.State.Votes, Is.EqualTo(0));
+        // Importing again adds nothing; the offline replay gives the same numbers.
+        var again = await new MachineVotes(Store).ImportAsync("machine:test", scores, 0.5, Settings);
+        Assert.That((again.TrainingVotes, again.UnknownVotes, again.AlreadyVoted), Is.EqualTo((0, 0, 62)));
+        var replay = await Rescorer.RunAsync(Store, Settings, write: false);
+        Assert.That(replay.SubjectsDiffering + replay.VolunteersDiffering, Is.EqualTo(0));
+    }
+
+    [Test]
     public async Task ImportsAreAllOrNothing()
     {
         await Projects.AddBareSubjectsAsync(Store, Folder, Settings, [("a", -1)]);

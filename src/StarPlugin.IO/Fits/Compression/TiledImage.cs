@@ -13,7 +13,7 @@ namespace StarPlugin.IO.Fits.Compression;
 /// RICE_1, GZIP_1, GZIP_2 and HCOMPRESS_1; floats quantised with NO_DITHER,
 /// SUBTRACTIVE_DITHER_1 or _2; ZBLANK nulls become NaN.
 /// </summary>
-internal static class TiledImage
+internal static partial class TiledImage
 {
     public static bool IsCompressedImage(List<FitsCard> cards) =>
         cards.FirstOrDefault(c => c.Key == "XTENSION") is { } x && FitsHeader.StringValue(x)?.Trim() == "BINTABLE"
@@ -27,7 +27,11 @@ internal static class TiledImage
     /// <summary>8192 × 8192: a whole survey chip in one tile, 512 MiB of working memory.</summary>
     public const long MaxHCompressTilePixels = 1L << 26;
 
-    public static (List<FitsCard> Cards, byte[] Data) Decompress(ByteReader r, List<FitsCard> cards, long dataOffset)
+    /// <summary>A compressed image's geometry, codec and columns, checked against the table (tiles too small for their pixels are refused).</summary>
+    private sealed record Layout(BinaryTable Table, Parameters P, long[] Dims, long[] Tile, long Tiles, long TilePixels, int SampleBytes,
+        BinaryTable.Column Compressed, BinaryTable.Column? GzipData, BinaryTable.Column? RawData);
+
+    private static Layout Describe(ByteReader r, List<FitsCard> cards, long dataOffset)
     {
         var table = new BinaryTable(cards, dataOffset);
         long zbitpix = FitsHeader.Integer(cards, "ZBITPIX");
@@ -56,8 +60,6 @@ internal static class TiledImage
             tiles *= (dims[i] + tile[i] - 1) / tile[i];
             tilePixels *= tile[i];
         }
-        if (pixels * sampleBytes > Array.MaxLength)
-            throw new ImageSizeException("compressed image decompresses to more than 2 GiB");
         if (table.Rows < tiles)
             throw new ImageFormatException($"FITS: compressed image has {table.Rows} tiles, its tiling needs {tiles}");
 
@@ -94,6 +96,15 @@ internal static class TiledImage
                 throw new ImageFormatException($"FITS: tile {t + 1} of {tilePixels} pixels is larger than its {bytes} compressed bytes can hold");
         }
 
+        return new Layout(table, p, dims, tile, tiles, tilePixels, sampleBytes, compressed, gzipData, rawData);
+    }
+
+    public static (List<FitsCard> Cards, byte[] Data) Decompress(ByteReader r, List<FitsCard> cards, long dataOffset)
+    {
+        var (table, p, dims, tile, tiles, tilePixels, sampleBytes, compressed, gzipData, rawData) = Describe(r, cards, dataOffset);
+        long naxis = dims.Length, pixels = dims.Aggregate(1L, (a, d) => a * d);
+        if (pixels * sampleBytes > Array.MaxLength)
+            throw new ImageSizeException("compressed image decompresses to more than 2 GiB");
         var data = new byte[pixels * sampleBytes];
         var ints = new int[tilePixels];
         var reals = p.Quantized ? new double[tilePixels] : null;
