@@ -77,7 +77,11 @@ build() {
   # runtime (with ASP.NET Core), in lensfinder/ beside the CLI (`starplugin lensfinder`
   # starts it). Release tarballs leave it out: they run with no .NET.
   step "lens-finding platform: artifacts/bin/lensfinder (needs the .NET runtime)"
-  dotnet publish src/StarPlugin.Web -c Release -o artifacts/bin/lensfinder --nologo -v q
+  # For this platform only (no other platforms' SQLite natives), and without what only the
+  # CLI uses: ONNX Runtime and the models (the platform imports scores, it runs no network).
+  rm -rf artifacts/bin/lensfinder
+  dotnet publish src/StarPlugin.Web -c Release -r linux-x64 --self-contained false -o artifacts/bin/lensfinder --nologo -v q
+  rm -rf artifacts/bin/lensfinder/libonnxruntime.so artifacts/bin/lensfinder/models
   # The GIMP shims: GIMP 2.10 and GIMP 3 share native/hosts (the filter table, the work
   # on the image, the one door to libstarplugin); the table also writes the help pages.
   step "GIMP 2.10 plug-in"

@@ -20,7 +20,7 @@ def find_cli():
               os.path.join(root, "src", "StarPlugin.Cli", "bin", "Release", "net10.0", "starplugin")]:
         if p and os.path.exists(p):
             return p
-    raise SystemExit("starplugin CLI not found: run `dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin`")
+    raise SystemExit("starplugin CLI not found: build it with `packaging/install.sh --build-only` (artifacts/bin/starplugin), or name it in STARPLUGIN_CLI")
 
 
 def _die_with_parent():

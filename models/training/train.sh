@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -x artifacts/bin/starplugin ] || dotnet publish src/StarPlugin.Cli -c Release -o artifacts/bin --nologo -v q
+[ -x artifacts/bin/starplugin ] || packaging/install.sh --build-only  # the native CLI that makes the pairs
 ckpt=models/training/checkpoint.pt
 if [ $resume = 0 ] && [ ${#extra[@]} = 0 ]; then ckpt="models/training/runs/from-scratch.pt"; rm -f "$ckpt"; mkdir -p models/training/runs; fi
 /usr/bin/python3 models/training/train.py --minutes "$minutes" --steps "$steps" --checkpoint "$ckpt" "${extra[@]}"

@@ -52,10 +52,15 @@ public static unsafe class JpegCodec
         var api = TurboJpeg.Get();
         int channels = img.ColorChannels == 1 ? 1 : 3;
         int plane = img.PlaneLength;
+        // As PNG: values an 8-bit file cannot hold (negatives, above white, NaN) are an error
+        // that names the fix, never a silent clip.
+        var enc = IntegerEncoder.For(img.Metadata, SampleFormat.UInt8);
+        var used = img.Data.AsSpan(0, (int)Math.Min((long)plane * channels, img.Data.Length));
+        enc.Check(used, "JPEG", SampleFormat.UInt8, countsAllowed: !img.Metadata.IsPhysical && SampleConversion.White(img.Metadata.SourceFormat) == 1);
         var buf = new byte[(long)plane * channels];
         for (int i = 0; i < plane; i++)
             for (int c = 0; c < channels; c++)
-                buf[i * channels + c] = SampleConversion.ToU8(img.Data[c * plane + i]);
+                buf[i * channels + c] = (byte)enc.Encode(img.Data[c * plane + i]);
         nint h = api.InitCompress();
         if (h == 0) throw new IOException("JPEG: cannot create an encoder");
         byte* jpeg = null;

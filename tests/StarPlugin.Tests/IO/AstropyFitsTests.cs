@@ -154,6 +154,11 @@ public class AstropyFitsTests
         (code, _, err) = CliTests.Run("convert", Fx("int16_signed.fits"), P("x.tif"), "--depth", "u16");
         Assert.That(code, Is.EqualTo(ExitCodes.InputError));
         Assert.That(err, Does.Contain("16-bit unsigned"));
+        // Into JPEG (8 bits, unsigned) too: it used to clip the negatives silently.
+        (code, _, err) = CliTests.Run("convert", Fx("int16_signed.fits"), P("x.jpg"));
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError));
+        Assert.That(err, Does.Contain("JPEG").And.Contain("--depth f32"));
+        Assert.That(File.Exists(P("x.jpg")), Is.False);
         // 32-bit values above 65535 into 16 bits.
         (code, _, err) = CliTests.Run("convert", Fx("float32_nan.fits"), P("y.fits"), "--depth", "u16");
         Assert.That(code, Is.EqualTo(ExitCodes.InputError), err);

@@ -182,8 +182,10 @@ public class RoundTripTests
             img.Data[3] = 1.2f;
             var e = Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.png"), img))!;
             Assert.That(e.Message, Does.Contain("--depth f32").And.Contain("78642"), "1.2 × 65535");
+            Assert.That(Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.jpg"), img))!.Message, Does.Contain("JPEG"));
             img.Data[3] = -0.01f;
             Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.tif"), img));
+            Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.jpg"), img));
             img.Data[3] = float.NaN;
             Assert.That(Assert.Throws<SampleRangeException>(() => ImageFile.Write(Path.Combine(dir, "x.tif"), img))!.Message, Does.Contain("NaN"));
             Assert.That(Directory.GetFiles(dir), Is.Empty, "no output, no temporary file");

@@ -128,7 +128,9 @@ public class BrowserTests
         // Classify by keyboard: L for a lens, N for not. Answer training mocks wrongly once, to see both numbers move.
         await page.GotoAsync(_url + "/classify");
         bool sawMockFeedback = false, wrongOnce = false;
-        for (int i = 0; i < 14; i++)
+        // 14 rounds, and on until a mock has come up: training images are drawn at random
+        // (12 mocks of 23), so the first rounds may show only non-lenses.
+        for (int i = 0; i < 40 && (i < 14 || !sawMockFeedback); i++)
         {
             var subject = page.Locator("#subject");
             await page.WaitForFunctionAsync("() => document.getElementById('subject').dataset.subject && document.getElementById('subject').complete");
