@@ -102,10 +102,13 @@ public static class PngCodec
             throw new ImageFormatException($"PNG: {width}x{height} image is larger than its {idat.Length} compressed bytes can hold");
         // The image first: a header-only read (ImageLimits.HeaderOnly) stops here, before inflating.
         var img = new AstroImage(width, height, channels, md);
-        byte[] raw = Inflate(idat, (int)expected);
         int plane = img.PlaneLength;
         var dst = img.Data;
         float maxv = (1 << depth) - 1;
+        // Row by row from the inflater: the decoded bytes never exist all at once beside the
+        // float image (they were 1-8 bytes a pixel more at the peak).
+        idat.Position = 0;
+        using var z = new ZLibStream(idat, CompressionMode.Decompress);
         long offset = 0;
         foreach (var (x0, y0, dx, dy) in passes)
         {
@@ -113,10 +116,12 @@ public static class PngCodec
             if (pw <= 0 || ph <= 0) continue;
             int stride = (int)(((long)pw * bitsPerPixel + 7) / 8);
             var prior = new byte[stride];
+            var line = new byte[stride + 1];
             for (int py = 0; py < ph; py++)
             {
-                int filter = raw[offset];
-                var row = raw.AsSpan((int)offset + 1, stride);
+                ReadRow(z, line, offset, expected);
+                int filter = line[0];
+                var row = line.AsSpan(1, stride);
                 PngFilter.Unfilter(filter, row, prior, bpp);
                 row.CopyTo(prior);
                 offset += stride + 1;
@@ -157,24 +162,21 @@ public static class PngCodec
         return (row[bit >> 3] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
     }
 
-    private static byte[] Inflate(MemoryStream idat, int expected)
+    /// <summary>Fills <paramref name="line"/> (a filter byte and one row) from the inflater.</summary>
+    private static void ReadRow(ZLibStream z, byte[] line, long offset, long expected)
     {
-        idat.Position = 0;
-        var output = new byte[expected];
-        int total = 0;
+        int got = 0;
         try
         {
-            using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            while (total < expected)
+            while (got < line.Length)
             {
-                int n = z.Read(output, total, expected - total);
+                int n = z.Read(line, got, line.Length - got);
                 if (n == 0) break;
-                total += n;
+                got += n;
             }
         }
         catch (InvalidDataException e) { throw new ImageFormatException("PNG: corrupt compressed data", e); }
-        if (total < expected) throw new ImageFormatException($"PNG: image data ends early ({total} of {expected} bytes)");
-        return output;
+        if (got < line.Length) throw new ImageFormatException($"PNG: image data ends early ({offset + got} of {expected} bytes)");
     }
 
     public static void Encode(Stream output, AstroImage img, WriteOptions options)

@@ -28,7 +28,7 @@ public sealed class SkyLight
 
     /// <summary>Each band convolved with a Gaussian of that band's FWHM (pixels).</summary>
     public float[][] Blurred(IReadOnlyList<double> fwhm) =>
-        Enumerable.Range(0, 3).Select(b => fwhm[b] > 0.3 ? PlaneFilters.GaussianBlur(Bands[b], Size, Size, (float)(fwhm[b] / 2.35482)) : (float[])Bands[b].Clone()).ToArray();
+        Enumerable.Range(0, 3).Select(b => fwhm[b] > 0.3 ? PlaneFilters.GaussianBlur(Bands[b], Size, Size, (float)(fwhm[b] / Gaussian.FwhmPerSigma)) : (float[])Bands[b].Clone()).ToArray();
 
     /// <summary>
     /// A Sérsic ellipse normalised to unit total flux, including the light that falls

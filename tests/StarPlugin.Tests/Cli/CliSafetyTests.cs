@@ -167,6 +167,20 @@ public class CliSafetyTests
     }
 
     [Test]
+    public void TilesUnder64PixelsAreRefusedAsInTheLibrary()
+    {
+        // Tile 10 gave a blocky grid of dark squares; the library and GIMP take 64..8192.
+        string input = Field("t.fits");
+        foreach (var (cmd, t) in new[] { ("remove", "10"), ("reduce", "63"), ("mask", "9000") })
+        {
+            var (code, _, err) = Run(cmd, input, "-o", P($"t{t}.fits"), "--model", _model, "--tile", t);
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage), $"{cmd} --tile {t}");
+            Assert.That(err, Does.Contain("64..8192"));
+            Assert.That(File.Exists(P($"t{t}.fits")), Is.False);
+        }
+    }
+
+    [Test]
     public void BatchExitCodeSkipsAndJsonSummary()
     {
         Directory.CreateDirectory(P("in")); Directory.CreateDirectory(P("out"));
