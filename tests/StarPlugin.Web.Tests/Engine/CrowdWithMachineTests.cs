@@ -69,21 +69,11 @@ public class CrowdWithMachineTests
     private static async Task<Outcome> RunAsync(bool machine, double machineRecall)
     {
         string dir = TestData.TempDir(machine ? $"crowd-machine{machineRecall:F2}" : "crowd-alone");
-        var settings = new Dictionary<string, string?>
-        {
-            ["signup-limit"] = "100000", ["login-limit"] = "100000", ["classify-rate"] = "100000", ["classify-burst"] = "100000",
-            ["prior"] = "0.1", ["reject"] = "1e-7", ["detect"] = "0.95",
-        };
-        using var f = new LensFinderFactory(dir, settings);
+        using var f = new LensFinderFactory(dir, SimulatedCrowd.Settings());
         _ = f.Server;
-        var rng = new Random(2016);
-        var keys = new List<(string, int)>();
-        var hidden = new Dictionary<string, int>();
-        for (int i = 0; i < 1800; i++) { string k = $"u{i}"; hidden[k] = rng.NextDouble() < 0.1 ? 1 : 0; keys.Add((k, -1)); }
-        for (int i = 0; i < 200; i++) keys.Add(($"t{i}", i % 2));
-        await Projects.AddBareSubjectsAsync(f.State.Store, f.State.Folder, f.State.Settings, keys);
-        var subjects = (await f.State.Store.ListSubjectsAsync(null, 5000, 0)).ToDictionary(s => s.Id);
-        int Truth(long id) => subjects[id].Truth is 0 or 1 ? subjects[id].Truth : hidden[subjects[id].Key];
+        var crowd = await SimulatedCrowd.BuildAsync(f);
+        var subjects = crowd.Subjects;
+        int Truth(long id) => crowd.Truth(id);
 
         long machineVotes = 0;
         if (machine)
@@ -95,13 +85,7 @@ public class CrowdWithMachineTests
             machineVotes = r.TrainingVotes + r.UnknownVotes;
         }
 
-        var people = Enumerable.Range(0, 200).Select(i => i switch
-        {
-            < 40 => (PL: 0.92, PD: 0.96),
-            < 140 => (PL: 0.75, PD: 0.85),
-            < 185 => (PL: 0.5, PD: 0.5),
-            _ => (PL: 0.3, PD: 0.35),
-        }).ToList();
+        var people = SimulatedCrowd.People;
         var clients = new ApiClient[200];
         for (int v = 0; v < 200; v++) { clients[v] = f.Client(); await clients[v].GuestAsync(); }
         var rngs = Enumerable.Range(0, 200).Select(v => new Random(v * 7919 + 1)).ToArray();
@@ -126,9 +110,9 @@ public class CrowdWithMachineTests
                     }
                 });
                 var unknown = await f.State.Store.ListSubjectsAsync(-1, 5000, 0);
-                var scored = unknown.Select(s => (Score: s.State.Posterior, Label: hidden[s.Key])).ToList();
+                var scored = unknown.Select(s => (Score: s.State.Posterior, Label: crowd.Hidden[s.Key])).ToList();
                 long human = await f.State.Store.CountClassificationsAsync() - machineVotes;
-                last = new Outcome(false, human, CompletenessAtPurity(scored, 0.3), Auc(scored));
+                last = new Outcome(false, human, SimulatedCrowd.CompletenessAtPurity(scored, 0.3), Auc(scored));
                 if (last.Completeness >= 0.9) { last = last with { Reached = true }; break; }
             }
         }
@@ -139,21 +123,6 @@ public class CrowdWithMachineTests
         TestContext.Out.WriteLine($"{(machine ? "with the machine" : "alone")}: {last}");
         Directory.Delete(dir, true);
         return last;
-    }
-
-    /// <summary>The best recall over cuts down the posterior ranking whose purity stays ≥ the given purity.</summary>
-    public static double CompletenessAtPurity(IReadOnlyList<(double Score, int Label)> scored, double purity)
-    {
-        var ranked = scored.OrderByDescending(s => s.Score).ToList();
-        int lenses = ranked.Count(s => s.Label == 1), found = 0;
-        double best = 0;
-        for (int k = 0; k < ranked.Count; k++)
-        {
-            if (ranked[k].Label == 1) found++;
-            if (k + 1 < ranked.Count && ranked[k + 1].Score == ranked[k].Score) continue;
-            if ((double)found / (k + 1) >= purity) best = Math.Max(best, (double)found / lenses);
-        }
-        return best;
     }
 
     /// <summary>P(a lens outranks a non-lens), ties half.</summary>
