@@ -35,9 +35,7 @@ public class BrowserTests
             Assert.Ignore("no /usr/bin/chromium (apt-get install chromium)");
         }
         _dir = TestData.TempDir("browser");
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root != null && !File.Exists(Path.Combine(root.FullName, "StarPlugin.sln"))) root = root.Parent;
-        _shots = Path.Combine(root!.FullName, "artifacts", "screenshots");
+        _shots = Path.Combine(TestData.RepoRoot(), "artifacts", "screenshots");
         Directory.CreateDirectory(_shots);
         _app = LensFinderServer.Build([], b =>
         {

@@ -18,11 +18,8 @@ public sealed class ServerProcess : IDisposable
     public static string ServerDll()
     {
         // The server project's own output (it carries its runtimeconfig): src/StarPlugin.Web/bin/CONFIG/net10.0.
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
         string config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "StarPlugin.sln"))) dir = dir.Parent;
-        if (dir == null) Assert.Fail("repository root not found");
-        string dll = Path.Combine(dir!.FullName, "src", "StarPlugin.Web", "bin", config, "net10.0", "StarPlugin.Web.dll");
+        string dll = Path.Combine(TestData.RepoRoot(), "src", "StarPlugin.Web", "bin", config, "net10.0", "StarPlugin.Web.dll");
         if (!File.Exists(dll)) Assert.Fail($"{dll} not built");
         return dll;
     }
