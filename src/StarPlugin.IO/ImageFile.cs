@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.IO.MemoryMappedFiles;
 using StarPlugin.Imaging;
 using StarPlugin.IO.Cimg;
@@ -68,11 +69,24 @@ public static unsafe class ImageFile
 
     public static AstroImage Read(string path)
     {
-        CheckedLength(path);
-        byte[] bytes = File.ReadAllBytes(path);
-        try { return Decode(bytes, path); }
+        long length = CheckedLength(path);
+        // The file's bytes live outside the managed heap and are freed the moment the image
+        // is decoded: a managed array of them (often as large as the image) stayed resident
+        // after collection, beside the outputs that removal allocates next.
+        byte* bytes = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, length));
+        try
+        {
+            int read = 0;
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                var span = new Span<byte>(bytes, (int)length);
+                for (int n; read < length && (n = file.Read(span[read..])) > 0;) read += n;
+            }
+            return Decode(new ReadOnlySpan<byte>(bytes, read), path);
+        }
         catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
         catch (ImageSizeException e) { throw new ImageSizeException($"{path}: {e.Message}"); }
+        finally { NativeMemory.Free(bytes); }
     }
 
     /// <summary>

@@ -17,6 +17,12 @@ namespace StarPlugin.Detection;
 /// </summary>
 internal sealed class BackgroundMesh
 {
+    /// <summary>
+    /// Row <paramref name="y"/> of an image: a span of the caller's own plane, or
+    /// <paramref name="buffer"/> (one row long) filled with it.
+    /// </summary>
+    public delegate ReadOnlySpan<float> RowSource(int y, Span<float> buffer);
+
     private readonly float[][] _levelRows, _noiseRows, _structureRows;
     /// <summary>Structure below this is not noise (white noise gives 1 ± 0.1 per cell): see <see cref="CellStatistics"/>.</summary>
     private const float MinStructure = 0.7f;
@@ -29,6 +35,10 @@ internal sealed class BackgroundMesh
     private readonly int _nx, _ny, _cell, _width;
 
     public BackgroundMesh(float[] plane, int width, int height, int cell)
+        : this((y, _) => plane.AsSpan(y * width, width), width, height, cell) { }
+
+    /// <summary>A mesh over rows that <paramref name="rows"/> hands out one at a time, so no plane of them need exist.</summary>
+    public BackgroundMesh(RowSource rows, int width, int height, int cell)
     {
         _width = width;
         _cell = Math.Min(cell, Math.Max(width, height));
@@ -40,20 +50,30 @@ internal sealed class BackgroundMesh
         // Sampling every other row and every 4th column: 128 samples of a 32-px cell estimate
         // the median to ~0.1σ at an eighth of the cost; differences stay between neighbours.
         int step = _cell >= 16 ? 2 : 1, xStep = _cell >= 32 ? 4 : step;
-        Parallel.For(0, _ny, () => (new float[_cell * _cell], new float[_cell * _cell], new float[_cell * _cell]), (cy, _, buf) =>
+        // The sampled rows of one mesh row are gathered into a band first (a mesh row's
+        // height × the width, not a plane), so a row source computes each row once.
+        int bandRows = (_cell + step - 1) / step;
+        Parallel.For(0, _ny, () => (new float[_cell * _cell], new float[_cell * _cell], new float[_cell * _cell], new float[(long)bandRows * width]), (cy, _, buf) =>
         {
-            var (vals, diffs, scratch) = buf;
+            var (vals, diffs, scratch, band) = buf;
+            int y0 = cy * _cell, y1 = Math.Min(height, y0 + _cell);
+            for (int y = y0, r = 0; y < y1; y += step, r++)
+            {
+                var dst = band.AsSpan(r * width, width);
+                var src = rows(y, dst);
+                if (src != dst) src.CopyTo(dst);
+            }
             for (int cx = 0; cx < _nx; cx++)
             {
-                int x0 = cx * _cell, y0 = cy * _cell, x1 = Math.Min(width, x0 + _cell), y1 = Math.Min(height, y0 + _cell);
+                int x0 = cx * _cell, x1 = Math.Min(width, x0 + _cell);
                 int n = 0, nd = 0;
-                for (int y = y0; y < y1; y += step)
+                for (int y = y0, r = 0; y < y1; y += step, r++)
                 {
-                    int row = y * width;
+                    int row = r * width;
                     for (int x = x0; x < x1; x += xStep)
                     {
-                        vals[n++] = plane[row + x];
-                        if (x + 1 < x1) diffs[nd++] = plane[row + x + 1] - plane[row + x];
+                        vals[n++] = band[row + x];
+                        if (x + 1 < x1) diffs[nd++] = band[row + x + 1] - band[row + x];
                     }
                 }
                 (level[cy * _nx + cx], noise[cy * _nx + cx], structure[cy * _nx + cx]) = CellStatistics(vals.AsSpan(0, n), diffs.AsSpan(0, nd), scratch);

@@ -68,10 +68,13 @@ public static class PlaneFilters
         return output;
     }
 
+    /// <summary>How many pixels each way the Gaussian blur of <paramref name="sigma"/> reaches.</summary>
+    public static int GaussianRadius(float sigma) => (int)Math.Ceiling(3 * sigma);
+
     private static float[] GaussianKernel(float sigma)
     {
         if (!(sigma > 0) || !float.IsFinite(sigma)) throw new ArgumentException($"blur sigma must be positive, got {sigma}");
-        int r = (int)Math.Ceiling(3 * sigma);
+        int r = GaussianRadius(sigma);
         var k = new float[2 * r + 1];
         float sum = 0;
         for (int i = -r; i <= r; i++) { k[i + r] = MathF.Exp(-i * i / (2 * sigma * sigma)); sum += k[i + r]; }

@@ -104,8 +104,10 @@ internal static class GalaxyProtection
         if (sources.Count == 0 || !always && !galaxyField) { progress.Advance(); return 0; }
         var test = galaxyField ? InGalaxyField : InStarField;
         int n = w * h;
-        var lum = ResidualStarCleanup.Luminance(data, domain, colours, w, h);
-        var regions = SourceRegions.Find(lum, w, h, Threshold);
+        // The luminance is computed row by row wherever it is needed, the regions are kept
+        // as runs, and the weight lives in bands of rows: the stage's memory is a band and
+        // the runs, not the three planes (luminance, labels, weight) it held before.
+        var regions = SourceRegions.Find((y, row) => ResidualStarCleanup.LuminanceRow(data, domain, colours, w, n, y, row), w, h, Threshold);
         progress.ThrowIfCancelled();
 
         // The brightest source of each region decides what the region is.
@@ -135,51 +137,102 @@ internal static class GalaxyProtection
             if (regions.Area[k] > DiscArea(MaxRadius, s) || s.Star.Saturated || !test.IsResolved(s, locus)) continue;
             galaxy[k] = true; protectedCount++;
         }
-        var weight = new float[n];
-        Parallel.For(0, h, y =>
-        {
-            for (int x = 0, i = y * w; x < w; x++, i++) if (galaxy[regions.Label[i]]) weight[i] = 1f;
-        });
         // Large regions (a galaxy in nebulosity or touching a neighbour): only the part of the
         // region within GalaxyRadius of each resolved source in it.
+        var parts = new List<Disc>();
         foreach (var t in sources)
         {
             int k = RegionAt(regions, t.Star, w, h);
             if (k <= 0 || galaxy[k] || regions.Area[k] <= DiscArea(MinLargeRadius, t) || t.Star.Saturated || !test.IsResolved(t, locus)) continue;
-            double r = GalaxyRadius * t.Star.Fwhm + 3;
-            ForDisc(t.Star, r, w, h, i => { if (regions.Label[i] == k) weight[i] = 1f; });
+            parts.Add(new Disc(t.Star.X, t.Star.Y, GalaxyRadius * t.Star.Fwhm + 3, k));
             protectedCount++;
         }
         if (protectedCount == 0) { progress.Advance(); return 0; }
 
-        // Holes for the unresolved sources on galaxy pixels: stars in front of a galaxy stay removed.
+        // Holes for the unresolved sources whose centre is on a given-back pixel: stars in
+        // front of a galaxy stay removed.
+        var partsOf = parts.ToLookup(d => d.Region);
+        var holes = new List<Disc>();
         for (int i = 0; i < sources.Count; i++)
         {
             var s = sources[i].Star;
             int k = RegionAt(regions, s, w, h);
             if (k <= 0 || brightest[k] == i && galaxy[k] || test.IsResolved(sources[i], locus)) continue;
-            if (weight[Math.Clamp((int)Math.Round(s.Y), 0, h - 1) * w + Math.Clamp((int)Math.Round(s.X), 0, w - 1)] == 0) continue;
-            ForDisc(s, ResidualStarCleanup.FillRadius(s), w, h, j => weight[j] = 0f);
+            int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1);
+            if (!galaxy[k] && !partsOf[k].Any(d => d.Contains(cx, cy))) continue;
+            holes.Add(new Disc(s.X, s.Y, ResidualStarCleanup.FillRadius(s), 0));
         }
         progress.ThrowIfCancelled();
+
         // Feather: a σ = 1 blur, doubled and capped at 1, keeps the inside whole and carries
-        // the galaxy's faint skirt a pixel or two past the 3σ isophote, so no edge shows.
-        // In place, with the luminance plane (no longer needed) as scratch.
-        PlaneFilters.GaussianBlur(weight, w, h, 1f, scratch: lum, dst: weight);
-        Parallel.For(0, h, y =>
+        // the galaxy's faint skirt a pixel or two past the 3σ isophote, so no edge shows. Band
+        // by band, each with the blur's reach of rows above and below, so the blur sees what
+        // a whole weight plane would give it.
+        int reach = PlaneFilters.GaussianRadius(FeatherSigma);
+        int bandHeight = Math.Min(h, FeatherBand);
+        int bands = (h + bandHeight - 1) / bandHeight;
+        // One band buffer per worker, workers pulling bands from a shared counter: Parallel.For's
+        // per-task buffers multiplied as the pool added threads (100 MB at 2048 × 16384).
+        int workers = Math.Min(bands, Environment.ProcessorCount), next = -1;
+        Parallel.For(0, workers, _ =>
         {
-            var wr = weight.AsSpan(y * w, w);
-            TensorPrimitives.Multiply(wr, -2f, wr);
-            TensorPrimitives.Add(wr, 1f, wr);
-            TensorPrimitives.Max(wr, 0f, wr); // 1 − min(1, 2·blur): the share of the star layer kept
-            for (int c = 0; c < colours; c++)
+            var weight = new float[(long)(bandHeight + 2 * reach) * w];
+            var labels = new int[w];
+            for (int b = Interlocked.Increment(ref next); b < bands; b = Interlocked.Increment(ref next))
+                FeatherBand(b);
+            void FeatherBand(int b)
             {
-                var l = layers.AsSpan(c * n + y * w, w);
-                TensorPrimitives.Multiply(l, wr, l);
+                int y0 = b * bandHeight, y1 = Math.Min(h, y0 + bandHeight);
+                int a0 = Math.Max(0, y0 - reach), a1 = Math.Min(h, y1 + reach), rows = a1 - a0;
+                var band = weight.AsSpan(0, rows * w);
+                band.Clear();
+                for (int y = a0; y < a1; y++)
+                {
+                    regions.FillRow(y, labels);
+                    var wr = band.Slice((y - a0) * w, w);
+                    for (int x = 0; x < w; x++) if (galaxy[labels[x]]) wr[x] = 1f;
+                }
+                foreach (var d in parts)
+                    for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
+                        for (int x = d.Left; x <= d.Right(w); x++)
+                            if (d.Contains(x, y) && regions.LabelAt(x, y) == d.Region) band[(y - a0) * w + x] = 1f;
+                foreach (var d in holes)
+                    for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
+                        for (int x = d.Left; x <= d.Right(w); x++)
+                            if (d.Contains(x, y)) band[(y - a0) * w + x] = 0f;
+                PlaneFilters.GaussianBlurInPlace(weight, 0, w, rows, FeatherSigma);
+                for (int y = y0; y < y1; y++)
+                {
+                    var wr = weight.AsSpan((y - a0) * w, w);
+                    TensorPrimitives.Multiply(wr, -2f, wr);
+                    TensorPrimitives.Add(wr, 1f, wr);
+                    TensorPrimitives.Max(wr, 0f, wr); // 1 − min(1, 2·blur): the share of the star layer kept
+                    for (int c = 0; c < colours; c++)
+                    {
+                        var l = layers.AsSpan(c * n + y * w, w);
+                        TensorPrimitives.Multiply(l, wr, l);
+                    }
+                }
             }
         });
         progress.Advance();
         return protectedCount;
+    }
+
+    private const float FeatherSigma = 1f;
+    /// <summary>Rows of the feathered weight held at a time per thread.</summary>
+    private const int FeatherBand = 256;
+
+    /// <summary>A disc of pixels around a source; <see cref="Region"/> is the region it gives back (0 for a hole).</summary>
+    private readonly record struct Disc(double X, double Y, double R, int Region)
+    {
+        public bool Contains(int x, int y) => (x - X) * (x - X) + (y - Y) * (y - Y) <= R * R;
+
+        /// <summary>The disc's pixel rows and columns, clipped to rows [y0, y1) and columns [0, w).</summary>
+        public int Top(int y0) => Math.Max(y0, (int)Math.Floor(Y - R));
+        public int Bottom(int y1) => Math.Min(y1 - 1, (int)Math.Ceiling(Y + R));
+        public int Left => Math.Max(0, (int)Math.Floor(X - R));
+        public int Right(int w) => Math.Min(w - 1, (int)Math.Ceiling(X + R));
     }
 
     /// <summary>The share of the unsaturated sources' flux that is in resolved sources: how much of the frame is galaxies.</summary>
@@ -205,14 +258,6 @@ internal static class GalaxyProtection
         return sky[(int)(0.9 * (sky.Count - 1))] - sky[(int)(0.1 * (sky.Count - 1))];
     }
 
-    /// <summary>Calls <paramref name="visit"/> with the index of every pixel within <paramref name="r"/> of the source.</summary>
-    private static void ForDisc(DetectedStar s, double r, int w, int h, Action<int> visit)
-    {
-        for (int y = Math.Max(0, (int)Math.Floor(s.Y - r)); y <= Math.Min(h - 1, (int)Math.Ceiling(s.Y + r)); y++)
-            for (int x = Math.Max(0, (int)Math.Floor(s.X - r)); x <= Math.Min(w - 1, (int)Math.Ceiling(s.X + r)); x++)
-                if ((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) <= r * r) visit(y * w + x);
-    }
-
     /// <summary>By brightness, ties (common in clipped 8-bit data) by position, so the catalogue's order does not matter.</summary>
     private static bool Brighter(DetectedStar a, DetectedStar b) =>
         a.Brightness != b.Brightness ? a.Brightness > b.Brightness : a.Y != b.Y ? a.Y < b.Y : a.X < b.X;
@@ -234,6 +279,6 @@ internal static class GalaxyProtection
     private static int RegionAt(SourceRegions regions, DetectedStar s, int w, int h)
     {
         int x = Math.Clamp((int)Math.Round(s.X), 0, w - 1), y = Math.Clamp((int)Math.Round(s.Y), 0, h - 1);
-        return regions.Label[y * w + x];
+        return regions.LabelAt(x, y);
     }
 }

@@ -197,7 +197,8 @@ public sealed class RemovalPipeline
     private static void ReleaseLargeGarbage(int pixels)
     {
         if (pixels < LargeImage) return;
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        // Not compacting: compaction copies the live planes (input, outputs) and the copies
+        // showed as a transient peak of their size.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 }

@@ -60,7 +60,6 @@ internal static class ResidualStarCleanup
     /// <param name="scratch">A plane of w·h the census may work in (it is overwritten), instead of a new one.</param>
     internal static (List<Target> Targets, FieldPsf Psf) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null)
     {
-        var lum = Luminance(data, domain, colours, w, h, scratch);
         // D = 0.8 up front: only star-like sources are wanted, and the detector then skips
         // measuring the many weaker correlation peaks (most of its time on nebula data).
         // Two scales. Soft, bright stars of a stretched JPEG reach σ 3.2 (FWHM 7.5 px),
@@ -69,11 +68,16 @@ internal static class ResidualStarCleanup
         // pipeline's time at 24 MP. So the fine pass sweeps σ 0.8–1.6 (guard 2.4) and a
         // pass on the 2×2-binned luminance sweeps binned σ 1.0–1.6, i.e. σ 2–3.2 (guard
         // 4.8 as before): the same widths for about half the correlation work.
+        // The binned pass runs first, on luminance rows made on the fly, so its quarter plane
+        // is gone before the full-resolution luminance plane exists.
         progress.ThrowIfCancelled();
-        var (binned, bw, bh) = w >= 32 && h >= 32 ? Bin2(lum, w, h) : (null, 0, 0);
-        var fine = StarDetector.DetectDestructive(lum, w, h, FinePass, progress.AsCallback());
-        progress.ThrowIfCancelled();
+        int n = w * h;
+        var (binned, bw, bh) = w >= 32 && h >= 32 ? Bin2((y, row) => LuminanceRow(data, domain, colours, w, n, y, row), w, h) : (null, 0, 0);
         var coarse = binned == null ? [] : StarDetector.DetectDestructive(binned, bw, bh, CoarsePass).Select(Unbin).ToList();
+        binned = null;
+        progress.ThrowIfCancelled();
+        var lum = Luminance(data, domain, colours, w, h, scratch);
+        var fine = StarDetector.DetectDestructive(lum, w, h, FinePass, progress.AsCallback());
         progress.ThrowIfCancelled();
         return Select(fine, coarse, w, h);
     }
@@ -99,6 +103,21 @@ internal static class ResidualStarCleanup
         return lum;
     }
 
+    /// <summary>Row y of <see cref="Luminance"/>, computed alone (the same arithmetic), into <paramref name="row"/>.</summary>
+    internal static ReadOnlySpan<float> LuminanceRow(float[] data, ModelDomain domain, int colours, int w, int n, int y, Span<float> row)
+    {
+        row.Clear();
+        var mapped = System.Buffers.ArrayPool<float>.Shared.Rent(w);
+        for (int c = 0; c < colours; c++)
+        {
+            domain.Map(data.AsSpan(c * n + y * w, w), mapped.AsSpan(0, w));
+            TensorPrimitives.Add(row, mapped.AsSpan(0, w), row);
+        }
+        System.Buffers.ArrayPool<float>.Shared.Return(mapped);
+        if (colours > 1) TensorPrimitives.Multiply(row, 1f / colours, row);
+        return row;
+    }
+
     // One D everywhere and ring backgrounds (no flat-sky relief or mesh background): the
     // cleanup was tuned and benched with them.
     private static readonly DetectionOptions FinePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 0.8f, GMax = 1.6f, GStep = 0.4f };
@@ -106,16 +125,17 @@ internal static class ResidualStarCleanup
     private static readonly DetectionOptions CoarsePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 1.0f, GMax = 1.6f, GStep = 0.2f, MeshSize = 16 };
 
     /// <summary>The mean of each 2×2 block (an odd last row or column is dropped).</summary>
-    private static (float[]? Binned, int Width, int Height) Bin2(float[] src, int w, int h)
+    private static (float[]? Binned, int Width, int Height) Bin2(BackgroundMesh.RowSource rows, int w, int h)
     {
         int bw = w / 2, bh = h / 2;
         var dst = new float[bw * bh];
-        Parallel.For(0, bh, () => new float[w], (y, _, pair) =>
+        Parallel.For(0, bh, () => (new float[w], new float[w], new float[w]), (y, _, buf) =>
         {
-            TensorPrimitives.Add(src.AsSpan(2 * y * w, w), src.AsSpan((2 * y + 1) * w, w), pair);
+            var (pair, a, b) = buf;
+            TensorPrimitives.Add(rows(2 * y, a), rows(2 * y + 1, b), pair);
             var d = dst.AsSpan(y * bw, bw);
             for (int x = 0; x < bw; x++) d[x] = 0.25f * (pair[2 * x] + pair[2 * x + 1]);
-            return pair;
+            return buf;
         }, _ => { });
         return (dst, bw, bh);
     }

@@ -71,13 +71,18 @@ public static class CimgCodec
     public static void Encode(Stream output, AstroImage img)
     {
         output.Write(Encoding.ASCII.GetBytes($"1 float little_endian\n{img.Width} {img.Height} 1 {img.Channels}\n"));
-        var buf = new byte[img.PlaneLength * 4];
+        // Row by row: the encoded bytes are a row, not a plane beside the image.
+        var buf = new byte[img.Width * 4];
         double physical = img.Metadata.PhysicalScale; // a float file holds physical values (ADU stay ADU)
         for (int c = 0; c < img.Channels; c++)
         {
             var plane = img.Plane(c);
-            for (int i = 0; i < plane.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(buf.AsSpan(i * 4), (float)(plane[i] * physical));
-            output.Write(buf);
+            for (int y = 0; y < img.Height; y++)
+            {
+                var row = plane.Slice(y * img.Width, img.Width);
+                for (int i = 0; i < row.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(buf.AsSpan(i * 4), (float)(row[i] * physical));
+                output.Write(buf);
+            }
         }
     }
 }

@@ -43,7 +43,11 @@ internal static class TiffWriter
         int across = (W + blockW - 1) / blockW, down = (H + blockH - 1) / blockH, planes = planar ? spp : 1;
 
         // Data blocks first (after the 8-byte header), then the IFD and its out-of-line values.
-        var body = new MemoryStream();
+        // Straight into a seekable output (a file), the header patched at the end, so the
+        // encoded image never sits in memory beside the float one; else through memory.
+        bool direct = output.CanSeek;
+        var body = direct ? output : new MemoryStream();
+        long start = direct ? output.Position : 0;
         body.Write(new byte[8]);
         var offsets = new List<long>();
         var counts = new List<long>();
@@ -76,10 +80,10 @@ internal static class TiffWriter
                         TiffCompression.PackBits => TiffPackBits.EncodeRows(raw, rowBytes),
                         _ => Deflate(raw),
                     };
-                    offsets.Add(body.Position);
+                    offsets.Add(body.Position - start);
                     counts.Add(packed.Length);
                     body.Write(packed);
-                    if (body.Position % 2 == 1) body.WriteByte(0);
+                    if ((body.Position - start) % 2 == 1) body.WriteByte(0);
                 }
 
         var entries = new SortedDictionary<ushort, (ushort Type, uint Count, byte[] Bytes)>();
@@ -118,7 +122,7 @@ internal static class TiffWriter
             Longs(TiffTag.StripByteCounts, counts);
         }
 
-        long ifdOffset = body.Position;
+        long ifdOffset = body.Position - start;
         long extraOffset = ifdOffset + 2 + entries.Count * 12 + 4;
         var ifd = new MemoryStream();
         var extra = new MemoryStream();
@@ -140,14 +144,26 @@ internal static class TiffWriter
             ifd.Write(e);
         }
         ifd.Write(new byte[4]); // no next IFD
-        var header = body.GetBuffer().AsSpan(0, 8);
+        var header = new byte[8];
         header[0] = (byte)'I'; header[1] = (byte)'I';
-        BinaryPrimitives.WriteUInt16LittleEndian(header[2..], 42);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], checked((uint)ifdOffset));
-        body.Position = 0;
-        body.CopyTo(output);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(2), 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), checked((uint)ifdOffset));
+        if (!direct)
+        {
+            var buffered = (MemoryStream)body;
+            header.CopyTo(buffered.GetBuffer(), 0);
+            buffered.Position = 0;
+            buffered.CopyTo(output);
+        }
         ifd.Position = 0; ifd.CopyTo(output);
         extra.Position = 0; extra.CopyTo(output);
+        if (direct)
+        {
+            long end = output.Position;
+            output.Position = start;
+            output.Write(header);
+            output.Position = end;
+        }
     }
 
     private static void WriteSample(Span<byte> d, float v, SampleFormat f, IntegerEncoder? enc, double floatFactor)

@@ -215,16 +215,31 @@ public static class XisfCodec
             _ => SampleFormat.Float32, // XISF images have no signed integer samples; floats hold them exactly
         };
         int bps = SampleConversion.BytesPerSample(fmt);
-        byte[] pixels = Pack(img, fmt);
         string? compression = null;
-        byte[] block = pixels;
+        // A plain block is packed in chunks twice, once for its checksum (which the header
+        // carries before it) and once to write it: no encoded copy of the image in memory.
+        // A compressed one needs the whole packed block.
+        byte[]? block = null;
+        long blockLength = img.Data.LongLength * bps;
         if (options.XisfCompression != XisfCompression.None)
         {
+            var pixels = new byte[blockLength];
+            Pack(img.Data, 0, img.Data.Length, fmt, pixels);
             var (packed, attribute) = XisfBlock.Compress(pixels, bps, options.XisfCompression);
             // PixInsight shows garbage for a "compressed" block larger than the data; store such blocks plain.
             if (packed.Length < pixels.Length) { block = packed; compression = attribute; }
+            else block = pixels;
+            blockLength = block.Length;
         }
-        string checksum = "sha-1:" + Convert.ToHexString(SHA1.HashData(block)).ToLowerInvariant();
+        byte[] digest;
+        if (block != null) digest = SHA1.HashData(block);
+        else
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+            ForEachChunk(img.Data, fmt, chunk => sha.AppendData(chunk));
+            digest = sha.GetHashAndReset();
+        }
+        string checksum = "sha-1:" + Convert.ToHexString(digest).ToLowerInvariant();
 
         // The block follows the header at a 4096-byte boundary; its position is written in the
         // header, so iterate until the header's length (and with it the position) settles.
@@ -232,7 +247,7 @@ public static class XisfCodec
         byte[] header;
         while (true)
         {
-            header = Header(img, fmt, position, block.Length, compression, checksum);
+            header = Header(img, fmt, position, blockLength, compression, checksum);
             long needed = Align(16 + header.Length);
             if (needed == position) break;
             position = needed;
@@ -243,7 +258,22 @@ public static class XisfCodec
         output.Write(preamble);
         output.Write(header);
         output.Write(new byte[position - 16 - header.Length]);
-        output.Write(block);
+        if (block != null) output.Write(block);
+        else ForEachChunk(img.Data, fmt, chunk => output.Write(chunk));
+    }
+
+    /// <summary>Hands the packed samples to <paramref name="use"/> a chunk at a time.</summary>
+    private static void ForEachChunk(float[] src, SampleFormat fmt, Action<byte[]> use)
+    {
+        const int Samples = 1 << 16;
+        int bps = SampleConversion.BytesPerSample(fmt);
+        var chunk = new byte[Samples * bps];
+        for (int from = 0; from < src.Length; from += Samples)
+        {
+            int count = Math.Min(Samples, src.Length - from);
+            Pack(src, from, count, fmt, chunk);
+            use(count == Samples ? chunk : chunk[..(count * bps)]);
+        }
     }
 
     private static long Align(long n) => (n + 4095) / 4096 * 4096;
@@ -299,16 +329,15 @@ public static class XisfCodec
         catch (XmlException) { return null; }
     }
 
-    private static byte[] Pack(AstroImage img, SampleFormat fmt)
+    /// <summary>Packs samples [from, from + count) of <paramref name="src"/> into <paramref name="dst"/> as <paramref name="fmt"/>.</summary>
+    private static void Pack(float[] src, int from, int count, SampleFormat fmt, Span<byte> dst)
     {
         int bps = SampleConversion.BytesPerSample(fmt);
-        var src = img.Data;
-        var bytes = new byte[(long)src.Length * bps];
         double white = fmt switch { SampleFormat.UInt8 => 255, SampleFormat.UInt16 => 65535, SampleFormat.UInt32 => 4294967295.0, _ => 1 };
-        for (long i = 0; i < src.Length; i++)
+        for (int i = 0; i < count; i++)
         {
-            var d = bytes.AsSpan((int)(i * bps), bps);
-            float v = src[i];
+            var d = dst.Slice(i * bps, bps);
+            float v = src[from + i];
             if (fmt is SampleFormat.Float32) { BinaryPrimitives.WriteSingleLittleEndian(d, v); continue; }
             if (fmt is SampleFormat.Float64) { BinaryPrimitives.WriteDoubleLittleEndian(d, v); continue; }
             double scaled = Math.Round(v * white);
@@ -321,6 +350,5 @@ public static class XisfCodec
                 default: BinaryPrimitives.WriteUInt32LittleEndian(d, (uint)scaled); break;
             }
         }
-        return bytes;
     }
 }

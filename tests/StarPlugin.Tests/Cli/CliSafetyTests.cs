@@ -306,6 +306,35 @@ public class CliSafetyTests
         Assert.That(p2 - p1, Is.LessThan(2.6 * plane), "input + starless output (+ decoder and GC slack), not five or six planes");
     }
 
+    /// <summary>
+    /// The same bound on a star field with a nebula, through the whole default pipeline
+    /// (star census, cleanup, keeping galaxies on) and a compressed float TIFF in and out.
+    /// Tall images of one width, so the detector's row bands (width × rows) stay the same
+    /// and only image-sized memory shows. Before: the network alone grew by 2.5 planes (the
+    /// file's bytes stayed resident after decoding), the default pipeline with galaxies by
+    /// 7.3 (luminance, label and weight planes in the galaxy stage, the TIFF writer's
+    /// in-memory file).
+    /// </summary>
+    [Test]
+    public void RemovalPeakMemoryOnAStarFieldStaysNearTheInputAndOneImagePerOutput()
+    {
+        string small = P("field-1.tif"), large = P("field-16.tif");
+        Assert.That(Run("synth", "stars", small, "--width", "2048", "--height", "1024", "--stars", "1000", "--seed", "3").Code, Is.EqualTo(0));
+        Assert.That(Run("synth", "stars", large, "--width", "2048", "--height", "16384", "--stars", "16000", "--seed", "3").Code, Is.EqualTo(0));
+        double plane = 2048.0 * (16384 - 1024) * 4 / (1 << 20); // 120 MiB between the two
+        double Growth(params string[] options)
+        {
+            var (c1, p1, o1) = PeakRun(["remove", small, "--starless", P("s1.tif"), "--model", _model, "--force", .. options]);
+            var (c2, p2, o2) = PeakRun(["remove", large, "--starless", P("s16.tif"), "--model", _model, "--force", .. options]);
+            Assert.That(c1, Is.EqualTo(0), o1);
+            Assert.That(c2, Is.EqualTo(0), o2);
+            TestContext.Out.WriteLine($"{string.Join(' ', options)}: peak {p1:F0} -> {p2:F0} MiB, growth {(p2 - p1) / plane:F2} planes");
+            return (p2 - p1) / plane;
+        }
+        Assert.That(Growth("--no-cleanup", "--keep-galaxies", "never"), Is.LessThan(2.3), "network alone: input + starless");
+        Assert.That(Growth("--keep-galaxies", "always"), Is.LessThan(3.6), "default stages: input + starless + the census' working set, no stage's planes");
+    }
+
     // --- temporaries and signals ---
 
     [Test]

@@ -25,15 +25,26 @@ public class SourceRegionsTests
         Box(p, 50, 30, 55, 33); Box(p, 63, 47, 63, 47);
         var r = SourceRegions.Find(p, W, H, 3f, cell: 16);
         Assert.That(r.Count, Is.EqualTo(4));
-        int corner = r.Label[2 * W + 2], u = r.Label[10 * W + 20], block = r.Label[30 * W + 50], last = r.Label[47 * W + 63];
-        Assert.That(r.Label[7 * W + 7], Is.EqualTo(corner));
-        Assert.That(r.Label[10 * W + 31], Is.EqualTo(u));
+        int corner = r.LabelAt(2, 2), u = r.LabelAt(20, 10), block = r.LabelAt(50, 30), last = r.LabelAt(63, 47);
+        Assert.That(r.LabelAt(7, 7), Is.EqualTo(corner));
+        Assert.That(r.LabelAt(31, 10), Is.EqualTo(u));
         Assert.That(new[] { corner, u, block, last }.Distinct().Count(), Is.EqualTo(4));
         Assert.That(r.Area[corner], Is.EqualTo(18));
         Assert.That(r.Area[u], Is.EqualTo(2 * 11 * 2 + 12 * 2));
         Assert.That(r.Area[block], Is.EqualTo(24));
         Assert.That(r.Area[last], Is.EqualTo(1));
-        Assert.That(r.Label[0], Is.EqualTo(0), "sky is unlabelled");
-        Assert.That(r.Label.Count(l => l > 0), Is.EqualTo(r.Area.Sum()));
+        Assert.That(r.LabelAt(0, 0), Is.EqualTo(0), "sky is unlabelled");
+        var row = new int[W];
+        int labelled = 0;
+        for (int y = 0; y < H; y++)
+        {
+            r.FillRow(y, row);
+            for (int x = 0; x < W; x++)
+            {
+                Assert.That(row[x], Is.EqualTo(r.LabelAt(x, y)), $"row and pixel lookups agree at ({x}, {y})");
+                if (row[x] > 0) labelled++;
+            }
+        }
+        Assert.That(labelled, Is.EqualTo(r.Area.Sum()));
     }
 }
