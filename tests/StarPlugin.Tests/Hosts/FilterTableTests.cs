@@ -12,7 +12,7 @@ namespace StarPlugin.Tests.Hosts;
 /// <summary>
 /// One source for every host: the filter table (native/hosts/filters.c) against the
 /// G'MIC command file, the G'MIC-Qt filters, the command line's defaults and the GIMP
-/// shims' sources. Needs gcc only (no GIMP, G'MIC or built library).
+/// shims' sources. Needs gcc only (no GIMP or built library; one test runs gmic).
 /// </summary>
 public class FilterTableTests
 {
@@ -82,6 +82,111 @@ public class FilterTableTests
         int range = f.Params.Count(p => p.GmicArg > 0) + 1;
         Assert.That(defaults.GetValueOrDefault(range), Is.EqualTo("0"), $"{f.GmicCommand} ${range} is the value range");
         Assert.That(cliArgs[range - 1].Name, Does.StartWith("_value_range"), $"#@cli {f.GmicCommand}");
+    }
+
+    [TestCaseSource(nameof(Filters))]
+    public void GmicCheckRangesAreTheTables(string proc)
+    {
+        // The `check` a G'MIC command starts with accepts exactly the table's range for
+        // every parameter (integers for choices, check boxes and integers), and the value
+        // range (the argument after them) from 0 up; nothing else is checked.
+        var f = T.ByProc(proc);
+        var ranges = Gmic.CheckRanges(f.GmicCommand);
+        var tableArgs = f.Params.Where(p => p.GmicArg > 0).ToList();
+        foreach (var p in tableArgs)
+        {
+            Assert.That(ranges, Does.ContainKey(p.GmicArg), $"{f.GmicCommand} checks ${p.GmicArg} ({p.Name})");
+            var expected = new CheckRange(p.Min, true, p.Max, true, p.Kind != "float");
+            Assert.That(ranges[p.GmicArg].ToString(), Is.EqualTo(expected.ToString()), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
+            Assert.That(ranges[p.GmicArg], Is.EqualTo(expected), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
+        }
+        int range = tableArgs.Count + 1;
+        Assert.That(ranges.GetValueOrDefault(range), Is.EqualTo(new CheckRange(0, true)), $"{f.GmicCommand} ${range} (value range) >= 0");
+        Assert.That(ranges.Keys, Is.SubsetOf(tableArgs.Select(p => p.GmicArg).Append(range)), $"{f.GmicCommand}: checks only its parameters");
+    }
+
+    [TestCaseSource(nameof(Filters))]
+    public void GmicUsageLineStatesTheTablesRanges(string proc)
+    {
+        // The #@cli line G'MIC's help shows: _name[min..max] for numbers, one word per choice.
+        var f = T.ByProc(proc);
+        var usage = Gmic.CliArguments(f.GmicCommand);
+        foreach (var p in f.Params.Where(p => p.GmicArg > 0))
+        {
+            var (name, words) = usage[p.GmicArg - 1];
+            string what = $"#@cli {f.GmicCommand} ${p.GmicArg} ({p.Name}): {name}";
+            if (p.Kind is "choice" or "bool")
+                Assert.That(words, Has.Length.EqualTo((int)p.Max + 1), what);
+            else
+            {
+                var m = Regex.Match(name, @"^_\w+\[([-+0-9.eE]+)\.\.([-+0-9.eE]+)\]$");
+                Assert.That(m.Success, Is.True, what);
+                Assert.That((Number(m.Groups[1].Value), Number(m.Groups[2].Value)), Is.EqualTo((p.Min, p.Max)), what);
+            }
+        }
+    }
+
+    [Test]
+    public void GmicCheckReaderRefusesWhatItDoesNotUnderstand()
+    {
+        // The reader above must not pass a check it cannot read, nor misread a bound.
+        var file = new GmicCommandFile("x :\n  check \"isint(${1=0}) && $1>=0 && $1<2 && ${2=0.5}>0.25 && $2<=1\"\ny :\n  check \"$1>0 || $1==-1\"\n");
+        var r = file.CheckRanges("x");
+        Assert.That(r[1], Is.EqualTo(new CheckRange(0, true, 2, false, true)));
+        Assert.That(r[2], Is.EqualTo(new CheckRange(0.25, false, 1, true)));
+        Assert.Throws<FormatException>(() => file.CheckRanges("y"));
+    }
+
+    [Test]
+    public void GmicItselfRefusesWhatTheTableRefuses()
+    {
+        // Black box: G'MIC runs each command with every parameter at its bounds (accepted)
+        // and just outside them (refused by `check`, "Invalid argument"), the others at
+        // their defaults. The command line is replaced by a no-op, so only the checks run.
+        if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "gmic"))))
+        {
+            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_HOSTS") == "1") Assert.Fail("gmic is not installed");
+            Assert.Ignore("gmic is not installed (STARPLUGIN_FULL_DEPS=1 tools/apt-deps.sh)");
+        }
+        static string G(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var probes = new List<(string Command, string Args, bool Accepted, string What)>();
+        foreach (var f in T.Filters)
+        {
+            var args = f.Params.Where(p => p.GmicArg > 0).OrderBy(p => p.GmicArg).ToList();
+            foreach (var p in args)
+            {
+                bool integral = p.Kind != "float";
+                double eps = integral ? 1 : (p.Max - p.Min) * 1e-3;
+                var values = new List<(double, bool)> { (p.Min, true), (p.Max, true), (p.Min - eps, false), (p.Max + eps, false) };
+                if (integral && p.Max > p.Min) values.Add((p.Min + 0.5, false));
+                foreach (var (v, ok) in values)
+                {
+                    string list = string.Join(",", args.Select(q => q == p ? G(v) : G(q.Default)).Append("0"));
+                    probes.Add((f.GmicCommand, list, ok, $"{f.GmicCommand} {list} ({p.Name} = {G(v)})"));
+                }
+            }
+        }
+        string dir = Directory.CreateTempSubdirectory("sp-gmic-check").FullName;
+        try
+        {
+            // ($* makes G'MIC hand it the arguments, as to the real one.)
+            File.WriteAllText(Path.Combine(dir, "noop.gmic"), "_starplugin_each :\n  skip \"$*\"\n");
+            var script = new System.Text.StringBuilder();
+            for (int i = 0; i < probes.Count; i++)
+                script.Append($"l {probes[i].Command} {probes[i].Args} e \"PROBE {i} PASSED\" onfail e \"PROBE {i} FAILED \"${{}} endl\n");
+            File.WriteAllText(Path.Combine(dir, "probes.gmic"), "probes :\n" + string.Join("", script.ToString().Split('\n').Select(l => l.Length > 0 ? "  " + l + "\n" : "")));
+            var env = new Dictionary<string, string> { ["HOME"] = dir, ["TMPDIR"] = dir, ["GMIC_SYSTEM_PATH"] = dir };
+            var (_, output) = Repo.Run("gmic", ["-m", Repo.Path_("native", "gmic", "starplugin.gmic"), "-m", Path.Combine(dir, "noop.gmic"),
+                "-m", Path.Combine(dir, "probes.gmic"), "1", "probes"], workDir: dir, env: env);
+            for (int i = 0; i < probes.Count; i++)
+            {
+                var line = Regex.Match(output, $@"PROBE {i} (PASSED|FAILED)(.*)");
+                Assert.That(line.Success, Is.True, $"{probes[i].What}: no answer\n{output}");
+                bool refused = line.Groups[1].Value == "FAILED" && line.Groups[2].Value.Contains("Invalid argument");
+                Assert.That(!refused, Is.EqualTo(probes[i].Accepted), $"{probes[i].What}: {line.Value}");
+            }
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [TestCaseSource(nameof(Filters))]

@@ -90,7 +90,8 @@ public partial class GimpHostTests
     public void Run()
     {
         _h = new HostFixture();
-        _log = RunGimp(_h, Cases);
+        _planted = WriteWideField(Path.Combine(_h.Dir, "wide.png"));
+        _log = RunGimp(_h, [.. Cases, WideCase]);
         _refusals = RunGimp(_h, Refusals);
     }
 

@@ -71,6 +71,52 @@ internal sealed partial class GmicCommandFile
     [GeneratedRegex(@"arg \{\$(\d+)\+1\},([^\s]+)")]
     private static partial Regex ArgRegex();
 
+    /// <summary>
+    /// What a command's `check "..."` accepts for each argument, by position: a conjunction
+    /// of `isint($n)` and comparisons of `$n` (or `${n=default}`) with a number. Any other
+    /// term is refused (FormatException), so a check this reader does not understand cannot
+    /// pass a test unread.
+    /// </summary>
+    public Dictionary<int, CheckRange> CheckRanges(string command)
+    {
+        var checks = Commands[command].Where(l => l.StartsWith("check ", StringComparison.Ordinal)).ToList();
+        if (checks.Count != 1) throw new FormatException($"{command}: {checks.Count} check lines");
+        var m = CheckLineRegex().Match(checks[0]);
+        if (!m.Success) throw new FormatException($"{command}: {checks[0]}");
+        var ranges = new Dictionary<int, CheckRange>();
+        CheckRange Of(string n) => ranges.GetValueOrDefault(int.Parse(n, CultureInfo.InvariantCulture), new CheckRange());
+        foreach (var raw in m.Groups[1].Value.Split("&&"))
+        {
+            string term = raw.Trim();
+            if (IsIntRegex().Match(term) is { Success: true } i)
+                ranges[int.Parse(i.Groups[1].Value, CultureInfo.InvariantCulture)] = Of(i.Groups[1].Value) with { IsInt = true };
+            else if (CompareRegex().Match(term) is { Success: true } c)
+            {
+                double v = double.Parse(c.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+                var r = Of(c.Groups[1].Value);
+                r = c.Groups[2].Value switch
+                {
+                    ">=" => r with { Min = v, MinInclusive = true },
+                    ">" => r with { Min = v, MinInclusive = false },
+                    "<=" => r with { Max = v, MaxInclusive = true },
+                    _ => r with { Max = v, MaxInclusive = false },
+                };
+                ranges[int.Parse(c.Groups[1].Value, CultureInfo.InvariantCulture)] = r;
+            }
+            else throw new FormatException($"{command}: check term not understood: '{term}'");
+        }
+        return ranges;
+    }
+
+    [GeneratedRegex(@"^check\s+""([^""]*)""\s*$")]
+    private static partial Regex CheckLineRegex();
+
+    [GeneratedRegex(@"^isint\(\s*\$\{?(\d+)(?:=[^}]*)?\}?\s*\)$")]
+    private static partial Regex IsIntRegex();
+
+    [GeneratedRegex(@"^\$\{?(\d+)(?:=[^}]*)?\}?\s*(>=|<=|>|<)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)$")]
+    private static partial Regex CompareRegex();
+
     /// <summary>The #@cli usage line's arguments in order; for `_name={ 0=a | 1=b }` the words a, b.</summary>
     public List<(string Name, string[]? Words)> CliArguments(string command)
     {
@@ -95,6 +141,13 @@ internal sealed partial class GmicCommandFile
 
     [GeneratedRegex(@"_(\w+)=\{([^}]*)\}")]
     private static partial Regex CliChoiceRegex();
+}
+
+/// <summary>One argument's bounds in a `check`: null where there is none.</summary>
+internal sealed record CheckRange(double? Min = null, bool MinInclusive = false, double? Max = null, bool MaxInclusive = false, bool IsInt = false)
+{
+    public override string ToString() =>
+        $"{(Min is { } a ? (MinInclusive ? "[" : "(") + a.ToString(CultureInfo.InvariantCulture) : "(-inf")}..{(Max is { } b ? b.ToString(CultureInfo.InvariantCulture) + (MaxInclusive ? "]" : ")") : "inf)")}{(IsInt ? " int" : "")}";
 }
 
 internal sealed class GuiFilter(string name, string commands)

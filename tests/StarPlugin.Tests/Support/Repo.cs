@@ -3,16 +3,8 @@ namespace StarPlugin.Tests.Support;
 /// <summary>Paths inside the repository, found from the test binary's folder.</summary>
 internal static class Repo
 {
-    public static string Root
-    {
-        get
-        {
-            string? dir = AppContext.BaseDirectory;
-            for (int i = 0; i < 8 && dir != null; i++, dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar)))
-                if (File.Exists(Path.Combine(dir, "StarPlugin.sln"))) return dir;
-            throw new DirectoryNotFoundException("repository root not found");
-        }
-    }
+    /// <summary>The folder above this build that holds StarPlugin.sln (tests/Shared/RepoRoot.cs).</summary>
+    public static string Root => StarPlugin.Testing.RepoRoot.Find();
 
     public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
 

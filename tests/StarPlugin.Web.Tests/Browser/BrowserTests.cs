@@ -35,7 +35,7 @@ public class BrowserTests
             Assert.Ignore("no /usr/bin/chromium (apt-get install chromium)");
         }
         _dir = TestData.TempDir("browser");
-        _shots = Path.Combine(TestData.RepoRoot(), "artifacts", "screenshots");
+        _shots = Path.Combine(RepoRoot.Find(), "artifacts", "screenshots");
         Directory.CreateDirectory(_shots);
         _app = LensFinderServer.Build([], b =>
         {

@@ -24,7 +24,7 @@ public class CrowdWithMachineTests
     /// <summary>The shipped model's recall at 1 % false positives on its validation cutouts.</summary>
     private static double MachineRecall()
     {
-        string model = Path.Combine(TestData.RepoRoot(), "models", "lensfinder-v1.onnx");
+        string model = Path.Combine(RepoRoot.Find(), "models", "lensfinder-v1.onnx");
         if (!File.Exists(model)) Assert.Fail($"{model} is missing");
         var meta = StarPlugin.Inference.OnnxMetadataReader.Read(File.ReadAllBytes(model));
         string? recall = meta.LastOrDefault(kv => kv.Key == "starplugin.val_recall_at_1pct_fpr").Value;

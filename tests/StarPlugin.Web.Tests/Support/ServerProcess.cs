@@ -19,7 +19,7 @@ public sealed class ServerProcess : IDisposable
     {
         // The server project's own output (it carries its runtimeconfig): src/StarPlugin.Web/bin/CONFIG/net10.0.
         string config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
-        string dll = Path.Combine(TestData.RepoRoot(), "src", "StarPlugin.Web", "bin", config, "net10.0", "StarPlugin.Web.dll");
+        string dll = Path.Combine(RepoRoot.Find(), "src", "StarPlugin.Web", "bin", config, "net10.0", "StarPlugin.Web.dll");
         if (!File.Exists(dll)) Assert.Fail($"{dll} not built");
         return dll;
     }

@@ -45,15 +45,6 @@ public static class TestData
         return (root, string.Join("\n", lines) + "\n");
     }
 
-    /// <summary>The repository's root: the folder above this build that holds StarPlugin.sln.</summary>
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "StarPlugin.sln"))) dir = dir.Parent;
-        if (dir == null) Assert.Fail("repository root not found");
-        return dir!.FullName;
-    }
-
     public static string TempDir(string tag)
     {
         string d = Path.Combine(Path.GetTempPath(), "lf-test-" + tag + "-" + Guid.NewGuid().ToString("N")[..8]);

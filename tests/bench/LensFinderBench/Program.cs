@@ -18,9 +18,7 @@ int clients = int.Parse(opts.GetValueOrDefault("clients", "64"), CultureInfo.Inv
 string? pg = opts.GetValueOrDefault("postgres");
 string dir = Path.Combine(Path.GetTempPath(), "lf-bench-" + Guid.NewGuid().ToString("N")[..8]);
 
-var root = new DirectoryInfo(AppContext.BaseDirectory);
-while (root != null && !File.Exists(Path.Combine(root.FullName, "StarPlugin.sln"))) root = root.Parent;
-string dll = Path.Combine(root!.FullName, "src", "StarPlugin.Web", "bin", "Release", "net10.0", "StarPlugin.Web.dll");
+string dll = Path.Combine(StarPlugin.Testing.RepoRoot.Find(), "src", "StarPlugin.Web", "bin", "Release", "net10.0", "StarPlugin.Web.dll");
 if (!File.Exists(dll)) { Console.Error.WriteLine($"{dll}: build src/StarPlugin.Web -c Release first"); return 2; }
 
 // A project of 30000 unknown images and 2000 training images (files shared: this measures the server, not the disk).
