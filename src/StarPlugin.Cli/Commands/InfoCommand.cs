@@ -4,6 +4,7 @@ using StarPlugin.Astrometry;
 using StarPlugin.Cli.Hosting;
 using StarPlugin.Imaging;
 using StarPlugin.IO;
+using StarPlugin.IO.Fits;
 using StarPlugin.Stretching;
 
 namespace StarPlugin.Cli.Commands;
@@ -14,14 +15,14 @@ public static class InfoCommand
     private static readonly string[] KeyCards =
         ["OBJECT", "DATE-OBS", "EXPTIME", "EXPOSURE", "INSTRUME", "TELESCOP", "FILTER", "GAIN", "CCD-TEMP", "XBINNING", "BAYERPAT", "RA", "DEC", "FOCALLEN", "ROWORDER"];
 
-    /// <summary>Statistics are computed without --stats up to this size; above it info reads the header only.</summary>
+    /// <summary>Statistics of pictures are computed without --stats up to this size; above it info reads the header only (FITS: always, streamed).</summary>
     public const double StatisticsMegapixels = 64;
 
     public static Command Create(CliContext ctx)
     {
         var file = new Argument<string>("file") { Description = "Image file (FITS, .fz, TIFF, PNG, JPEG, PFM, CImg, XISF)" };
         var json = CommonOptions.Json();
-        var stats = new Option<bool>("--stats") { Description = $"Also compute statistics for images over {StatisticsMegapixels} megapixels (this decodes the whole image; --max-megapixels applies)" };
+        var stats = new Option<bool>("--stats") { Description = $"Also compute statistics for images over {StatisticsMegapixels} megapixels (FITS are read rows at a time, any size; other formats decode the whole image and --max-megapixels applies)" };
         var maxMegapixels = CommonOptions.MaxMegapixels();
         var cmd = new Command("info", "Print an image's size, depth, channels, header cards and statistics") { file, json, stats, maxMegapixels };
         cmd.SetAction(p => CommandRunner.Run(ctx, () => Execute(ctx, p.GetValue(file)!, p.GetValue(json), p.GetValue(stats), p.GetValue(maxMegapixels))));
@@ -37,7 +38,9 @@ public static class InfoCommand
         string? skipped = null;
         (double min, double max, double median, double mad, int blank)[]? stats = null;
         bool? linear = null;
-        if (forceStats || header.Pixels <= StatisticsMegapixels * 1e6)
+        if (header.Format == ImageFormat.Fits)
+            (stats, linear) = StreamedFitsStatistics(path, md.PhysicalScale);
+        else if (forceStats || header.Pixels <= StatisticsMegapixels * 1e6)
         {
             var img = ImageInput.Read(path, maxMegapixels);
             // Statistics in the file's physical units (FITS: BZERO/BSCALE applied), blank pixels left out.
@@ -128,6 +131,54 @@ public static class InfoCommand
         if (md.FitsCards.Count > 0) o.WriteLine($"  ({md.FitsCards.Count} header cards)");
         if (md.TiffTags.Count > 0) o.WriteLine($"  ({md.TiffTags.Count} extra TIFF tags kept)");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// A FITS image's statistics read rows at a time (any size, memory of a band of rows and
+    /// the median's sample): exact min, max and blank count; median and MAD over the same
+    /// even stride of samples as for an image in memory (<see cref="RobustStatistics.MaxSamples"/>),
+    /// taken in the file's row order.
+    /// </summary>
+    private static ((double min, double max, double median, double mad, int blank)[], bool) StreamedFitsStatistics(string path, double units)
+    {
+        using var rows = FitsRowSource.Open(path);
+        int w = rows.Width, h = rows.Height;
+        long n = (long)w * h;
+        long stride = Math.Max(1, n / RobustStatistics.MaxSamples);
+        int band = Math.Max(1, Math.Min(h, (1 << 20) / w));
+        var buffer = new float[(long)band * w];
+        var stats = new (double min, double max, double median, double mad, int blank)[rows.Planes];
+        float[]? firstSample = null;
+        for (int p = 0; p < rows.Planes; p++)
+        {
+            float min = float.PositiveInfinity, max = float.NegativeInfinity;
+            int blank = 0, count = 0;
+            var sample = new float[(n + stride - 1) / stride];
+            for (int y0 = 0; y0 < h; y0 += band)
+            {
+                int rowsNow = Math.Min(band, h - y0);
+                var span = buffer.AsSpan(0, rowsNow * w);
+                rows.Read(p, y0, span);
+                foreach (float v in span)
+                {
+                    if (float.IsFinite(v)) { if (v < min) min = v; if (v > max) max = v; }
+                    else if (float.IsNaN(v)) blank++;
+                }
+                // The samples at global indices 0, stride, 2·stride, … that fall in this band.
+                long first = (long)y0 * w, end = first + span.Length;
+                for (long i = (first + stride - 1) / stride * stride; i < end; i += stride)
+                    if (float.IsFinite(span[(int)(i - first)])) sample[count++] = span[(int)(i - first)];
+            }
+            if (min > max) min = max = 0;
+            var (median, mad) = RobustStatistics.MedianMad(sample.AsSpan(0, count));
+            stats[p] = (min, max, median, mad, blank);
+            if (p == 0) { Array.Resize(ref sample, count); firstSample = sample; }
+        }
+        // The linear-data judgement works in the in-memory scale (the format's white = 1).
+        double scale = units != 0 ? units : 1;
+        float white = (float)Math.Max(1, stats.Take(Math.Min(3, stats.Length)).Max(s => s.max) / scale);
+        var inMemory = firstSample!.Select(v => (float)(v / scale)).ToArray();
+        return (stats, LinearDataDetector.IsLinear(inMemory, white));
     }
 
     public static string DepthName(SampleFormat f) => f switch

@@ -18,11 +18,14 @@ public static class LinearDataDetector
     /// <summary>Samples of the first plane looked at to tell 8-bit data.</summary>
     private const int QuantizationSamples = 1 << 16;
 
-    public static bool IsLinear(AstroImage image, float whitePoint)
+    public static bool IsLinear(AstroImage image, float whitePoint) => IsLinear(image.Plane(0), whitePoint);
+
+    /// <summary>The same judgement from the first plane alone, or from an even sample of it.</summary>
+    public static bool IsLinear(ReadOnlySpan<float> firstPlane, float whitePoint)
     {
         if (whitePoint <= 0) return false;
-        float median = RobustStatistics.Median(image.Plane(0));
-        return median / whitePoint < MedianThreshold && !IsEightBit(image.Plane(0), whitePoint);
+        float median = RobustStatistics.Median(firstPlane);
+        return median / whitePoint < MedianThreshold && !IsEightBit(firstPlane, whitePoint);
     }
 
     /// <summary>
