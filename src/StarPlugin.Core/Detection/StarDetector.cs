@@ -164,9 +164,15 @@ public static class StarDetector
     }
 
     /// <summary>Two maxima that converge on one centroid (within 1 px) are one star: keep the stronger.</summary>
-    private static List<DetectedStar> Deduplicate(List<DetectedStar> stars)
+    internal static List<DetectedStar> Deduplicate(List<DetectedStar> stars)
     {
-        stars.Sort((a, b) => b.Snr.CompareTo(a.Snr));
+        // Ties broken by position and width: the candidates arrive in whatever order the
+        // workers finished their bands, and an unstable sort on S/N alone kept one or the other
+        // of two equal peaks a pixel apart, so runs differed (1 star in 9377 on a real picture).
+        stars.Sort((a, b) => b.Snr != a.Snr ? b.Snr.CompareTo(a.Snr)
+            : a.Row != b.Row ? a.Row.CompareTo(b.Row)
+            : a.Col != b.Col ? a.Col.CompareTo(b.Col)
+            : a.Width.CompareTo(b.Width));
         var grid = new StarGrid(1.0);
         var kept = new List<DetectedStar>(stars.Count);
         foreach (var s in stars)
