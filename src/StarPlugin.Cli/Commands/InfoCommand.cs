@@ -22,7 +22,7 @@ public static class InfoCommand
     {
         var file = new Argument<string>("file") { Description = "Image file (FITS, .fz, TIFF, PNG, JPEG, PFM, CImg, XISF)" };
         var json = CommonOptions.Json();
-        var stats = new Option<bool>("--stats") { Description = $"Also compute statistics for images over {StatisticsMegapixels} megapixels (FITS are read rows at a time, any size; other formats decode the whole image and --max-megapixels applies)" };
+        var stats = new Option<bool>("--stats") { Description = $"Also compute statistics for images over {StatisticsMegapixels} megapixels (FITS: read rows at a time, in little memory; other formats: the whole image is decoded and --max-megapixels applies)" };
         var maxMegapixels = CommonOptions.MaxMegapixels();
         var cmd = new Command("info", "Print an image's size, depth, channels, header cards and statistics") { file, json, stats, maxMegapixels };
         cmd.SetAction(p => CommandRunner.Run(ctx, () => Execute(ctx, p.GetValue(file)!, p.GetValue(json), p.GetValue(stats), p.GetValue(maxMegapixels))));
@@ -38,7 +38,7 @@ public static class InfoCommand
         string? skipped = null;
         (double min, double max, double median, double mad, int blank)[]? stats = null;
         bool? linear = null;
-        if (header.Format == ImageFormat.Fits)
+        if ((forceStats || header.Pixels <= StatisticsMegapixels * 1e6) && header.Format == ImageFormat.Fits)
             (stats, linear) = StreamedFitsStatistics(path, md.PhysicalScale);
         else if (forceStats || header.Pixels <= StatisticsMegapixels * 1e6)
         {
@@ -178,7 +178,8 @@ public static class InfoCommand
         double scale = units != 0 ? units : 1;
         float white = (float)Math.Max(1, stats.Take(Math.Min(3, stats.Length)).Max(s => s.max) / scale);
         var inMemory = firstSample!.Select(v => (float)(v / scale)).ToArray();
-        return (stats, LinearDataDetector.IsLinear(inMemory, white));
+        // No finite value at all (a blank image): nothing says it is linear.
+        return (stats, inMemory.Length > 0 && LinearDataDetector.IsLinear(inMemory, white));
     }
 
     public static string DepthName(SampleFormat f) => f switch

@@ -160,6 +160,9 @@ internal static class GalaxyProtection
             if (k <= 0 || brightest[k] == i && galaxy[k] || test.IsResolved(sources[i], locus)) continue;
             int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1);
             if (!galaxy[k] && !partsOf[k].Any(d => d.Contains(cx, cy))) continue;
+            // As with a weight plane filled hole by hole: a source whose centre an earlier
+            // hole already cleared adds none of its own.
+            if (holes.Any(d => d.Contains(cx, cy))) continue;
             holes.Add(new Disc(s.X, s.Y, ResidualStarCleanup.FillRadius(s), 0));
         }
         progress.ThrowIfCancelled();

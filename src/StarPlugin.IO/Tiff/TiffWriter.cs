@@ -15,6 +15,7 @@ namespace StarPlugin.IO.Tiff;
 internal static class TiffWriter
 {
     private const int StripTargetBytes = 64 * 1024;
+    private const long MaxTiffBytes = uint.MaxValue;
 
     public static void Encode(Stream output, AstroImage img, WriteOptions options)
     {
@@ -42,6 +43,8 @@ internal static class TiffWriter
         int blockH = tile > 0 ? tile : Math.Clamp(StripTargetBytes / Math.Max(1, W * pixelSamples * bps), 1, H);
         int across = (W + blockW - 1) / blockW, down = (H + blockH - 1) / blockH, planes = planar ? spp : 1;
 
+        if (compression == TiffCompression.None && (long)across * blockW * down * blockH * spp * bps > MaxTiffBytes)
+            throw new ImageSizeException("TIFF: the image takes more than 4 GiB uncompressed, the format's limit; write FITS or XISF instead");
         // Data blocks first (after the 8-byte header), then the IFD and its out-of-line values.
         // Straight into a seekable output (a file), the header patched at the end, so the
         // encoded image never sits in memory beside the float one; else through memory.
@@ -80,6 +83,9 @@ internal static class TiffWriter
                         TiffCompression.PackBits => TiffPackBits.EncodeRows(raw, rowBytes),
                         _ => Deflate(raw),
                     };
+                    // Classic TIFF addresses 4 GiB: say so before writing past it (and exit 2), not overflow after.
+                    if (body.Position - start + packed.Length > MaxTiffBytes)
+                        throw new ImageSizeException($"TIFF: the encoded image passes 4 GiB, the format's limit; write FITS or XISF instead");
                     offsets.Add(body.Position - start);
                     counts.Add(packed.Length);
                     body.Write(packed);
@@ -124,6 +130,8 @@ internal static class TiffWriter
 
         long ifdOffset = body.Position - start;
         long extraOffset = ifdOffset + 2 + entries.Count * 12 + 4;
+        if (extraOffset + entries.Values.Sum(e => (long)e.Bytes.Length + 1) > MaxTiffBytes)
+            throw new ImageSizeException("TIFF: the file passes 4 GiB, the format's limit; write FITS or XISF instead");
         var ifd = new MemoryStream();
         var extra = new MemoryStream();
         var e = new byte[12];

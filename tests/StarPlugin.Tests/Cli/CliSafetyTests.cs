@@ -343,7 +343,7 @@ public class CliSafetyTests
     /// hand (a sparse file); truth from numpy.
     /// </summary>
     [Test]
-    public void InfoStatisticsOfAnyFitsStreamInBoundedMemory()
+    public void InfoStatisticsOfALargeFitsStreamInBoundedMemory()
     {
         Astropy.Require();
         string small = P("astropy-i16.fits"), huge = P("huge-i16.fits");
