@@ -38,7 +38,7 @@ def main():
     meta = {
         "starplugin.name": "starless-v1", "starplugin.channels": "3", "starplugin.input_layout": "nchw",
         "starplugin.output_layout": "nchw", "starplugin.input_scale": "1", "starplugin.predicts": "stars",
-        "starplugin.size_multiple": "16", "starplugin.tile": "1024", "starplugin.overlap": "32", "starplugin.max_batch": "16",
+        "starplugin.size_multiple": "16", "starplugin.tile": "256", "starplugin.overlap": "32", "starplugin.max_batch": "16",
         "starplugin.training_steps": str(ck["step"]), "starplugin.license": "MIT",
     }
     if psf:
