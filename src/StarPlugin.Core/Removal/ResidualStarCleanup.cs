@@ -88,22 +88,11 @@ internal static class ResidualStarCleanup
         int n = w * h;
         if (into != null && into.Length != n) throw new ArgumentException("the luminance plane must hold w·h values");
         var lum = into ?? new float[n];
-        if (into != null) Array.Clear(into);
-        Parallel.For(0, h, () => new float[w], (y, _, row) =>
-        {
-            var l = lum.AsSpan(y * w, w);
-            for (int c = 0; c < colours; c++)
-            {
-                domain.Map(data.AsSpan(c * n + y * w, w), row);
-                TensorPrimitives.Add(l, row, l);
-            }
-            if (colours > 1) TensorPrimitives.Multiply(l, 1f / colours, l);
-            return row;
-        }, _ => { });
+        Parallel.For(0, h, y => LuminanceRow(data, domain, colours, w, n, y, lum.AsSpan(y * w, w)));
         return lum;
     }
 
-    /// <summary>Row y of <see cref="Luminance"/>, computed alone (the same arithmetic), into <paramref name="row"/>.</summary>
+    /// <summary>Row y of <see cref="Luminance"/> into <paramref name="row"/> (one image row long).</summary>
     internal static ReadOnlySpan<float> LuminanceRow(float[] data, ModelDomain domain, int colours, int w, int n, int y, Span<float> row)
     {
         row.Clear();
