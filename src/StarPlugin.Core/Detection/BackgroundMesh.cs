@@ -34,8 +34,8 @@ internal sealed class BackgroundMesh
     private const float Unjudged = 1e6f;
     private readonly int _nx, _ny, _cell, _width;
 
-    public BackgroundMesh(float[] plane, int width, int height, int cell)
-        : this((y, _) => plane.AsSpan(y * width, width), width, height, cell) { }
+    public BackgroundMesh(ReadOnlyMemory<float> plane, int width, int height, int cell)
+        : this((y, _) => plane.Span.Slice(y * width, width), width, height, cell) { }
 
     /// <summary>A mesh over rows that <paramref name="rows"/> hands out one at a time, so no plane of them need exist.</summary>
     public BackgroundMesh(RowSource rows, int width, int height, int cell)

@@ -47,7 +47,7 @@ internal sealed class CorrelationBand
     private static double[][] DRows(int n, int w) => Enumerable.Range(0, n).Select(_ => new double[w]).ToArray();
 
     /// <summary>Finds candidates with rows in [y0, y1) of a normalised plane.</summary>
-    public void Process(float[] plane, int height, BackgroundMesh mesh, int y0, int y1, DetectionOptions o, float saturation, List<Candidate> output)
+    public void Process(ReadOnlySpan<float> plane, int height, BackgroundMesh mesh, int y0, int y1, DetectionOptions o, float saturation, List<Candidate> output)
     {
         int W = _width, R = _maxRadius, M = y1 - y0 + 2, nin = M + 2 * R;
         // Background-subtracted, edge-replicated input rows. Subtracting the mesh level keeps
@@ -57,7 +57,7 @@ internal sealed class CorrelationBand
             int y = Math.Clamp(y0 - 1 - R + j, 0, height - 1);
             var dst = _jRows[j].AsSpan();
             mesh.FillRow(y, _level, noise: false);
-            TensorPrimitives.Subtract(plane.AsSpan(y * W, W), _level, dst.Slice(R, W));
+            TensorPrimitives.Subtract(plane.Slice(y * W, W), _level, dst.Slice(R, W));
             dst[..R].Fill(dst[R]);
             dst.Slice(R + W).Fill(dst[R + W - 1]);
             RowKernels.PrefixSums(dst, _p1[j], _p2[j], _q[j]);

@@ -33,14 +33,20 @@ public static class StarDetector
     {
         ImageLimits.CheckedSampleCount(width, height, 1);
         if (plane.Length != (long)width * height) throw new ArgumentException("plane size does not match width×height");
-        return DetectOwned(plane.ToArray(), width, height, options, progress, token);
+        using var copy = new NativePlane(plane.Length);
+        plane.CopyTo(copy.GetSpan());
+        return DetectOwned(copy.Memory, width, height, options, progress, token);
     }
 
     /// <summary>
     /// Detects stars in a plane that the caller hands over: it is normalised in place and
     /// holds garbage afterwards. Saves the copy (100 MB at 24 MP) when the plane is scratch.
     /// </summary>
-    public static IReadOnlyList<DetectedStar> DetectDestructive(float[] plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    public static IReadOnlyList<DetectedStar> DetectDestructive(float[] plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default) =>
+        DetectDestructive(plane.AsMemory(), width, height, options, progress, token);
+
+    /// <summary><see cref="DetectDestructive(float[], int, int, DetectionOptions?, ProgressCallback?, CancellationToken)"/> on any memory (a <see cref="NativePlane"/>, say).</summary>
+    internal static IReadOnlyList<DetectedStar> DetectDestructive(Memory<float> plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
     {
         ImageLimits.CheckedSampleCount(width, height, 1);
         if (plane.Length != (long)width * height) throw new ArgumentException("plane size does not match width×height");
@@ -48,13 +54,13 @@ public static class StarDetector
     }
 
     /// <summary>Detects stars in a plane the detector may overwrite (it is normalised in place).</summary>
-    private static List<DetectedStar> DetectOwned(float[] norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token)
+    private static List<DetectedStar> DetectOwned(Memory<float> norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token)
     {
         var o = options ?? new DetectionOptions();
         o.Validate();
         var (min, max) = ContrastNormalization.NormalizeInPlaceParallel(norm);
         if (!(max > min)) return [];
-        float saturation = float.IsNaN(o.SaturationLevel) ? AutoSaturation(norm) : (o.SaturationLevel - min) / (max - min);
+        float saturation = float.IsNaN(o.SaturationLevel) ? AutoSaturation(norm.Span) : (o.SaturationLevel - min) / (max - min);
         try { return Run(norm, width, height, o, min, max, saturation, progress, token); }
         catch (AggregateException e) when (e.InnerExceptions.Any(x => x is OperationCanceledException))
         {
@@ -63,7 +69,7 @@ public static class StarDetector
         }
     }
 
-    private static List<DetectedStar> Run(float[] norm, int width, int height, DetectionOptions o, float min, float max, float saturation, ProgressCallback? progress, CancellationToken token)
+    private static List<DetectedStar> Run(Memory<float> norm, int width, int height, DetectionOptions o, float min, float max, float saturation, ProgressCallback? progress, CancellationToken token)
     {
 
         var widths = o.Widths();
@@ -88,7 +94,7 @@ public static class StarDetector
             for (int b = Interlocked.Increment(ref nextBand); b < bands; b = Interlocked.Increment(ref nextBand))
             {
                 int y0 = b * bandH, y1 = Math.Min(height, y0 + bandH);
-                band.Process(norm, height, mesh, y0, y1, o, saturation, found);
+                band.Process(norm.Span, height, mesh, y0, y1, o, saturation, found);
                 reporter.Advance();
             }
             lock (candidates) candidates.AddRange(found);
@@ -101,15 +107,16 @@ public static class StarDetector
             var m = meter.Measure(c.Col, c.Row, c.Width, FlatSkyLevel(mesh, c.Col, c.Row, o));
             if (m.Flux <= 0) return meter;
             int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
-            bool saturated = PeakNear(norm, width, height, ix, iy) >= saturation;
+            var plane = norm.Span;
+            bool saturated = PeakNear(plane, width, height, ix, iy) >= saturation;
             if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * Gaussian.FwhmPerSigma * c.Width || m.Fwhm < o.MinFwhm)) return meter;
-            measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, norm[c.Row * width + c.Col],
+            measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, plane[c.Row * width + c.Col],
                 m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated) { Background = min + m.Background * (max - min) };
             return meter;
         }, _ => { });
         reporter.Advance();
         var stars = Deduplicate(measured.Where(s => s != null).Select(s => s!).ToList());
-        SaturatedDiscs.Merge(norm, width, height, saturation, min, max, stars);
+        SaturatedDiscs.Merge(norm.Span, width, height, saturation, min, max, stars);
         return stars;
     }
 
@@ -130,12 +137,12 @@ public static class StarDetector
     /// core over 0.98–1 instead of one value, so the level is set at 0.98: with 0.9999 the
     /// brightest stars of the rim nebula photo were neither saturated nor stars.
     /// </summary>
-    private static float AutoSaturation(float[] norm)
+    private static float AutoSaturation(ReadOnlySpan<float> norm)
     {
         // Vector256 compares: a scalar loop over every pixel showed up in the detection time.
         var near = Vector256.Create(0.98f);
         int nearMax = 0, atMax = 0, i = 0;
-        ref float start = ref MemoryMarshal.GetArrayDataReference(norm);
+        ref float start = ref MemoryMarshal.GetReference(norm);
         for (; i <= norm.Length - Vector256<float>.Count; i += Vector256<float>.Count)
         {
             var v = Vector256.LoadUnsafe(ref start, (nuint)i);
@@ -154,7 +161,7 @@ public static class StarDetector
         return atMax >= 3 || nearMax >= 25 ? 0.98f : float.PositiveInfinity;
     }
 
-    private static float PeakNear(float[] p, int w, int h, int x, int y)
+    private static float PeakNear(ReadOnlySpan<float> p, int w, int h, int x, int y)
     {
         float m = float.NegativeInfinity;
         for (int yy = Math.Max(0, y - 1); yy <= Math.Min(h - 1, y + 1); yy++)

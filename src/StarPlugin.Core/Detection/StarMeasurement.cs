@@ -13,13 +13,13 @@ internal sealed class StarMeasurement
 {
     public readonly record struct Result(double X, double Y, double Fwhm, double Roundness, double Flux, double Peak, bool Converged, double Background);
 
-    private readonly float[] _plane;
+    private readonly ReadOnlyMemory<float> _plane;
     private readonly int _width, _height;
     private double[] _wx = new double[64], _wy = new double[64];
     private float[] _annulus = new float[1024], _residual = new float[1024];
     private double[] _adx = new double[1024], _ady = new double[1024];
 
-    public StarMeasurement(float[] plane, int width, int height) { _plane = plane; _width = width; _height = height; }
+    public StarMeasurement(ReadOnlyMemory<float> plane, int width, int height) { _plane = plane; _width = width; _height = height; }
 
     /// <param name="skyLevel">
     /// The background where it is known better than a ring around the star can tell (a flat
@@ -69,11 +69,12 @@ internal sealed class StarMeasurement
             roundness = a > 0 ? 1 - b / a : 0;
         }
         double rAp = Math.Max(2.5, 1.5 * fwhm), flux = 0;
+        var plane = _plane.Span;
         for (int yy = Math.Max(0, (int)(y - rAp)); yy <= Math.Min(_height - 1, (int)Math.Ceiling(y + rAp)); yy++)
             for (int xx = Math.Max(0, (int)(x - rAp)); xx <= Math.Min(_width - 1, (int)Math.Ceiling(x + rAp)); xx++)
             {
                 double dx = xx - x, dy = yy - y;
-                if (dx * dx + dy * dy <= rAp * rAp) flux += _plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
+                if (dx * dx + dy * dy <= rAp * rAp) flux += plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
             }
         return new Result(x, y, fwhm, roundness, flux, peak, converged, b0 + bx * (x - x0) + by * (y - y0));
     }
@@ -84,10 +85,11 @@ internal sealed class StarMeasurement
         if (n < 3) return null;
         int mid = Math.Clamp(c, 1, n - 2);
         Span<double> v = stackalloc double[3];
+        var plane = _plane.Span;
         for (int k = -1; k <= 1; k++)
         {
             int xx = alongX ? mid + k : ix, yy = alongX ? iy : mid + k;
-            double val = _plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
+            double val = plane[yy * _width + xx] - (b0 + bx * (xx - x0) + by * (yy - y0));
             if (val <= 0) return null;
             v[k + 1] = Math.Log(val);
         }
@@ -107,6 +109,7 @@ internal sealed class StarMeasurement
         for (int xx = xa; xx <= xb; xx++) { double d = xx - x; _wx[xx - xa] = Math.Exp(-d * d * inv2S2); }
         for (int yy = ya; yy <= yb; yy++) { double d = yy - y; _wy[yy - ya] = Math.Exp(-d * d * inv2S2); }
         double m0 = 0, mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0, peak = 0, r2 = (double)rWin * rWin;
+        var plane = _plane.Span;
         for (int yy = ya; yy <= yb; yy++)
         {
             double dy = yy - y, wy = _wy[yy - ya], rowBg = b0 + by * (yy - y0);
@@ -115,7 +118,7 @@ internal sealed class StarMeasurement
             {
                 double dx = xx - x;
                 if (dx * dx + dy * dy > r2) continue;
-                double v = _plane[row + xx] - (rowBg + bx * (xx - x0));
+                double v = plane[row + xx] - (rowBg + bx * (xx - x0));
                 double w = _wx[xx - xa] * wy * v;
                 m0 += w; mx += w * dx; my += w * dy;
                 if (second) { mxx += w * dx * dx; myy += w * dy * dy; mxy += w * dx * dy; if (v > peak) peak = v; }
@@ -137,12 +140,13 @@ internal sealed class StarMeasurement
         {
             _annulus = new float[capacity]; _residual = new float[capacity]; _adx = new double[capacity]; _ady = new double[capacity];
         }
+        var plane = _plane.Span;
         for (int y = Math.Max(0, iy - R); y <= Math.Min(_height - 1, iy + R); y++)
             for (int x = Math.Max(0, ix - R); x <= Math.Min(_width - 1, ix + R); x++)
             {
                 double dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
                 if (d2 < r0 * r0 || d2 > r1 * r1) continue;
-                _adx[n] = dx; _ady[n] = dy; _annulus[n] = _plane[y * _width + x]; n++;
+                _adx[n] = dx; _ady[n] = dy; _annulus[n] = plane[y * _width + x]; n++;
             }
         if (n < 6)
         {

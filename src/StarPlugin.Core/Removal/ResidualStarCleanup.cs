@@ -68,28 +68,28 @@ internal static class ResidualStarCleanup
         // pipeline's time at 24 MP. So the fine pass sweeps σ 0.8–1.6 (guard 2.4) and a
         // pass on the 2×2-binned luminance sweeps binned σ 1.0–1.6, i.e. σ 2–3.2 (guard
         // 4.8 as before): the same widths for about half the correlation work.
-        // The binned pass runs first, on luminance rows made on the fly, so its quarter plane
-        // is gone before the full-resolution luminance plane exists.
+        // The binned pass runs first, on luminance rows made on the fly, in native memory
+        // given back before the full-resolution luminance plane is touched (a dead managed
+        // quarter plane stayed resident beside it).
         progress.ThrowIfCancelled();
         int n = w * h;
-        var (binned, bw, bh) = w >= 32 && h >= 32 ? Bin2((y, row) => LuminanceRow(data, domain, colours, w, n, y, row), w, h) : (null, 0, 0);
-        var coarse = binned == null ? [] : StarDetector.DetectDestructive(binned, bw, bh, CoarsePass).Select(Unbin).ToList();
-        binned = null;
+        List<DetectedStar> coarse = [];
+        if (w >= 32 && h >= 32)
+        {
+            int bw = w / 2, bh = h / 2;
+            using var binned = new NativePlane(bw * bh);
+            Bin2((y, row) => LuminanceRow(data, domain, colours, w, n, y, row), w, h, binned.Memory);
+            coarse = StarDetector.DetectDestructive(binned.Memory, bw, bh, CoarsePass).Select(Unbin).ToList();
+        }
         progress.ThrowIfCancelled();
-        var lum = Luminance(data, domain, colours, w, h, scratch);
+        // Without a scratch plane from the caller, the luminance lives in native memory too.
+        using var own = scratch == null ? new NativePlane(n) : null;
+        var lum = scratch != null ? scratch.AsMemory() : own!.Memory;
+        if (lum.Length != n) throw new ArgumentException("the luminance plane must hold w·h values");
+        Parallel.For(0, h, y => LuminanceRow(data, domain, colours, w, n, y, lum.Span.Slice(y * w, w)));
         var fine = StarDetector.DetectDestructive(lum, w, h, FinePass, progress.AsCallback());
         progress.ThrowIfCancelled();
         return Select(fine, coarse, w, h);
-    }
-
-    /// <summary>The mean of the colour planes in the model domain.</summary>
-    internal static float[] Luminance(float[] data, ModelDomain domain, int colours, int w, int h, float[]? into = null)
-    {
-        int n = w * h;
-        if (into != null && into.Length != n) throw new ArgumentException("the luminance plane must hold w·h values");
-        var lum = into ?? new float[n];
-        Parallel.For(0, h, y => LuminanceRow(data, domain, colours, w, n, y, lum.AsSpan(y * w, w)));
-        return lum;
     }
 
     /// <summary>Row y of <see cref="Luminance"/> into <paramref name="row"/> (one image row long).</summary>
@@ -113,20 +113,18 @@ internal static class ResidualStarCleanup
     /// <summary>In binned pixels: σ 1.0–1.6, mesh 16 (32 px), FWHM ≥ 1 (2 px).</summary>
     private static readonly DetectionOptions CoarsePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 1.0f, GMax = 1.6f, GStep = 0.2f, MeshSize = 16 };
 
-    /// <summary>The mean of each 2×2 block (an odd last row or column is dropped).</summary>
-    private static (float[]? Binned, int Width, int Height) Bin2(BackgroundMesh.RowSource rows, int w, int h)
+    /// <summary>The mean of each 2×2 block into <paramref name="dst"/> ((w/2)·(h/2) values; an odd last row or column is dropped).</summary>
+    private static void Bin2(BackgroundMesh.RowSource rows, int w, int h, Memory<float> dst)
     {
         int bw = w / 2, bh = h / 2;
-        var dst = new float[bw * bh];
         Parallel.For(0, bh, () => (new float[w], new float[w], new float[w]), (y, _, buf) =>
         {
             var (pair, a, b) = buf;
             TensorPrimitives.Add(rows(2 * y, a), rows(2 * y + 1, b), pair);
-            var d = dst.AsSpan(y * bw, bw);
+            var d = dst.Span.Slice(y * bw, bw);
             for (int x = 0; x < bw; x++) d[x] = 0.25f * (pair[2 * x] + pair[2 * x + 1]);
             return buf;
         }, _ => { });
-        return (dst, bw, bh);
     }
 
     /// <summary>A detection on the binned image in full-resolution pixels (binned pixel i covers pixels 2i and 2i + 1).</summary>

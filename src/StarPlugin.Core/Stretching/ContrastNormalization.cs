@@ -29,7 +29,7 @@ public static class ContrastNormalization
     /// are first replaced by the median of the finite ones (so they neither crash nor
     /// create false structure), then (v - min)/(max - min) is applied.
     /// </summary>
-    public static (float Min, float Max) NormalizeInPlaceParallel(float[] data)
+    public static (float Min, float Max) NormalizeInPlaceParallel(Memory<float> data)
     {
         const int Chunk = 1 << 16;
         int chunks = (data.Length + Chunk - 1) / Chunk;
@@ -38,7 +38,7 @@ public static class ContrastNormalization
         object gate = new();
         Parallel.For(0, chunks, c =>
         {
-            var span = data.AsSpan(c * Chunk, Math.Min(Chunk, data.Length - c * Chunk));
+            var span = data.Span.Slice(c * Chunk, Math.Min(Chunk, data.Length - c * Chunk));
             float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
             long nonFinite = 0;
             foreach (float v in span)
@@ -51,14 +51,14 @@ public static class ContrastNormalization
         });
         if (bad > 0)
         {
-            float median = RobustStatistics.Median(data);
-            ReplaceNonFinite(data, median);
+            float median = RobustStatistics.Median(data.Span);
+            ReplaceNonFinite(data.Span, median);
         }
-        if (!(max > min)) { data.AsSpan().Clear(); return min > max ? (0f, 0f) : (min, max); }
+        if (!(max > min)) { data.Span.Clear(); return min > max ? (0f, 0f) : (min, max); }
         float scale = 1f / (max - min);
         Parallel.For(0, chunks, c =>
         {
-            var span = data.AsSpan(c * Chunk, Math.Min(Chunk, data.Length - c * Chunk));
+            var span = data.Span.Slice(c * Chunk, Math.Min(Chunk, data.Length - c * Chunk));
             TensorPrimitives.Subtract(span, min, span);
             TensorPrimitives.Multiply(span, scale, span);
         });

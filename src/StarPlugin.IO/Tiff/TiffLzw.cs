@@ -8,10 +8,11 @@ internal static class TiffLzw
 {
     private const int Clear = 256, Eoi = 257, MaxCodes = 4096;
 
-    /// <summary>Decodes into exactly <paramref name="expected"/> bytes (short input is zero-filled, excess dropped).</summary>
-    public static byte[] Decode(ReadOnlySpan<byte> src, int expected)
+    /// <summary>Decodes into all of <paramref name="output"/> (short input leaves zeros, excess is dropped).</summary>
+    public static void Decode(ReadOnlySpan<byte> src, Span<byte> output)
     {
-        var output = new byte[expected];
+        output.Clear();
+        int expected = output.Length;
         var prefix = new short[MaxCodes];
         var suffix = new byte[MaxCodes];
         var length = new short[MaxCodes];
@@ -60,7 +61,6 @@ internal static class TiffLzw
             firstOfOld = first;
             if (next + 1 >= (1 << width) && width < 12) width++;
         }
-        return output;
     }
 
     public static byte[] Encode(ReadOnlySpan<byte> src)

@@ -3,17 +3,18 @@ namespace StarPlugin.IO.Tiff;
 /// <summary>Apple PackBits run-length coding (TIFF compression 32773).</summary>
 internal static class TiffPackBits
 {
-    public static byte[] Decode(ReadOnlySpan<byte> src, int expected)
+    /// <summary>Decodes into all of <paramref name="output"/> (short input leaves zeros, excess is dropped).</summary>
+    public static void Decode(ReadOnlySpan<byte> src, Span<byte> output)
     {
-        var output = new byte[expected];
-        int i = 0, o = 0;
+        output.Clear();
+        int expected = output.Length, i = 0, o = 0;
         while (i < src.Length && o < expected)
         {
             sbyte n = (sbyte)src[i++];
             if (n >= 0)
             {
                 int count = Math.Min(n + 1, Math.Min(src.Length - i, expected - o));
-                src.Slice(i, count).CopyTo(output.AsSpan(o));
+                src.Slice(i, count).CopyTo(output[o..]);
                 i += n + 1; o += count;
             }
             else if (n != -128)
@@ -21,11 +22,10 @@ internal static class TiffPackBits
                 if (i >= src.Length) break;
                 byte v = src[i++];
                 int count = Math.Min(1 - n, expected - o);
-                output.AsSpan(o, count).Fill(v);
+                output.Slice(o, count).Fill(v);
                 o += count;
             }
         }
-        return output;
     }
 
     /// <summary>TIFF requires each row to be packed on its own (no run crosses a row boundary).</summary>

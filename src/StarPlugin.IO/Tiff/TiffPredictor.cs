@@ -63,20 +63,28 @@ internal static class TiffPredictor
     {
         for (int i = samplesPerPixel; i < row.Length; i++) row[i] += row[i - samplesPerPixel];
         int count = row.Length / bytesPerSample;
-        var tmp = row.ToArray();
+        // A pooled copy: a new array per row was garbage the size of the image.
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(row.Length);
+        var tmp = rented.AsSpan(0, row.Length);
+        row.CopyTo(tmp);
         for (int s = 0; s < count; s++)
             for (int b = 0; b < bytesPerSample; b++)
                 row[s * bytesPerSample + b] = tmp[(bytesPerSample - b - 1) * count + s];
+        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
     }
 
     /// <summary>Applies predictor 3 to a row of little-endian samples.</summary>
     public static void ApplyFloatingPoint(Span<byte> row, int bytesPerSample, int samplesPerPixel)
     {
         int count = row.Length / bytesPerSample;
-        var tmp = row.ToArray();
+        // A pooled copy: a new array per row was garbage the size of the image.
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(row.Length);
+        var tmp = rented.AsSpan(0, row.Length);
+        row.CopyTo(tmp);
         for (int s = 0; s < count; s++)
             for (int b = 0; b < bytesPerSample; b++)
                 row[(bytesPerSample - b - 1) * count + s] = tmp[s * bytesPerSample + b];
+        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         for (int i = row.Length - 1; i >= samplesPerPixel; i--) row[i] -= row[i - samplesPerPixel];
     }
 

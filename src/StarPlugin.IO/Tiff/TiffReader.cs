@@ -132,6 +132,7 @@ internal static class TiffReader
         int plane = img.PlaneLength;
         var dst = img.Data;
         bool invert = photometric == 0;
+        byte[] block = [];
 
         for (long b = 0; b < blocks; b++)
         {
@@ -149,16 +150,23 @@ internal static class TiffReader
                 foreach (ref byte v in reversed.AsSpan()) v = (byte)((v * 0x0202020202UL & 0x010884422010UL) % 1023);
                 compressed = reversed;
             }
-            byte[] raw = compression switch
+            // One buffer for every block: a new one per block was garbage as large as the
+            // image, on the large-object heap once blocks pass 85 kB.
+            if (block.Length < expected) block = new byte[expected];
+            var raw = block.AsSpan(0, (int)expected);
+            switch (compression)
             {
-                1 => compressed.Length >= expected ? compressed[..(int)expected].ToArray() : throw new ImageFormatException("TIFF: truncated strip"),
-                5 => TiffLzw.Decode(compressed, (int)expected),
-                32773 => TiffPackBits.Decode(compressed, (int)expected),
-                _ => Inflate(compressed, (int)expected),
-            };
+                case 1:
+                    if (compressed.Length < expected) throw new ImageFormatException("TIFF: truncated strip");
+                    compressed[..(int)expected].CopyTo(raw);
+                    break;
+                case 5: TiffLzw.Decode(compressed, raw); break;
+                case 32773: TiffPackBits.Decode(compressed, raw); break;
+                default: Inflate(compressed, raw); break;
+            }
             for (long y = 0; y < rows; y++)
             {
-                var row = raw.AsSpan((int)(y * rowBytes), (int)rowBytes);
+                var row = raw.Slice((int)(y * rowBytes), (int)rowBytes);
                 bool leSamples = !be;
                 if (predictor == 2) TiffPredictor.UndoHorizontal(row, bps, pixelSamples, be);
                 else if (predictor == 3) { TiffPredictor.UndoFloatingPoint(row, bps, pixelSamples); leSamples = true; }
@@ -218,23 +226,23 @@ internal static class TiffReader
         _ => (float)(le ? BinaryPrimitives.ReadDoubleLittleEndian(s) : BinaryPrimitives.ReadDoubleBigEndian(s)),
     };
 
-    private static byte[] Inflate(ReadOnlySpan<byte> src, int expected)
+    private static unsafe void Inflate(ReadOnlySpan<byte> src, Span<byte> output)
     {
-        var output = new byte[expected];
-        using var z = new ZLibStream(new MemoryStream(src.ToArray()), CompressionMode.Decompress);
         int total = 0;
+        // Inflated in place (fixed pins the span): a copy per strip was garbage as large as the file.
+        fixed (byte* data = src)
         try
         {
-            while (total < expected)
+            using var z = new ZLibStream(new UnmanagedMemoryStream(data, src.Length), CompressionMode.Decompress);
+            while (total < output.Length)
             {
-                int n = z.Read(output, total, expected - total);
+                int n = z.Read(output[total..]);
                 if (n == 0) break;
                 total += n;
             }
         }
         catch (InvalidDataException e) { throw new ImageFormatException("TIFF: corrupt Deflate data", e); }
-        if (total < expected) throw new ImageFormatException("TIFF: Deflate data ends early");
-        return output;
+        if (total < output.Length) throw new ImageFormatException("TIFF: Deflate data ends early");
     }
 
     /// <summary>Kept tags are stored little-endian so the writer can copy them as they are.</summary>

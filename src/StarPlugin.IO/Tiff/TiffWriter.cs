@@ -14,7 +14,9 @@ namespace StarPlugin.IO.Tiff;
 /// </summary>
 internal static class TiffWriter
 {
-    private const int StripTargetBytes = 64 * 1024;
+    // 512 KiB: each strip is its own zlib stream, and each stream allocates a 64 KiB buffer;
+    // with 64 KiB strips that garbage equalled the image and showed in peak memory.
+    private const int StripTargetBytes = 512 * 1024;
     private const long MaxTiffBytes = uint.MaxValue;
 
     public static void Encode(Stream output, AstroImage img, WriteOptions options)
@@ -55,16 +57,20 @@ internal static class TiffWriter
         var offsets = new List<long>();
         var counts = new List<long>();
         int rowBytes = blockW * pixelSamples * bps;
+        // One block buffer and one compressed buffer for all blocks: new ones per 64 KiB
+        // strip were 4-5 times the image in garbage, which showed as peak memory.
+        var block = new byte[rowBytes * blockH];
+        var deflated = new MemoryStream();
         for (int p = 0; p < planes; p++)
             for (int ty = 0; ty < down; ty++)
                 for (int tx = 0; tx < across; tx++)
                 {
                     int rows = tile > 0 ? blockH : Math.Min(blockH, H - ty * blockH);
-                    var raw = new byte[rowBytes * rows];
+                    var raw = block.AsSpan(0, rowBytes * rows);
                     for (int y = 0; y < rows; y++)
                     {
                         int iy = ty * blockH + y;
-                        var row = raw.AsSpan(y * rowBytes, rowBytes);
+                        var row = raw.Slice(y * rowBytes, rowBytes);
                         if (iy < H)
                             for (int x = 0; x < blockW; x++)
                             {
@@ -76,12 +82,12 @@ internal static class TiffWriter
                         if (predictor == 2) TiffPredictor.ApplyHorizontal(row, bps, pixelSamples);
                         else if (predictor == 3) TiffPredictor.ApplyFloatingPoint(row, bps, pixelSamples);
                     }
-                    byte[] packed = compression switch
+                    ReadOnlySpan<byte> packed = compression switch
                     {
                         TiffCompression.None => raw,
                         TiffCompression.Lzw => TiffLzw.Encode(raw),
                         TiffCompression.PackBits => TiffPackBits.EncodeRows(raw, rowBytes),
-                        _ => Deflate(raw),
+                        _ => Deflate(raw, deflated),
                     };
                     // Classic TIFF addresses 4 GiB: say so before writing past it (and exit 2), not overflow after.
                     if (body.Position - start + packed.Length > MaxTiffBytes)
@@ -185,10 +191,11 @@ internal static class TiffWriter
         }
     }
 
-    private static byte[] Deflate(byte[] raw)
+    /// <summary>zlib-compresses <paramref name="raw"/> into <paramref name="into"/> (reused); the result is valid until the next call.</summary>
+    private static ReadOnlySpan<byte> Deflate(ReadOnlySpan<byte> raw, MemoryStream into)
     {
-        var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
-        return ms.ToArray();
+        into.SetLength(0);
+        using (var z = new ZLibStream(into, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
+        return into.GetBuffer().AsSpan(0, (int)into.Length);
     }
 }
