@@ -8,7 +8,8 @@ namespace StarPlugin.Imaging;
 /// A dead managed plane stays resident until the collector decommits its region, which
 /// it did not do before the next image-sized buffer was touched: a quarter-plane of
 /// binned luminance then added a quarter plane to removal's peak memory.
-/// Contents start undefined. Use with <c>using</c>; its Memory must not outlive it.
+/// Contents start undefined. Use with <c>using</c> (no finalizer: a missed Dispose leaks);
+/// its Memory, and a pointer from Pin, must not outlive it.
 /// </summary>
 internal sealed unsafe class NativePlane : MemoryManager<float>
 {

@@ -92,7 +92,7 @@ internal static class ResidualStarCleanup
         return Select(fine, coarse, w, h);
     }
 
-    /// <summary>Row y of <see cref="Luminance"/> into <paramref name="row"/> (one image row long).</summary>
+    /// <summary>Row y of the luminance, the mean of the colour planes in the model domain, into <paramref name="row"/> (one image row long).</summary>
     internal static ReadOnlySpan<float> LuminanceRow(float[] data, ModelDomain domain, int colours, int w, int n, int y, Span<float> row)
     {
         row.Clear();

@@ -29,7 +29,7 @@ public static class ContrastNormalization
     /// are first replaced by the median of the finite ones (so they neither crash nor
     /// create false structure), then (v - min)/(max - min) is applied.
     /// </summary>
-    public static (float Min, float Max) NormalizeInPlaceParallel(Memory<float> data)
+    internal static (float Min, float Max) NormalizeInPlaceParallel(Memory<float> data)
     {
         const int Chunk = 1 << 16;
         int chunks = (data.Length + Chunk - 1) / Chunk;

@@ -228,6 +228,8 @@ internal static class TiffReader
 
     private static unsafe void Inflate(ReadOnlySpan<byte> src, Span<byte> output)
     {
+        // An empty span pins to a null pointer, which the stream refuses.
+        if (src.IsEmpty) throw new ImageFormatException("TIFF: Deflate data ends early");
         int total = 0;
         // Inflated in place (fixed pins the span): a copy per strip was garbage as large as the file.
         fixed (byte* data = src)

@@ -67,6 +67,9 @@ internal static class TiffWriter
                 {
                     int rows = tile > 0 ? blockH : Math.Min(blockH, H - ty * blockH);
                     var raw = block.AsSpan(0, rowBytes * rows);
+                    // An edge tile's padding is not written below: zero it, as a fresh
+                    // buffer was, or it carries the previous tile's data (larger files).
+                    if (tile > 0 && ((tx + 1) * blockW > W || (ty + 1) * blockH > H)) raw.Clear();
                     for (int y = 0; y < rows; y++)
                     {
                         int iy = ty * blockH + y;

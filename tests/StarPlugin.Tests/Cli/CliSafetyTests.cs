@@ -355,7 +355,7 @@ public class CliSafetyTests
         Assert.That(c1, Is.EqualTo(0), o1);
         Assert.That(c2, Is.EqualTo(0), o2);
         TestContext.Out.WriteLine($"colour: peak {p1:F0} -> {p2:F0} MiB, growth {(p2 - p1) / channel:F2} channel planes");
-        Assert.That((p2 - p1) / channel, Is.LessThan(6.5), "three channels of input + three of starless");
+        Assert.That((p2 - p1) / channel, Is.LessThan(6.5), "three channels of input + three of starless (6; the margin is measurement noise)");
     }
 
     /// <summary>
