@@ -59,25 +59,21 @@ public class TiffBlockTests
     /// <summary>Values of a SHORT or LONG tag of the first IFD of a little-endian TIFF, read per TIFF 6.0.</summary>
     private static int[] TagValues(byte[] f, ushort tag)
     {
-        var (type, count, at) = Entry(f, tag);
-        int size = type == 3 ? 2 : 4;
-        int start = count * size <= 4 ? at : (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(at));
-        return Enumerable.Range(0, count).Select(i => type == 3
+        var (isShort, count, start) = Values(f, tag);
+        return Enumerable.Range(0, count).Select(i => isShort
             ? BinaryPrimitives.ReadUInt16LittleEndian(f.AsSpan(start + 2 * i))
             : (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(start + 4 * i))).ToArray();
     }
 
     private static void SetFirstTagValue(byte[] f, ushort tag, uint value)
     {
-        var (type, count, at) = Entry(f, tag);
-        int size = type == 3 ? 2 : 4;
-        int start = count * size <= 4 ? at : (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(at));
-        if (type == 3) BinaryPrimitives.WriteUInt16LittleEndian(f.AsSpan(start), (ushort)value);
+        var (isShort, _, start) = Values(f, tag);
+        if (isShort) BinaryPrimitives.WriteUInt16LittleEndian(f.AsSpan(start), (ushort)value);
         else BinaryPrimitives.WriteUInt32LittleEndian(f.AsSpan(start), value);
     }
 
-    /// <summary>Type, count and the offset of the value field of a tag in the first IFD.</summary>
-    private static (int Type, int Count, int ValueAt) Entry(byte[] f, ushort tag)
+    /// <summary>Whether a tag of the first IFD is SHORT (else LONG), its count, and where its values start (in the entry when they fit in 4 bytes).</summary>
+    private static (bool IsShort, int Count, int Start) Values(byte[] f, ushort tag)
     {
         Assert.That(f[0] == 'I' && f[1] == 'I', "little-endian TIFF");
         int ifd = (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(4));
@@ -86,7 +82,10 @@ public class TiffBlockTests
         {
             int e = ifd + 2 + 12 * i;
             if (BinaryPrimitives.ReadUInt16LittleEndian(f.AsSpan(e)) != tag) continue;
-            return (BinaryPrimitives.ReadUInt16LittleEndian(f.AsSpan(e + 2)), (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(e + 4)), e + 8);
+            bool isShort = BinaryPrimitives.ReadUInt16LittleEndian(f.AsSpan(e + 2)) == 3;
+            int count = (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(e + 4));
+            int start = count * (isShort ? 2 : 4) <= 4 ? e + 8 : (int)BinaryPrimitives.ReadUInt32LittleEndian(f.AsSpan(e + 8));
+            return (isShort, count, start);
         }
         Assert.Fail($"tag {tag} not found");
         return default;
