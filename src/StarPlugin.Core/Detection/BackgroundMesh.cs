@@ -7,9 +7,10 @@ namespace StarPlugin.Detection;
 /// Background level and noise σ on a mesh of small cells, so that both follow
 /// structured nebulae. Per cell: a σ-clipped median for the level, and the MAD of
 /// horizontal pixel differences for the noise (differences cancel smooth structure).
-/// A 3×3 median over cells removes cells spoilt by bright stars. Each mesh row is
-/// interpolated across the image width once, so a map row is a single lerp of two
-/// precomputed rows (memory: image/cell, not image).
+/// A 3×3 median over cells removes cells spoilt by bright stars. Only the cells are kept
+/// (memory: image/cell²); a map row is a lerp of two mesh rows interpolated across the
+/// width, which each thread caches, since consecutive image rows share them. (Keeping every
+/// mesh row interpolated took image/cell: a tenth of a plane at the detector's 32-px cells.)
 /// A third map, structure, is the sky's spread within a cell over its noise σ: about 1
 /// where the sky is flat (noise only), above it in nebulae and gradients. The detector
 /// relaxes its correlation threshold where the sky is flat (see
@@ -23,7 +24,10 @@ internal sealed class BackgroundMesh
     /// </summary>
     public delegate ReadOnlySpan<float> RowSource(int y, Span<float> buffer);
 
-    private readonly float[][] _levelRows, _noiseRows, _structureRows;
+    // The cell maps, nx × ny each, and where each image column falls between cell centres.
+    private readonly float[] _level, _noise, _structure;
+    private readonly int[] _column0, _column1;
+    private readonly float[] _columnWeight;
     /// <summary>Structure below this is not noise (white noise gives 1 ± 0.1 per cell): see <see cref="CellStatistics"/>.</summary>
     private const float MinStructure = 0.7f;
     /// <summary>
@@ -87,9 +91,14 @@ internal sealed class BackgroundMesh
         var positive = noise.Where(v => v > 0).ToArray();
         float floor = Math.Max(1e-7f, (positive.Length > 0 ? RobustStatistics.Select(positive, positive.Length / 2) : 1e-4f) * 1e-3f);
         for (int i = 0; i < noise.Length; i++) noise[i] = Math.Max(noise[i], floor);
-        _levelRows = InterpolateRows(level);
-        _noiseRows = InterpolateRows(noise);
-        _structureRows = InterpolateRows(structure);
+        (_level, _noise, _structure) = (level, noise, structure);
+        (_column0, _column1, _columnWeight) = (new int[width], new int[width], new float[width]);
+        for (int x = 0; x < width; x++)
+        {
+            float fx = Math.Clamp((x + 0.5f) / _cell - 0.5f, 0, _nx - 1);
+            int x0 = (int)fx;
+            (_column0[x], _column1[x], _columnWeight[x]) = (x0, Math.Min(x0 + 1, _nx - 1), fx - x0);
+        }
     }
 
     /// <summary>
@@ -153,20 +162,12 @@ internal sealed class BackgroundMesh
         return r;
     }
 
-    private float[][] InterpolateRows(float[] grid)
+    /// <summary>Mesh row <paramref name="gy"/> of a map at image column <paramref name="x"/>.</summary>
+    private float Across(float[] grid, int gy, int x)
     {
-        var rows = new float[_ny][];
-        for (int gy = 0; gy < _ny; gy++)
-        {
-            var row = rows[gy] = new float[_width];
-            for (int x = 0; x < _width; x++)
-            {
-                float fx = Math.Clamp((x + 0.5f) / _cell - 0.5f, 0, _nx - 1);
-                int x0 = (int)fx, x1 = Math.Min(x0 + 1, _nx - 1);
-                row[x] = grid[gy * _nx + x0] + (grid[gy * _nx + x1] - grid[gy * _nx + x0]) * (fx - x0);
-            }
-        }
-        return rows;
+        int row = gy * _nx;
+        float a = grid[row + _column0[x]], b = grid[row + _column1[x]];
+        return a + (b - a) * _columnWeight[x];
     }
 
     /// <summary>The interpolated level and structure at one pixel.</summary>
@@ -174,21 +175,49 @@ internal sealed class BackgroundMesh
     {
         var (y0, y1, t) = MeshRows(y);
         int xx = Math.Clamp(x, 0, _width - 1);
-        return (_levelRows[y0][xx] + (_levelRows[y1][xx] - _levelRows[y0][xx]) * t,
-                _structureRows[y0][xx] + (_structureRows[y1][xx] - _structureRows[y0][xx]) * t);
+        float l0 = Across(_level, y0, xx), l1 = Across(_level, y1, xx), s0 = Across(_structure, y0, xx), s1 = Across(_structure, y1, xx);
+        return (l0 + (l1 - l0) * t, s0 + (s1 - s0) * t);
     }
 
     /// <summary>Fills one image row of the interpolated level or noise map.</summary>
-    public void FillRow(int y, Span<float> dst, bool noise) => FillRow(y, dst, noise ? _noiseRows : _levelRows);
+    public void FillRow(int y, Span<float> dst, bool noise) => FillRow(y, dst, noise ? _noise : _level);
 
     /// <summary>Fills one image row of the interpolated structure map (sky spread over noise σ).</summary>
-    public void FillStructureRow(int y, Span<float> dst) => FillRow(y, dst, _structureRows);
+    public void FillStructureRow(int y, Span<float> dst) => FillRow(y, dst, _structure);
 
-    private void FillRow(int y, Span<float> dst, float[][] rows)
+    private void FillRow(int y, Span<float> dst, float[] grid)
     {
         var (y0, y1, t) = MeshRows(y);
-        TensorPrimitives.Lerp(rows[y0], rows[y1], t, dst);
+        var first = MeshRow(grid, y0, keep: null);
+        TensorPrimitives.Lerp(first, MeshRow(grid, y1, keep: first), t, dst);
     }
+
+    /// <summary>
+    /// Mesh row <paramref name="gy"/> of a map interpolated across the width, from this
+    /// thread's cache of the last few (a band of image rows uses two per map, three maps).
+    /// A row missing from the cache replaces the oldest, but never <paramref name="keep"/>,
+    /// the row the caller still holds.
+    /// </summary>
+    private float[] MeshRow(float[] grid, int gy, float[]? keep)
+    {
+        var cache = t_rows ??= new CachedRow[CachedRows];
+        for (int i = 0; i < cache.Length; i++)
+            if (ReferenceEquals(cache[i].Grid, grid) && cache[i].Gy == gy && cache[i].Row.Length == _width) return cache[i].Row;
+        int slot = (t_next + 1) % CachedRows;
+        if (keep != null && ReferenceEquals(cache[slot].Row, keep)) slot = (slot + 1) % CachedRows;
+        t_next = slot;
+        var row = cache[slot].Row?.Length == _width ? cache[slot].Row : new float[_width];
+        for (int x = 0; x < _width; x++) row[x] = Across(grid, gy, x);
+        cache[slot] = new CachedRow(grid, gy, row);
+        return row;
+    }
+
+    private const int CachedRows = 8;
+    // A grid is written only in the constructor, so (grid, row) names the row's values for
+    // good; the cache's reference keeps a grid alive, so no new grid can take its identity.
+    private readonly record struct CachedRow(float[] Grid, int Gy, float[] Row);
+    [ThreadStatic] private static CachedRow[]? t_rows;
+    [ThreadStatic] private static int t_next;
 
     /// <summary>The two mesh rows around image row <paramref name="y"/> and the weight of the second.</summary>
     private (int Y0, int Y1, float T) MeshRows(int y)

@@ -14,29 +14,27 @@ internal sealed class SourceRegions
     /// <summary>Pixels per region, indexed by label (entry 0 unused).</summary>
     public int[] Area { get; }
 
-    // The runs of each row (sorted by start) and their regions: no label plane, so the
-    // memory is the runs', a few percent of the pixels on real frames.
-    private readonly List<(int Start, int End)>[] _runs;
-    private readonly int[] _first, _regionOf;
+    // All runs, row by row and sorted by start within a row (row y's are [_first[y],
+    // _first[y + 1])), and their regions: no label plane, and no list per row either (a
+    // list per row, grown by doubling, took more than the runs themselves).
+    private readonly int[] _start, _end, _first, _regionOf;
     private readonly int _width;
 
-    private SourceRegions(List<(int, int)>[] runs, int[] first, int[] regionOf, int count, int[] area, int width)
+    private SourceRegions(int[] start, int[] end, int[] first, int[] regionOf, int count, int[] area, int width)
     {
-        _runs = runs; _first = first; _regionOf = regionOf; Count = count; Area = area; _width = width;
+        _start = start; _end = end; _first = first; _regionOf = regionOf; Count = count; Area = area; _width = width;
     }
 
     /// <summary>The region of pixel (x, y), 1-based; 0 = below the threshold.</summary>
     public int LabelAt(int x, int y)
     {
-        var row = _runs[y];
-        int lo = 0, hi = row.Count - 1;
+        int lo = _first[y], hi = _first[y + 1] - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >> 1;
-            var (s, e) = row[mid];
-            if (x < s) hi = mid - 1;
-            else if (x > e) lo = mid + 1;
-            else return _regionOf[_first[y] + mid];
+            if (x < _start[mid]) hi = mid - 1;
+            else if (x > _end[mid]) lo = mid + 1;
+            else return _regionOf[mid];
         }
         return 0;
     }
@@ -46,12 +44,8 @@ internal sealed class SourceRegions
     {
         if (labels.Length != _width) throw new ArgumentException("the label row must be one image row long");
         labels.Clear();
-        var row = _runs[y];
-        for (int i = 0; i < row.Count; i++)
-        {
-            var (s, e) = row[i];
-            labels.Slice(s, e - s + 1).Fill(_regionOf[_first[y] + i]);
-        }
+        for (int i = _first[y]; i < _first[y + 1]; i++)
+            labels.Slice(_start[i], _end[i] - _start[i] + 1).Fill(_regionOf[i]);
     }
 
     /// <param name="cell">Background mesh cell in pixels.</param>
@@ -62,54 +56,77 @@ internal sealed class SourceRegions
     public static SourceRegions Find(BackgroundMesh.RowSource rows, int w, int h, float k, int cell = 64)
     {
         var mesh = new BackgroundMesh(rows, w, h, cell);
-        var runs = new List<(int Start, int End)>[h];
-        Parallel.For(0, h, () => (new float[w], new float[w], new float[w]), (y, _, buf) =>
+        // Runs found in parallel, a chunk of rows at a time, each chunk's in one list; then
+        // copied into the flat arrays row by row.
+        int chunks = (h + ChunkRows - 1) / ChunkRows;
+        var chunkRuns = new List<int>[chunks];
+        var first = new int[h + 1];
+        Parallel.For(0, chunks, () => (new float[w], new float[w], new float[w]), (c, _, buf) =>
         {
             var (sky, sigma, rowBuffer) = buf;
-            mesh.FillRow(y, sky, noise: false);
-            mesh.FillRow(y, sigma, noise: true);
-            var row = rows(y, rowBuffer);
-            var list = new List<(int, int)>();
-            for (int x = 0; x < w; x++)
+            var list = new List<int>();
+            for (int y = c * ChunkRows; y < Math.Min(h, (c + 1) * ChunkRows); y++)
             {
-                if (!(row[x] > sky[x] + k * sigma[x])) continue;
-                int start = x;
-                while (x + 1 < w && row[x + 1] > sky[x + 1] + k * sigma[x + 1]) x++;
-                list.Add((start, x));
+                mesh.FillRow(y, sky, noise: false);
+                mesh.FillRow(y, sigma, noise: true);
+                var row = rows(y, rowBuffer);
+                int before = list.Count;
+                for (int x = 0; x < w; x++)
+                {
+                    if (!(row[x] > sky[x] + k * sigma[x])) continue;
+                    int start = x;
+                    while (x + 1 < w && row[x + 1] > sky[x + 1] + k * sigma[x + 1]) x++;
+                    list.Add(start); list.Add(x);
+                }
+                first[y + 1] = (list.Count - before) / 2; // this row's count for now
             }
-            runs[y] = list;
+            chunkRuns[c] = list;
             return buf;
         }, _ => { });
+        for (int y = 0; y < h; y++) first[y + 1] += first[y];
+        var starts = new int[first[h]];
+        var ends = new int[first[h]];
+        for (int c = 0, at = 0; c < chunks; c++)
+        {
+            var list = chunkRuns[c];
+            for (int i = 0; i < list.Count; i += 2, at++) (starts[at], ends[at]) = (list[i], list[i + 1]);
+            chunkRuns[c] = null!;
+        }
 
         // Union–find over runs, numbered row by row.
-        var first = new int[h + 1];
-        for (int y = 0; y < h; y++) first[y + 1] = first[y] + runs[y].Count;
         var parent = new int[first[h]];
         for (int i = 0; i < parent.Length; i++) parent[i] = i;
         int Root(int i) { while (parent[i] != i) { parent[i] = parent[parent[i]]; i = parent[i]; } return i; }
         for (int y = 1; y < h; y++)
         {
-            var above = runs[y - 1]; var here = runs[y];
-            int j = 0;
-            for (int i = 0; i < here.Count; i++)
+            int j = first[y - 1];
+            for (int i = first[y]; i < first[y + 1]; i++)
             {
-                var (s, e) = here[i];
-                // Runs of the row above that touch [s − 1, e + 1] (8-connectivity); both lists are sorted.
-                while (j < above.Count && above[j].End < s - 1) j++;
-                for (int t = j; t < above.Count && above[t].Start <= e + 1; t++)
+                int s = starts[i], e = ends[i];
+                // Runs of the row above that touch [s − 1, e + 1] (8-connectivity); both rows are sorted.
+                while (j < first[y] && ends[j] < s - 1) j++;
+                for (int t = j; t < first[y] && starts[t] <= e + 1; t++)
                 {
-                    int a = Root(first[y] + i), b = Root(first[y - 1] + t);
+                    int a = Root(i), b = Root(t);
                     if (a != b) parent[Math.Max(a, b)] = Math.Min(a, b);
                 }
             }
         }
-        var regionOf = new int[parent.Length];
+        // Labels in place of the parents: a run's parent always has a lower index (unions
+        // link the higher root to the lower), so it holds its label already. Roots are
+        // numbered in index order, as before.
+        var regionOf = parent;
         int count = 0;
         for (int i = 0; i < regionOf.Length; i++)
-            regionOf[i] = Root(i) == i ? ++count : regionOf[Root(i)];
+        {
+            int p = parent[i];
+            regionOf[i] = p == i ? ++count : regionOf[p];
+        }
         var area = new int[count + 1];
-        for (int y = 0; y < h; y++)
-            for (int i = 0; i < runs[y].Count; i++) area[regionOf[first[y] + i]] += runs[y][i].End - runs[y][i].Start + 1;
-        return new SourceRegions(runs, first, regionOf, count, area, w);
+        for (int i = 0; i < regionOf.Length; i++) area[regionOf[i]] += ends[i] - starts[i] + 1;
+        return new SourceRegions(starts, ends, first, regionOf, count, area, w);
     }
+
+    /// <summary>Rows per parallel work item of the run search.</summary>
+    private const int ChunkRows = 64;
 }

@@ -180,7 +180,7 @@ public static class StarDetector
             : a.Row != b.Row ? a.Row.CompareTo(b.Row)
             : a.Col != b.Col ? a.Col.CompareTo(b.Col)
             : a.Width.CompareTo(b.Width));
-        var grid = new StarGrid(1.0);
+        var grid = new StarGrid(1.0, stars.Count);
         var kept = new List<DetectedStar>(stars.Count);
         foreach (var s in stars)
         {
