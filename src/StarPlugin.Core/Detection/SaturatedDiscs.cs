@@ -94,7 +94,7 @@ internal static class SaturatedDiscs
         saturatedAt.RemoveAll(i =>
         {
             var s = stars[i];
-            if ((s.X - cx) * (s.X - cx) + (s.Y - cy) * (s.Y - cy) > reach) return false;
+            if (!((s.X - cx) * (s.X - cx) + (s.Y - cy) * (s.Y - cy) <= reach)) return false; // as the old test: a NaN position is never within reach
             coefficient = Math.Max(coefficient, s.Coefficient);
             replaced.Add(i);
             return true;

@@ -47,4 +47,32 @@ public class SourceRegionsTests
         }
         Assert.That(labelled, Is.EqualTo(r.Area.Sum()));
     }
+    [Test]
+    public void RegionsJoinAcrossTheParallelChunksOfRows()
+    {
+        // Runs are found in chunks of 64 rows: regions that span chunks, and two squares
+        // touching only at a corner across a chunk's last and the next one's first row.
+        const int w = 64, h = 200;
+        var p = new float[w * h];
+        void Fill(int x0, int y0, int x1, int y1) { for (int y = y0; y <= y1; y++) for (int x = x0; x <= x1; x++) p[y * w + x] = 1f; }
+        Fill(10, 40, 11, 150); Fill(30, 40, 31, 150); Fill(10, 151, 31, 152); // a U over three chunks, joined at the bottom
+        Fill(45, 60, 47, 63); Fill(48, 64, 50, 66);                           // corner contact between rows 63 and 64
+        Fill(55, 127, 57, 129);                                                // a lone block across rows 127/128
+        var r = SourceRegions.Find(p, w, h, 3f, cell: 16);
+        Assert.That(r.Count, Is.EqualTo(3));
+        int u = r.LabelAt(10, 40), corner = r.LabelAt(45, 60), block = r.LabelAt(55, 127);
+        Assert.That(r.LabelAt(31, 40), Is.EqualTo(u), "the U's arms are one region");
+        Assert.That(r.LabelAt(50, 66), Is.EqualTo(corner), "corner contact across the chunk boundary");
+        Assert.That(r.LabelAt(57, 129), Is.EqualTo(block));
+        Assert.That(r.Area[u], Is.EqualTo(2 * 2 * 111 + 22 * 2));
+        Assert.That(r.Area[corner], Is.EqualTo(12 + 9));
+        Assert.That(r.Area[block], Is.EqualTo(9));
+        var row = new int[w];
+        for (int y = 0; y < h; y++)
+        {
+            r.FillRow(y, row);
+            for (int x = 0; x < w; x++) Assert.That(row[x], Is.EqualTo(p[y * w + x] > 0 ? r.LabelAt(x, y) : 0), $"({x}, {y})");
+        }
+        Assert.That(new[] { u, corner, block }.All(k => k > 0));
+    }
 }
