@@ -206,6 +206,21 @@ public class PngJpegInteropTests
                 ImageFile.Write(path, img, new WriteOptions { Overwrite = true });
                 written.Add((path, img, 1e-6));
             }
+        foreach (var fmt in new[] { SampleFormat.UInt8, SampleFormat.UInt16 })
+        {
+            // A smooth picture with noise, wide enough for the vector filter loops and their
+            // tails: rows where Sub, Up, Average and Paeth win, not only None as on pure noise.
+            var img = new AstroImage(203, 24, 3, new ImageMetadata { SourceFormat = fmt });
+            var rng = new Random(7);
+            float levels = fmt == SampleFormat.UInt8 ? 255f : 65535f;
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < img.Height; y++)
+                    for (int x = 0; x < img.Width; x++)
+                        img.Data[(c * img.Height + y) * img.Width + x] = MathF.Round(Math.Clamp(0.2f + 0.6f * x / img.Width + 0.1f * MathF.Sin(y * 0.3f + c) + 0.01f * (float)rng.NextDouble(), 0f, 1f) * levels) / levels;
+            string path = Path.Combine(_dir, $"ours-smooth-{fmt}.png");
+            ImageFile.Write(path, img, new WriteOptions { Overwrite = true });
+            written.Add((path, img, 1e-6));
+        }
         foreach (int channels in new[] { 1, 3 })
         {
             // Smooth content, so that a JPEG's loss is small; compared with our own decoding of the same file.
