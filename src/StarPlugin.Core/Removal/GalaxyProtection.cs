@@ -159,10 +159,10 @@ internal static class GalaxyProtection
             int k = RegionAt(regions, s, w, h);
             if (k <= 0 || brightest[k] == i && galaxy[k] || test.IsResolved(sources[i], locus)) continue;
             int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1);
-            if (!galaxy[k] && !partsOf[k].Any(d => d.Contains(cx, cy))) continue;
+            if (!galaxy[k] && !AnyContains(partsOf[k], cx, cy)) continue;
             // As with a weight plane filled hole by hole: a source whose centre an earlier
             // hole already cleared adds none of its own.
-            if (holes.Any(d => d.Contains(cx, cy))) continue;
+            if (AnyContains(holes, cx, cy)) continue;
             holes.Add(new Disc(s.X, s.Y, ResidualStarCleanup.FillRadius(s), 0));
         }
         progress.ThrowIfCancelled();
@@ -225,6 +225,16 @@ internal static class GalaxyProtection
     private const float FeatherSigma = 1f;
     /// <summary>Rows of the feathered weight held at a time per thread.</summary>
     private const int FeatherBand = 256;
+
+    /// <summary>
+    /// Whether a disc covers (x, y). A method, not a lambda: one capturing the pixel made the
+    /// compiler allocate a closure for every source, reached or not.
+    /// </summary>
+    private static bool AnyContains(IEnumerable<Disc> discs, int x, int y)
+    {
+        foreach (var d in discs) if (d.Contains(x, y)) return true;
+        return false;
+    }
 
     /// <summary>A disc of pixels around a source; <see cref="Region"/> is the region it gives back (0 for a hole).</summary>
     private readonly record struct Disc(double X, double Y, double R, int Region)
