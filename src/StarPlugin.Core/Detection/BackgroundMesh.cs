@@ -57,9 +57,17 @@ internal sealed class BackgroundMesh
         // The sampled rows of one mesh row are gathered into a band first (a mesh row's
         // height × the width, not a plane), so a row source computes each row once.
         int bandRows = (_cell + step - 1) / step;
-        Parallel.For(0, _ny, () => (new float[_cell * _cell], new float[_cell * _cell], new float[_cell * _cell], new float[(long)bandRows * width]), (cy, _, buf) =>
+        // One set of buffers per worker, workers pulling mesh rows from a shared counter:
+        // Parallel.For's per-task buffers (a band each) added up to tens of MB on tall images.
+        int workers = Math.Min(_ny, Environment.ProcessorCount), next = -1;
+        Parallel.For(0, workers, _ =>
         {
-            var (vals, diffs, scratch, band) = buf;
+            var (vals, diffs, scratch, band) = (new float[_cell * _cell], new float[_cell * _cell], new float[_cell * _cell], new float[(long)bandRows * width]);
+            for (int cy = Interlocked.Increment(ref next); cy < _ny; cy = Interlocked.Increment(ref next))
+                MeshRow(cy, vals, diffs, scratch, band);
+        });
+        void MeshRow(int cy, float[] vals, float[] diffs, float[] scratch, float[] band)
+        {
             int y0 = cy * _cell, y1 = Math.Min(height, y0 + _cell);
             for (int y = y0, r = 0; y < y1; y += step, r++)
             {
@@ -82,8 +90,7 @@ internal sealed class BackgroundMesh
                 }
                 (level[cy * _nx + cx], noise[cy * _nx + cx], structure[cy * _nx + cx]) = CellStatistics(vals.AsSpan(0, n), diffs.AsSpan(0, nd), scratch);
             }
-            return buf;
-        }, _ => { });
+        }
         level = MedianFilter3(level, _nx, _ny);
         noise = MedianFilter3(noise, _nx, _ny);
         structure = MedianFilter3(structure, _nx, _ny);
