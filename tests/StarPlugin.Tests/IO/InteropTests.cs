@@ -194,6 +194,25 @@ public class PngJpegInteropTests
         Assert.That(failures, Is.Empty, string.Join("\n", failures));
     }
 
+    /// <summary>The filter type byte of each row of a non-interlaced PNG (its IDAT inflated).</summary>
+    private static int[] PngFilterTypes(string path, int stride, int height)
+    {
+        var file = File.ReadAllBytes(path);
+        var idat = new MemoryStream();
+        for (int at = 8; at + 8 <= file.Length;)
+        {
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(at));
+            if (System.Text.Encoding.ASCII.GetString(file, at + 4, 4) == "IDAT") idat.Write(file, at + 8, length);
+            at += 12 + length;
+        }
+        idat.Position = 0;
+        using var z = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionMode.Decompress);
+        var raw = new MemoryStream();
+        z.CopyTo(raw);
+        var data = raw.ToArray();
+        return Enumerable.Range(0, height).Select(y => (int)data[y * (stride + 1)]).ToArray();
+    }
+
     [Test]
     public void OurPngsAndJpegsAreDecodedByImageMagickToTheSameSamples()
     {
@@ -206,20 +225,44 @@ public class PngJpegInteropTests
                 ImageFile.Write(path, img, new WriteOptions { Overwrite = true });
                 written.Add((path, img, 1e-6));
             }
-        foreach (var fmt in new[] { SampleFormat.UInt8, SampleFormat.UInt16 })
         {
-            // A smooth picture with noise, wide enough for the vector filter loops and their
-            // tails: rows where Sub, Up, Average and Paeth win, not only None as on pure noise.
-            var img = new AstroImage(203, 24, 3, new ImageMetadata { SourceFormat = fmt });
+            // Rows built so that each of the five filters wins somewhere (checked below in
+            // the file's own filter bytes), across the vector loops and their tails (609
+            // bytes a row, 3 a pixel), each then decoded by ImageMagick: black rows (None),
+            // copies of the row above (Up), ramps (Sub), the mean of left and above
+            // (Average), and Paeth's own prediction (Paeth), between random rows.
+            const int w = 203, h = 24, bpp = 3, stride = w * bpp;
             var rng = new Random(7);
-            float levels = fmt == SampleFormat.UInt8 ? 255f : 65535f;
-            for (int c = 0; c < 3; c++)
-                for (int y = 0; y < img.Height; y++)
-                    for (int x = 0; x < img.Width; x++)
-                        img.Data[(c * img.Height + y) * img.Width + x] = MathF.Round(Math.Clamp(0.2f + 0.6f * x / img.Width + 0.1f * MathF.Sin(y * 0.3f + c) + 0.01f * (float)rng.NextDouble(), 0f, 1f) * levels) / levels;
-            string path = Path.Combine(_dir, $"ours-smooth-{fmt}.png");
+            var bytes = new byte[h][];
+            for (int y = 0; y < h; y++)
+            {
+                var row = bytes[y] = new byte[stride];
+                var up = y > 0 ? bytes[y - 1] : new byte[stride];
+                for (int i = 0; i < stride; i++)
+                {
+                    int a = i >= bpp ? row[i - bpp] : 0, b = up[i], c = i >= bpp ? up[i - bpp] : 0;
+                    row[i] = (y % 6) switch
+                    {
+                        // Paeth's prediction under a random row, every 8th byte random: without
+                        // those a = c after the first pick of b, and the row copies the one above.
+                        1 when i % 8 == 7 => (byte)rng.Next(256),
+                        1 => (byte)(Math.Abs(b - c) <= Math.Abs(a - c) && Math.Abs(b - c) <= Math.Abs(a + b - 2 * c) ? a : Math.Abs(a - c) <= Math.Abs(a + b - 2 * c) ? b : c),
+                        2 => (byte)b,
+                        3 => i < bpp ? (byte)rng.Next(256) : (byte)(a + 7),
+                        4 => (byte)((a + b) >> 1),
+                        5 => 0, // None ties with Sub at 0 and comes first
+                        _ => (byte)rng.Next(256),
+                    };
+                }
+            }
+            var img = new AstroImage(w, h, 3, new ImageMetadata { SourceFormat = SampleFormat.UInt8 });
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int ch = 0; ch < 3; ch++) img.Data[(ch * h + y) * w + x] = bytes[y][x * bpp + ch] / 255f;
+            string path = Path.Combine(_dir, "ours-every-filter.png");
             ImageFile.Write(path, img, new WriteOptions { Overwrite = true });
             written.Add((path, img, 1e-6));
+            Assert.That(PngFilterTypes(path, stride, h).Distinct().Order().ToArray(), Is.EqualTo(new[] { 0, 1, 2, 3, 4 }), "every filter type is used: " + string.Join(",", PngFilterTypes(path, stride, h)));
         }
         foreach (int channels in new[] { 1, 3 })
         {
