@@ -55,21 +55,39 @@ public static unsafe class ImageFile
         : XisfCodec.Sniff(data) ? ImageFormat.Xisf
         : ImageFormat.Unknown;
 
-    /// <summary>The file's length, once it is known to exist and to be no larger than <see cref="MaxFileBytes"/>.</summary>
-    private static long CheckedLength(string path)
+    /// <summary>
+    /// The file opened for reading, and its length, once it is known to be no larger than
+    /// <see cref="MaxFileBytes"/>. The length is the open file's own (fstat): FileInfo
+    /// describes a symbolic link itself, so a linked input read as a few bytes and failed
+    /// as "truncated".
+    /// </summary>
+    private static FileStream OpenChecked(string path, out long length)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        long length;
-        try { length = new FileInfo(path).Length; }
+        FileStream? file = null;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            length = file.Length;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // a dangling link
+        { throw new FileNotFoundException($"{path}: no such file", path, e); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        { throw new IOException($"{path}: {e.Message}", e); }
-        if (length > MaxFileBytes) throw new ImageSizeException($"{path}: file is larger than 2 GiB");
-        return length;
+        {
+            file?.Dispose();
+            throw new IOException($"{path}: {e.Message}", e);
+        }
+        if (length > MaxFileBytes)
+        {
+            file.Dispose();
+            throw new ImageSizeException($"{path}: file is larger than 2 GiB");
+        }
+        return file;
     }
 
     public static AstroImage Read(string path)
     {
-        long length = CheckedLength(path);
+        using var file = OpenChecked(path, out long length);
         // The file's bytes live outside the managed heap and are freed the moment the image
         // is decoded: a managed array of them (often as large as the image) stayed resident
         // after collection, beside the outputs that removal allocates next.
@@ -77,11 +95,8 @@ public static unsafe class ImageFile
         try
         {
             int read = 0;
-            using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
-            {
-                var span = new Span<byte>(bytes, (int)length);
-                for (int n; read < length && (n = file.Read(span[read..])) > 0;) read += n;
-            }
+            var span = new Span<byte>(bytes, (int)length);
+            for (int n; read < length && (n = file.Read(span[read..])) > 0;) read += n;
             return Decode(new ReadOnlySpan<byte>(bytes, read), path);
         }
         catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
@@ -97,9 +112,9 @@ public static unsafe class ImageFile
     /// </summary>
     public static ImageHeader ReadHeader(string path)
     {
-        long length = CheckedLength(path);
+        using var file = OpenChecked(path, out long length);
         if (length == 0) throw new ImageFormatException($"{path}: empty file");
-        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         byte* start = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);

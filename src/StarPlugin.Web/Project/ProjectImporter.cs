@@ -50,7 +50,7 @@ public sealed class ProjectImporter(ProjectFolder folder, ILensStore store)
                 try { image = ImageFile.Read(path); }
                 catch (Exception e) when (e is ImageFormatException or ImageSizeException or IOException)
                 { throw new ImportException($"{row.File}: {e.Message}"); }
-                if (ImageFile.Sniff(File.ReadAllBytes(path).AsSpan(0, (int)Math.Min(4096, new FileInfo(path).Length))) != format)
+                if (ImageFile.Sniff(FileStart(path)) != format)
                     throw new ImportException($"{row.File}: its content is not what its extension says");
                 if (image.Width > MaxSide || image.Height > MaxSide) throw new ImportException($"{row.File}: {image.Width}×{image.Height} is larger than a cutout ({MaxSide} px a side)");
                 if (image.ColorChannels is not (1 or 3)) throw new ImportException($"{row.File}: needs 1 band or 3 (RGB, or g/r/z)");
@@ -154,5 +154,13 @@ public sealed class ProjectImporter(ProjectFolder folder, ILensStore store)
             rows.Add(new LabelRow(file, label, key, category));
         }
         return rows;
+    }
+
+    /// <summary>The first 4 KiB of a file (or all of a shorter one): enough for any format's signature.</summary>
+    private static byte[] FileStart(string path)
+    {
+        using var file = File.OpenRead(path);
+        var start = new byte[4096];
+        return start[..file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false)];
     }
 }
