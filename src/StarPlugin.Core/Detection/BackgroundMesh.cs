@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using StarPlugin.Imaging;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Detection;
 
@@ -57,15 +58,9 @@ internal sealed class BackgroundMesh
         // The sampled rows of one mesh row are gathered into a band first (a mesh row's
         // height × the width, not a plane), so a row source computes each row once.
         int bandRows = (_cell + step - 1) / step;
-        // One set of buffers per worker, workers pulling mesh rows from a shared counter:
-        // Parallel.For's per-task buffers (a band each) added up to tens of MB on tall images.
-        int workers = Math.Min(_ny, Environment.ProcessorCount), next = -1;
-        Parallel.For(0, workers, _ =>
-        {
-            var (vals, diffs, scratch, band) = (new float[_cell * _cell], new float[_cell * _cell], new float[_cell * _cell], new float[(long)bandRows * width]);
-            for (int cy = Interlocked.Increment(ref next); cy < _ny; cy = Interlocked.Increment(ref next))
-                MeshRow(cy, vals, diffs, scratch, band);
-        });
+        // One set of buffers per worker: per-task buffers (a band each) added up to tens of MB on tall images.
+        ParallelWorkers.For(_ny, () => (Vals: new float[_cell * _cell], Diffs: new float[_cell * _cell], Scratch: new float[_cell * _cell], Band: new float[(long)bandRows * width]),
+            (cy, mine) => MeshRow(cy, mine.Vals, mine.Diffs, mine.Scratch, mine.Band));
         void MeshRow(int cy, float[] vals, float[] diffs, float[] scratch, float[] band)
         {
             int y0 = cy * _cell, y1 = Math.Min(height, y0 + _cell);

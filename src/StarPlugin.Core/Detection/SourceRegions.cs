@@ -1,3 +1,5 @@
+using StarPlugin.Threading;
+
 namespace StarPlugin.Detection;
 
 /// <summary>
@@ -65,30 +67,28 @@ internal sealed class SourceRegions
         for (int pass = 0; pass < 2; pass++)
         {
             bool counting = pass == 0;
-            int workers = Math.Min(chunks, Environment.ProcessorCount), next = -1;
-            Parallel.For(0, workers, _ =>
+            ParallelWorkers.For(chunks, () => (Sky: new float[w], Sigma: new float[w], Row: new float[w]), (c, mine) =>
             {
-                var (sky, sigma, rowBuffer) = (new float[w], new float[w], new float[w]);
-                for (int c = Interlocked.Increment(ref next); c < chunks; c = Interlocked.Increment(ref next))
-                    for (int y = c * ChunkRows; y < Math.Min(h, (c + 1) * ChunkRows); y++)
+                var (sky, sigma, rowBuffer) = mine;
+                for (int y = c * ChunkRows; y < Math.Min(h, (c + 1) * ChunkRows); y++)
+                {
+                    mesh.FillRow(y, sky, noise: false);
+                    mesh.FillRow(y, sigma, noise: true);
+                    var row = rows(y, rowBuffer);
+                    int at = counting ? 0 : first[y], end = counting ? int.MaxValue : first[y + 1];
+                    for (int x = 0; x < w; x++)
                     {
-                        mesh.FillRow(y, sky, noise: false);
-                        mesh.FillRow(y, sigma, noise: true);
-                        var row = rows(y, rowBuffer);
-                        int at = counting ? 0 : first[y], end = counting ? int.MaxValue : first[y + 1];
-                        for (int x = 0; x < w; x++)
-                        {
-                            if (!(row[x] > sky[x] + k * sigma[x])) continue;
-                            int start = x;
-                            while (x + 1 < w && row[x + 1] > sky[x + 1] + k * sigma[x + 1]) x++;
-                            // A row source is a function of the row: the second pass finds what the first counted.
-                            if (at == end) throw new InvalidOperationException("a row's runs changed between passes");
-                            if (!counting) (starts[at], ends[at]) = (start, x);
-                            at++;
-                        }
-                        if (counting) first[y + 1] = at; // this row's count for now
-                        else if (at != end) throw new InvalidOperationException("a row's runs changed between passes");
+                        if (!(row[x] > sky[x] + k * sigma[x])) continue;
+                        int start = x;
+                        while (x + 1 < w && row[x + 1] > sky[x + 1] + k * sigma[x + 1]) x++;
+                        // A row source is a function of the row: the second pass finds what the first counted.
+                        if (at == end) throw new InvalidOperationException("a row's runs changed between passes");
+                        if (!counting) (starts[at], ends[at]) = (start, x);
+                        at++;
                     }
+                    if (counting) first[y + 1] = at; // this row's count for now
+                    else if (at != end) throw new InvalidOperationException("a row's runs changed between passes");
+                }
             });
             if (!counting) break;
             for (int y = 0; y < h; y++) first[y + 1] += first[y];

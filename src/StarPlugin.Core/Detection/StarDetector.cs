@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using StarPlugin.Imaging;
 using StarPlugin.Progress;
 using StarPlugin.Stretching;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Detection;
 
@@ -84,21 +85,15 @@ public static class StarDetector
         var mesh = new BackgroundMesh(norm, width, height, o.MeshSize);
         var candidates = new List<Candidate>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : Environment.ProcessorCount, CancellationToken = token };
-        // One band buffer per worker (not per task): workers pull bands from a shared counter.
-        int workers = Math.Min(bands, parallel.MaxDegreeOfParallelism);
-        int nextBand = -1;
-        Parallel.For(0, workers, parallel, _ =>
+        // One band buffer per worker (not per task).
+        ParallelWorkers.For(bands, () => (Band: new CorrelationBand(width, bandH, kernels), Found: new List<Candidate>()), (b, mine) =>
         {
-            var band = new CorrelationBand(width, bandH, kernels);
-            var found = new List<Candidate>();
-            for (int b = Interlocked.Increment(ref nextBand); b < bands; b = Interlocked.Increment(ref nextBand))
-            {
-                int y0 = b * bandH, y1 = Math.Min(height, y0 + bandH);
-                band.Process(norm.Span, height, mesh, y0, y1, o, saturation, found);
-                reporter.Advance();
-            }
-            lock (candidates) candidates.AddRange(found);
-        });
+            int y0 = b * bandH, y1 = Math.Min(height, y0 + bandH);
+            mine.Band.Process(norm.Span, height, mesh, y0, y1, o, saturation, mine.Found);
+            lock (candidates) candidates.AddRange(mine.Found);
+            mine.Found.Clear();
+            reporter.Advance();
+        }, parallel);
         reporter.SetStage("measuring");
         var measured = new DetectedStar?[candidates.Count];
         Parallel.For(0, candidates.Count, parallel, () => new StarMeasurement(norm, width, height), (i, _, meter) =>

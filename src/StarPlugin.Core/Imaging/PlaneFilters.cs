@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Imaging;
 
@@ -163,13 +164,13 @@ public static class PlaneFilters
     private static void ForStripes(float[] data, int offset, int w, int h, Action<float[], int, int> body)
     {
         int stripes = (w + StripeWidth - 1) / StripeWidth;
-        Parallel.For(0, stripes, () => new float[(long)StripeWidth * h], (s, _, stripe) =>
+        // A stripe buffer per worker: one per task was a column of the whole image each.
+        ParallelWorkers.For(stripes, () => new float[(long)StripeWidth * h], (s, stripe) =>
         {
             int x0 = s * StripeWidth, sw = Math.Min(StripeWidth, w - x0);
             for (int y = 0; y < h; y++) data.AsSpan(offset + y * w + x0, sw).CopyTo(stripe.AsSpan(y * sw, sw));
             body(stripe, x0, sw);
-            return stripe;
-        }, _ => { });
+        });
     }
 
     /// <summary>Checks the plane and returns the scratch plane (never the source) and the destination.</summary>

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using StarPlugin.Detection;
 using StarPlugin.Imaging;
 using StarPlugin.Progress;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Removal;
 
@@ -174,47 +175,40 @@ internal static class GalaxyProtection
         int reach = PlaneFilters.GaussianRadius(FeatherSigma);
         int bandHeight = Math.Min(h, FeatherBand);
         int bands = (h + bandHeight - 1) / bandHeight;
-        // One band buffer per worker, workers pulling bands from a shared counter: Parallel.For's
-        // per-task buffers multiplied as the pool added threads (100 MB at 2048 × 16384).
-        int workers = Math.Min(bands, Environment.ProcessorCount), next = -1;
-        Parallel.For(0, workers, _ =>
+        // One band buffer per worker: per-task buffers multiplied as the pool added threads
+        // (100 MB at 2048 × 16384).
+        ParallelWorkers.For(bands, () => (Weight: new float[(long)(bandHeight + 2 * reach) * w], Labels: new int[w]), (b, mine) =>
         {
-            var weight = new float[(long)(bandHeight + 2 * reach) * w];
-            var labels = new int[w];
-            for (int b = Interlocked.Increment(ref next); b < bands; b = Interlocked.Increment(ref next))
-                FeatherBand(b);
-            void FeatherBand(int b)
+            var (weight, labels) = mine;
+            int y0 = b * bandHeight, y1 = Math.Min(h, y0 + bandHeight);
+            int a0 = Math.Max(0, y0 - reach), a1 = Math.Min(h, y1 + reach), rows = a1 - a0;
+            var band = weight.AsSpan(0, rows * w);
+            band.Clear();
+            for (int y = a0; y < a1; y++)
             {
-                int y0 = b * bandHeight, y1 = Math.Min(h, y0 + bandHeight);
-                int a0 = Math.Max(0, y0 - reach), a1 = Math.Min(h, y1 + reach), rows = a1 - a0;
-                var band = weight.AsSpan(0, rows * w);
-                band.Clear();
-                for (int y = a0; y < a1; y++)
+                regions.FillRow(y, labels);
+                var wr = band.Slice((y - a0) * w, w);
+                for (int x = 0; x < w; x++) if (galaxy[labels[x]]) wr[x] = 1f;
+            }
+            foreach (var d in parts)
+                for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
+                    for (int x = d.Left; x <= d.Right(w); x++)
+                        if (d.Contains(x, y) && regions.LabelAt(x, y) == d.Region) band[(y - a0) * w + x] = 1f;
+            foreach (var d in holes)
+                for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
+                    for (int x = d.Left; x <= d.Right(w); x++)
+                        if (d.Contains(x, y)) band[(y - a0) * w + x] = 0f;
+            PlaneFilters.GaussianBlurInPlace(weight, 0, w, rows, FeatherSigma);
+            for (int y = y0; y < y1; y++)
+            {
+                var wr = weight.AsSpan((y - a0) * w, w);
+                TensorPrimitives.Multiply(wr, -2f, wr);
+                TensorPrimitives.Add(wr, 1f, wr);
+                TensorPrimitives.Max(wr, 0f, wr); // 1 − min(1, 2·blur): the share of the star layer kept
+                for (int c = 0; c < colours; c++)
                 {
-                    regions.FillRow(y, labels);
-                    var wr = band.Slice((y - a0) * w, w);
-                    for (int x = 0; x < w; x++) if (galaxy[labels[x]]) wr[x] = 1f;
-                }
-                foreach (var d in parts)
-                    for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
-                        for (int x = d.Left; x <= d.Right(w); x++)
-                            if (d.Contains(x, y) && regions.LabelAt(x, y) == d.Region) band[(y - a0) * w + x] = 1f;
-                foreach (var d in holes)
-                    for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
-                        for (int x = d.Left; x <= d.Right(w); x++)
-                            if (d.Contains(x, y)) band[(y - a0) * w + x] = 0f;
-                PlaneFilters.GaussianBlurInPlace(weight, 0, w, rows, FeatherSigma);
-                for (int y = y0; y < y1; y++)
-                {
-                    var wr = weight.AsSpan((y - a0) * w, w);
-                    TensorPrimitives.Multiply(wr, -2f, wr);
-                    TensorPrimitives.Add(wr, 1f, wr);
-                    TensorPrimitives.Max(wr, 0f, wr); // 1 − min(1, 2·blur): the share of the star layer kept
-                    for (int c = 0; c < colours; c++)
-                    {
-                        var l = layers.AsSpan(c * n + y * w, w);
-                        TensorPrimitives.Multiply(l, wr, l);
-                    }
+                    var l = layers.AsSpan(c * n + y * w, w);
+                    TensorPrimitives.Multiply(l, wr, l);
                 }
             }
         });

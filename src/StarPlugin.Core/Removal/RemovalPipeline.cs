@@ -3,6 +3,7 @@ using System.Runtime;
 using StarPlugin.Imaging;
 using StarPlugin.Progress;
 using StarPlugin.Stretching;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Removal;
 
@@ -121,7 +122,7 @@ public sealed class RemovalPipeline
         bool screen = options.StarLayer == StarLayerMode.Screen;
         const int Chunk = 1 << 16;
         int chunks = (n + Chunk - 1) / Chunk;
-        Parallel.For(0, chunks, () => new float[Chunk], (k, _, xm) =>
+        ParallelWorkers.For(chunks, () => new float[Chunk], (k, xm) =>
         {
             int from = k * Chunk, len = Math.Min(n, from + Chunk) - from;
             var lum = maskLuminance == null ? default : maskLuminance.AsSpan(from, len);
@@ -150,8 +151,7 @@ public sealed class RemovalPipeline
                 }
             }
             if (colours > 1 && !lum.IsEmpty) TensorPrimitives.Multiply(lum, 1f / colours, lum);
-            return xm;
-        }, _ => { });
+        });
         var mask = maskLuminance != null ? StarMask.FromLuminance(maskLuminance, w, h) : null;
         if (mask != null) mask.Metadata = image.Metadata.ForDerivedImage(); // header (WCS, row order) kept, so the mask lines up with its source
         if (image.HasAlpha)

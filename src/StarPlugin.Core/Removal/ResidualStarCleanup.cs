@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using StarPlugin.Detection;
 using StarPlugin.Imaging;
 using StarPlugin.Progress;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Removal;
 
@@ -117,14 +118,13 @@ internal static class ResidualStarCleanup
     private static void Bin2(BackgroundMesh.RowSource rows, int w, int h, Memory<float> dst)
     {
         int bw = w / 2, bh = h / 2;
-        Parallel.For(0, bh, () => (new float[w], new float[w], new float[w]), (y, _, buf) =>
+        ParallelWorkers.For(bh, () => (new float[w], new float[w], new float[w]), (y, buf) =>
         {
             var (pair, a, b) = buf;
             TensorPrimitives.Add(rows(2 * y, a), rows(2 * y + 1, b), pair);
             var d = dst.Span.Slice(y * bw, bw);
             for (int x = 0; x < bw; x++) d[x] = 0.25f * (pair[2 * x] + pair[2 * x + 1]);
-            return buf;
-        }, _ => { });
+        });
     }
 
     /// <summary>A detection on the binned image in full-resolution pixels (binned pixel i covers pixels 2i and 2i + 1).</summary>
