@@ -1,10 +1,35 @@
 #!/bin/bash
-# The real-photo training of issue 17 (steps 40,406-): waits for the library, builds the validation
-# library, then trains, resumable. Paths are this machine's (/work/data: src, srcval, lib, libval).
-cd /work/data
-while pgrep -f "build_library.py src clean1 lib" >/dev/null; do sleep 20; done
-[ -d libval ] || nice -n 10 /usr/bin/python3 /work/main/models/training/realdata/build_library.py srcval clean1val libval > libval.log 2>&1
-cd /work/main
-export STARPLUGIN_CLI=/work/data/cli/starplugin
-exec nice -n 15 /usr/bin/python3 models/training/train.py --minutes ${MINUTES:-600} --checkpoint models/training/runs/real1.pt \
-  --lr 3e-4 --min-lr 3e-4 --no-psf-input --real-lib /work/data/lib --real-val /work/data/libval --real-share 0.6 --galaxy-weight 1
+# The real-photo training of issue 17 (steps 40,406 on), from a fresh machine, resumable:
+#   models/training/train_real.sh [DATA_DIR]      (default models/training/runs/real-data)
+#   env: MINUTES (600), LR and MINLR (3e-4: the shipped model's rate, constant), SHARED_DIR (../shared)
+# 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
+#    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
+# 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
+# 3. the library: realdata/build_library.py refines those backgrounds and cuts the star layers;
+# 4. training on 60 % real pairs, 40 % synthetic, resumed from runs/real1.pt, or the first
+#    time from the committed checkpoint (models/training/checkpoint.pt).
+# Steps 1-3 skip what is done (a quarter of an hour on 2 cores the first time, 1 GB); SIGTERM ends
+# training with a checkpoint. Export with models/training/export.py runs/real1.pt OUT.onnx.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data="$(realpath -m "${1:-models/training/runs/real-data}")"
+nebulae=/usr/share/stellarium/nebulae/default
+shared="${SHARED_DIR:-}"
+if [ -z "$shared" ]; then for d in ../shared ../../shared; do [ -d "$d/data/real-dev" ] && { shared="$d"; break; }; done; fi
+[ -d "$nebulae" ] || { echo "train_real.sh: $nebulae missing (apt install stellarium-data, or tools/apt-deps.sh --bench)" >&2; exit 1; }
+[ -n "$shared" ] || { echo "train_real.sh: ../shared/data/real-dev not found; set SHARED_DIR" >&2; exit 1; }
+[ -x artifacts/bin/starplugin ] || packaging/install.sh --build-only
+export STARPLUGIN_CLI="$PWD/artifacts/bin/starplugin"
+py=/usr/bin/python3
+$py models/training/realdata/sources.py link "$nebulae" "$shared/data/real-dev" "$data"
+for set in src srcval; do
+  clean="$data/clean1${set#src}" lib="$data/lib${set#src}"
+  mkdir -p "$clean"
+  nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing
+  nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib"
+done
+ckpt=models/training/runs/real1.pt
+[ -f "$ckpt" ] || cp models/training/checkpoint.pt "$ckpt"
+exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" \
+  --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
+  --real-share 0.6 --galaxy-weight 1
