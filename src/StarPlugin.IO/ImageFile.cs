@@ -63,7 +63,13 @@ public static unsafe class ImageFile
     /// </summary>
     private static FileStream OpenChecked(string path, out long length)
     {
+        if (Directory.Exists(path)) throw new ImageFormatException($"{path}: is a folder, not an image file");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+        // A pipe, socket or device has no size: opening a pipe waits for a writer (forever,
+        // deaf to SIGTERM), /dev/zero reads without end. Only regular files are images here.
+        var final = File.ResolveLinkTarget(path, returnFinalTarget: true) as FileInfo ?? new FileInfo(path);
+        if (final.Exists && final.Length == 0)
+            throw new ImageFormatException($"{path}: empty file, or not a regular file (a pipe, socket or device)");
         FileStream? file = null;
         try
         {
@@ -72,6 +78,11 @@ public static unsafe class ImageFile
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // a dangling link
         { throw new FileNotFoundException($"{path}: no such file", path, e); }
+        catch (NotSupportedException) // no length: a pipe reached through /dev/stdin or /proc
+        {
+            file?.Dispose();
+            throw new ImageFormatException($"{path}: not a regular file (a pipe, socket or device)");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             file?.Dispose();

@@ -1,0 +1,46 @@
+using StarPlugin.IO;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.IO;
+
+/// <summary>
+/// Paths that are not image files: a named pipe (opening one for reading waited for a
+/// writer forever, and SIGTERM could not end the wait), a device, a folder. Each is a
+/// clear input error at once, before anything is opened.
+/// </summary>
+public class SpecialFileTests
+{
+    private string _dir = "";
+
+    [SetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("sp-special").FullName;
+    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
+
+    [Test]
+    public void ANamedPipeIsRefusedWithoutWaitingForAWriter()
+    {
+        string fifo = Path.Combine(_dir, "pipe.png");
+        Assert.That(Repo.Run("mkfifo", [fifo]).Code, Is.EqualTo(0), "mkfifo");
+        string link = Path.Combine(_dir, "link.fits");
+        File.CreateSymbolicLink(link, fifo);
+        foreach (var path in new[] { fifo, link })
+            foreach (var read in new Action<string>[] { p => ImageFile.Read(p), p => ImageFile.ReadHeader(p) })
+            {
+                var attempt = Task.Run(() => { try { read(path); return null; } catch (Exception e) { return e; } });
+                bool done = attempt.Wait(TimeSpan.FromSeconds(20));
+                if (!done) using (File.OpenWrite(fifo)) { } // let the blocked open return before failing
+                Assert.That(done, Is.True, $"{path}: still waiting for a writer");
+                Assert.That(attempt.Result, Is.TypeOf<ImageFormatException>(), path);
+                Assert.That(attempt.Result!.Message, Does.Contain("not a regular file"), path);
+            }
+    }
+
+    [Test]
+    public void ADeviceAndAFolderAreNotImages()
+    {
+        var device = Assert.Throws<ImageFormatException>(() => ImageFile.Read("/dev/zero"));
+        Assert.That(device!.Message, Does.Contain("not a regular file"));
+        var folder = Assert.Throws<ImageFormatException>(() => ImageFile.Read(_dir));
+        Assert.That(folder!.Message, Does.Contain("is a folder"));
+        Assert.Throws<ImageFormatException>(() => ImageFile.ReadHeader(_dir));
+    }
+}
