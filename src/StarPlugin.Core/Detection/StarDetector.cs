@@ -59,10 +59,15 @@ public static class StarDetector
     {
         var o = options ?? new DetectionOptions();
         o.Validate();
-        var (min, max) = ContrastNormalization.NormalizeInPlaceParallel(norm);
+        var (min, max) = ContrastNormalization.NormalizeInPlaceParallel(norm, out var nonFinite);
         if (!(max > min)) return [];
         float saturation = float.IsNaN(o.SaturationLevel) ? AutoSaturation(norm.Span) : (o.SaturationLevel - min) / (max - min);
-        try { return Run(norm, width, height, o, min, max, saturation, progress, token); }
+        try
+        {
+            var stars = Run(norm, width, height, o, min, max, saturation, progress, token);
+            if (nonFinite != null) stars.RemoveAll(s => OnMissingData(s, nonFinite, width, height));
+            return stars;
+        }
         catch (AggregateException e) when (e.InnerExceptions.Any(x => x is OperationCanceledException))
         {
             // Parallel loops wrap the worker's cancellation; callers expect the plain exception.
@@ -163,6 +168,29 @@ public static class StarDetector
             for (int xx = Math.Max(0, x - 1); xx <= Math.Min(w - 1, x + 1); xx++)
                 m = Math.Max(m, p[yy * w + xx]);
         return m;
+    }
+
+    /// <summary>
+    /// Whether most of a detection's core (radius max(1.5, FWHM/2) px) was NaN or infinite in
+    /// the input: the median fill of a blank area stood out of a darker sky as a plateau and
+    /// was catalogued as a bright source. A star with a few bad pixels in its core stays.
+    /// </summary>
+    private static bool OnMissingData(DetectedStar s, System.Collections.BitArray nonFinite, int w, int h)
+    {
+        double r = Math.Max(1.5, 0.5 * s.Fwhm);
+        if (!double.IsFinite(r)) r = 1.5;
+        int x0 = Math.Max(0, (int)Math.Floor(s.X - r)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + r));
+        int y0 = Math.Max(0, (int)Math.Floor(s.Y - r)), y1 = Math.Min(h - 1, (int)Math.Ceiling(s.Y + r));
+        int all = 0, missing = 0;
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++)
+            {
+                double dx = x - s.X, dy = y - s.Y;
+                if (dx * dx + dy * dy > r * r) continue;
+                all++;
+                if (nonFinite[y * w + x]) missing++;
+            }
+        return all == 0 || 2 * missing >= all;
     }
 
     /// <summary>Two maxima that converge on one centroid (within 1 px) are one star: keep the stronger.</summary>

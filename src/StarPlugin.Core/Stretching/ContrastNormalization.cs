@@ -29,7 +29,8 @@ public static class ContrastNormalization
     /// are first replaced by the median of the finite ones (so they neither crash nor
     /// create false structure), then (v - min)/(max - min) is applied.
     /// </summary>
-    internal static (float Min, float Max) NormalizeInPlaceParallel(Memory<float> data)
+    /// <param name="nonFinite">Where the samples were not finite (null when all were): the fill is not data.</param>
+    internal static (float Min, float Max) NormalizeInPlaceParallel(Memory<float> data, out System.Collections.BitArray? nonFinite)
     {
         const int Chunk = 1 << 16;
         int chunks = (data.Length + Chunk - 1) / Chunk;
@@ -49,10 +50,14 @@ public static class ContrastNormalization
             }
             lock (gate) { min = Math.Min(min, lo); max = Math.Max(max, hi); bad += nonFinite; }
         });
+        nonFinite = null;
         if (bad > 0)
         {
             float median = RobustStatistics.Median(data.Span);
-            ReplaceNonFinite(data.Span, median);
+            var span = data.Span;
+            nonFinite = new System.Collections.BitArray(span.Length);
+            for (int i = 0; i < span.Length; i++)
+                if (!float.IsFinite(span[i])) { span[i] = median; nonFinite[i] = true; }
         }
         if (!(max > min)) { data.Span.Clear(); return min > max ? (0f, 0f) : (min, max); }
         float scale = 1f / (max - min);

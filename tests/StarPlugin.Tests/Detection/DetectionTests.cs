@@ -67,6 +67,27 @@ public class DetectionTests
         Assert.That(found.All(s => double.IsFinite(s.X) && double.IsFinite(s.Flux)));
     }
 
+    [Test]
+    public void ABlankAreaOnADarkSkyIsNoStar()
+    {
+        // Blank (NaN) pixels are filled with the median for the correlation; where the sky
+        // is darker than the median, a blank box stood out as a plateau and its corner was
+        // catalogued as a bright star. The case a hostile run found: `synth stars` 400×300,
+        // seed 3, written as FITS, with astropy's d[10:20, 30:50] and d[150, 200] set to NaN
+        // (FITS rows count from the bottom: rows 280–289 and 149 here).
+        var field = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 400, Height = 300, StarCount = 500, FwhmMin = 2, FwhmMax = 5, Channels = 1, Seed = 3, Background = new NebulaBackground { NebulaAmplitude = 3000 } });
+        var img = field.Image;
+        for (int y = 280; y < 290; y++)
+            for (int x = 30; x < 50; x++) img[0, y, x] = float.NaN;
+        img[0, 149, 200] = float.NaN;
+        var bright = field.Truth.Where(t => t.Snr > 100 && !t.Saturated && t.X > 10 && t.X < 390 && t.Y > 10 && t.Y < 290 && (t.Y < 270 || t.X > 70))
+            .OrderByDescending(t => t.Snr).First();
+        img[0, (int)Math.Round(bright.Y), (int)Math.Round(bright.X)] = float.NaN; // a bad pixel in a star's core
+        var found = StarDetector.Detect(img);
+        Assert.That(found.Where(s => s.X > 28 && s.X < 52 && s.Y > 278 && s.Y < 292), Is.Empty, "nothing on the blank box");
+        Assert.That(found.Any(s => Math.Abs(s.X - bright.X) < 1 && Math.Abs(s.Y - bright.Y) < 1), "a star with one blank pixel in its core stays");
+    }
+
     [TestCase(1, 1)]
     [TestCase(7, 3)]
     [TestCase(64, 64)]
