@@ -30,6 +30,9 @@ public static class ImageLimits
     /// </summary>
     public static IDisposable HeaderOnly() => Enter(new ReadScope(Scope.Value?.MaxPixels ?? 0, true));
 
+    /// <summary>Whether a header-only read is under way: a decoder then skips any work before its first image-sized allocation.</summary>
+    public static bool ReadingHeaderOnly => Scope.Value is { HeaderOnly: true };
+
     private static IDisposable Enter(ReadScope scope)
     {
         var previous = Scope.Value;

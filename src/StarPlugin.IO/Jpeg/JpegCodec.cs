@@ -8,6 +8,9 @@ public static unsafe class JpegCodec
 {
     public static bool Sniff(ReadOnlySpan<byte> b) => b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
 
+    /// <summary>Pictures over this many pixels, from files of fewer than 1/<see cref="PreviewAbovePixelsPerByte"/> bytes a pixel, are test-decoded at 1/8 scale first.</summary>
+    private const long PreviewAbovePixels = 16L << 20, PreviewAbovePixelsPerByte = 64;
+
     public static AstroImage Decode(ReadOnlySpan<byte> data)
     {
         var api = TurboJpeg.Get();
@@ -27,12 +30,24 @@ public static unsafe class JpegCodec
                 // A JPEG cannot hold more than ~1 pixel per 1/64 byte even for flat colour; reject absurd claims before allocating.
                 if ((long)w * ht > Math.Max(1L << 20, (long)data.Length * 4096))
                     throw new ImageFormatException($"JPEG: {w}x{ht} is implausible for a {data.Length}-byte file");
+                int fmt = channels == 1 ? TurboJpeg.PixelFormatGray : TurboJpeg.PixelFormatRgb;
+                // A small file claiming a large picture (up to 4096 pixels a byte pass the check
+                // above; photographs hold a few) is decoded at 1/8 scale first, in 1/64 of the
+                // memory, so truncated or corrupt data fails before the full-size buffers exist:
+                // a 137 KB file claiming 18900² took 1 GB and 5 s to fail.
+                if (!ImageLimits.ReadingHeaderOnly && (long)w * ht > PreviewAbovePixels && (long)w * ht > (long)data.Length * PreviewAbovePixelsPerByte)
+                {
+                    int sw = (w + 7) / 8, sh = (ht + 7) / 8;
+                    var preview = new byte[(long)sw * sh * channels];
+                    fixed (byte* p = preview)
+                        if (api.Decompress2(h, src, new CULong((nuint)data.Length), p, sw, 0, sh, fmt, 0) != 0)
+                            throw new ImageFormatException("JPEG: " + TurboJpeg.Error(api, h));
+                }
                 // The image first: a header-only read (ImageLimits.HeaderOnly) stops here, before decoding.
                 var img = new AstroImage(w, ht, channels, new ImageMetadata { SourceFormat = SampleFormat.UInt8 });
                 var buf = new byte[(long)w * ht * channels];
                 fixed (byte* dst = buf)
                 {
-                    int fmt = channels == 1 ? TurboJpeg.PixelFormatGray : TurboJpeg.PixelFormatRgb;
                     if (api.Decompress2(h, src, new CULong((nuint)data.Length), dst, w, 0, ht, fmt, TurboJpeg.FlagAccurateDct) != 0)
                         throw new ImageFormatException("JPEG: " + TurboJpeg.Error(api, h));
                 }

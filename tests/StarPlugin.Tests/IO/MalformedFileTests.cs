@@ -120,6 +120,41 @@ public class MalformedFileTests
         Assert.That(e!.Message, Does.Contain("larger than"));
     }
 
+    [Test]
+    public void AJpegClaimingAHugePictureFailsBeforeItsBuffersExist()
+    {
+        // A hostile run: a real 137 KB JPEG with its SOF size patched to 18900² passed the
+        // size-for-bytes check and allocated 1 GB before the decoder found the data short.
+        var ms = new MemoryStream();
+        ImageFile.Encode(ms, TestImages.Random(512, 384, 3, SampleFormat.UInt8), ImageFormat.Jpeg);
+        var jpeg = ms.ToArray();
+        int sof = Enumerable.Range(0, jpeg.Length - 1).First(i => jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 5), 18900);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 18900);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<ImageFormatException>(() => ImageFile.Decode(jpeg));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.LessThan(64L << 20), "the 1/8-scale test decode fails first (the full size: 1 GB of bytes and 4 GB of floats)");
+        using (ImageLimits.HeaderOnly())
+        {
+            var header = Assert.Throws<ImageHeaderRead>(() => ImageFile.Decode(jpeg));
+            Assert.That(header!.Width, Is.EqualTo(18900), "a header read still answers without decoding");
+        }
+
+        // A large flat picture packs far more pixels a byte than a photograph and passes the
+        // same test decode: it reads exactly as without it.
+        var flat = new AstroImage(4200, 4100, 1);
+        flat.Plane(0).Fill(0.25f);
+        ms = new MemoryStream();
+        ImageFile.Encode(ms, flat, ImageFormat.Jpeg);
+        Assert.That(flat.PlaneLength / ms.Length, Is.GreaterThan(64), "a file the test decode looks at");
+        var back = ImageFile.Decode(ms.ToArray());
+        Assert.That((back.Width, back.Height), Is.EqualTo((4200, 4100)));
+        var values = back.Plane(0).ToArray();
+        Assert.That(values.Max() - values.Min(), Is.Zero);
+        Assert.That(values[0], Is.EqualTo(0.25).Within(1.0 / 255));
+    }
+
     private static void AssertTypedError(byte[] bytes, string label, string? message = null)
     {
         try
