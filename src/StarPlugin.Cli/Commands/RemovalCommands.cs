@@ -172,11 +172,11 @@ public static class RemovalCommands
                 var img = ImageInput.Read(inputs[0], maxMegapixels);
                 using var remover = c.Load(p, ctx);
                 var result = ctx.WithProgress(Path.GetFileName(inputs[0]), cb => work(remover, img, cb));
+                // The outputs are one set: a cancel between two of them left the starless
+                // image written and the star layer not, and the rerun then refused to start.
+                ctx.Cancellation.ThrowIfCancellationRequested();
                 for (int i = 0; i < outputs.Count; i++)
-                {
-                    ctx.Cancellation.ThrowIfCancellationRequested();
                     ImageFile.Write(outputs[i].SinglePath!, result.Images[i], new WriteOptions { Overwrite = force });
-                }
                 if (json)
                     ctx.Output.WriteLine(JsonOut.Write(w =>
                     {
@@ -224,48 +224,58 @@ public static class RemovalCommands
                 todo.Add(rec);
             }
             int done = 0;
+            bool cancelled = false;
             if (todo.Count > 0)
             {
                 using var remover = c.Load(p, ctx); // one session for the whole batch
-                ctx.WithProgress($"{todo.Count} images", cb =>
+                // A cancelled batch still reports what it did (files done so far are complete sets).
+                try
                 {
-                    for (int i = 0; i < todo.Count; i++)
+                    ctx.WithProgress($"{todo.Count} images", cb =>
                     {
-                        var rec = todo[i];
-                        try
+                        for (int i = 0; i < todo.Count; i++)
                         {
-                            var img = ImageInput.Read(rec.Input, maxMegapixels);
-                            int index = i;
-                            var result = work(remover, img, (frac, stage) => cb((index + frac) / todo.Count, Path.GetFileName(rec.Input)));
-                            for (int k = 0; k < outputs.Count; k++)
+                            var rec = todo[i];
+                            try
                             {
+                                var img = ImageInput.Read(rec.Input, maxMegapixels);
+                                int index = i;
+                                var result = work(remover, img, (frac, stage) => cb((index + frac) / todo.Count, Path.GetFileName(rec.Input)));
                                 ctx.Cancellation.ThrowIfCancellationRequested();
-                                ImageFile.Write(rec.Outputs[k], result.Images[k], new WriteOptions { Overwrite = true });
+                                for (int k = 0; k < outputs.Count; k++) // one set: all of a file's outputs or none
+                                    ImageFile.Write(rec.Outputs[k], result.Images[k], new WriteOptions { Overwrite = true });
+                                rec.Done();
+                                done++;
                             }
-                            rec.Done();
-                            done++;
+                            catch (OperationCanceledException) { throw; }
+                            catch (Exception e) when (e is ImageFormatException or ImageSizeException or FileNotFoundException or InputException)
+                            {
+                                rec.Fail(ExitCodes.InputError, e.Message);
+                            }
+                            catch (Exception e) when (e is IOException or UsageException or ArgumentException or UnauthorizedAccessException)
+                            {
+                                rec.Fail(ExitCodes.ProcessingError, e.Message);
+                            }
+                            if (rec.Error != null && !json) ctx.Error.WriteLine($"starplugin: failed {rec.Input}: {rec.Error}");
+                            if (!cb((i + 1.0) / todo.Count, "")) throw new OperationCanceledException();
                         }
-                        catch (OperationCanceledException) { throw; }
-                        catch (Exception e) when (e is ImageFormatException or ImageSizeException or FileNotFoundException or InputException)
-                        {
-                            rec.Fail(ExitCodes.InputError, e.Message);
-                        }
-                        catch (Exception e) when (e is IOException or UsageException or ArgumentException or UnauthorizedAccessException)
-                        {
-                            rec.Fail(ExitCodes.ProcessingError, e.Message);
-                        }
-                        if (rec.Error != null && !json) ctx.Error.WriteLine($"starplugin: failed {rec.Input}: {rec.Error}");
-                        if (!cb((i + 1.0) / todo.Count, "")) throw new OperationCanceledException();
-                    }
-                    return 0;
-                });
+                        return 0;
+                    });
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled = true;
+                    foreach (var r in todo) r.Cancel();
+                }
             }
             int failed = records.Count(r => r.Status == "failed"), skipped = records.Count(r => r.Status == "skipped");
+            int notDone = records.Count(r => r.Status == "cancelled");
             if (json)
                 ctx.Output.WriteLine(JsonOut.Write(w =>
                 {
                     w.WriteStartObject();
                     w.WriteNumber("done", done); w.WriteNumber("failed", failed); w.WriteNumber("skipped", skipped);
+                    if (cancelled) { w.WriteBoolean("cancelled", true); w.WriteNumber("not_done", notDone); }
                     w.WriteStartArray("files");
                     foreach (var r in records)
                     {
@@ -283,8 +293,9 @@ public static class RemovalCommands
             {
                 foreach (var r in records.Where(r => r.Status == "skipped" && r.Note != "already done")) ctx.Error.WriteLine($"starplugin: skipped {r.Input}: {r.Note}");
                 foreach (var r in records.Where(r => r.Status == "failed" && r.Code == ExitCodes.Usage)) ctx.Error.WriteLine($"starplugin: failed {r.Input}: {r.Error}");
-                ctx.Error.WriteLine($"starplugin: {done} done, {failed} failed, {skipped} skipped");
+                ctx.Error.WriteLine($"starplugin: {done} done, {failed} failed, {skipped} skipped{(cancelled ? $", {notDone} not done (cancelled)" : "")}");
             }
+            if (cancelled) throw new OperationCanceledException();
             // Any failure makes the run fail, with the worst kind: scripts and job arrays see it.
             return failed == 0 ? ExitCodes.Ok : records.Where(r => r.Status == "failed").Max(r => r.Code == ExitCodes.Usage ? ExitCodes.InputError : r.Code);
         }
@@ -299,6 +310,8 @@ public static class RemovalCommands
             public string? Note { get; private set; }
             public int Code { get; private set; }
             public void Done() => Status = "done";
+            /// <summary>Cancelled before this file's outputs were written (a file already done or failed keeps its status).</summary>
+            public void Cancel() { if (Status == "pending") Status = "cancelled"; }
             public void Skip(string why) { Status = "skipped"; Note = why; }
             public void Fail(int code, string message) { Status = "failed"; Code = code; Error = message.ReplaceLineEndings(" "); }
         }

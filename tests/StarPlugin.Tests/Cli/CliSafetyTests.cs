@@ -461,6 +461,49 @@ with open(huge, 'wb') as f:
     }
 
     [Test]
+    public void ACancelledBatchLeavesWholeSetsAndStillReports()
+    {
+        // A hostile run: SIGTERM while a file's first output was being written left that
+        // one written and the star layer and mask not (a rerun then refused to start), and a
+        // cancelled --json batch printed no summary of the files it had done.
+        Directory.CreateDirectory(P("in")); Directory.CreateDirectory(P("out"));
+        string field = Field("in/a.tif", 1600, 3);
+        foreach (var name in new[] { "b", "c", "d", "e" }) File.Copy(field, P($"in/{name}.tif"));
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { CliDll, "remove", P("in"), "--out-dir", P("out"), "--with-stars", "--with-mask", "--json", "--model", _model, "--tile", "256" }) psi.ArgumentList.Add(a);
+        using var proc = Process.Start(psi)!;
+        var stdout = proc.StandardOutput.ReadToEndAsync();
+        var stderr = proc.StandardError.ReadToEndAsync();
+        // Once the first file is done, the next write's temporary: SIGTERM in the middle of a set.
+        bool sent = false;
+        while (!proc.HasExited && !sent)
+        {
+            if (File.Exists(P("out/a_mask.tif")) && Directory.GetFiles(P("out"), "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }).Length > 0)
+                sent = Repo.Run("kill", ["-TERM", proc.Id.ToString()]).Code == 0;
+            else Thread.Sleep(2);
+        }
+        Assert.That(proc.WaitForExit(120_000), Is.True);
+        proc.WaitForExit();
+        if (!sent || proc.ExitCode == 0) Assert.Inconclusive("the batch ended before the signal");
+        Assert.That(proc.ExitCode, Is.EqualTo(ExitCodes.ProcessingError), stderr.Result);
+        foreach (var name in new[] { "a", "b", "c", "d", "e" })
+        {
+            int written = new[] { "starless", "stars", "mask" }.Count(k => File.Exists(P($"out/{name}_{k}.tif")));
+            Assert.That(written, Is.EqualTo(0).Or.EqualTo(3), $"{name}: all of its outputs or none");
+        }
+        Assert.That(Directory.GetFiles(P("out"), "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }), Is.Empty, "no temporary left");
+        using var summary = JsonDocument.Parse(stdout.Result);
+        var root = summary.RootElement;
+        Assert.That(root.GetProperty("cancelled").GetBoolean(), Is.True);
+        Assert.That(root.GetProperty("done").GetInt32(), Is.GreaterThanOrEqualTo(1));
+        Assert.That(root.GetProperty("not_done").GetInt32(), Is.GreaterThanOrEqualTo(1));
+        var status = root.GetProperty("files").EnumerateArray().ToDictionary(f => Path.GetFileNameWithoutExtension(f.GetProperty("input").GetString()!), f => f.GetProperty("status").GetString());
+        Assert.That(status["a"], Is.EqualTo("done"));
+        foreach (var (name, st) in status)
+            Assert.That(File.Exists(P($"out/{name}_starless.tif")), Is.EqualTo(st == "done"), $"{name}: {st}");
+    }
+
+    [Test]
     public void AWriteErrorNamesTheOutputNotTheTemporary()
     {
         // A file-size limit makes the write fail once it has started (the folder check
