@@ -181,7 +181,10 @@ public static unsafe class ImageFile
             throw new ArgumentException($"{path}: unknown output format (use {OutputExtensions})");
         if (Path.GetExtension(path).Equals(".fz", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{path}: writing tile-compressed FITS is not supported; write .fits and compress it with fpack");
-        AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite);
+        // Encoders do not know the path; a refusal names the output it is about.
+        try { AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite); }
+        catch (SampleRangeException e) { throw new SampleRangeException($"{path}: {e.Message}"); }
+        catch (ImageFormatException e) when (e is not SampleRangeException) { throw new ImageFormatException($"{path}: {e.Message}", e); }
     }
 
     public static void Encode(Stream output, AstroImage image, ImageFormat format, WriteOptions? options = null)

@@ -134,7 +134,7 @@ internal sealed class IntegerEncoder
         }
         string type = SampleConversion.Describe(target);
         if (inf > 0)
-            throw new SampleRangeException($"{format}: {inf} infinite samples cannot be stored as {type} integers; write a float file (--depth f32)");
+            throw new SampleRangeException($"{format}: {inf} infinite samples cannot be stored as {type} integers; {Remedy(format)}");
         bool Fits(double factor)
         {
             double a = Stored(lo, factor), b = Stored(hi, factor);
@@ -146,8 +146,10 @@ internal sealed class IntegerEncoder
             else
             {
                 double a = Stored(lo, Factor), b = Stored(hi, Factor);
+                // The data's own values first; where 1.0 is scaled to the type's white, what they become.
+                string scaled = Factor != 1 ? string.Create(CultureInfo.InvariantCulture, $" ({Physical(Math.Min(a, b))}..{Physical(Math.Max(a, b))} once 1.0 is scaled to {Factor:G6})") : "";
                 throw new SampleRangeException(string.Create(CultureInfo.InvariantCulture,
-                    $"{format}: values {Physical(Math.Min(a, b))}..{Physical(Math.Max(a, b))} do not fit {type} integers ({Physical(Min)}..{Physical(Max)}); write a float file (--depth f32) to keep them"));
+                    $"{format}: values {lo:G7}..{hi:G7}{scaled} do not fit {type} integers ({Physical(Min)}..{Physical(Max)}); {Remedy(format)} to keep them"));
             }
         }
         if (nan == 0) return;
@@ -160,8 +162,13 @@ internal sealed class IntegerEncoder
             foreach (long c in blankCandidates)
                 if (!used.Contains(c)) { Blank = c; return; }
         }
-        throw new SampleRangeException($"{format}: {nan} blank (NaN) samples cannot be stored as {type} integers{(blankCandidates is { Count: > 0 } ? " (every candidate BLANK value is taken)" : "")}; write a float file (--depth f32)");
+        throw new SampleRangeException($"{format}: {nan} blank (NaN) samples cannot be stored as {type} integers{(blankCandidates is { Count: > 0 } ? " (every candidate BLANK value is taken)" : "")}; {Remedy(format)}");
     }
+
+    /// <summary>The fix to name: a float file of this format, or of another where this one has no floats.</summary>
+    private static string Remedy(string format) => format is "PNG" or "JPEG"
+        ? $"{format} holds no floats: write a TIFF or FITS file with --depth f32"
+        : "write a float file (--depth f32)";
 
     /// <summary>A stored value in the units the user knows (BZERO/BSCALE applied), for messages.</summary>
     private string Physical(double stored) => (Zero + Scale * stored).ToString("G10", CultureInfo.InvariantCulture);
