@@ -25,6 +25,7 @@ public sealed class OutputPlan
     /// <summary>Adds an output; throws <see cref="UsageException"/> when it must not be written.</summary>
     public void Add(string output, bool image)
     {
+        if (Directory.Exists(output)) throw new UsageException($"{output}: is a folder; name an output file (or use --out-dir for a batch)");
         if (image && ImageFile.FormatFromExtension(output) == ImageFormat.Unknown)
             throw new UsageException($"{output}: unknown output format \"{Path.GetExtension(output)}\" (use {ImageFile.OutputExtensions})");
         string key = Key(output);

@@ -62,6 +62,11 @@ public class CliSafetyTests
         var (bc, _, berr) = Run("remove", input, "--out-dir", _dir, "--format", "webp", "--model", _model);
         Assert.That(bc, Is.EqualTo(ExitCodes.Usage));
         Assert.That(berr, Does.Contain(".fits"));
+        // A folder named as the output file: said so (it was 'unknown output format ""').
+        Directory.CreateDirectory(P("folder"));
+        var (fc, _, ferr) = Run("remove", input, "-o", P("folder"), "--model", P("missing.onnx"));
+        Assert.That(fc, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(ferr, Does.Contain("is a folder"));
     }
 
     [Test]
