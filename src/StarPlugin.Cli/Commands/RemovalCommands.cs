@@ -206,11 +206,15 @@ public static class RemovalCommands
             var runPlan = new OutputPlan(force: true, files);
             var records = new List<BatchRecord>();
             var todo = new List<BatchRecord>();
+            var stems = files.Select(StemPath).ToHashSet(StringComparer.Ordinal);
             foreach (var f in files)
             {
                 var paths = outputs.Select(o => OutPath(f, o.Suffix)).ToList();
                 var rec = new BatchRecord(f, paths);
                 records.Add(rec);
+                // NAME_starless.png beside NAME.png: a second run into the input folder took the
+                // first run's outputs for inputs (NAME_starless_starless.png).
+                if (OutputOfAnother(f, stems) is { } source) { rec.Skip($"named like an output of {Path.GetFileName(source)}.*"); continue; }
                 if (ImageFile.FormatFromExtension(paths[0]) == ImageFormat.Unknown)
                 {
                     rec.Fail(ExitCodes.Usage, $"{Path.GetExtension(f)}: no output format of that name (use --format)");
@@ -314,6 +318,19 @@ public static class RemovalCommands
             public void Cancel() { if (Status == "pending") Status = "cancelled"; }
             public void Skip(string why) { Status = "skipped"; Note = why; }
             public void Fail(int code, string message) { Status = "failed"; Code = code; Error = message.ReplaceLineEndings(" "); }
+        }
+
+        private static readonly string[] OutputSuffixes = ["_starless", "_stars", "_mask", "_reduced"];
+
+        private static string StemPath(string file) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? "", Path.GetFileNameWithoutExtension(file));
+
+        /// <summary>The other input of the run whose output this file's name is (its stem path), if any.</summary>
+        private static string? OutputOfAnother(string file, HashSet<string> stems)
+        {
+            string stem = StemPath(file);
+            foreach (var suffix in OutputSuffixes)
+                if (stem.EndsWith(suffix, StringComparison.Ordinal) && stems.Contains(stem[..^suffix.Length])) return stem[..^suffix.Length];
+            return null;
         }
 
         private static List<string> ExpandInputs(string[] inputs)

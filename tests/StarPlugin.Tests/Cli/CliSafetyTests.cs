@@ -217,6 +217,22 @@ public class CliSafetyTests
     }
 
     [Test]
+    public void ASecondRunIntoTheInputFolderDoesNotTakeTheFirstRunsOutputsForInputs()
+    {
+        // A hostile run: the second `remove d --out-dir d --with-mask` made d/x_starless_starless.fits.
+        Directory.CreateDirectory(P("d"));
+        Field("d/x.fits", 64);
+        Field("d/y_mask_sky.fits", 64); // an input whose name only looks like one
+        var (code, _, err) = Run("remove", P("d"), "--out-dir", P("d"), "--with-mask", "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        (code, _, err) = Run("remove", P("d"), "--out-dir", P("d"), "--with-mask", "--model", _model, "--tile", "64");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(err, Does.Contain("named like an output of x"));
+        Assert.That(Directory.GetFiles(P("d")).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { "x.fits", "x_mask.fits", "x_starless.fits", "y_mask_sky.fits", "y_mask_sky_mask.fits", "y_mask_sky_starless.fits" }));
+    }
+
+    [Test]
     public void NoWordOfCudaWithoutAnNvidiaGpu()
     {
         if (GpuPresence.Nvidia) Assert.Ignore("this machine has an NVIDIA driver: CUDA notes are relevant here");
