@@ -36,6 +36,7 @@ TEST_PKGS=(
   libcfitsio-bin python3-astropy python3-sep python3-pil  # fpack/funpack and astropy write and read the compressed-FITS fixtures
   imagemagick                    # writes and reads the PNG/JPEG interop fixtures
   liblz4-1 libzstd1              # the reference lz4/zstd the XISF tests check our blocks against
+  slurm-wlm munge                # the survey pipeline's job arrays on a single-node Slurm (tests/slurm/cluster.sh)
 )
 # Only the benchmarks: the peers they compare against.
 BENCH_PKGS=(
