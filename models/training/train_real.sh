@@ -11,8 +11,9 @@
 # Steps 1-3 skip what is done (a quarter of an hour on 2 cores the first time, 1 GB); SIGTERM ends
 # training with a checkpoint. Export with models/training/export.py runs/real1.pt OUT.onnx.
 set -euo pipefail
+[ -n "${1:-}" ] && data="$(realpath -m "$1")"   # the caller's folder, before the cd
 cd "$(dirname "$0")/../.."
-data="$(realpath -m "${1:-models/training/runs/real-data}")"
+data="${data:-$(realpath -m models/training/runs/real-data)}"
 nebulae=/usr/share/stellarium/nebulae/default
 shared="${SHARED_DIR:-}"
 if [ -z "$shared" ]; then for d in ../shared ../../shared; do [ -d "$d/data/real-dev" ] && { shared="$d"; break; }; done; fi
@@ -25,10 +26,12 @@ $py models/training/realdata/sources.py link "$nebulae" "$shared/data/real-dev" 
 for set in src srcval; do
   clean="$data/clean1${set#src}" lib="$data/lib${set#src}"
   mkdir -p "$clean"
-  nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing
+  # A picture that fails is reported and left out of the library (build_library skips it).
+  nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing || echo "train_real.sh: some pictures failed (above); going on without them" >&2
   nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib"
 done
 ckpt=models/training/runs/real1.pt
+mkdir -p models/training/runs
 [ -f "$ckpt" ] || cp models/training/checkpoint.pt "$ckpt"
 exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \

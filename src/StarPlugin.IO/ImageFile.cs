@@ -63,13 +63,7 @@ public static unsafe class ImageFile
     /// </summary>
     private static FileStream OpenChecked(string path, out long length)
     {
-        if (Directory.Exists(path)) throw new ImageFormatException($"{path}: is a folder, not an image file");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        // A pipe, socket or device has no size: opening a pipe waits for a writer (forever,
-        // deaf to SIGTERM), /dev/zero reads without end. Only regular files are images here.
-        var final = File.ResolveLinkTarget(path, returnFinalTarget: true) as FileInfo ?? new FileInfo(path);
-        if (final.Exists && final.Length == 0)
-            throw new ImageFormatException($"{path}: empty file, or not a regular file (a pipe, socket or device)");
+        RegularFile.Require(path); // never open a pipe or a device: a pipe waits for a writer forever
         FileStream? file = null;
         try
         {

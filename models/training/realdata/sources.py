@@ -89,6 +89,10 @@ def main():
     for role, folder in (("train", "src"), ("val", "srcval")):
         d = os.path.join(out, folder)
         os.makedirs(d, exist_ok=True)
+        # Links of an earlier split go first: a picture moved to the held-out set must not stay in src.
+        for old in os.listdir(d):
+            if os.path.islink(os.path.join(d, old)):
+                os.remove(os.path.join(d, old))
         for name, base, r, *_ in rows:
             if r == role:
                 link = os.path.join(d, base)

@@ -141,6 +141,7 @@ public static class CutoutsCommand
     private static bool IsFits(string path)
     {
         Span<byte> head = stackalloc byte[30];
+        RegularFile.Require(path);
         using var fs = File.OpenRead(path);
         int n = fs.Read(head);
         return FitsCodec.Sniff(head[..n]);

@@ -190,7 +190,7 @@ public static class StarDetector
                 all++;
                 if (nonFinite[y * w + x]) missing++;
             }
-        return all == 0 || 2 * missing >= all;
+        return all > 0 && 2 * missing >= all; // a centre just outside the frame (no pixel in the disc) stays
     }
 
     /// <summary>Two maxima that converge on one centroid (within 1 px) are one star: keep the stronger.</summary>

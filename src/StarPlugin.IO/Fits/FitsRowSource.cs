@@ -52,6 +52,7 @@ public sealed class FitsRowSource : IRowSource
     /// <summary>Opens the image HDU of a FITS file, reading headers only.</summary>
     public static IRowSource Open(string path)
     {
+        RegularFile.Require(path);
         var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         try
         {

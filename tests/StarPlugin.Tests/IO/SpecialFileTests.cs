@@ -22,7 +22,18 @@ public class SpecialFileTests
         Assert.That(Repo.Run("mkfifo", [fifo]).Code, Is.EqualTo(0), "mkfifo");
         string link = Path.Combine(_dir, "link.fits");
         File.CreateSymbolicLink(link, fifo);
-        foreach (var path in new[] { fifo, link })
+        // A relative link reached through a linked folder: "../pipe.png" is relative to where
+        // the folder link points, not to the text of the path (a reviewer's case that hung).
+        Directory.CreateDirectory(Path.Combine(_dir, "a"));
+        Directory.CreateDirectory(Path.Combine(_dir, "b", "c"));
+        File.Move(fifo, Path.Combine(_dir, "b", "pipe.png"));
+        fifo = Path.Combine(_dir, "b", "pipe.png");
+        File.Delete(link);
+        File.CreateSymbolicLink(link, fifo);
+        File.CreateSymbolicLink(Path.Combine(_dir, "a", "folder"), "../b/c");
+        File.CreateSymbolicLink(Path.Combine(_dir, "b", "c", "x.png"), "../pipe.png");
+        string indirect = Path.Combine(_dir, "a", "folder", "x.png");
+        foreach (var path in new[] { fifo, link, indirect })
             foreach (var read in new Action<string>[] { p => ImageFile.Read(p), p => ImageFile.ReadHeader(p) })
             {
                 var attempt = Task.Run(() => { try { read(path); return null; } catch (Exception e) { return e; } });
