@@ -10,13 +10,8 @@ namespace StarPlugin.Tests.IO;
 /// so every linked PNG, TIFF, JPEG, PFM, CImg or XISF failed as "truncated or corrupt":
 /// found when the training script linked Stellarium's pictures into its source folder.
 /// </summary>
-public class LinkedFileTests
+public class LinkedFileTests : TempFolderTest
 {
-    private string _dir = "";
-
-    [SetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("sp-link").FullName;
-    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
-
     [TestCase("png", 3, SampleFormat.UInt16)]
     [TestCase("tif", 1, SampleFormat.Float32)]
     [TestCase("jpg", 3, SampleFormat.UInt8)]
@@ -26,13 +21,13 @@ public class LinkedFileTests
     [TestCase("xisf", 3, SampleFormat.UInt16)]
     public void AnImageReadThroughALinkIsTheImageItself(string ext, int channels, SampleFormat format)
     {
-        Directory.CreateDirectory(Path.Combine(_dir, "pictures"));
-        Directory.CreateDirectory(Path.Combine(_dir, "links"));
-        string target = Path.Combine(_dir, "pictures", "field." + ext);
+        Directory.CreateDirectory(Path.Combine(Dir, "pictures"));
+        Directory.CreateDirectory(Path.Combine(Dir, "links"));
+        string target = Path.Combine(Dir, "pictures", "field." + ext);
         ImageFile.Write(target, TestImages.Random(67, 45, channels, format));
-        string link = Path.Combine(_dir, "links", "x." + ext); // a link far shorter than the file
+        string link = Path.Combine(Dir, "links", "x." + ext); // a link far shorter than the file
         File.CreateSymbolicLink(link, target);
-        string chain = Path.Combine(_dir, "chain." + ext);    // a link to a link
+        string chain = Path.Combine(Dir, "chain." + ext);    // a link to a link
         File.CreateSymbolicLink(chain, link);
         Assert.That(new FileInfo(link).Length, Is.LessThan(new FileInfo(target).Length), "the case that failed: the link's own size is smaller");
 
@@ -50,8 +45,8 @@ public class LinkedFileTests
     [Test]
     public void ADanglingLinkIsAMissingFile()
     {
-        string link = Path.Combine(_dir, "gone.png");
-        File.CreateSymbolicLink(link, Path.Combine(_dir, "nothing-here.png"));
+        string link = Path.Combine(Dir, "gone.png");
+        File.CreateSymbolicLink(link, Path.Combine(Dir, "nothing-here.png"));
         Assert.Throws<FileNotFoundException>(() => ImageFile.Read(link));
         Assert.Throws<FileNotFoundException>(() => ImageFile.ReadHeader(link));
     }

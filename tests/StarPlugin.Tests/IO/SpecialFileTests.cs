@@ -8,31 +8,26 @@ namespace StarPlugin.Tests.IO;
 /// writer forever, and SIGTERM could not end the wait), a device, a folder. Each is a
 /// clear input error at once, before anything is opened.
 /// </summary>
-public class SpecialFileTests
+public class SpecialFileTests : TempFolderTest
 {
-    private string _dir = "";
-
-    [SetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("sp-special").FullName;
-    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
-
     [Test]
     public void ANamedPipeIsRefusedWithoutWaitingForAWriter()
     {
-        string fifo = Path.Combine(_dir, "pipe.png");
+        string fifo = Path.Combine(Dir, "pipe.png");
         Assert.That(Repo.Run("mkfifo", [fifo]).Code, Is.EqualTo(0), "mkfifo");
-        string link = Path.Combine(_dir, "link.fits");
+        string link = Path.Combine(Dir, "link.fits");
         File.CreateSymbolicLink(link, fifo);
         // A relative link reached through a linked folder: "../pipe.png" is relative to where
         // the folder link points, not to the text of the path (a reviewer's case that hung).
-        Directory.CreateDirectory(Path.Combine(_dir, "a"));
-        Directory.CreateDirectory(Path.Combine(_dir, "b", "c"));
-        File.Move(fifo, Path.Combine(_dir, "b", "pipe.png"));
-        fifo = Path.Combine(_dir, "b", "pipe.png");
+        Directory.CreateDirectory(Path.Combine(Dir, "a"));
+        Directory.CreateDirectory(Path.Combine(Dir, "b", "c"));
+        File.Move(fifo, Path.Combine(Dir, "b", "pipe.png"));
+        fifo = Path.Combine(Dir, "b", "pipe.png");
         File.Delete(link);
         File.CreateSymbolicLink(link, fifo);
-        File.CreateSymbolicLink(Path.Combine(_dir, "a", "folder"), "../b/c");
-        File.CreateSymbolicLink(Path.Combine(_dir, "b", "c", "x.png"), "../pipe.png");
-        string indirect = Path.Combine(_dir, "a", "folder", "x.png");
+        File.CreateSymbolicLink(Path.Combine(Dir, "a", "folder"), "../b/c");
+        File.CreateSymbolicLink(Path.Combine(Dir, "b", "c", "x.png"), "../pipe.png");
+        string indirect = Path.Combine(Dir, "a", "folder", "x.png");
         foreach (var path in new[] { fifo, link, indirect })
             foreach (var read in new Action<string>[] { p => ImageFile.Read(p), p => ImageFile.ReadHeader(p) })
             {
@@ -50,8 +45,8 @@ public class SpecialFileTests
     {
         var device = Assert.Throws<ImageFormatException>(() => ImageFile.Read("/dev/zero"));
         Assert.That(device!.Message, Does.Contain("not a regular file"));
-        var folder = Assert.Throws<ImageFormatException>(() => ImageFile.Read(_dir));
+        var folder = Assert.Throws<ImageFormatException>(() => ImageFile.Read(Dir));
         Assert.That(folder!.Message, Does.Contain("is a folder"));
-        Assert.Throws<ImageFormatException>(() => ImageFile.ReadHeader(_dir));
+        Assert.Throws<ImageFormatException>(() => ImageFile.ReadHeader(Dir));
     }
 }
