@@ -178,7 +178,7 @@ public static unsafe class ImageFile
         // Encoders do not know the path; a refusal names the output it is about.
         try { AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite); }
         catch (SampleRangeException e) { throw new SampleRangeException($"{path}: {e.Message}"); }
-        catch (ImageFormatException e) when (e is not SampleRangeException) { throw new ImageFormatException($"{path}: {e.Message}", e); }
+        catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
     }
 
     public static void Encode(Stream output, AstroImage image, ImageFormat format, WriteOptions? options = null)

@@ -26,7 +26,8 @@ public static partial class RegularFile
     {
         if (OperatingSystem.IsWindows()) return path;
         nint resolved = RealPath(path, 0);
-        if (resolved == 0) throw new FileNotFoundException($"{path}: no such file", path);
+        // It exists (checked first) but has no name to resolve to: a pipe or socket behind /dev/stdin or /proc.
+        if (resolved == 0) throw new ImageFormatException($"{path}: not a regular file (a pipe, socket or device)");
         try { return Marshal.PtrToStringUTF8(resolved) ?? path; }
         finally { Free(resolved); }
     }
