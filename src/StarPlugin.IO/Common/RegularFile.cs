@@ -26,8 +26,9 @@ public static partial class RegularFile
     {
         if (OperatingSystem.IsWindows()) return path;
         nint resolved = RealPath(path, 0);
-        // It exists (checked first) but has no name to resolve to: a pipe or socket behind /dev/stdin or /proc.
-        if (resolved == 0) throw new ImageFormatException($"{path}: not a regular file (a pipe, socket or device)");
+        // A link to nothing, or to a pipe behind /dev/stdin or /proc (no name to resolve to):
+        // File.Exists takes either for a file.
+        if (resolved == 0) throw new FileNotFoundException($"{path}: no such file (a link to nothing, or to a pipe)", path);
         try { return Marshal.PtrToStringUTF8(resolved) ?? path; }
         finally { Free(resolved); }
     }
