@@ -167,18 +167,32 @@ public static unsafe class ImageFile
         }
     }
 
-    public static void Write(string path, AstroImage image, WriteOptions? options = null)
+    public static void Write(string path, AstroImage image, WriteOptions? options = null) => WriteSet([(path, image)], options);
+
+    /// <summary>
+    /// Writes several images as one set (AtomicFile.WriteSet): all of them, or, when one
+    /// cannot be written (full disk, a value its format cannot hold), none.
+    /// </summary>
+    public static void WriteSet(IReadOnlyList<(string Path, AstroImage Image)> images, WriteOptions? options = null)
     {
         options ??= WriteOptions.Default;
-        var format = FormatFromExtension(path);
-        if (format == ImageFormat.Unknown)
-            throw new ArgumentException($"{path}: unknown output format (use {OutputExtensions})");
-        if (Path.GetExtension(path).Equals(".fz", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"{path}: writing tile-compressed FITS is not supported; write .fits and compress it with fpack");
-        // Encoders do not know the path; a refusal names the output it is about.
-        try { AtomicFile.Write(path, s => Encode(s, image, format, options), options.Overwrite); }
-        catch (SampleRangeException e) { throw new SampleRangeException($"{path}: {e.Message}"); }
-        catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
+        var files = new List<(string, Action<Stream>)>();
+        foreach (var (path, image) in images)
+        {
+            var format = FormatFromExtension(path);
+            if (format == ImageFormat.Unknown)
+                throw new ArgumentException($"{path}: unknown output format (use {OutputExtensions})");
+            if (Path.GetExtension(path).Equals(".fz", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"{path}: writing tile-compressed FITS is not supported; write .fits and compress it with fpack");
+            files.Add((path, s =>
+            {
+                // Encoders do not know the path; a refusal names the output it is about.
+                try { Encode(s, image, format, options); }
+                catch (SampleRangeException e) { throw new SampleRangeException($"{path}: {e.Message}"); }
+                catch (ImageFormatException e) { throw new ImageFormatException($"{path}: {e.Message}", e); }
+            }));
+        }
+        AtomicFile.WriteSet(files, options.Overwrite);
     }
 
     public static void Encode(Stream output, AstroImage image, ImageFormat format, WriteOptions? options = null)

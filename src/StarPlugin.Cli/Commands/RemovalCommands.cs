@@ -175,8 +175,7 @@ public static class RemovalCommands
                 // The outputs are one set: a cancel between two of them left the starless
                 // image written and the star layer not, and the rerun then refused to start.
                 ctx.Cancellation.ThrowIfCancellationRequested();
-                for (int i = 0; i < outputs.Count; i++)
-                    ImageFile.Write(outputs[i].SinglePath!, result.Images[i], new WriteOptions { Overwrite = force });
+                ImageFile.WriteSet(outputs.Select((o, i) => (o.SinglePath!, result.Images[i])).ToList(), new WriteOptions { Overwrite = force });
                 if (json)
                     ctx.Output.WriteLine(JsonOut.Write(w =>
                     {
@@ -246,8 +245,8 @@ public static class RemovalCommands
                                 int index = i;
                                 var result = work(remover, img, (frac, stage) => cb((index + frac) / todo.Count, Path.GetFileName(rec.Input)));
                                 ctx.Cancellation.ThrowIfCancellationRequested();
-                                for (int k = 0; k < outputs.Count; k++) // one set: all of a file's outputs or none
-                                    ImageFile.Write(rec.Outputs[k], result.Images[k], new WriteOptions { Overwrite = true });
+                                // One set: all of a file's outputs or none (a cancel, a full disk, a refused value).
+                                ImageFile.WriteSet(rec.Outputs.Select((o, k) => (o, result.Images[k])).ToList(), new WriteOptions { Overwrite = true });
                                 rec.Done();
                                 done++;
                             }

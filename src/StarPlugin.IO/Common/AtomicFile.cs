@@ -13,34 +13,73 @@ namespace StarPlugin.IO;
 /// </summary>
 public static partial class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write, bool overwrite)
+    public static void Write(string path, Action<Stream> write, bool overwrite) => WriteSet([(path, write)], overwrite);
+
+    /// <summary>
+    /// Writes several files as one set: every file goes to its temporary first, and only when
+    /// all are written are they renamed into place. A failed write (a full disk, an encoder's
+    /// refusal) removes every temporary, so no output of the set appears and none that
+    /// existed is replaced. Renames in one folder need no space; they are what is left.
+    /// </summary>
+    public static void WriteSet(IReadOnlyList<(string Path, Action<Stream> Write)> files, bool overwrite)
     {
-        string full = Path.GetFullPath(path);
-        if (!overwrite && File.Exists(full))
-            throw new IOException($"{path}: file exists (use --force to overwrite)");
-        string dir = Folder(path, full);
-        RemoveStaleTemporaries(full);
-        string tmp = TemporaryFor(full);
+        var fulls = new string[files.Count];
+        var dirs = new string[files.Count];
+        for (int i = 0; i < files.Count; i++)
+        {
+            string path = files[i].Path;
+            fulls[i] = Path.GetFullPath(path);
+            if (!overwrite && File.Exists(fulls[i]))
+                throw new IOException($"{path}: file exists (use --force to overwrite)");
+            dirs[i] = Folder(path, fulls[i]);
+        }
+        var temporaries = new List<string>();
+        int renamed = 0;
         try
         {
-            // Unbuffered file, buffered in front of the error guard: closing the file after a
-            // failed write has nothing left to flush, so it cannot throw over the first error.
-            var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-            try
+            for (int i = 0; i < files.Count; i++)
             {
-                var buffered = new BufferedStream(new FileErrors(fs), 1 << 16);
-                write(buffered);
-                buffered.Flush();
-                fs.Flush(flushToDisk: true);
+                RemoveStaleTemporaries(fulls[i]);
+                string tmp = TemporaryFor(fulls[i]);
+                temporaries.Add(tmp);
+                Guarded(files[i].Path, tmp, dirs[i], () => WriteTemporary(tmp, files[i].Write));
             }
-            finally { fs.Dispose(); }
-            File.Move(tmp, full, overwrite);
+            for (int i = 0; i < files.Count; i++)
+            {
+                Guarded(files[i].Path, temporaries[i], dirs[i], () => File.Move(temporaries[i], fulls[i], overwrite));
+                renamed++;
+            }
         }
-        catch (Exception e)
+        catch
         {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (e is IOException or UnauthorizedAccessException) throw new IOException($"{path}: cannot write ({Reason(e, tmp, dir)})", e);
+            foreach (var tmp in temporaries.Skip(renamed))
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+    }
+
+    private static void WriteTemporary(string tmp, Action<Stream> write)
+    {
+        // Unbuffered file, buffered in front of the error guard: closing the file after a
+        // failed write has nothing left to flush, so it cannot throw over the first error.
+        var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        try
+        {
+            var buffered = new BufferedStream(new FileErrors(fs), 1 << 16);
+            write(buffered);
+            buffered.Flush();
+            fs.Flush(flushToDisk: true);
+        }
+        finally { fs.Dispose(); }
+    }
+
+    /// <summary>File system errors name the output, never the temporary.</summary>
+    private static void Guarded(string path, string tmp, string dir, Action action)
+    {
+        try { action(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{path}: cannot write ({Reason(e, tmp, dir)})", e);
         }
     }
 
