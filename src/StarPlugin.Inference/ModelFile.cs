@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using StarPlugin.IO;
 using StarPlugin.Removal;
 
 namespace StarPlugin.Inference;
@@ -28,20 +29,33 @@ public static class ModelFile
 
     public static ModelDescription Describe(string modelPath)
     {
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"{modelPath}: model file not found", modelPath);
+        Require(modelPath);
         var props = new Dictionary<string, string>(StringComparer.Ordinal);
         string sidecar = modelPath + ".json";
         if (File.Exists(sidecar))
         {
+            Require(sidecar);
             using var doc = JsonDocument.Parse(File.ReadAllBytes(sidecar));
             foreach (var p in doc.RootElement.EnumerateObject())
                 props["starplugin." + p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
         }
         else
         {
-            foreach (var (k, v) in OnnxMetadataReader.Read(File.ReadAllBytes(modelPath))) props[k] = v;
+            try { foreach (var (k, v) in OnnxMetadataReader.Read(File.ReadAllBytes(modelPath))) props[k] = v; }
+            catch (ModelFileException e) { throw new ModelFileException($"{modelPath}: {e.Message}"); }
         }
         return ModelDescription.FromMetadata(props, modelPath, Path.GetFileNameWithoutExtension(modelPath));
+    }
+
+    /// <summary>
+    /// A model (or its sidecar) must be a regular file with data: reading a named pipe waits
+    /// for a writer forever, deaf to SIGTERM. Missing: FileNotFoundException.
+    /// </summary>
+    public static void Require(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"{path}: model file not found", path);
+        try { RegularFile.Require(path); }
+        catch (ImageFormatException e) { throw new ModelFileException(e.Message); }
     }
 }
 
@@ -66,11 +80,11 @@ public static class OnnxMetadataReader
                 case 5: pos += 4; break;
                 case 2:
                     int len = checked((int)Varint(model, ref pos));
-                    if (len < 0 || pos + len > model.Length) throw new OrtException("model file is truncated or not ONNX");
+                    if (len < 0 || pos + len > model.Length) throw new ModelFileException("model file is truncated or not ONNX");
                     if (field == 14) result.Add(Entry(model.Slice(pos, len)));
                     pos += len;
                     break;
-                default: throw new OrtException("model file is not a valid ONNX protobuf");
+                default: throw new ModelFileException("not an ONNX model (its protobuf does not parse)");
             }
         }
         return result;
@@ -83,9 +97,9 @@ public static class OnnxMetadataReader
         while (pos < b.Length)
         {
             ulong tag = Varint(b, ref pos);
-            if ((tag & 7) != 2) throw new OrtException("bad metadata entry");
+            if ((tag & 7) != 2) throw new ModelFileException("bad metadata entry");
             int len = checked((int)Varint(b, ref pos));
-            if (pos + len > b.Length) throw new OrtException("bad metadata entry");
+            if (pos + len > b.Length) throw new ModelFileException("bad metadata entry");
             string s = Encoding.UTF8.GetString(b.Slice(pos, len));
             if ((tag >> 3) == 1) key = s; else if ((tag >> 3) == 2) value = s;
             pos += len;
@@ -98,11 +112,11 @@ public static class OnnxMetadataReader
         ulong v = 0;
         for (int shift = 0; shift < 64; shift += 7)
         {
-            if (pos >= b.Length) throw new OrtException("model file is truncated");
+            if (pos >= b.Length) throw new ModelFileException("model file is truncated");
             byte x = b[pos++];
             v |= (ulong)(x & 0x7F) << shift;
             if ((x & 0x80) == 0) return v;
         }
-        throw new OrtException("bad varint in model file");
+        throw new ModelFileException("bad varint in model file");
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using StarPlugin.Removal;
 
 namespace StarPlugin.Inference;
 
@@ -35,7 +36,7 @@ public sealed unsafe class OnnxSession : IDisposable
     public OnnxSession(string modelPath, SessionOptions? options = null)
     {
         options ??= new SessionOptions();
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"{modelPath}: model file not found", modelPath);
+        ModelFile.Require(modelPath);
         ModelPath = modelPath;
         _api = OrtLibrary.Api;
         var api = _api;
@@ -64,9 +65,9 @@ public sealed unsafe class OnnxSession : IDisposable
             DeviceNotes = notes;
             nint session;
             if (OperatingSystem.IsWindows())
-                fixed (char* p = modelPath + "\0") api.Check(api.CreateSessionWide(_env, p, so, &session), "CreateSession");
+                fixed (char* p = modelPath + "\0") CheckModel(api, api.CreateSessionWide(_env, p, so, &session), modelPath);
             else
-                fixed (byte* p = Encoding.UTF8.GetBytes(modelPath + "\0")) api.Check(api.CreateSessionUtf8(_env, p, so, &session), "CreateSession");
+                fixed (byte* p = Encoding.UTF8.GetBytes(modelPath + "\0")) CheckModel(api, api.CreateSessionUtf8(_env, p, so, &session), modelPath);
             _session = session;
         }
         finally { api.ReleaseSessionOptions(so); }
@@ -77,7 +78,7 @@ public sealed unsafe class OnnxSession : IDisposable
         if (inputs != 1 || outputs < 1)
         {
             Dispose();
-            throw new OrtException($"{modelPath}: expected one input and at least one output, found {inputs} and {outputs}");
+            throw new ModelFileException($"{modelPath}: expected one input and at least one output, found {inputs} and {outputs}");
         }
         InputName = Name(api.SessionGetInputName, 0);
         OutputName = Name(api.SessionGetOutputName, 0);
@@ -157,6 +158,19 @@ public sealed unsafe class OnnxSession : IDisposable
             if (info != 0) api.ReleaseTensorTypeAndShapeInfo(info);
             if (outValue != 0) api.ReleaseValue(outValue);
             if (inValue != 0) api.ReleaseValue(inValue);
+        }
+    }
+
+    /// <summary>
+    /// CreateSession's status: a model ORT cannot load (not found, not a model, a bad graph,
+    /// an operator it lacks) is the caller's file, named; anything else stays ORT's error.
+    /// </summary>
+    private static void CheckModel(OrtApiTable api, nint status, string modelPath)
+    {
+        try { api.Check(status, "CreateSession"); }
+        catch (OrtException e) when (e.OrtErrorCode is 2 or 3 or 4 or 7 or 9 or 10) // INVALID_ARGUMENT, NO_SUCHFILE, NO_MODEL, INVALID_PROTOBUF, NOT_IMPLEMENTED, INVALID_GRAPH
+        {
+            throw new ModelFileException($"{modelPath}: {e.Message}");
         }
     }
 

@@ -1,5 +1,6 @@
 using StarPlugin.Imaging;
 using StarPlugin.IO;
+using StarPlugin.Removal;
 
 namespace StarPlugin.Cli.Hosting;
 
@@ -17,7 +18,7 @@ public static class CommandRunner
         }
         catch (UsageException e) { return Fail(ctx, ExitCodes.Usage, e.Message); }
         catch (Exception e) when (e is ImageFormatException or ImageSizeException or FileNotFoundException
-                                   or DirectoryNotFoundException or InputException)
+                                   or DirectoryNotFoundException or InputException or ModelFileException)
         { return Fail(ctx, ExitCodes.InputError, e.Message); }
         catch (OperationCanceledException) { return Fail(ctx, ExitCodes.ProcessingError, "cancelled"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -54,7 +54,7 @@ public sealed record ModelDescription
             "nhwc" => TensorLayout.Nhwc,
             "nhw" => TensorLayout.Nhw,
             "nchw" => TensorLayout.Nchw,
-            var other => throw new ModelException($"{source}: unknown tensor layout '{other}' in {key}"),
+            var other => throw new ModelFileException($"{source}: unknown tensor layout '{other}' in {key}"),
         };
         var d = new ModelDescription
         {
@@ -71,14 +71,20 @@ public sealed record ModelDescription
             Name = Get("name", fallbackName),
             PsfPlaneScale = Float("psf_plane_scale", 0f),
         };
-        if (d.Channels is not (1 or 3)) throw new ModelException($"{source}: models with {d.Channels} channels are not supported (1 or 3)");
-        if (d.InputLayout == TensorLayout.Nhw && d.Channels != 1) throw new ModelException($"{source}: NHW layout needs 1 channel");
-        if (!(d.InputScale > 0)) throw new ModelException($"{source}: input_scale must be positive");
-        if (!(d.PsfPlaneScale >= 0) || float.IsInfinity(d.PsfPlaneScale)) throw new ModelException($"{source}: psf_plane_scale must be 0 or positive");
-        if (d.PsfPlaneScale > 0 && d.InputLayout != TensorLayout.Nchw) throw new ModelException($"{source}: a PSF plane needs NCHW input");
+        if (d.Channels is not (1 or 3)) throw new ModelFileException($"{source}: models with {d.Channels} channels are not supported (1 or 3)");
+        if (d.InputLayout == TensorLayout.Nhw && d.Channels != 1) throw new ModelFileException($"{source}: NHW layout needs 1 channel");
+        if (!(d.InputScale > 0)) throw new ModelFileException($"{source}: input_scale must be positive");
+        if (!(d.PsfPlaneScale >= 0) || float.IsInfinity(d.PsfPlaneScale)) throw new ModelFileException($"{source}: psf_plane_scale must be 0 or positive");
+        if (d.PsfPlaneScale > 0 && d.InputLayout != TensorLayout.Nchw) throw new ModelFileException($"{source}: a PSF plane needs NCHW input");
         return d;
     }
 }
 
 /// <summary>A model that breaks its contract: bad metadata, or output of the wrong size.</summary>
 public class ModelException(string message) : Exception(message);
+
+/// <summary>
+/// A model file that cannot be used (not an ONNX model, metadata we do not support, a pipe
+/// or a device): the caller's input, refused before any work like a corrupt image.
+/// </summary>
+public sealed class ModelFileException(string message) : ModelException(message);

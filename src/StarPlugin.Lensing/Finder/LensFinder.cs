@@ -1,6 +1,7 @@
 using System.Globalization;
 using StarPlugin.Imaging;
 using StarPlugin.Inference;
+using StarPlugin.Removal;
 
 namespace StarPlugin.Lensing.Finder;
 
@@ -36,11 +37,11 @@ public sealed class LensFinder : IDisposable
             .Where(kv => kv.Key.StartsWith("starplugin.", StringComparison.Ordinal))
             .GroupBy(kv => kv.Key[11..]).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         if (!meta.TryGetValue("task", out var task) || task != Task)
-            throw new OrtException($"{modelPath}: not a lens-finder model (metadata starplugin.task is '{task ?? "missing"}')");
+            throw new ModelFileException($"{modelPath}: not a lens-finder model (metadata starplugin.task is '{task ?? "missing"}')");
         if (!meta.TryGetValue("input", out var scheme) || scheme != InputScheme)
-            throw new OrtException($"{modelPath}: made for input '{scheme ?? "missing"}', this engine prepares '{InputScheme}'");
+            throw new ModelFileException($"{modelPath}: made for input '{scheme ?? "missing"}', this engine prepares '{InputScheme}'");
         if (!meta.TryGetValue("cutout_size", out var s) || !int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int size) || size is < 8 or > 1024)
-            throw new OrtException($"{modelPath}: metadata starplugin.cutout_size is missing or out of range");
+            throw new ModelFileException($"{modelPath}: metadata starplugin.cutout_size is missing or out of range");
         CutoutSize = size;
         Name = meta.GetValueOrDefault("name", Path.GetFileNameWithoutExtension(modelPath));
         Metadata = meta;

@@ -259,6 +259,38 @@ public class CliSafetyTests
         Assert.That(ImageFile.Read(P("t.tif")).Metadata.SourceFormat, Is.EqualTo(SampleFormat.UInt16));
     }
 
+    // --- model files ---
+
+    [Test]
+    public void AModelThatIsAPipeOrNotAModelIsAnInputErrorAtOnce()
+    {
+        string input = Field("in.tif");
+        // A named pipe as --model waited for a writer forever (SIGTERM could not end it).
+        string pipe = P("pipe.onnx");
+        Assert.That(Repo.Run("mkfifo", [pipe]).Code, Is.EqualTo(0), "mkfifo");
+        var attempt = Task.Run(() => Run("remove", input, "--starless", P("out.tif"), "--model", pipe));
+        bool done = attempt.Wait(TimeSpan.FromSeconds(30));
+        if (!done) using (File.OpenWrite(pipe)) { } // let the blocked open return before failing
+        Assert.That(done, Is.True, "still waiting for a writer on the model pipe");
+        Assert.That(attempt.Result.Code, Is.EqualTo(ExitCodes.InputError), attempt.Result.Err);
+        Assert.That(attempt.Result.Err, Does.Contain(pipe + ": empty file, or not a regular file"));
+        // Bytes that are not ONNX were exit 3 ("model file is not a valid ONNX protobuf"), no path.
+        File.WriteAllText(P("garbage.onnx"), "garbage");
+        var (code, _, err) = Run("remove", input, "--starless", P("out.tif"), "--model", P("garbage.onnx"));
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError), err);
+        Assert.That(err, Does.Contain(P("garbage.onnx") + ": not an ONNX model"));
+        // A folder, and a model whose metadata parses but whose graph ORT refuses.
+        (code, _, err) = Run("remove", input, "--starless", P("out.tif"), "--model", _dir);
+        Assert.That((code, err), Is.EqualTo((ExitCodes.InputError, $"starplugin: error: {_dir}: is a folder, not a file" + Environment.NewLine)));
+        byte[] model = File.ReadAllBytes(_model);
+        File.WriteAllBytes(P("cut.onnx"), model[..(model.Length * 3 / 4)]);
+        (code, _, err) = Run("remove", input, "--starless", P("out.tif"), "--model", P("cut.onnx"));
+        Assert.That(code, Is.EqualTo(ExitCodes.InputError), err);
+        Assert.That(err, Does.Contain(P("cut.onnx") + ": "));
+        Assert.That(File.Exists(P("out.tif")), Is.False);
+        AssertNoTypeNames(err);
+    }
+
     // --- memory: a tiny file that declares a huge image ---
 
     private string ZeroPng(string name, int w, int h)

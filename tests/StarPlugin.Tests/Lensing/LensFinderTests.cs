@@ -1,5 +1,6 @@
 using StarPlugin.Imaging;
 using StarPlugin.Inference;
+using StarPlugin.Removal;
 using StarPlugin.Lensing.Finder;
 using StarPlugin.Tests.Support;
 
@@ -58,9 +59,9 @@ public class LensFinderTests
     public void ModelsForAnotherTaskOrInputAreRefused()
     {
         string star = TestModels.Threshold().Save(_dir, "stars.onnx");
-        Assert.That(() => new LensFinder(star), Throws.TypeOf<OrtException>().With.Message.Contains("not a lens-finder model"));
+        Assert.That(() => new LensFinder(star), Throws.TypeOf<ModelFileException>().With.Message.Contains("not a lens-finder model"));
         string old = BlueSpotModel(input: "asinh-v0").Save(_dir, "old.onnx");
-        Assert.That(() => new LensFinder(old), Throws.TypeOf<OrtException>().With.Message.Contains("asinh-v0"));
+        Assert.That(() => new LensFinder(old), Throws.TypeOf<ModelFileException>().With.Message.Contains("asinh-v0"));
     }
 
     [Test]
