@@ -35,16 +35,30 @@ public static class ModelFile
         if (File.Exists(sidecar))
         {
             Require(sidecar);
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(sidecar));
-            foreach (var p in doc.RootElement.EnumerateObject())
-                props["starplugin." + p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllBytes(sidecar));
+                foreach (var p in doc.RootElement.EnumerateObject())
+                    props["starplugin." + p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                throw new ModelFileException($"{sidecar}: not a JSON object of model metadata ({e.Message})");
+            }
         }
         else
         {
-            try { foreach (var (k, v) in OnnxMetadataReader.Read(File.ReadAllBytes(modelPath))) props[k] = v; }
-            catch (ModelFileException e) { throw new ModelFileException($"{modelPath}: {e.Message}"); }
+            foreach (var (k, v) in ReadMetadata(modelPath)) props[k] = v;
         }
         return ModelDescription.FromMetadata(props, modelPath, Path.GetFileNameWithoutExtension(modelPath));
+    }
+
+    /// <summary>The model's metadata_props, read without ORT; a file that is not ONNX is a <see cref="ModelFileException"/> that names it.</summary>
+    public static List<(string Key, string Value)> ReadMetadata(string modelPath)
+    {
+        Require(modelPath);
+        try { return OnnxMetadataReader.Read(File.ReadAllBytes(modelPath)); }
+        catch (ModelFileException e) { throw new ModelFileException($"{modelPath}: {e.Message}"); }
     }
 
     /// <summary>

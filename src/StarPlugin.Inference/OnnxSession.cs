@@ -168,7 +168,12 @@ public sealed unsafe class OnnxSession : IDisposable
     private static void CheckModel(OrtApiTable api, nint status, string modelPath)
     {
         try { api.Check(status, "CreateSession"); }
-        catch (OrtException e) when (e.OrtErrorCode is 2 or 3 or 4 or 7 or 9 or 10) // INVALID_ARGUMENT, NO_SUCHFILE, NO_MODEL, INVALID_PROTOBUF, NOT_IMPLEMENTED, INVALID_GRAPH
+        // INVALID_ARGUMENT, NO_SUCHFILE, NO_MODEL, INVALID_PROTOBUF, NOT_IMPLEMENTED, INVALID_GRAPH;
+        // and FAIL when ORT says it failed loading the file ("Load model from ... failed:
+        // Unsupported model IR version"), a prefix that its session initialisation (providers,
+        // memory) never carries.
+        catch (OrtException e) when (e.OrtErrorCode is 2 or 3 or 4 or 7 or 9 or 10
+                                     || (e.OrtErrorCode == 1 && e.Message.Contains(": Load model from ", StringComparison.Ordinal)))
         {
             throw new ModelFileException($"{modelPath}: {e.Message}");
         }

@@ -19,7 +19,8 @@ public static partial class AtomicFile
     /// Writes several files as one set: every file goes to its temporary first, and only when
     /// all are written are they renamed into place. A failed write (a full disk, an encoder's
     /// refusal) removes every temporary, so no output of the set appears and none that
-    /// existed is replaced. Renames in one folder need no space; they are what is left.
+    /// existed is replaced. The renames that follow need no space; one refused there (a file
+    /// of another user in a sticky folder) can still leave the set partly in place.
     /// </summary>
     public static void WriteSet(IReadOnlyList<(string Path, Action<Stream> Write)> files, bool overwrite)
     {
@@ -32,6 +33,8 @@ public static partial class AtomicFile
             if (!overwrite && File.Exists(fulls[i]))
                 throw new IOException($"{path}: file exists (use --force to overwrite)");
             dirs[i] = Folder(path, fulls[i]);
+            // Two entries for one file: the second rename would replace the first output.
+            if (Array.IndexOf(fulls, fulls[i], 0, i) >= 0) throw new ArgumentException($"{path}: named twice in one set of outputs");
         }
         var temporaries = new List<string>();
         int renamed = 0;

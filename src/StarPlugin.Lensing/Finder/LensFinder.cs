@@ -32,8 +32,7 @@ public sealed class LensFinder : IDisposable
 
     public LensFinder(string modelPath, SessionOptions? options = null)
     {
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"{modelPath}: model file not found", modelPath);
-        var meta = OnnxMetadataReader.Read(File.ReadAllBytes(modelPath))
+        var meta = ModelFile.ReadMetadata(modelPath)
             .Where(kv => kv.Key.StartsWith("starplugin.", StringComparison.Ordinal))
             .GroupBy(kv => kv.Key[11..]).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         if (!meta.TryGetValue("task", out var task) || task != Task)

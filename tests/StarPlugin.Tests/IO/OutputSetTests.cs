@@ -61,5 +61,9 @@ public sealed class OutputSetTests : TempFolderTest
         Assert.That(wrote, Is.False);
         Assert.That(File.Exists(a), Is.False);
         Assert.That(File.ReadAllText(b), Is.EqualTo("theirs"));
+        // One file named twice (two spellings): the second would silently replace the first.
+        var e = Assert.Throws<ArgumentException>(() => AtomicFile.WriteSet([(a, _ => wrote = true), (Path.Combine(Dir, ".", "a.pfm"), _ => wrote = true)], overwrite: true))!;
+        Assert.That(e.Message, Does.Contain("named twice"));
+        Assert.That(wrote, Is.False);
     }
 }

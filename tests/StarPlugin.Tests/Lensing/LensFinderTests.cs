@@ -65,6 +65,24 @@ public class LensFinderTests
     }
 
     [Test]
+    public void AModelThatIsAPipeOrNotAModelIsRefusedAtOnceByName()
+    {
+        // The lens finder read the metadata itself: a pipe waited for a writer forever, and
+        // bytes that are not ONNX gave a message without the file's name.
+        string pipe = Path.Combine(_dir, "pipe.onnx");
+        Assert.That(Repo.Run("mkfifo", [pipe]).Code, Is.EqualTo(0), "mkfifo");
+        var attempt = Task.Run(() => { try { _ = new LensFinder(pipe); return null; } catch (Exception e) { return e; } });
+        bool done = attempt.Wait(TimeSpan.FromSeconds(30));
+        if (!done) using (File.OpenWrite(pipe)) { } // let the blocked open return before failing
+        Assert.That(done, Is.True, "still waiting for a writer on the model pipe");
+        Assert.That(attempt.Result, Is.TypeOf<ModelFileException>().With.Message.Contains("not a regular file"));
+        string garbage = Path.Combine(_dir, "garbage.onnx");
+        File.WriteAllText(garbage, "garbage");
+        Assert.That(() => new LensFinder(garbage), Throws.TypeOf<ModelFileException>().With.Message.StartsWith(garbage + ": not an ONNX model"));
+        Assert.That(() => new LensFinder(_dir), Throws.TypeOf<ModelFileException>().With.Message.Contains("is a folder"));
+    }
+
+    [Test]
     public void ShippedModelCarriesItsContract()
     {
         string shipped = Repo.Path_("models", "lensfinder-v1.onnx");

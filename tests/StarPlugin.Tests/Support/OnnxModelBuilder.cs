@@ -16,6 +16,9 @@ internal sealed class OnnxModelBuilder
     public OnnxModelBuilder Input(string name, params object[] dims) { _inputs.Add(ValueInfo(name, dims)); return this; }
     public OnnxModelBuilder Output(string name, params object[] dims) { _outputs.Add(ValueInfo(name, dims)); return this; }
     public OnnxModelBuilder Meta(string key, string value) { _meta.Add((key, value)); return this; }
+    /// <summary>The ModelProto's ir_version (8 unless set: a model from a newer exporter says more).</summary>
+    public OnnxModelBuilder IrVersion(long version) { _irVersion = version; return this; }
+    private long _irVersion = 8;
 
     public OnnxModelBuilder Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attrs)
     {
@@ -63,7 +66,7 @@ internal sealed class OnnxModelBuilder
         foreach (var i in _inits) g.Bytes(5, i);
         foreach (var i in _inputs) g.Bytes(11, i);
         foreach (var o in _outputs) g.Bytes(12, o);
-        var m = new Proto().Int(1, 8).Str(2, "starplugin-tests").Msg(7, g).Msg(8, new Proto().Str(1, "").Int(2, 13));
+        var m = new Proto().Int(1, _irVersion).Str(2, "starplugin-tests").Msg(7, g).Msg(8, new Proto().Str(1, "").Int(2, 13));
         foreach (var (k, v) in _meta) m.Msg(14, new Proto().Str(1, k).Str(2, v));
         return m.ToArray();
     }
