@@ -98,7 +98,7 @@ def evaluate_real(model, device, lib_dir, n=24, size=256):
         for _ in range(n):
             x, y, w = (torch.from_numpy(a)[None].to(device) for a in pairs.sample(rng))
             pred = model(torch.cat([x, torch.zeros_like(x[:, :1])], 1))
-            for est, acc in [(y, psnr_in), (pred, psnr_out)]:
+            for est, acc in [(x, psnr_in), (pred, psnr_out)]:
                 mse = (((est - y) ** 2) * w).sum() / (w.sum() * 3).clamp_min(1)
                 acc.append(10 * math.log10(1 / max(mse.item(), 1e-12)))
     model.train()
