@@ -29,7 +29,7 @@ public sealed record RemovalOptions
     public StretchMode Stretch { get; init; } = StretchMode.Auto;
     public TilingOptions Tiling { get; init; } = new();
     public StarLayerMode StarLayer { get; init; } = StarLayerMode.Add;
-    /// <summary>Fill stars the network left behind (see ResidualStarCleanup). On by default.</summary>
+    /// <summary>Fill stars the network left behind (see ResidualStarCleanup) and give back the diffuse glow it took (DiffuseLightRestore). On by default.</summary>
     public bool Cleanup { get; init; } = true;
     /// <summary>Give back sources broader than the field's stars: galaxies (see GalaxyProtection). Auto by default: in galaxy fields only.</summary>
     public GalaxyMode KeepGalaxies { get; init; } = GalaxyMode.Auto;

@@ -16,7 +16,8 @@ namespace StarPlugin.Removal;
 ///   colours do not shift), and the star layer is mapped back through the exact
 ///   inverse, so off-star pixels come back unchanged.
 /// - Then, unless <see cref="RemovalOptions.Cleanup"/> is off, stars the network left
-///   behind are found and refilled from the surrounding sky (<see cref="ResidualStarCleanup"/>).
+///   behind are found and refilled from the surrounding sky (<see cref="ResidualStarCleanup"/>),
+///   and the diffuse glow it took with the stars is given back (<see cref="DiffuseLightRestore"/>).
 /// Calls on one instance are serialised; use one instance per thread for parallel work.
 /// </summary>
 public sealed class RemovalPipeline
@@ -110,7 +111,12 @@ public sealed class RemovalPipeline
         {
             double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
+            {
                 ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, split, 1, "filling residual stars"));
+                // After the fills (the medians see the layer with them), before the galaxy
+                // stage: that stage then only ever gives light back, galaxies or not.
+                DiffuseLightRestore.Apply(layers, colours, w, h);
+            }
             if (galaxies)
                 galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
         }
