@@ -143,7 +143,7 @@ typedef enum sp_galaxies { SP_GALAXIES_AUTO = 0, SP_GALAXIES_ALWAYS = 1, SP_GALA
  *   "tile"            int     0         remove, reduce       tile side in pixels, 0 = the model's (64..8192)
  *   "overlap"         int     -1        remove, reduce       tile overlap in pixels, -1 = the model's, 0 = none
  *   "batch"           int     1         remove, reduce       tiles per inference call (1..256); more helps on GPUs
- *   "cleanup"         int     1         remove, reduce       1: fill stars the network left behind; 0: network only
+ *   "cleanup"         int     1         remove, reduce       1: fill stars the network left behind and give back the glow it took; 0: network only
  *   "keep_galaxies"   int     0         remove, reduce       sp_galaxies: give back sources broader than the frame's
  *                                                            stars (small galaxies): 0 auto (in galaxy fields only),
  *                                                            1 always, 2 never

@@ -24,7 +24,7 @@ public static class RemovalCommands
         public Option<string> Format { get; } = new("--format") { Description = "Batch mode: output extension (default: the input's)" };
         public Option<bool> SkipExisting { get; } = new("--skip-existing") { Description = "Batch mode: skip inputs whose outputs exist (resume)" };
         public Option<string> Shard { get; } = new("--shard") { Description = "Batch mode: process shard i of N (i/N, 0-based), for job arrays" };
-        public Option<bool> NoCleanup { get; } = new("--no-cleanup") { Description = "Network only: skip the pass that fills stars the network left behind" };
+        public Option<bool> NoCleanup { get; } = new("--no-cleanup") { Description = "Network only: skip the passes that fill stars the network left behind and give back the glow it took" };
         public Option<string> KeepGalaxies { get; } = new("--keep-galaxies")
         {
             Description = "Give back sources broader than the field's stars (small galaxies the network took): auto (default: in galaxy fields only), always (bare --keep-galaxies) or never",
