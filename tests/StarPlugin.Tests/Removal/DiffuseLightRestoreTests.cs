@@ -1,3 +1,4 @@
+using StarPlugin.Progress;
 using StarPlugin.Removal;
 
 namespace StarPlugin.Tests.Removal;
@@ -27,7 +28,7 @@ public class DiffuseLightRestoreTests
                 layer[y * W + x] = v;
             }
         var before = (float[])layer.Clone();
-        DiffuseLightRestore.Apply(layer, 1, W, H);
+        DiffuseLightRestore.Apply(layer, 1, W, H, ProgressReporter.None);
 
         double offGlow = 0, starLight = 0, starLightBefore = 0;
         int off = 0;
@@ -54,24 +55,98 @@ public class DiffuseLightRestoreTests
             for (int x = 92; x < 132; x++)
                 layer[y * W + x] = Gaussian(x, y, 112, 112, 12, 0.3);
         var before = (float[])layer.Clone();
-        DiffuseLightRestore.Apply(layer, 1, W, H);
+        DiffuseLightRestore.Apply(layer, 1, W, H, ProgressReporter.None);
         Assert.That(layer, Is.EqualTo(before), "the halo is the star's and stays in the star layer");
     }
 
+    // A single column (row) of cells cannot follow a ramp across it: those ramps run along it.
+    [TestCase(200, 150, 0.06, 0.03)] // partial cells at the right and bottom edges
+    [TestCase(24, 150, 0.0, 0.06)]   // narrower than one cell: a single column of cells
+    [TestCase(150, 20, 0.06, 0.0)]   // lower than one cell: a single row of cells
+    public void ALinearGlowRampIsGivenBackOffTheStars(int w, int h, double slopeX, double slopeY)
+    {
+        var rng = new Random(5);
+        var layer = new float[w * h];
+        var stars = new List<(double X, double Y)>();
+        for (int k = 0; k < w * h / 1500; k++) stars.Add((4 + rng.NextDouble() * (w - 8), 4 + rng.NextDouble() * (h - 8)));
+        float Glow(int x, int y) => (float)(0.01 + slopeX * x / w + slopeY * y / h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                float v = Glow(x, y);
+                foreach (var s in stars) v += Gaussian(x, y, s.X, s.Y, 1.2, 0.5);
+                layer[y * w + x] = v;
+            }
+        DiffuseLightRestore.Apply(layer, 1, w, h, ProgressReporter.None);
+
+        // Off the stars what is left of the ramp: a bilinear interpolation of cell medians
+        // follows a linear ramp except within half a cell of the edges, where it is flat.
+        double left = 0, glow = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (stars.Any(s => (x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y) < 36)) continue;
+                left += Math.Abs(layer[y * w + x]);
+                glow += Glow(x, y);
+            }
+        Assert.That(left / glow, Is.LessThan(0.08), "share of the glow left in the layer off the stars");
+    }
+
     [Test]
-    public void NegativeAndNonFiniteValuesAreLeftAsTheyAreAndColoursAreSeparate()
+    public void ColoursAreSeparateAndNegativeOrNaNValuesAreLeftAsTheyAre()
     {
         const int W = 64, H = 64, N = W * H;
         var layer = new float[3 * N];
-        Array.Fill(layer, 0.1f, 0, N);       // red: glow everywhere
-        Array.Fill(layer, 0f, N, N);         // green: nothing
-        Array.Fill(layer, -0.05f, 2 * N, N); // blue: the network added light (clamped later by the caller)
-        layer[100] = float.NaN;
-        layer[N + 7] = 0.2f;                 // one green pixel: a star, not glow
-        DiffuseLightRestore.Apply(layer, 3, W, H);
-        Assert.That(float.IsNaN(layer[100]), Is.True);
-        Assert.That(layer[101], Is.EqualTo(0f).Within(1e-6f), "red glow given back");
-        Assert.That(layer[N + 7], Is.EqualTo(0.2f), "green star kept");
-        Assert.That(layer[2 * N + 5], Is.EqualTo(-0.05f), "nothing taken where the layer is negative");
+        Array.Fill(layer, 0f, 0, N);          // red: nothing, so a glow read from the wrong plane shows here
+        Array.Fill(layer, 0.1f, N, N);        // green: glow everywhere
+        Array.Fill(layer, 0.05f, 2 * N, N);   // blue: a weaker glow
+        layer[7] = 0.2f;                      // one red pixel: a star, not glow
+        layer[N + 100] = float.NaN;
+        for (int i = 2 * N + 200; i < 2 * N + 210; i++) layer[i] = -0.05f; // the network added light there
+        DiffuseLightRestore.Apply(layer, 3, W, H, ProgressReporter.None);
+        Assert.That(layer[7], Is.EqualTo(0.2f), "red star kept");
+        Assert.That(layer[8], Is.EqualTo(0f), "red stays empty");
+        Assert.That(float.IsNaN(layer[N + 100]), Is.True);
+        Assert.That(layer[N + 101], Is.EqualTo(0f).Within(1e-6f), "green glow given back");
+        Assert.That(layer[2 * N + 5], Is.EqualTo(0f).Within(1e-6f), "blue glow given back");
+        Assert.That(layer[2 * N + 205], Is.EqualTo(-0.05f), "nothing taken where the layer is negative");
+    }
+
+    [Test]
+    public void InfiniteValuesDoNotHideTheGlow()
+    {
+        const int W = 96, H = 96;
+        var layer = new float[W * H];
+        Array.Fill(layer, 0.08f);
+        // Rows 32-80 are +Inf: all of the middle row of cells and over half of the bottom
+        // one. The medians are of the finite values, and a cell with none has no say.
+        for (int y = 32; y <= 80; y++)
+            for (int x = 0; x < W; x++)
+                layer[y * W + x] = float.PositiveInfinity;
+        layer[88 * W + 48] = 0.5f; // a star's core in the finite part of the bottom row of cells
+        DiffuseLightRestore.Apply(layer, 1, W, H, ProgressReporter.None);
+        Assert.That(layer[10 * W + 10], Is.EqualTo(0f).Within(1e-6f), "glow given back above");
+        Assert.That(layer[90 * W + 10], Is.EqualTo(0f).Within(1e-6f), "glow given back below");
+        Assert.That(layer[88 * W + 48], Is.EqualTo(0.42f).Within(1e-6f), "the star stays, less the glow");
+        Assert.That(layer[40 * W + 48], Is.EqualTo(float.PositiveInfinity), "an infinite value stays infinite");
+    }
+
+    [Test]
+    public void ACancelledRunStopsAndReportsProgressOnTheWay()
+    {
+        const int W = 256, H = 256;
+        var layer = new float[3 * W * H];
+        Array.Fill(layer, 0.05f);
+        var fractions = new List<double>();
+        var progress = new ProgressReporter((f, _) => { fractions.Add(f); return fractions.Count < 2; }, 6);
+        Assert.Throws<OperationCanceledException>(() => DiffuseLightRestore.Apply(layer, 3, W, H, progress));
+        Assert.That(fractions, Has.Count.EqualTo(2), "no report after the callback said stop");
+        Assert.That(layer[2 * W * H + 5], Is.EqualTo(0.05f), "the blue channel was never reached");
+
+        var all = new List<double>();
+        Array.Fill(layer, 0.05f);
+        DiffuseLightRestore.Apply(layer, 3, W, H, new ProgressReporter((f, _) => { all.Add(f); return true; }, 6));
+        Assert.That(all, Is.Ordered);
+        Assert.That(all[^1], Is.EqualTo(1.0).Within(1e-9));
     }
 }
