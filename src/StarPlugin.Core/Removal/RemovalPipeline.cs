@@ -116,7 +116,7 @@ public sealed class RemovalPipeline
                 ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, fills, 1, "filling residual stars"));
                 // After the fills (the medians see the layer with them), before the galaxy
                 // stage: that stage then only ever gives light back, galaxies or not.
-                DiffuseLightRestore.Apply(layers, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow"));
+                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow"));
             }
             if (galaxies)
                 galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
