@@ -13,10 +13,12 @@ namespace StarPlugin.Removal;
 /// layer over a cell is that glow, not the stars:
 /// 1. per channel, the median of the star layer in each 32 × 32 cell;
 /// 2. a 3 × 3 median over the cells, so the halo of one bright star (one or two cells)
-///    is not taken for glow; negative medians count as none;
+///    is not taken for glow;
 /// 3. bilinear between cell centres, never more than the layer holds at a pixel, is
 ///    taken out of the layer (i.e. put back into the starless image).
 /// The layer is read, and left, clamped to [0, input]: what the final pass keeps of it.
+/// Cancellation is checked per row of cells and per row; workers that see it stop, and
+/// the calling thread throws (a throw inside the parallel loop would arrive wrapped).
 /// Works on the model-domain layer in place; memory is two floats per cell (medians and
 /// their smoothing, one channel at a time), a cell's values and a row per worker for the
 /// medians, and four rows per worker for the subtraction.
@@ -27,7 +29,8 @@ internal static class DiffuseLightRestore
     public const int Cell = 32;
 
     /// <param name="layers">Model-domain star layer, planar (channel c at c·w·h), edited in place.</param>
-    /// <param name="progress">Two units per channel, advanced on the calling thread; cancellation is checked per row of cells and per row.</param>
+    /// <param name="data">The input, planar like the layer, in input units.</param>
+    /// <param name="progress">Two units per channel, advanced on the calling thread.</param>
     public static void Apply(float[] layers, float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress)
     {
         int cx = (w + Cell - 1) / Cell, cy = (h + Cell - 1) / Cell, n = w * h;
@@ -35,16 +38,19 @@ internal static class DiffuseLightRestore
         {
             var plane = layers.AsMemory(c * n, n);
             var input = data.AsMemory(c * n, n);
-            var glow = Smooth(CellMedians(plane, input, domain, w, h, cx, cy, progress), cx, cy);
+            var medians = CellMedians(plane, input, domain, w, h, cx, cy, progress);
+            progress.ThrowIfCancelled();
+            var glow = Smooth(medians, cx, cy);
             progress.Advance();
             Subtract(plane, input, domain, glow, w, h, cx, cy, progress);
+            progress.ThrowIfCancelled();
             progress.Advance();
         }
     }
 
     /// <summary>
-    /// The median of each cell's finite layer values clamped to [0, input] (NaN for a cell with
-    /// none), cx·cy values, row-major. Clamped, because where the network takes more than the
+    /// The median of each cell's layer values clamped to [0, input], over the pixels with a
+    /// finite input and a layer value (NaN for a cell with none), cx·cy values, row-major. Clamped, because where the network takes more than the
     /// sky holds the unclamped layer is not light that was removed: its median, given back
     /// over the stars, lifted their cores out of the darker sky (on M3 sep found 41 % of the
     /// stars after removal instead of 39 %).
@@ -52,9 +58,9 @@ internal static class DiffuseLightRestore
     private static float[] CellMedians(Memory<float> plane, Memory<float> input, ModelDomain domain, int w, int h, int cx, int cy, ProgressReporter progress)
     {
         var medians = new float[cx * cy];
-        ParallelWorkers.For(cy, () => (Values: new float[Cell * Cell], Xm: new float[w]), (j, s) =>
+        ParallelWorkers.For(cy, () => (Values: new float[Cell * Cell], Xm: new float[Cell]), (j, s) =>
         {
-            progress.ThrowIfCancelled();
+            if (progress.IsCancelled) return;
             var values = s.Values;
             int y0 = j * Cell, y1 = Math.Min(h, y0 + Cell);
             for (int i = 0; i < cx; i++)
@@ -64,8 +70,11 @@ internal static class DiffuseLightRestore
                 {
                     domain.Map(input.Span.Slice(y * w + x0, x1 - x0), s.Xm);
                     var p = plane.Span.Slice(y * w + x0, x1 - x0);
+                    var v = input.Span.Slice(y * w + x0, x1 - x0);
+                    // Missing input (NaN, ±Inf: the final pass leaves it as it is) has no say;
+                    // an infinite layer counts as the whole input, as the final pass clamps it.
                     for (int x = 0; x < p.Length; x++)
-                        if (float.IsFinite(p[x])) values[count++] = Math.Clamp(p[x], 0f, s.Xm[x]);
+                        if (!float.IsNaN(p[x]) && float.IsFinite(v[x])) values[count++] = Math.Clamp(p[x], 0f, s.Xm[x]);
                 }
                 medians[j * cx + i] = count == 0 ? float.NaN : RobustStatistics.Select(values, 0, count, count / 2);
             }
@@ -108,7 +117,7 @@ internal static class DiffuseLightRestore
         }
         ParallelWorkers.For(h, () => (Cells: new float[cx], Row: new float[w], Input: new float[w], Taken: new float[w]), (y, s) =>
         {
-            progress.ThrowIfCancelled();
+            if (progress.IsCancelled) return;
             double v = Math.Clamp((y + 0.5) / Cell - 0.5, 0, cy - 1);
             int top = Math.Min((int)v, Math.Max(0, cy - 2)), bottom = Math.Min(top + 1, cy - 1);
             float b = (float)(v - top);
@@ -119,8 +128,9 @@ internal static class DiffuseLightRestore
                 s.Row[x] = s.Cells[i] + weight[x] * (s.Cells[r] - s.Cells[i]);
             }
             var layer = plane.Span.Slice(y * w, w);
-            // The layer clamped to [0, input] as the final pass will clamp it; a NaN stays
-            // NaN (Max and Min propagate it) and the caller ignores it there.
+            // The layer clamped to [0, input] as the final pass will clamp it (missing input
+            // maps to 0, so the layer there is 0; the final pass keeps such pixels as they
+            // are); a NaN layer stays NaN (Max and Min propagate it), as in the final pass.
             domain.Map(input.Span.Slice(y * w, w), s.Input);
             TensorPrimitives.Max(layer, 0f, layer);
             TensorPrimitives.Min(layer, s.Input, layer);

@@ -68,10 +68,11 @@ public class DiffuseLightRestoreTests
     }
 
     // A single column (row) of cells cannot follow a ramp across it: those ramps run along it.
-    [TestCase(200, 150, 0.06, 0.03)] // partial cells at the right and bottom edges
-    [TestCase(24, 150, 0.0, 0.06)]   // narrower than one cell: a single column of cells
-    [TestCase(150, 20, 0.06, 0.0)]   // lower than one cell: a single row of cells
-    public void ALinearGlowRampIsGivenBackOffTheStars(int w, int h, double slopeX, double slopeY)
+    // Bounds: 2-5 % is left (noise, the flat half cells at the edges); nearest-cell steps leave 4.5 % and more.
+    [TestCase(200, 150, 0.06, 0.03, 0.03)] // partial cells at the right and bottom edges
+    [TestCase(24, 150, 0.0, 0.06, 0.065)]  // narrower than one cell: a single column of cells
+    [TestCase(150, 20, 0.06, 0.0, 0.065)]  // lower than one cell: a single row of cells
+    public void ALinearGlowRampIsGivenBackOffTheStars(int w, int h, double slopeX, double slopeY, double bound)
     {
         var rng = new Random(5);
         var layer = new float[w * h];
@@ -97,46 +98,57 @@ public class DiffuseLightRestoreTests
                 left += Math.Abs(layer[y * w + x]);
                 glow += Glow(x, y);
             }
-        Assert.That(left / glow, Is.LessThan(0.08), "share of the glow left in the layer off the stars");
+        TestContext.Out.WriteLine($"{w}x{h}: {left / glow:P2} of the glow left");
+        Assert.That(left / glow, Is.LessThan(bound), "share of the glow left in the layer off the stars");
     }
 
     [Test]
-    public void ColoursAreSeparateAndNegativeOrNaNValuesAreLeftAsTheyAre()
+    public void ColoursAreSeparateEachAgainstItsOwnInput()
     {
         const int W = 64, H = 64, N = W * H;
         var layer = new float[3 * N];
+        var input = new float[3 * N];
+        Array.Fill(input, 1f, 0, 2 * N);
+        Array.Fill(input, 0.03f, 2 * N, N);   // blue: a dark sky
         Array.Fill(layer, 0f, 0, N);          // red: nothing, so a glow read from the wrong plane shows here
         Array.Fill(layer, 0.1f, N, N);        // green: glow everywhere
-        Array.Fill(layer, 0.05f, 2 * N, N);   // blue: a weaker glow
+        Array.Fill(layer, 0.05f, 2 * N, N);   // blue: 0.05 asked of a 0.03 sky, so the glow is 0.03
         layer[7] = 0.2f;                      // one red pixel: a star, not glow
         layer[N + 100] = float.NaN;
+        layer[2 * N + 300] = 0.5f; input[2 * N + 300] = 0.53f; // a blue star on that sky
         for (int i = 2 * N + 200; i < 2 * N + 210; i++) layer[i] = -0.05f; // the network added light there: the final pass clamps it to 0
-        Apply(layer, 3, W, H);
+        DiffuseLightRestore.Apply(layer, input, ModelDomain.Scale(1f), 3, W, H, ProgressReporter.None);
         Assert.That(layer[7], Is.EqualTo(0.2f), "red star kept");
         Assert.That(layer[8], Is.EqualTo(0f), "red stays empty");
-        Assert.That(float.IsNaN(layer[N + 100]), Is.True);
+        Assert.That(float.IsNaN(layer[N + 100]), Is.True, "a NaN layer stays NaN, as in the final pass");
         Assert.That(layer[N + 101], Is.EqualTo(0f).Within(1e-6f), "green glow given back");
         Assert.That(layer[2 * N + 5], Is.EqualTo(0f).Within(1e-6f), "blue glow given back");
+        Assert.That(layer[2 * N + 300], Is.EqualTo(0.47f).Within(1e-6f), "the blue star keeps all but the 0.03 its own input allows as glow");
         Assert.That(layer[2 * N + 205], Is.EqualTo(0f), "a negative layer is clamped to 0, as the final pass does, and nothing more is taken");
     }
 
     [Test]
-    public void InfiniteValuesDoNotHideTheGlow()
+    public void MissingInputDoesNotHideTheGlow()
     {
         const int W = 96, H = 96;
         var layer = new float[W * H];
+        var input = new float[W * H];
         Array.Fill(layer, 0.08f);
-        // Rows 32-80 are +Inf: all of the middle row of cells and over half of the bottom
-        // one. The medians are of the finite values, and a cell with none has no say.
+        Array.Fill(input, 1f);
+        // Rows 32-80 of the input are missing (NaN or ±Inf, a mosaic's border): all of the
+        // middle row of cells and over half of the bottom one. They have no say in the
+        // medians: the glow of the rest is still 0.08.
         for (int y = 32; y <= 80; y++)
             for (int x = 0; x < W; x++)
-                layer[y * W + x] = float.PositiveInfinity;
+                input[y * W + x] = (x % 3) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => float.NegativeInfinity };
         layer[88 * W + 48] = 0.5f; // a star's core in the finite part of the bottom row of cells
-        Apply(layer, 1, W, H);
+        layer[20 * W + 20] = float.PositiveInfinity; // the network's +Inf counts as the whole input (1), as the final pass clamps it
+        DiffuseLightRestore.Apply(layer, input, ModelDomain.Scale(1f), 1, W, H, ProgressReporter.None);
         Assert.That(layer[10 * W + 10], Is.EqualTo(0f).Within(1e-6f), "glow given back above");
         Assert.That(layer[90 * W + 10], Is.EqualTo(0f).Within(1e-6f), "glow given back below");
         Assert.That(layer[88 * W + 48], Is.EqualTo(0.42f).Within(1e-6f), "the star stays, less the glow");
-        Assert.That(layer[40 * W + 48], Is.EqualTo(0.92f).Within(1e-6f), "an infinite layer is clamped to the input (1), less the glow");
+        Assert.That(layer[20 * W + 20], Is.EqualTo(0.92f).Within(1e-6f), "an infinite layer is the input, less the glow");
+        Assert.That(layer[40 * W + 48], Is.EqualTo(0f), "where the input is missing the layer is 0 (the final pass keeps the input there)");
     }
 
     /// <summary>
@@ -182,6 +194,12 @@ public class DiffuseLightRestoreTests
         Assert.Throws<OperationCanceledException>(() => Apply(layer, 3, W, H, progress));
         Assert.That(fractions, Has.Count.EqualTo(2), "no report after the callback said stop");
         Assert.That(layer[2 * W * H + 5], Is.EqualTo(0.05f), "the blue channel was never reached");
+
+        // A token cancelled before the stage: the plain exception, not one wrapped by the parallel loop.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Array.Fill(layer, 0.05f);
+        Assert.Throws<OperationCanceledException>(() => Apply(layer, 3, W, H, new ProgressReporter(null, 6, "", cancelled.Token)));
 
         var all = new List<double>();
         Array.Fill(layer, 0.05f);
