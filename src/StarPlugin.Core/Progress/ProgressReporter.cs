@@ -61,6 +61,13 @@ public sealed class ProgressReporter
     public void SetStage(string stage) { _stage = stage; Report(); }
 
     /// <summary>
+    /// Reports this reporter's stage now, at its start. A stage that reports only when it
+    /// is done showed the host the stage before it for its whole run (and timed its work
+    /// as that stage's).
+    /// </summary>
+    public ProgressReporter Started() { Report(); return this; }
+
+    /// <summary>
     /// Sends this reporter's count. The count is read under the lock and the fraction
     /// is held to the last one sent: a worker that advanced first but reached the lock
     /// second would otherwise make the bar step back.

@@ -85,7 +85,7 @@ public sealed class RemovalPipeline
         // A grey image's layer buffer is exactly one plane: the census works in it first,
         // so the census costs no plane of its own.
         var layerImage = census && image.Channels == 1 ? NewOutput() : null;
-        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars"), layerImage?.Data) : default;
+        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data) : default;
         if (layerImage != null) Array.Clear(layerImage.Data);
         // The census' planes are garbage now; on a large image give them back before the
         // outputs are allocated, so the two never add up.
@@ -98,7 +98,7 @@ public sealed class RemovalPipeline
         var src = Enumerable.Range(0, colours).Select(c => (ReadOnlyMemory<float>)image.Data.AsMemory(c * n, n)).ToArray();
         var dst = Enumerable.Range(0, colours).Select(c => layers.AsMemory(c * n, n)).ToArray();
         // The network gets most of the bar; the cleanup stages follow it.
-        var modelProgress = progress.Slice(census ? 0.06 : 0, options.Cleanup || galaxies ? 0.96 : 1, 1, "removing stars");
+        var modelProgress = progress.Slice(census ? 0.06 : 0, options.Cleanup || galaxies ? 0.96 : 1, 1, "removing stars").Started();
         if (mc == colours)
             _runner.PredictStars(src, w, h, domain, Enumerable.Range(0, mc).ToArray(), dst, Enumerable.Range(0, mc).ToArray(), 1f, options.Tiling, modelProgress, psf);
         else if (mc == 3) // grey image, RGB model: replicate in, average out
@@ -113,13 +113,13 @@ public sealed class RemovalPipeline
             if (options.Cleanup)
             {
                 double fills = 0.96 + (split - 0.96) * 0.75;
-                ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, fills, 1, "filling residual stars"));
+                ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, fills, 1, "filling residual stars").Started());
                 // After the fills (the medians see the layer with them), before the galaxy
                 // stage: that stage then only ever gives light back, galaxies or not.
-                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow"));
+                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow").Started());
             }
             if (galaxies)
-                galaxiesKept = GalaxyProtection.Apply(found.Targets.Where(t => t.Star.Coefficient >= ResidualStarCleanup.ConfidentCoefficient || t.Star.Saturated).ToList(), options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies"));
+                galaxiesKept = GalaxyProtection.Apply(found.Targets.Where(t => t.Star.Coefficient >= ResidualStarCleanup.ConfidentCoefficient || t.Star.Saturated).ToList(), options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies").Started());
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

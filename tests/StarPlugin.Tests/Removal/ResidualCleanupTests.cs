@@ -207,4 +207,26 @@ public class ResidualCleanupTests
         Assert.That(before, Is.GreaterThan(350));
         Assert.That(after, Is.LessThan(0.25 * before), "the cleanup fills most of the faint crowded stars");
     }
+
+    /// <summary>
+    /// Each stage after the network is announced when it starts, at the fraction where its
+    /// slice of the bar begins. The fills reported only when done, so a host showed
+    /// "removing stars" through them (and the bench timed them as the network's).
+    /// </summary>
+    [Test]
+    public void EachStageIsReportedWhenItStarts()
+    {
+        var first = new List<(string Stage, double Fraction)>();
+        _remover.Remove(_image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Always }, (f, stage) =>
+        {
+            if (first.Count == 0 || first[^1].Stage != stage) first.Add((stage, f));
+            return true;
+        });
+        Assert.That(first.Select(s => s.Stage), Is.EqualTo(new[] { "finding stars", "removing stars", "filling residual stars", "giving back the diffuse glow", "keeping galaxies" }));
+        Assert.That(first[0].Fraction, Is.EqualTo(0).Within(1e-9), "finding stars");
+        Assert.That(first[1].Fraction, Is.EqualTo(0.06).Within(1e-9), "removing stars");
+        Assert.That(first[2].Fraction, Is.EqualTo(0.96).Within(1e-9), "filling residual stars");
+        Assert.That(first[3].Fraction, Is.EqualTo(0.975).Within(1e-9), "giving back the diffuse glow");
+        Assert.That(first[4].Fraction, Is.EqualTo(0.98).Within(1e-9), "keeping galaxies");
+    }
 }
