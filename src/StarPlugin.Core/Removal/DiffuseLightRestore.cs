@@ -50,10 +50,10 @@ internal static class DiffuseLightRestore
 
     /// <summary>
     /// The median of each cell's layer values clamped to [0, input], over the pixels with a
-    /// finite input and a layer value (NaN for a cell with none), cx·cy values, row-major. Clamped, because where the network takes more than the
-    /// sky holds the unclamped layer is not light that was removed: its median, given back
-    /// over the stars, lifted their cores out of the darker sky (on M3 sep found 41 % of the
-    /// stars after removal instead of 39 %).
+    /// finite input and a layer value (NaN for a cell with none), cx·cy values, row-major.
+    /// Clamped, because where the network takes more than the sky holds the unclamped layer
+    /// is not light that was removed: its median, given back over the stars, lifted their
+    /// cores out of the darker sky (on M3 sep found 41 % of the stars after removal, not 39 %).
     /// </summary>
     private static float[] CellMedians(Memory<float> plane, Memory<float> input, ModelDomain domain, int w, int h, int cx, int cy, ProgressReporter progress)
     {

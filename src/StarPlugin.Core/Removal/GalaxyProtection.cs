@@ -79,6 +79,8 @@ internal static class GalaxyProtection
     /// whole (nebulosity, touching neighbours), only the pixels within
     /// GalaxyRadius·FWHM + 3 px of each resolved source are.
     /// </summary>
+    /// <summary>Lowest correlation coefficient (unless clipped) of a census source this stage judges.</summary>
+    public const float ConfidentCoefficient = 0.8f;
     public const double MaxRadius = 20, MinLargeRadius = 12, GalaxyRadius = 2;
     /// <summary>Segmentation threshold in σ of the local background noise.</summary>
     public const float Threshold = 3f;
@@ -97,8 +99,11 @@ internal static class GalaxyProtection
     /// <summary>Zeroes the model-domain star layer over galaxies; returns how many regions were protected.</summary>
     /// <param name="sources">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
     /// <param name="always">Act in any frame, not only in galaxy fields (<see cref="GalaxyMode.Always"/>).</param>
-    public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> sources, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
+    public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
+        // The census also lists the weaker peaks the fills need; the star-or-galaxy
+        // judgement was built and benched on the confident sources only.
+        var sources = census.Where(t => t.Star.Coefficient >= ConfidentCoefficient || t.Star.Saturated).ToList();
         var locus = StellarLocus.Estimate(sources);
         // Auto judges the frame only where it has enough sources to show what its stars look like.
         bool galaxyField = locus.Measured && ResolvedShare(sources, locus) >= GalaxyFieldShare && SkySpread(sources) <= GalaxyFieldSkySpread;

@@ -119,7 +119,7 @@ public sealed class RemovalPipeline
                 DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow").Started());
             }
             if (galaxies)
-                galaxiesKept = GalaxyProtection.Apply(found.Targets.Where(t => t.Star.Coefficient >= ResidualStarCleanup.ConfidentCoefficient || t.Star.Saturated).ToList(), options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies").Started());
+                galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies").Started());
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

@@ -35,11 +35,6 @@ internal static class ResidualStarCleanup
     /// after removal was in the list, and 0.6 took M3's residual from 39 % to 20 %.
     /// </summary>
     public const float FillCoefficient = 0.6f;
-    /// <summary>
-    /// Lowest coefficient (unless saturated) of a source the galaxy stage sees: its star-or-galaxy
-    /// judgement was built and benched on these confident sources only.
-    /// </summary>
-    public const float ConfidentCoefficient = 0.8f;
     /// <summary>Widest FWHM, in units of the field's PSF FWHM, that still counts as a star.</summary>
     public const double MaxWidth = 3.0;
     /// <summary>
