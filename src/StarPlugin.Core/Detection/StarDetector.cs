@@ -77,7 +77,6 @@ public static class StarDetector
 
     private static List<DetectedStar> Run(Memory<float> norm, int width, int height, DetectionOptions o, float min, float max, float saturation, ProgressCallback? progress, CancellationToken token)
     {
-
         var widths = o.Widths();
         float guardWidth = o.GuardFactor * widths.Max();
         bool guard = o.GuardFactor > 1f;
@@ -86,38 +85,44 @@ public static class StarDetector
             .OrderBy(k => k.Radius).ThenBy(k => k.Sigma).ToArray();
         int bandH = Math.Min(o.BandHeight, height);
         int bands = (height + bandH - 1) / bandH;
-        var reporter = new ProgressReporter(progress, bands + 1, "correlating", token);
+        var reporter = new ProgressReporter(progress, bands + 1, "correlating and measuring", token);
         var mesh = new BackgroundMesh(norm, width, height, o.MeshSize);
-        var candidates = new List<Candidate>();
+        var measured = new List<DetectedStar>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : Environment.ProcessorCount, CancellationToken = token };
-        // One band buffer per worker (not per task).
-        ParallelWorkers.For(bands, () => (Band: new CorrelationBand(width, bandH, kernels), Found: new List<Candidate>()), (b, mine) =>
+        // Each band's candidates are measured by the worker that found them, so only one
+        // band's candidates exist at a time: on a crowded field the whole image's candidate
+        // list and its measured copy were most of the census' transient memory.
+        ParallelWorkers.For(bands, () => (Band: new CorrelationBand(width, bandH, kernels), Found: new List<Candidate>(), Meter: new StarMeasurement(norm, width, height), Stars: new List<DetectedStar>()), (b, mine) =>
         {
             int y0 = b * bandH, y1 = Math.Min(height, y0 + bandH);
             mine.Band.Process(norm.Span, height, mesh, y0, y1, o, saturation, mine.Found);
-            lock (candidates) candidates.AddRange(mine.Found);
+            foreach (var c in mine.Found)
+            {
+                var star = Measure(c, mine.Meter, norm.Span, width, height, mesh, o, min, max, saturation);
+                if (star != null) mine.Stars.Add(star);
+            }
+            lock (measured) measured.AddRange(mine.Stars);
             mine.Found.Clear();
+            mine.Stars.Clear();
             reporter.Advance();
         }, parallel);
-        reporter.SetStage("measuring");
-        var measured = new DetectedStar?[candidates.Count];
-        Parallel.For(0, candidates.Count, parallel, () => new StarMeasurement(norm, width, height), (i, _, meter) =>
-        {
-            var c = candidates[i];
-            var m = meter.Measure(c.Col, c.Row, c.Width, FlatSkyLevel(mesh, c.Col, c.Row, o));
-            if (m.Flux <= 0) return meter;
-            int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
-            var plane = norm.Span;
-            bool saturated = PeakNear(plane, width, height, ix, iy) >= saturation;
-            if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * Gaussian.FwhmPerSigma * c.Width || m.Fwhm < o.MinFwhm)) return meter;
-            measured[i] = new DetectedStar(c.Row, c.Col, c.Coefficient, plane[c.Row * width + c.Col],
-                m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated) { Background = min + m.Background * (max - min) };
-            return meter;
-        }, _ => { });
+        reporter.SetStage("merging duplicates");
+        var stars = Deduplicate(measured);
         reporter.Advance();
-        var stars = Deduplicate(measured.Where(s => s != null).Select(s => s!).ToList());
         SaturatedDiscs.Merge(norm.Span, width, height, saturation, min, max, stars);
         return stars;
+    }
+
+    /// <summary>One candidate measured; null when it has no flux or is not star-sized (unless clipped).</summary>
+    private static DetectedStar? Measure(Candidate c, StarMeasurement meter, ReadOnlySpan<float> plane, int width, int height, BackgroundMesh mesh, DetectionOptions o, float min, float max, float saturation)
+    {
+        var m = meter.Measure(c.Col, c.Row, c.Width, FlatSkyLevel(mesh, c.Col, c.Row, o));
+        if (m.Flux <= 0) return null;
+        int ix = Math.Clamp((int)Math.Round(m.X), 0, width - 1), iy = Math.Clamp((int)Math.Round(m.Y), 0, height - 1);
+        bool saturated = PeakNear(plane, width, height, ix, iy) >= saturation;
+        if (!saturated && (m.Fwhm > o.AllowedSizeRatio(c.Coefficient) * Gaussian.FwhmPerSigma * c.Width || m.Fwhm < o.MinFwhm)) return null;
+        return new DetectedStar(c.Row, c.Col, c.Coefficient, plane[c.Row * width + c.Col],
+            m.X, m.Y, m.Flux * (max - min), m.Fwhm, c.Snr, m.Roundness, c.Width, saturated) { Background = min + m.Background * (max - min) };
     }
 
     /// <summary>
@@ -203,15 +208,18 @@ public static class StarDetector
             : a.Row != b.Row ? a.Row.CompareTo(b.Row)
             : a.Col != b.Col ? a.Col.CompareTo(b.Col)
             : a.Width.CompareTo(b.Width));
+        // Kept stars are compacted to the front of the list in place (no second list).
         var grid = new StarGrid(1.0, stars.Count);
-        var kept = new List<DetectedStar>(stars.Count);
-        foreach (var s in stars)
+        int kept = 0;
+        for (int i = 0; i < stars.Count; i++)
         {
+            var s = stars[i];
             if (grid.AnyWithin(s.X, s.Y, 1.0)) continue;
-            kept.Add(s);
+            stars[kept++] = s;
             grid.Add(s);
         }
-        kept.Sort((a, b) => a.Y != b.Y ? a.Y.CompareTo(b.Y) : a.X.CompareTo(b.X));
-        return kept;
+        stars.RemoveRange(kept, stars.Count - kept);
+        stars.Sort((a, b) => a.Y != b.Y ? a.Y.CompareTo(b.Y) : a.X.CompareTo(b.X));
+        return stars;
     }
 }

@@ -103,7 +103,7 @@ internal static class GalaxyProtection
     {
         // The census also lists the weaker peaks the fills need; the star-or-galaxy
         // judgement was built and benched on the confident sources only.
-        var sources = census.Where(t => t.Star.Coefficient >= ConfidentCoefficient || t.Star.Saturated).ToList();
+        var sources = new Confident(census);
         var locus = StellarLocus.Estimate(sources);
         // Auto judges the frame only where it has enough sources to show what its stars look like.
         bool galaxyField = locus.Measured && ResolvedShare(sources, locus) >= GalaxyFieldShare && SkySpread(sources) <= GalaxyFieldSkySpread;
@@ -263,15 +263,15 @@ internal static class GalaxyProtection
     /// <summary>The spread of the sky under the sources (10th to 90th percentile of their measured backgrounds); 0 when too few were measured to tell.</summary>
     public static double SkySpread(IReadOnlyList<ResidualStarCleanup.Target> sources)
     {
-        var sky = new List<double>(sources.Count);
-        foreach (var t in sources) if (double.IsFinite(t.Star.Background)) sky.Add(t.Star.Background);
+        var sky = new List<float>(sources.Count);
+        foreach (var t in sources) if (float.IsFinite(t.Star.Background)) sky.Add(t.Star.Background);
         if (sky.Count < 20) return 0;
         sky.Sort();
         return sky[(int)(0.9 * (sky.Count - 1))] - sky[(int)(0.1 * (sky.Count - 1))];
     }
 
     /// <summary>By brightness, ties (common in clipped 8-bit data) by position, so the catalogue's order does not matter.</summary>
-    private static bool Brighter(DetectedStar a, DetectedStar b) =>
+    private static bool Brighter(in ResidualStarCleanup.Source a, in ResidualStarCleanup.Source b) =>
         a.Brightness != b.Brightness ? a.Brightness > b.Brightness : a.Y != b.Y ? a.Y < b.Y : a.X < b.X;
 
     /// <summary>The frame's PSF FWHM in pixels: the median over the sources of the PSF where each stands.</summary>
@@ -288,9 +288,29 @@ internal static class GalaxyProtection
         return Math.PI * r * r;
     }
 
-    private static int RegionAt(SourceRegions regions, DetectedStar s, int w, int h)
+    private static int RegionAt(SourceRegions regions, in ResidualStarCleanup.Source s, int w, int h)
     {
         int x = Math.Clamp((int)Math.Round(s.X), 0, w - 1), y = Math.Clamp((int)Math.Round(s.Y), 0, h - 1);
         return regions.LabelAt(x, y);
+    }
+
+    /// <summary>
+    /// The census' confident sources (correlation ≥ <see cref="ConfidentCoefficient"/> or
+    /// clipped), as indices into it: a copy of a crowded field's census took 50 MB.
+    /// </summary>
+    private sealed class Confident(IReadOnlyList<ResidualStarCleanup.Target> census) : IReadOnlyList<ResidualStarCleanup.Target>
+    {
+        private readonly int[] _index = Enumerable.Range(0, census.Count)
+            .Where(i => census[i].Star.Coefficient >= ConfidentCoefficient || census[i].Star.Saturated).ToArray();
+
+        public int Count => _index.Length;
+        public ResidualStarCleanup.Target this[int i] => census[_index[i]];
+
+        public IEnumerator<ResidualStarCleanup.Target> GetEnumerator()
+        {
+            foreach (int i in _index) yield return census[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -58,7 +58,7 @@ public sealed class RemovalPipeline
 
         // The decoder's buffers (raw bytes of the file) are garbage by now: on a large image
         // give them back before this call allocates its own.
-        ReleaseLargeGarbage(n);
+        LargeGarbage.Release(n);
         float white = LinearDataDetector.WhitePoint(image);
         bool stretch = options.Stretch switch
         {
@@ -89,7 +89,7 @@ public sealed class RemovalPipeline
         if (layerImage != null) Array.Clear(layerImage.Data);
         // The census' planes are garbage now; on a large image give them back before the
         // outputs are allocated, so the two never add up.
-        ReleaseLargeGarbage(n);
+        LargeGarbage.Release(n);
         Func<double, double, double>? psf = Model.PsfPlaneScale > 0 ? found.Psf.At : null;
         layerImage ??= NewOutput();
         var stars = layerInStars ? layerImage : null;
@@ -196,16 +196,5 @@ public sealed class RemovalPipeline
             sample[j] = colours == 1 ? sum : sum * (1f / colours);
         }
         return sample;
-    }
-
-    /// <summary>Above this many pixels a stage's image-sized scratch is collected before the next stage allocates.</summary>
-    private const int LargeImage = 1 << 22;
-
-    private static void ReleaseLargeGarbage(int pixels)
-    {
-        if (pixels < LargeImage) return;
-        // Not compacting: compaction copies the live planes (input, outputs) and the copies
-        // showed as a transient peak of their size.
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 }

@@ -32,17 +32,26 @@ internal sealed class StellarLocus
     /// <summary>The locus of the frame whose sources (widths in PSF units) are <paramref name="sources"/>.</summary>
     public static StellarLocus Estimate(IReadOnlyList<ResidualStarCleanup.Target> sources)
     {
-        var round = sources.Where(t => !t.Star.Saturated && t.Star.Roundness < RoundLimit && double.IsFinite(t.Width))
-            .OrderBy(t => t.Star.Brightness).ToArray();
+        // Indices in order of brightness, ties in census order (a stable sort), not copies
+        // of the sources: a crowded field has a million.
+        var round = Enumerable.Range(0, sources.Count)
+            .Where(i => !sources[i].Star.Saturated && sources[i].Star.Roundness < RoundLimit && float.IsFinite(sources[i].Width)).ToArray();
         if (round.Length < Window) return new StellarLocus([], []);
-        var brightness = round.Select(t => t.Star.Brightness).ToArray();
+        var brightness = round.Select(i => sources[i].Star.Brightness).ToArray();
+        Array.Sort(brightness, round);
+        // Array.Sort is not stable: put each run of equal brightness back in census order.
+        for (int a = 0, b; a < round.Length; a = b)
+        {
+            for (b = a + 1; b < round.Length && brightness[b] == brightness[a]; b++) { }
+            if (b - a > 1) Array.Sort(round, a, b - a);
+        }
         var width = new double[round.Length];
         var window = new double[Window];
         double floor = 0;
         for (int i = 0; i < round.Length; i++)
         {
             int lo = Math.Clamp(i - Window / 2, 0, round.Length - Window);
-            for (int k = 0; k < Window; k++) window[k] = round[lo + k].Width;
+            for (int k = 0; k < Window; k++) window[k] = sources[round[lo + k]].Width;
             Array.Sort(window);
             floor = Math.Max(floor, window[Window / 4]);
             width[i] = floor;

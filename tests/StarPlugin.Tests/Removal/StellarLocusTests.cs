@@ -7,7 +7,7 @@ public class StellarLocusTests
 {
     /// <summary>A census source of <paramref name="width"/> PSF FWHM (PSF 3 px) at <paramref name="brightness"/>.</summary>
     private static ResidualStarCleanup.Target Source(float brightness, double width, double roundness = 0.05, bool saturated = false) =>
-        new(new DetectedStar(0, 0, 0.95f, brightness, 10, 10, 100 * brightness, 3 * width, 50, roundness, 0, saturated), width, false);
+        new(ResidualStarCleanup.Source.Of(new DetectedStar(0, 0, 0.95f, brightness, 10, 10, 100 * brightness, 3 * width, 50, roundness, 0, saturated)), (float)width, false);
 
     [Test]
     public void FollowsStarsThatSwellWithBrightness()
