@@ -436,6 +436,12 @@ public class CliSafetyTests
         string sparse = P("grid-60.pfm"), crowded = P("grid-6.pfm");
         WriteStarGrid(sparse, W, H, 60, 1);
         WriteStarGrid(crowded, W, H, 6, 2);
+        // The crowded field must be crowded for the detector (about 700 000 sources), or
+        // the comparison below would measure nothing.
+        var (dc, dout, derr) = Run("detect", crowded);
+        Assert.That(dc, Is.EqualTo(0), derr);
+        var found = System.Text.RegularExpressions.Regex.Match(dout, @": (\d+) stars");
+        Assert.That(found.Success && int.Parse(found.Groups[1].Value) > 500_000, Is.True, dout);
         var (c1, p1, o1) = PeakRun("remove", sparse, "--starless", P("grid-60-out.pfm"), "--model", _model, "--force");
         var (c2, p2, o2) = PeakRun("remove", crowded, "--starless", P("grid-6-out.pfm"), "--model", _model, "--force");
         Assert.That(c1, Is.EqualTo(0), o1);
