@@ -35,6 +35,11 @@ public static class RemovalCommands
         public Option<bool> Json { get; } = CommonOptions.Json();
         public Option<bool> Force { get; } = CommonOptions.Force();
         public Option<double> MaxMegapixels { get; } = CommonOptions.MaxMegapixels();
+        public Option<int> MaxSources { get; } = new("--max-sources")
+        {
+            Description = "Most sources the star census keeps for the cleanup and keep-galaxies stages, the brightest (0 = no limit): bounds memory on crowded fields, about 180 bytes a source",
+            DefaultValueFactory = _ => RemovalOptions.DefaultMaxSources,
+        };
 
         public Common()
         {
@@ -47,7 +52,8 @@ public static class RemovalCommands
         {
             // As the library and the GIMP filters: tiles under 64 px leave a blocky grid.
             Tile.Validators.Add(r => { if (r.GetValueOrDefault<int>() is var t && t != 0 && t is < 64 or > 8192) r.AddError($"--tile {t}: 0 for the model's, or 64..8192 pixels"); });
-            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, OutDir, Format, SkipExisting, Shard, Json, Force, MaxMegapixels }) c.Add(o);
+            MaxSources.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--max-sources must be ≥ 0 (0 = no limit)"); });
+            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, MaxSources, OutDir, Format, SkipExisting, Shard, Json, Force, MaxMegapixels }) c.Add(o);
             c.Add(Inputs);
         }
 
@@ -69,6 +75,7 @@ public static class RemovalCommands
             StarLayer = layer,
             Cleanup = !p.GetValue(NoCleanup),
             KeepGalaxies = p.GetValue(KeepGalaxies) switch { "always" => GalaxyMode.Always, "never" => GalaxyMode.Never, _ => GalaxyMode.Auto },
+            MaxSources = p.GetValue(MaxSources),
         };
     }
 
@@ -76,7 +83,7 @@ public static class RemovalCommands
     private sealed record Output(string Suffix, string? SinglePath);
 
     /// <summary>What one image gives: the images of the outputs, in their order, and facts for --json.</summary>
-    private sealed record Produced(IReadOnlyList<AstroImage> Images, bool Stretched, int GalaxiesKept);
+    private sealed record Produced(IReadOnlyList<AstroImage> Images, bool Stretched, int GalaxiesKept, bool CensusLimited, bool GalaxyStageLimited);
 
     public static Command Remove(CliContext ctx)
     {
@@ -104,7 +111,7 @@ public static class RemovalCommands
             return BatchRunner.Run(ctx, p, c, outputs, (remover, img, cb) =>
             {
                 var r = remover.Remove(img, c.Options(p, layer) with { Outputs = wanted }, cb, ctx.Cancellation);
-                return new Produced(outputs.Select(o => o.Suffix switch { "starless" => r.Starless, "stars" => r.Stars, _ => r.Mask }).ToList(), r.Stretched, r.GalaxiesKept);
+                return new Produced(outputs.Select(o => o.Suffix switch { "starless" => r.Starless, "stars" => r.Stars, _ => r.Mask }).ToList(), r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited);
             });
         }));
         return cmd;
@@ -129,7 +136,7 @@ public static class RemovalCommands
             {
                 // The star layer only, reduced in its own memory: starless + reduced(stars).
                 var r = remover.Remove(img, c.Options(p) with { Outputs = RemovalOutputs.Stars }, cb, ctx.Cancellation);
-                return new Produced([StarReducer.ReduceInPlace(img, r.Stars, a, m)], r.Stretched, r.GalaxiesKept);
+                return new Produced([StarReducer.ReduceInPlace(img, r.Stars, a, m)], r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited);
             });
         }));
         return cmd;
@@ -147,10 +154,18 @@ public static class RemovalCommands
             return BatchRunner.Run(ctx, p, c, [new("mask", p.GetValue(output))], (remover, img, cb) =>
             {
                 var r = remover.Remove(img, c.Options(p) with { Outputs = RemovalOutputs.Mask }, cb, ctx.Cancellation);
-                return new Produced([r.Mask], r.Stretched, r.GalaxiesKept);
+                return new Produced([r.Mask], r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited);
             });
         }));
         return cmd;
+    }
+
+    private static IEnumerable<string> LimitNotes(Produced result, int limit)
+    {
+        if (result.CensusLimited) yield return $"the star census met its limit of {limit} sources (--max-sources); the weakest were left to the network alone";
+        if (result.GalaxyStageLimited)
+            yield return limit > 0 ? $"the keep-galaxies stage found more than {(long)RemovalOptions.RunsPerSource * limit} runs of sources ({RemovalOptions.RunsPerSource} per --max-sources); it gave nothing back"
+                : "the keep-galaxies stage found more runs of sources than an array holds; it gave nothing back";
     }
 
     /// <summary>Single-file or batch execution shared by the three commands.</summary>
@@ -181,11 +196,16 @@ public static class RemovalCommands
                     {
                         w.WriteStartObject(); w.WriteString("input", inputs[0]); w.WriteBoolean("stretched", result.Stretched);
                         w.WriteNumber("galaxies_kept", result.GalaxiesKept); w.WriteString("device", remover.Device.ToString().ToLowerInvariant());
+                        w.WriteBoolean("census_limited", result.CensusLimited); w.WriteBoolean("galaxy_stage_limited", result.GalaxyStageLimited);
                         w.WriteStartArray("outputs"); foreach (var o in outputs) w.WriteStringValue(o.SinglePath); w.WriteEndArray();
                         w.WriteEndObject();
                     }));
-                else if (result.GalaxiesKept > 0)
-                    ctx.Error.WriteLine($"starplugin: kept {result.GalaxiesKept} sources broader than the stars (galaxies); --keep-galaxies never removes them too");
+                else
+                {
+                    if (result.GalaxiesKept > 0)
+                        ctx.Error.WriteLine($"starplugin: kept {result.GalaxiesKept} sources broader than the stars (galaxies); --keep-galaxies never removes them too");
+                    foreach (var note in LimitNotes(result, p.GetValue(c.MaxSources))) ctx.Error.WriteLine($"starplugin: {note}");
+                }
                 return ExitCodes.Ok;
             }
 
@@ -247,7 +267,8 @@ public static class RemovalCommands
                                 ctx.Cancellation.ThrowIfCancellationRequested();
                                 // One set: all of a file's outputs or none (a cancel, a full disk, a refused value).
                                 ImageFile.WriteSet(rec.Outputs.Select((o, k) => (o, result.Images[k])).ToList(), new WriteOptions { Overwrite = true });
-                                rec.Done();
+                                rec.Done(result.CensusLimited, result.GalaxyStageLimited);
+                                if (!json) foreach (var note in LimitNotes(result, p.GetValue(c.MaxSources))) ctx.Error.WriteLine($"starplugin: {rec.Input}: {note}");
                                 done++;
                             }
                             catch (OperationCanceledException) { throw; }
@@ -287,6 +308,7 @@ public static class RemovalCommands
                         w.WriteStartArray("outputs"); foreach (var o in r.Outputs) w.WriteStringValue(o); w.WriteEndArray();
                         if (r.Error != null) w.WriteString("error", r.Error);
                         if (r.Note != null) w.WriteString("reason", r.Note);
+                        if (r.Status == "done") { w.WriteBoolean("census_limited", r.CensusLimited); w.WriteBoolean("galaxy_stage_limited", r.GalaxyStageLimited); }
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
@@ -312,7 +334,10 @@ public static class RemovalCommands
             public string? Error { get; private set; }
             public string? Note { get; private set; }
             public int Code { get; private set; }
-            public void Done() => Status = "done";
+            /// <summary>A done file's census, or its keep-galaxies stage, met --max-sources.</summary>
+            public bool CensusLimited { get; private set; }
+            public bool GalaxyStageLimited { get; private set; }
+            public void Done(bool censusLimited, bool galaxyStageLimited) { Status = "done"; CensusLimited = censusLimited; GalaxyStageLimited = galaxyStageLimited; }
             /// <summary>Cancelled before this file's outputs were written (a file already done or failed keeps its status).</summary>
             public void Cancel() { if (Status == "pending") Status = "cancelled"; }
             public void Skip(string why) { Status = "skipped"; Note = why; }

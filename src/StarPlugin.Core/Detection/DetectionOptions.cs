@@ -82,6 +82,12 @@ public sealed record DetectionOptions
     /// <summary>Rows per work band; bounds scratch memory per thread.</summary>
     public int BandHeight { get; init; } = 64;
     public int MaxThreads { get; init; } = 0;
+    /// <summary>
+    /// At most this many sources are kept, those of highest S/N (0: no limit). Bounds the
+    /// detector's memory on crowded fields: without it the catalogue grows with the image.
+    /// Which sources are kept does not depend on thread timing (the S/N order is total).
+    /// </summary>
+    public int MaxSources { get; init; } = 0;
 
     /// <summary>The design's full sweep: g from 0.1 to 2 in steps of 0.05 (39 widths).</summary>
     public static DetectionOptions DesignSweep { get; } = new() { GMin = 0.1f, GMax = 2f, GStep = 0.05f };
@@ -105,5 +111,6 @@ public sealed record DetectionOptions
         if (!float.IsFinite(SnrThreshold) || SnrThreshold < 0) throw new ArgumentException("brightness threshold must be a finite number ≥ 0");
         if (MeshSize < 8) throw new ArgumentException("mesh size must be at least 8 pixels");
         if (BandHeight < 8) throw new ArgumentException("band height must be at least 8 rows");
+        if (MaxSources < 0) throw new ArgumentException("the source limit must be ≥ 0 (0 = no limit)");
     }
 }

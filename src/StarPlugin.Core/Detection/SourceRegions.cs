@@ -55,7 +55,17 @@ internal sealed class SourceRegions
         Find((y, _) => plane.AsSpan(y * w, w), w, h, k, cell);
 
     /// <summary>The regions of the rows that <paramref name="rows"/> hands out: no plane of them need exist.</summary>
-    public static SourceRegions Find(BackgroundMesh.RowSource rows, int w, int h, float k, int cell = 64)
+    public static SourceRegions Find(BackgroundMesh.RowSource rows, int w, int h, float k, int cell = 64) =>
+        Find(rows, w, h, k, 0, cell) ?? throw new ArgumentException("the rows hold more runs than an array can");
+
+    /// <summary>
+    /// <see cref="Find(BackgroundMesh.RowSource, int, int, float, int)"/>, or null when the
+    /// rows hold more than <paramref name="maxRuns"/> runs (0: no limit). The runs are the
+    /// memory here (three ints each), and how many there are depends on what the image
+    /// holds, not on its size: a field of isolated pixels above the threshold has a run
+    /// for every other pixel. They are counted before any is stored.
+    /// </summary>
+    public static SourceRegions? Find(BackgroundMesh.RowSource rows, int w, int h, float k, long maxRuns, int cell = 64)
     {
         var mesh = new BackgroundMesh(rows, w, h, cell);
         // Runs found in parallel, a chunk of rows at a time, twice: first counted, then
@@ -91,6 +101,9 @@ internal sealed class SourceRegions
                 }
             });
             if (!counting) break;
+            long total = 0;
+            for (int y = 0; y < h; y++) total += first[y + 1];
+            if (maxRuns > 0 && total > maxRuns || total > Array.MaxLength) return null;
             for (int y = 0; y < h; y++) first[y + 1] += first[y];
             (starts, ends) = (new int[first[h]], new int[first[h]]);
         }

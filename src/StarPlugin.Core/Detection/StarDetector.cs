@@ -47,16 +47,24 @@ public static class StarDetector
         DetectDestructive(plane.AsMemory(), width, height, options, progress, token);
 
     /// <summary><see cref="DetectDestructive(float[], int, int, DetectionOptions?, ProgressCallback?, CancellationToken)"/> on any memory (a <see cref="NativePlane"/>, say).</summary>
-    internal static IReadOnlyList<DetectedStar> DetectDestructive(Memory<float> plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default)
+    internal static IReadOnlyList<DetectedStar> DetectDestructive(Memory<float> plane, int width, int height, DetectionOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default) =>
+        DetectDestructive(plane, width, height, options, out _, progress, token);
+
+    /// <param name="limited">Whether more sources were found than <see cref="DetectionOptions.MaxSources"/> (the weakest were dropped).</param>
+    internal static IReadOnlyList<DetectedStar> DetectDestructive(Memory<float> plane, int width, int height, DetectionOptions? options, out bool limited, ProgressCallback? progress = null, CancellationToken token = default)
     {
         ImageLimits.CheckedSampleCount(width, height, 1);
         if (plane.Length != (long)width * height) throw new ArgumentException("plane size does not match width×height");
-        return DetectOwned(plane, width, height, options, progress, token);
+        return DetectOwned(plane, width, height, options, progress, token, out limited);
     }
 
     /// <summary>Detects stars in a plane the detector may overwrite (it is normalised in place).</summary>
-    private static List<DetectedStar> DetectOwned(Memory<float> norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token)
+    private static List<DetectedStar> DetectOwned(Memory<float> norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token) =>
+        DetectOwned(norm, width, height, options, progress, token, out _);
+
+    private static List<DetectedStar> DetectOwned(Memory<float> norm, int width, int height, DetectionOptions? options, ProgressCallback? progress, CancellationToken token, out bool limited)
     {
+        limited = false;
         var o = options ?? new DetectionOptions();
         o.Validate();
         var (min, max) = ContrastNormalization.NormalizeInPlaceParallel(norm, out var nonFinite);
@@ -64,7 +72,7 @@ public static class StarDetector
         float saturation = float.IsNaN(o.SaturationLevel) ? AutoSaturation(norm.Span) : (o.SaturationLevel - min) / (max - min);
         try
         {
-            var stars = Run(norm, width, height, o, min, max, saturation, progress, token);
+            var stars = Run(norm, width, height, o, min, max, saturation, progress, token, out limited);
             if (nonFinite != null) stars.RemoveAll(s => OnMissingData(s, nonFinite, width, height));
             return stars;
         }
@@ -75,7 +83,7 @@ public static class StarDetector
         }
     }
 
-    private static List<DetectedStar> Run(Memory<float> norm, int width, int height, DetectionOptions o, float min, float max, float saturation, ProgressCallback? progress, CancellationToken token)
+    private static List<DetectedStar> Run(Memory<float> norm, int width, int height, DetectionOptions o, float min, float max, float saturation, ProgressCallback? progress, CancellationToken token, out bool limited)
     {
         var widths = o.Widths();
         float guardWidth = o.GuardFactor * widths.Max();
@@ -87,7 +95,7 @@ public static class StarDetector
         int bands = (height + bandH - 1) / bandH;
         var reporter = new ProgressReporter(progress, bands + 1, "correlating and measuring", token);
         var mesh = new BackgroundMesh(norm, width, height, o.MeshSize);
-        var measured = new List<DetectedStar>();
+        var measured = new StrongestSources(o.MaxSources);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads > 0 ? o.MaxThreads : Environment.ProcessorCount, CancellationToken = token };
         // Each band's candidates are measured by the worker that found them, so only one
         // band's candidates exist at a time: on a crowded field the whole image's candidate
@@ -98,18 +106,27 @@ public static class StarDetector
             mine.Band.Process(norm.Span, height, mesh, y0, y1, o, saturation, mine.Found);
             foreach (var c in mine.Found)
             {
+                // Past the source limit, a candidate weaker than every star kept would be dropped: not measured.
+                if (measured.Rejects(c.Snr, c.Row, c.Col, c.Width)) continue;
                 var star = Measure(c, mine.Meter, norm.Span, width, height, mesh, o, min, max, saturation);
                 if (star != null) mine.Stars.Add(star);
             }
-            lock (measured) measured.AddRange(mine.Stars);
+            measured.Add(mine.Stars);
             mine.Found.Clear();
             mine.Stars.Clear();
             reporter.Advance();
         }, parallel);
         reporter.SetStage("merging duplicates");
-        var stars = Deduplicate(measured);
+        // The merge keeps the stronger of two duplicates, so merging the strongest
+        // candidates gives the same stars as merging all and keeping those among them.
+        var stars = Deduplicate(measured.Take());
+        limited = measured.Limited;
         reporter.Advance();
-        SaturatedDiscs.Merge(norm.Span, width, height, saturation, min, max, stars);
+        // Clipped discs come on top, as many again at most; then the list is held to the
+        // limit once more, the discs kept first: each has replaced the detections on its
+        // plateau, so dropping one would lose that star altogether.
+        var (discs, discsLimited) = SaturatedDiscs.Merge(norm.Span, width, height, saturation, min, max, stars, o.MaxSources);
+        if (o.MaxSources > 0) limited |= discsLimited | KeepStrongestInOrder(stars, o.MaxSources, discs) > 0;
         return stars;
     }
 
@@ -204,10 +221,7 @@ public static class StarDetector
         // Ties broken by position and width: the candidates arrive in whatever order the
         // workers finished their bands, and an unstable sort on S/N alone kept one or the other
         // of two equal peaks a pixel apart, so runs differed (1 star in 9377 on a real picture).
-        stars.Sort((a, b) => b.Snr != a.Snr ? b.Snr.CompareTo(a.Snr)
-            : a.Row != b.Row ? a.Row.CompareTo(b.Row)
-            : a.Col != b.Col ? a.Col.CompareTo(b.Col)
-            : a.Width.CompareTo(b.Width));
+        stars.Sort(Stronger);
         // Kept stars are compacted to the front of the list in place (no second list).
         var grid = new StarGrid(1.0, stars.Count);
         int kept = 0;
@@ -221,5 +235,43 @@ public static class StarDetector
         stars.RemoveRange(kept, stars.Count - kept);
         stars.Sort((a, b) => a.Y != b.Y ? a.Y.CompareTo(b.Y) : a.X.CompareTo(b.X));
         return stars;
+    }
+
+    /// <summary>
+    /// Higher S/N first; ties by peak position and width, so the order is total (one
+    /// candidate per peak and width; NaN S/N last, and ties among them broken the same way).
+    /// </summary>
+    internal static int Stronger(DetectedStar a, DetectedStar b) => Stronger(a.Snr, a.Row, a.Col, a.Width, b);
+
+    /// <summary><see cref="Stronger(DetectedStar, DetectedStar)"/> for a candidate not yet measured (its S/N, peak and width are the star's).</summary>
+    internal static int Stronger(double snr, int row, int col, float width, DetectedStar b)
+    {
+        int bySnr = b.Snr.CompareTo(snr);
+        return bySnr != 0 ? bySnr
+            : row != b.Row ? row.CompareTo(b.Row)
+            : col != b.Col ? col.CompareTo(b.Col)
+            : width.CompareTo(b.Width);
+    }
+
+    /// <summary>
+    /// Keeps at most <paramref name="max"/> entries without reordering the list: the last
+    /// <paramref name="protectedTail"/> first (up to <paramref name="max"/>), then the
+    /// strongest of the others; returns how many were dropped.
+    /// </summary>
+    private static int KeepStrongestInOrder(List<DetectedStar> stars, int max, int protectedTail)
+    {
+        if (stars.Count <= max) return 0;
+        int others = stars.Count - protectedTail;
+        var keep = new bool[stars.Count];
+        for (int i = others; i < Math.Min(stars.Count, others + max); i++) keep[i] = true;
+        var rank = new int[others];
+        for (int i = 0; i < others; i++) rank[i] = i;
+        Array.Sort(rank, (i, j) => Stronger(stars[i], stars[j]));
+        for (int k = 0; k < Math.Max(0, max - protectedTail); k++) keep[rank[k]] = true;
+        int kept = 0;
+        for (int i = 0; i < stars.Count; i++) if (keep[i]) stars[kept++] = stars[i];
+        int dropped = stars.Count - kept;
+        stars.RemoveRange(kept, dropped);
+        return dropped;
     }
 }

@@ -96,10 +96,15 @@ internal static class GalaxyProtection
     /// </summary>
     public const double GalaxyFieldSkySpread = 0.1;
 
-    /// <summary>Zeroes the model-domain star layer over galaxies; returns how many regions were protected.</summary>
+    /// <summary>
+    /// Zeroes the model-domain star layer over galaxies; returns how many regions were
+    /// protected, and whether the frame held more runs of sources than <paramref name="maxRuns"/>
+    /// (then nothing was given back).
+    /// </summary>
     /// <param name="sources">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
     /// <param name="always">Act in any frame, not only in galaxy fields (<see cref="GalaxyMode.Always"/>).</param>
-    public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
+    /// <param name="maxRuns">Most runs (row segments above the threshold) the segmentation may hold; 0: no limit.</param>
+    public static (int Kept, bool Limited) Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, long maxRuns = 0)
     {
         // The census also lists the weaker peaks the fills need; the star-or-galaxy
         // judgement was built and benched on the confident sources only.
@@ -107,14 +112,15 @@ internal static class GalaxyProtection
         var locus = StellarLocus.Estimate(sources);
         // Auto judges the frame only where it has enough sources to show what its stars look like.
         bool galaxyField = locus.Measured && ResolvedShare(sources, locus) >= GalaxyFieldShare && SkySpread(sources) <= GalaxyFieldSkySpread;
-        if (sources.Count == 0 || !always && !galaxyField) { progress.Advance(); return 0; }
+        if (sources.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
         var test = galaxyField ? InGalaxyField : InStarField;
         int n = w * h;
         // The luminance is computed row by row wherever it is needed, the regions are kept
         // as runs, and the weight lives in bands of rows: the stage's memory is a band and
         // the runs, not the three planes (luminance, labels, weight) it held before.
-        var regions = SourceRegions.Find((y, row) => ResidualStarCleanup.LuminanceRow(data, domain, colours, w, n, y, row), w, h, Threshold);
+        var regions = SourceRegions.Find((y, row) => ResidualStarCleanup.LuminanceRow(data, domain, colours, w, n, y, row), w, h, Threshold, maxRuns);
         progress.ThrowIfCancelled();
+        if (regions == null) { progress.Advance(); return (0, true); }
 
         // The brightest source of each region decides what the region is.
         var brightest = new int[regions.Count + 1];
@@ -153,7 +159,7 @@ internal static class GalaxyProtection
             parts.Add(new Disc(t.Star.X, t.Star.Y, GalaxyRadius * t.Star.Fwhm + 3, k));
             protectedCount++;
         }
-        if (protectedCount == 0) { progress.Advance(); return 0; }
+        if (protectedCount == 0) { progress.Advance(); return (0, false); }
 
         // Holes for the unresolved sources whose centre is on a given-back pixel: stars in
         // front of a galaxy stay removed.
@@ -218,7 +224,7 @@ internal static class GalaxyProtection
             }
         });
         progress.Advance();
-        return protectedCount;
+        return (protectedCount, false);
     }
 
     private const float FeatherSigma = 1f;

@@ -39,11 +39,33 @@ public sealed record RemovalOptions
     /// buffers. All by default.
     /// </summary>
     public RemovalOutputs Outputs { get; init; } = RemovalOutputs.All;
+    /// <summary>
+    /// Most sources the star census keeps for the cleanup and keep-galaxies stages, the
+    /// highest S/N (0: no limit), and, at <see cref="RunsPerSource"/> a source, the most
+    /// runs the keep-galaxies stage segments. These are the parts of a removal's memory
+    /// that grow with what the image holds rather than with its size (about 180 bytes a
+    /// source at the census' peak, 72 kept to the last stage; 12 bytes a run): the limit
+    /// bounds them. Past it the weakest sources are left to the network alone
+    /// (<see cref="RemovalResult.CensusLimited"/>) and the keep-galaxies stage gives nothing
+    /// back (<see cref="RemovalResult.GalaxyStageLimited"/>).
+    /// </summary>
+    public int MaxSources { get; init; } = DefaultMaxSources;
+    /// <summary>
+    /// Half a million: the census of the most crowded real-dev picture (NGC 6752) holds 7 700
+    /// sources a megapixel, 190 000 at 24 MP. About 90 MB at the census' peak, 85 MB of runs.
+    /// </summary>
+    public const int DefaultMaxSources = 500_000;
+    /// <summary>Runs the keep-galaxies stage may segment per allowed source: a source above 3σ spans a few rows, and the diffuse ones the census does not list need room too.</summary>
+    public const int RunsPerSource = 8;
 }
 
 /// <summary>
 /// Outputs of star removal. Alpha (if any) is copied untouched into every output.
 /// An output not asked for in <see cref="RemovalOptions.Outputs"/> is null.
 /// GalaxiesKept: the sources the keep-galaxies stage gave back (0 where it did not act).
+/// CensusLimited: the star census found more than <see cref="RemovalOptions.MaxSources"/>
+/// sources and the weakest were not cleaned up. GalaxyStageLimited: the keep-galaxies
+/// stage met more runs of sources than the limit allows and gave nothing back.
 /// </summary>
-public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched, int GalaxiesKept = 0);
+public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched, int GalaxiesKept = 0,
+    bool CensusLimited = false, bool GalaxyStageLimited = false);

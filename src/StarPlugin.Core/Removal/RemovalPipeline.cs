@@ -33,6 +33,7 @@ public sealed class RemovalPipeline
     {
         options ??= new RemovalOptions();
         if ((options.Outputs & RemovalOutputs.All) == 0) throw new ArgumentException("no output requested");
+        if (options.MaxSources < 0) throw new ArgumentException("the source limit must be ≥ 0 (0 = no limit)");
         lock (_gate)
             return RemoveLocked(image, options, new ProgressReporter(progress, 1, "removing stars", token));
     }
@@ -85,7 +86,7 @@ public sealed class RemovalPipeline
         // A grey image's layer buffer is exactly one plane: the census works in it first,
         // so the census costs no plane of its own.
         var layerImage = census && image.Channels == 1 ? NewOutput() : null;
-        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data) : default;
+        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data, options.MaxSources) : default;
         if (layerImage != null) Array.Clear(layerImage.Data);
         // The census' planes are garbage now; on a large image give them back before the
         // outputs are allocated, so the two never add up.
@@ -107,6 +108,7 @@ public sealed class RemovalPipeline
             for (int c = 0; c < colours; c++)
                 _runner.PredictStars(src, w, h, domain, [c], dst, [c], 1f, options.Tiling, modelProgress.Slice((double)c / colours, (c + 1.0) / colours, 1, "removing stars"), psf);
         int galaxiesKept = 0;
+        bool galaxyStageLimited = false;
         if (options.Cleanup || galaxies)
         {
             double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
@@ -119,7 +121,8 @@ public sealed class RemovalPipeline
                 DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow").Started());
             }
             if (galaxies)
-                galaxiesKept = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h, progress.Slice(split, 1, 1, "keeping galaxies").Started());
+                (galaxiesKept, galaxyStageLimited) = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h,
+                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources);
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:
@@ -167,7 +170,7 @@ public sealed class RemovalPipeline
             if (stars != null) image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
         }
         // With only the mask asked for, the star layer's buffer was scratch.
-        return new RemovalResult(starless!, outputs.HasFlag(RemovalOutputs.Stars) ? stars! : null!, mask!, stretch, galaxiesKept);
+        return new RemovalResult(starless!, outputs.HasFlag(RemovalOutputs.Stars) ? stars! : null!, mask!, stretch, galaxiesKept, found.Limited, galaxyStageLimited);
     }
 
     /// <summary>The star layer for screen blending: screen(starless, stars) = original, for data in [0, white].</summary>

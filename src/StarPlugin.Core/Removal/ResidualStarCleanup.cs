@@ -66,7 +66,13 @@ internal static class ResidualStarCleanup
 
     /// <summary><see cref="FindStars"/>, with the PSF map their widths are measured against.</summary>
     /// <param name="scratch">A plane of w·h the census may work in (it is overwritten), instead of a new one.</param>
-    internal static (List<Target> Targets, FieldPsf Psf) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null)
+    /// <param name="maxSources">
+    /// At most this many sources from the full-resolution pass and a quarter as many from
+    /// the binned one, the strongest (0: no limit); <c>Limited</c> says whether weaker ones
+    /// were dropped. The census is the one part of a removal's memory that grows with what
+    /// is in the image rather than with its size: the limit holds it to a constant.
+    /// </param>
+    internal static (List<Target> Targets, FieldPsf Psf, bool Limited) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null, int maxSources = 0)
     {
         // D up front (FillCoefficient at full resolution, 0.8 binned): only star-like sources
         // are wanted, and the detector then skips measuring the many weaker correlation
@@ -83,12 +89,14 @@ internal static class ResidualStarCleanup
         progress.ThrowIfCancelled();
         int n = w * h;
         List<DetectedStar> coarse = [];
+        bool coarseLimited = false;
         if (w >= 32 && h >= 32)
         {
             int bw = w / 2, bh = h / 2;
             using var binned = new NativePlane(bw * bh);
             Bin2((y, row) => LuminanceRow(data, domain, colours, w, n, y, row), w, h, binned.Memory);
-            coarse = StarDetector.DetectDestructive(binned.Memory, bw, bh, CoarsePass).Select(Unbin).ToList();
+            var pass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 4) : 0 };
+            coarse = StarDetector.DetectDestructive(binned.Memory, bw, bh, pass, out coarseLimited).Select(Unbin).ToList();
         }
         progress.ThrowIfCancelled();
         // Without a scratch plane from the caller, the luminance lives in native memory too.
@@ -96,12 +104,13 @@ internal static class ResidualStarCleanup
         var lum = scratch != null ? scratch.AsMemory() : own!.Memory;
         if (lum.Length != n) throw new ArgumentException("the luminance plane must hold w·h values");
         Parallel.For(0, h, y => LuminanceRow(data, domain, colours, w, n, y, lum.Span.Slice(y * w, w)));
-        var fine = StarDetector.DetectDestructive(lum, w, h, FinePass, progress.AsCallback());
+        var fine = StarDetector.DetectDestructive(lum, w, h, FinePass with { MaxSources = maxSources }, out bool fineLimited, progress.AsCallback());
         progress.ThrowIfCancelled();
         // The detector's dead scratch (its duplicate grid, band lists) goes before the
         // targets are allocated beside its catalogue.
         LargeGarbage.Release(n);
-        return Select(fine, coarse, w, h);
+        var (targets, psf) = Select(fine, coarse, w, h);
+        return (targets, psf, fineLimited || coarseLimited);
     }
 
     /// <summary>Row y of the luminance, the mean of the colour planes in the model domain, into <paramref name="row"/> (one image row long).</summary>

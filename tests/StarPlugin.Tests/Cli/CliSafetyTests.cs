@@ -422,15 +422,16 @@ public class CliSafetyTests
     }
 
     /// <summary>
-    /// A crowded field against a sparse one of the same size: what the census holds per
-    /// source. A star every 6 px (about 700 000 sources in 2048 × 16384) peaked 1.9 planes
-    /// above a star every 60 px: the detector kept the whole image's candidates and their
-    /// measured copies, and the census copied every record again per stage (about 370 bytes
-    /// a source). Now candidates live a band at a time, the census keeps one 72-byte record
-    /// per source, and the stages index it instead of copying it: about 1.1 planes.
+    /// A crowded field against a sparse one of the same size. The census and the
+    /// keep-galaxies stage's segmentation grow with what the image holds, not with its size:
+    /// with no limit (--max-sources 0) a star every 6 px (about 700 000 sources in
+    /// 2048 × 16384) peaks about 1.1 planes above a star every 60 px. With a limit the
+    /// census keeps the strongest sources and the segmentation refuses beyond its runs, so
+    /// the crowded field peaks within the limit's own memory of the sparse one, and says so.
+    /// (Before the census was compacted it was 1.9 planes; before the limit it had no bound.)
     /// </summary>
     [Test]
-    public void RemovalPeakMemoryOnACrowdedFieldGrowsByLittleMoreThanItsCatalogue()
+    public void RemovalPeakMemoryOnACrowdedFieldIsBoundedByTheSourceLimit()
     {
         const int W = 2048, H = 16384;
         string sparse = P("grid-60.pfm"), crowded = P("grid-6.pfm");
@@ -442,13 +443,20 @@ public class CliSafetyTests
         Assert.That(dc, Is.EqualTo(0), derr);
         var found = System.Text.RegularExpressions.Regex.Match(dout, @": (\d+) stars");
         Assert.That(found.Success && int.Parse(found.Groups[1].Value) > 500_000, Is.True, dout);
-        var (c1, p1, o1) = PeakRun("remove", sparse, "--starless", P("grid-60-out.pfm"), "--model", _model, "--force");
-        var (c2, p2, o2) = PeakRun("remove", crowded, "--starless", P("grid-6-out.pfm"), "--model", _model, "--force");
+        string[] Removal(string input, string output, string limit) =>
+            ["remove", input, "--starless", P(output), "--model", _model, "--force", "--keep-galaxies", "always", "--max-sources", limit];
+        var (c1, p1, o1) = PeakRun(Removal(sparse, "grid-60-out.pfm", "50000"));
+        var (c2, p2, o2) = PeakRun(Removal(crowded, "grid-6-free.pfm", "0"));
+        var (c3, p3, o3) = PeakRun(Removal(crowded, "grid-6-limited.pfm", "50000"));
         Assert.That(c1, Is.EqualTo(0), o1);
         Assert.That(c2, Is.EqualTo(0), o2);
+        Assert.That(c3, Is.EqualTo(0), o3);
+        Assert.That(o1, Does.Not.Contain("--max-sources"), "the sparse field is within the limit");
+        Assert.That(o3, Does.Contain("the star census met its limit of 50000 sources").And.Contain("the keep-galaxies stage found more than 400000 runs"));
         double plane = (double)W * H * 4 / (1 << 20); // 128 MiB
-        TestContext.Out.WriteLine($"star every 60 px: peak {p1:F0} MiB, every 6 px: {p2:F0} MiB, {(p2 - p1) / plane:F2} planes more");
-        Assert.That((p2 - p1) / plane, Is.LessThan(1.5), "about 200 bytes per census source, not 370");
+        TestContext.Out.WriteLine($"star every 60 px: peak {p1:F0} MiB; every 6 px: no limit {p2:F0} MiB ({(p2 - p1) / plane:F2} planes more), 50 000 sources {p3:F0} MiB ({(p3 - p1) / plane:F2} planes more)");
+        Assert.That((p2 - p1) / plane, Is.GreaterThan(0.7), "without a limit the census grows with the sources (what the limit is for)");
+        Assert.That((p3 - p1) / plane, Is.LessThan(0.35), "50 000 sources at about 180 bytes, 400 000 runs at 12, and measurement noise");
     }
 
     /// <summary>A float PFM of Gaussian stars (σ 1 px, jittered, amplitudes 0.1–0.4) on a grid of the given spacing, over a sky of 0.1 ± 0.005.</summary>

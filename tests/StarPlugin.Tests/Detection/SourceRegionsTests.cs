@@ -75,4 +75,28 @@ public class SourceRegionsTests
         }
         Assert.That(new[] { u, corner, block }.All(k => k > 0));
     }
+
+    /// <summary>
+    /// The runs are counted before any is stored: over the limit the segmentation gives
+    /// nothing (and holds nothing); at the limit it gives what it gives without one. A
+    /// field of isolated pixels can have a run for every other pixel: without a limit the
+    /// runs would then take 1.5 planes' worth of memory.
+    /// </summary>
+    [Test]
+    public void ARunLimitRefusesBeforeStoringAndOtherwiseChangesNothing()
+    {
+        var p = new float[W * H];
+        for (int y = 0; y < H; y += 4)
+            for (int x = 0; x < W; x += 4) p[y * W + x] = 1f; // isolated pixels (a sixteenth, so the sky stays 0): one run each
+        int runs = (W / 4) * (H / 4);
+        var rows = (BackgroundMesh.RowSource)((y, _) => p.AsSpan(y * W, W));
+        var free = SourceRegions.Find(rows, W, H, 3f, cell: 16);
+        Assert.That(free.Count, Is.EqualTo(runs));
+        Assert.That(SourceRegions.Find(rows, W, H, 3f, maxRuns: runs - 1, cell: 16), Is.Null);
+        var atLimit = SourceRegions.Find(rows, W, H, 3f, maxRuns: runs, cell: 16);
+        Assert.That(atLimit, Is.Not.Null);
+        Assert.That(atLimit!.Count, Is.EqualTo(free.Count));
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) Assert.That(atLimit.LabelAt(x, y), Is.EqualTo(free.LabelAt(x, y)));
+    }
 }
