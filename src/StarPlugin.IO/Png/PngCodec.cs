@@ -199,29 +199,52 @@ public static class PngCodec
                 Chunk(output, "tEXt", [.. Encoding.Latin1.GetBytes(k), 0, .. Encoding.Latin1.GetBytes(v)]);
         if (img.Metadata.FitsCards.Count > 0)
             Chunk(output, "tEXt", [.. Encoding.Latin1.GetBytes(FitsTextKeyword), 0, .. Encoding.ASCII.GetBytes(FitsHeader.ToText(img.Metadata.FitsCards, depth, img.Width, img.Height, img.ColorChannels))]);
-        var compressed = new MemoryStream();
-        using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        // Bands of rows of about PartBytes each, filtered and deflated on all cores (writing
+        // a 1 Mpx picture took longer than reading it and loading the model together).
+        int rowsPerPart = Math.Max(1, PartBytes / (stride + 1));
+        int parts = (img.Height + rowsPerPart - 1) / rowsPerPart;
+        var idat = ParallelZlib.Compress(parts, DeflateLevel, (part, z) =>
         {
+            int y0 = part * rowsPerPart, y1 = Math.Min(img.Height, y0 + rowsPerPart);
             var row = new byte[stride];
             var prior = new byte[stride];
             var filtered = new byte[stride];
-            for (int y = 0; y < img.Height; y++)
+            // The filters look at the row above: a band starts from its predecessor's last row.
+            if (y0 > 0) EncodeRow(img, enc, y0 - 1, depth, prior);
+            for (int y = y0; y < y1; y++)
             {
-                for (int x = 0; x < img.Width; x++)
-                    for (int c = 0; c < spp; c++)
-                    {
-                        float v = img[c, y, x];
-                        if (depth == 8) row[x * spp + c] = (byte)enc.Encode(v);
-                        else BinaryPrimitives.WriteUInt16BigEndian(row.AsSpan((x * spp + c) * 2), (ushort)enc.Encode(v));
-                    }
+                EncodeRow(img, enc, y, depth, row);
                 int type = PngFilter.FilterBest(row, prior, bpp, filtered);
                 z.WriteByte((byte)type);
                 z.Write(filtered);
                 (row, prior) = (prior, row);
             }
-        }
-        Chunk(output, "IDAT", compressed.ToArray());
+        });
+        Chunk(output, "IDAT", idat);
         Chunk(output, "IEND", []);
+    }
+
+    /// <summary>Raw bytes per band of rows that one core filters and deflates.</summary>
+    private const int PartBytes = 512 << 10;
+
+    /// <summary>
+    /// zlib level 3. On the filtered rows of three removal outputs (1 Mpx, 8-bit RGBA) it
+    /// deflated 2.8×, 2.0× and 2.0× faster than level 6 (.NET's Optimal) for files 5.0 %,
+    /// 5.5 % and 3.3 % larger; level 1 doubled the time saved but made them 38-59 % larger.
+    /// </summary>
+    private static readonly ZLibCompressionOptions DeflateLevel = new() { CompressionLevel = 3 };
+
+    /// <summary>Row y of the image as PNG samples (8 or 16 bits, big-endian), channels interleaved.</summary>
+    private static void EncodeRow(AstroImage img, IntegerEncoder enc, int y, int depth, byte[] row)
+    {
+        int spp = img.Channels;
+        for (int x = 0; x < img.Width; x++)
+            for (int c = 0; c < spp; c++)
+            {
+                float v = img[c, y, x];
+                if (depth == 8) row[x * spp + c] = (byte)enc.Encode(v);
+                else BinaryPrimitives.WriteUInt16BigEndian(row.AsSpan((x * spp + c) * 2), (ushort)enc.Encode(v));
+            }
     }
 
     private static void Chunk(Stream s, string type, ReadOnlySpan<byte> body)

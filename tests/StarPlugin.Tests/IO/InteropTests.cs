@@ -194,8 +194,8 @@ public class PngJpegInteropTests
         Assert.That(failures, Is.Empty, string.Join("\n", failures));
     }
 
-    /// <summary>The filter type byte of each row of a non-interlaced PNG (its IDAT inflated).</summary>
-    private static int[] PngFilterTypes(string path, int stride, int height)
+    /// <summary>A PNG's IDAT chunks joined: its zlib stream.</summary>
+    private static MemoryStream Idat(string path)
     {
         var file = File.ReadAllBytes(path);
         var idat = new MemoryStream();
@@ -206,6 +206,23 @@ public class PngJpegInteropTests
             at += 12 + length;
         }
         idat.Position = 0;
+        return idat;
+    }
+
+    /// <summary>How many times the empty stored block of a sync flush (00 00 FF FF) occurs in a PNG's zlib stream.</summary>
+    private static int SyncFlushes(string path)
+    {
+        var z = Idat(path).ToArray();
+        int count = 0;
+        for (int i = 0; i + 4 <= z.Length; i++)
+            if (z[i] == 0 && z[i + 1] == 0 && z[i + 2] == 0xFF && z[i + 3] == 0xFF) count++;
+        return count;
+    }
+
+    /// <summary>The filter type byte of each row of a non-interlaced PNG (its IDAT inflated).</summary>
+    private static int[] PngFilterTypes(string path, int stride, int height)
+    {
+        var idat = Idat(path);
         using var z = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionMode.Decompress);
         var raw = new MemoryStream();
         z.CopyTo(raw);
@@ -263,6 +280,16 @@ public class PngJpegInteropTests
             ImageFile.Write(path, img, new WriteOptions { Overwrite = true });
             written.Add((path, img, 1e-6));
             Assert.That(PngFilterTypes(path, stride, h).Distinct().Order().ToArray(), Is.EqualTo(new[] { 0, 1, 2, 3, 4 }), "every filter type is used: " + string.Join(",", PngFilterTypes(path, stride, h)));
+        }
+        {
+            // Large enough that the writer deflates it in several bands of rows on several
+            // threads and joins them at sync-flush points (16-bit RGBA, 2400 bytes a row:
+            // 4 bands of 512 KB); ImageMagick's zlib then checks the joined stream and its Adler-32.
+            var img = TestImages.Random(300, 700, 4, SampleFormat.UInt16, seed: 41);
+            string path = Path.Combine(_dir, "ours-in-bands.png");
+            ImageFile.Write(path, img, new WriteOptions { Overwrite = true });
+            written.Add((path, img, 1e-6));
+            Assert.That(SyncFlushes(path), Is.GreaterThanOrEqualTo(3), "the IDAT stream is joined from several bands");
         }
         foreach (int channels in new[] { 1, 3 })
         {
