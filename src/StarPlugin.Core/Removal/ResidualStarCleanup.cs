@@ -283,6 +283,7 @@ internal static class ResidualStarCleanup
         private readonly float[][] _starless = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         private readonly float[] _samples = new float[Side * Side];
+        private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma)[] _fit = new (double, double, double, double)[colours];
 
         public bool Clean(Planes p, Source s, bool wide)
@@ -307,28 +308,53 @@ internal static class ResidualStarCleanup
             int x0 = Math.Max(0, (int)Math.Floor(s.X - outer)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + outer));
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - outer)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + outer));
             int pw = x1 - x0 + 1;
+            // The annulus and the core are the same pixels in every colour: listed once.
+            int ringCount = Pixels(pw, x0, y0, x0, y0, x1, y1, s.X, s.Y, r + 1, outer, _ring);
+            int coreCount = Pixels(pw, x0, y0, Math.Max(x0, (int)Math.Floor(s.X - core)), Math.Max(y0, (int)Math.Floor(s.Y - core)),
+                Math.Min(x1, (int)Math.Ceiling(s.X + core)), Math.Min(y1, (int)Math.Ceiling(s.Y + core)), s.X, s.Y, 0, core, _core);
+            if (ringCount < 12) return default;
             bool stands = false;
             double excess = 0, left = 0;
             for (int c = 0; c < p.Colours; c++)
             {
                 var sl = _starless[c]; var inp = _input[c];
                 for (int y = y0; y <= y1; y++)
-                    for (int x = x0; x <= x1; x++)
-                    {
-                        int i = c * n + y * w + x, j = (y - y0) * pw + (x - x0);
-                        float v = p.Domain.Map(p.Data[i]);
-                        inp[j] = v; sl[j] = v - p.Layers[i];
-                    }
-                if (!FitPlane(sl, pw, x0, y0, x1, y1, s.X, s.Y, r + 1, outer, out _fit[c])) return default;
-                var (mean, count) = CoreMean(sl, pw, x0, y0, x1, y1, s.X, s.Y, core, _fit[c]);
+                {
+                    int i = c * n + y * w + x0, j = (y - y0) * pw;
+                    var mapped = inp.AsSpan(j, pw);
+                    p.Domain.Map(p.Data.AsSpan(i, pw), mapped);
+                    TensorPrimitives.Subtract(mapped, p.Layers.AsSpan(i, pw), sl.AsSpan(j, pw));
+                }
+                if (!FitPlane(sl, _ring, ringCount, out _fit[c])) return default;
+                var (mean, count) = CoreMean(sl, _core, coreCount, _fit[c]);
                 if (count > 0 && Math.Abs(mean) >= Significance * _fit[c].Sigma / Math.Sqrt(count)) stands = true;
                 // Light in the core above the sky plane: in the input, and in the starless result.
-                var (inputExcess, _) = CoreMean(inp, pw, x0, y0, x1, y1, s.X, s.Y, core, _fit[c]);
+                var (inputExcess, _) = CoreMean(inp, _core, coreCount, _fit[c]);
                 excess += inputExcess; left += mean;
             }
             return new Assessment(stands, excess > 0 ? (excess - left) / excess : double.NaN, r, x0, y0, x1, y1);
         }
 
+        /// <summary>A patch pixel and its offset from the source's centre.</summary>
+        private readonly record struct Offset(int Index, double Dx, double Dy);
+
+        /// <summary>
+        /// The pixels of columns xa..xb, rows ya..yb whose distance d from (cx, cy) has
+        /// r0² ≤ d² ≤ r1² (r0 = 0: the whole disc), row by row, as patch indices (patch
+        /// origin x0, y0, row length pw) into <paramref name="into"/>; returns how many.
+        /// </summary>
+        private static int Pixels(int pw, int x0, int y0, int xa, int ya, int xb, int yb, double cx, double cy, double r0, double r1, Offset[] into)
+        {
+            int k = 0;
+            for (int y = ya; y <= yb; y++)
+                for (int x = xa; x <= xb; x++)
+                {
+                    double dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
+                    if (d2 < r0 * r0 || d2 > r1 * r1) continue;
+                    into[k++] = new Offset((y - y0) * pw + (x - x0), dx, dy);
+                }
+            return k;
+        }
         /// <summary>Replaces the disc by the fitted sky plane plus noise, feathered (after <see cref="Assess"/> on the same star).</summary>
         private void Fill(Planes p, Source s, Assessment at)
         {
@@ -357,55 +383,44 @@ internal static class ResidualStarCleanup
         }
 
         /// <summary>
-        /// Least-squares plane a + b·dx + c·dy over the annulus, its level then moved to the
-        /// median residual (stars in the annulus must not lift it) and σ from the MAD.
+        /// Least-squares plane a + b·dx + c·dy over the annulus pixels, its level then moved
+        /// to the median residual (stars in the annulus must not lift it) and σ from the MAD.
         /// </summary>
-        private bool FitPlane(float[] v, int pw, int x0, int y0, int x1, int y1, double cx, double cy, double r0, double r1,
-            out (double A, double B, double C, double Sigma) fit)
+        private bool FitPlane(float[] v, Offset[] ring, int m, out (double A, double B, double C, double Sigma) fit)
         {
-            double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0; int m = 0;
-            for (int y = y0; y <= y1; y++)
-                for (int x = x0; x <= x1; x++)
-                {
-                    double dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
-                    if (d2 < r0 * r0 || d2 > r1 * r1) continue;
-                    double val = v[(y - y0) * pw + (x - x0)];
-                    sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; sv += val; sxv += dx * val; syv += dy * val; m++;
-                }
-            fit = default;
-            if (m < 12) return false;
+            double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0;
+            for (int k = 0; k < m; k++)
+            {
+                var (j, dx, dy) = ring[k];
+                double val = v[j];
+                sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; sv += val; sxv += dx * val; syv += dy * val;
+            }
             // Normal equations on centred sums, solved by Cramer's rule.
             double mx = sx / m, my = sy / m, mv = sv / m;
             double cxx = sxx - m * mx * mx, cyy = syy - m * my * my, cxy = sxy - m * mx * my, cxv = sxv - m * mx * mv, cyv = syv - m * my * mv;
             double det = cxx * cyy - cxy * cxy, b = 0, c = 0;
             if (Math.Abs(det) > 1e-9) { b = (cxv * cyy - cyv * cxy) / det; c = (cyv * cxx - cxv * cxy) / det; }
             double a = mv - b * mx - c * my;
-            int k = 0;
-            for (int y = y0; y <= y1; y++)
-                for (int x = x0; x <= x1; x++)
-                {
-                    double dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
-                    if (d2 < r0 * r0 || d2 > r1 * r1) continue;
-                    _samples[k++] = (float)(v[(y - y0) * pw + (x - x0)] - (a + b * dx + c * dy));
-                }
-            float median = RobustStatistics.Select(_samples, 0, k, k / 2);
-            for (int i = 0; i < k; i++) _samples[i] = MathF.Abs(_samples[i] - median);
-            float mad = RobustStatistics.Select(_samples, 0, k, k / 2);
+            for (int k = 0; k < m; k++)
+            {
+                var (j, dx, dy) = ring[k];
+                _samples[k] = (float)(v[j] - (a + b * dx + c * dy));
+            }
+            float median = RobustStatistics.Select(_samples, 0, m, m / 2);
+            for (int i = 0; i < m; i++) _samples[i] = MathF.Abs(_samples[i] - median);
+            float mad = RobustStatistics.Select(_samples, 0, m, m / 2);
             fit = (a + median, b, c, Math.Max(RobustStatistics.MadToSigma * mad, 1e-6));
             return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
         }
 
-        private static (double Mean, int Count) CoreMean(float[] v, int pw, int x0, int y0, int x1, int y1, double cx, double cy, double r,
-            (double A, double B, double C, double Sigma) p)
+        private static (double Mean, int Count) CoreMean(float[] v, Offset[] core, int count, (double A, double B, double C, double Sigma) p)
         {
-            double sum = 0; int count = 0;
-            for (int y = Math.Max(y0, (int)Math.Floor(cy - r)); y <= Math.Min(y1, (int)Math.Ceiling(cy + r)); y++)
-                for (int x = Math.Max(x0, (int)Math.Floor(cx - r)); x <= Math.Min(x1, (int)Math.Ceiling(cx + r)); x++)
-                {
-                    double dx = x - cx, dy = y - cy;
-                    if (dx * dx + dy * dy > r * r) continue;
-                    sum += v[(y - y0) * pw + (x - x0)] - (p.A + p.B * dx + p.C * dy); count++;
-                }
+            double sum = 0;
+            for (int k = 0; k < count; k++)
+            {
+                var (j, dx, dy) = core[k];
+                sum += v[j] - (p.A + p.B * dx + p.C * dy);
+            }
             return (count == 0 ? 0 : sum / count, count);
         }
     }
