@@ -59,13 +59,47 @@ public static class RemovalCommands
 
         public StarRemover Load(ParseResult p, CliContext ctx)
         {
+            var (remover, model) = Open(p);
+            Announce(remover, model, p, ctx);
+            return remover;
+        }
+
+        /// <summary>
+        /// The model loads on a worker thread while <paramref name="read"/> decodes the image:
+        /// both are fixed costs of every run and each keeps one core busy (on a 1 Mpx picture
+        /// about 0.1 s and 0.07 s). An unreadable image is still the error reported, as when
+        /// the model loaded after it.
+        /// </summary>
+        public (StarRemover Remover, AstroImage Image) LoadWhileReading(ParseResult p, CliContext ctx, Func<AstroImage> read)
+        {
+            var loading = Task.Run(() => Open(p));
+            AstroImage image;
+            try { image = read(); }
+            catch
+            {
+                try { loading.GetAwaiter().GetResult().Remover.Dispose(); }
+                catch (Exception) { /* the image's error is the one to report */ }
+                throw;
+            }
+            var (remover, model) = loading.GetAwaiter().GetResult();
+            Announce(remover, model, p, ctx);
+            return (remover, image);
+        }
+
+        private (StarRemover Remover, string Model) Open(ParseResult p)
+        {
             string model = p.GetValue(Model) ?? ModelLocator.Default() ?? throw new UsageException("no model found: pass --model FILE.onnx (see models/MODEL_CARD.md)");
-            var device = p.GetValue(Device) switch { "cpu" => ExecutionDevice.Cpu, "dml" => ExecutionDevice.DirectML, "cuda" => ExecutionDevice.Cuda, _ => ExecutionDevice.Auto };
-            var remover = new StarRemover(model, new Inference.SessionOptions { Device = device, Threads = p.GetValue(Threads) });
+            return (new StarRemover(model, new Inference.SessionOptions { Device = DeviceOf(p), Threads = p.GetValue(Threads) }), model);
+        }
+
+        private ExecutionDevice DeviceOf(ParseResult p) =>
+            p.GetValue(Device) switch { "cpu" => ExecutionDevice.Cpu, "dml" => ExecutionDevice.DirectML, "cuda" => ExecutionDevice.Cuda, _ => ExecutionDevice.Auto };
+
+        private void Announce(StarRemover remover, string model, ParseResult p, CliContext ctx)
+        {
             // Why a GPU provider was skipped is news only where there is such a GPU.
             var notes = remover.DeviceNotes.Where(n => GpuPresence.Relevant(n)).ToList();
-            if (!p.GetValue(Json)) ctx.Error.WriteLine($"starplugin: model {Path.GetFileName(model)} on {remover.Device}{(notes.Count > 0 && device == ExecutionDevice.Auto ? $" ({string.Join("; ", notes)})" : "")}");
-            return remover;
+            if (!p.GetValue(Json)) ctx.Error.WriteLine($"starplugin: model {Path.GetFileName(model)} on {remover.Device}{(notes.Count > 0 && DeviceOf(p) == ExecutionDevice.Auto ? $" ({string.Join("; ", notes)})" : "")}");
         }
 
         public RemovalOptions Options(ParseResult p, StarLayerMode layer = StarLayerMode.Add) => new()
@@ -184,8 +218,8 @@ public static class RemovalCommands
                 // Every output is checked before the image is read or the model loaded.
                 var plan = new OutputPlan(force, inputs);
                 foreach (var o in outputs) plan.Add(o.SinglePath!, image: true);
-                var img = ImageInput.Read(inputs[0], maxMegapixels);
-                using var remover = c.Load(p, ctx);
+                var (remover, img) = c.LoadWhileReading(p, ctx, () => ImageInput.Read(inputs[0], maxMegapixels));
+                using var _ = remover;
                 var result = ctx.WithProgress(Path.GetFileName(inputs[0]), cb => work(remover, img, cb));
                 // The outputs are one set: a cancel between two of them left the starless
                 // image written and the star layer not, and the rerun then refused to start.

@@ -262,6 +262,27 @@ public class CliSafetyTests
     // --- model files ---
 
     [Test]
+    public void AnUnreadableImageIsTheErrorReportedWhileTheModelLoadsBesideIt()
+    {
+        // The model loads on another thread while the image decodes; the image's error
+        // still comes alone, as when the model loaded after it, whether the model loads or not.
+        File.WriteAllText(P("bad.png"), "not a picture");
+        File.WriteAllText(P("garbage.onnx"), "garbage");
+        string expected = $"starplugin: error: {P("bad.png")}: not a valid PNG file (unrecognised signature)" + Environment.NewLine;
+        foreach (var model in new[] { Repo.Path_("models", "starless-v1.onnx"), P("garbage.onnx"), P("missing.onnx") })
+        {
+            var (code, _, err) = Run("remove", P("bad.png"), "--starless", P("out.png"), "--model", model);
+            Assert.That((code, err), Is.EqualTo((ExitCodes.InputError, expected)), model);
+        }
+        Assert.That(File.Exists(P("out.png")), Is.False);
+        // A good image with a model that does not load: the model's error.
+        string input = Field("in.tif");
+        var (c2, _, e2) = Run("remove", input, "--starless", P("out.tif"), "--model", P("garbage.onnx"));
+        Assert.That(c2, Is.EqualTo(ExitCodes.InputError), e2);
+        Assert.That(e2, Does.Contain(P("garbage.onnx") + ": not an ONNX model"));
+    }
+
+    [Test]
     public void AModelThatIsAPipeOrNotAModelIsAnInputErrorAtOnce()
     {
         string input = Field("in.tif");
