@@ -15,12 +15,19 @@ namespace StarPlugin.IO;
 internal static class ParallelZlib
 {
     /// <summary>Compresses parts 0..<paramref name="parts"/>−1, each written by <paramref name="writePart"/> into the stream it is given.</summary>
+    /// <exception cref="IOException">The compressed stream would exceed 2 GB (an array's limit).</exception>
     public static byte[] Compress(int parts, ZLibCompressionOptions level, Action<int, Stream> writePart)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
         var compressed = new byte[parts][];
         var adler = new uint[parts];
         var length = new long[parts];
-        Parallel.For(0, parts, i =>
+        long total = 2 + 4;
+        try { Parallel.For(0, parts, Part); }
+        // One part's failure as itself (an IOException stays one for the callers that name the file).
+        catch (AggregateException e) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+
+        void Part(int i)
         {
             using var buffer = new MemoryStream();
             var deflate = new DeflateStream(buffer, level, leaveOpen: true);
@@ -36,16 +43,21 @@ internal static class ParallelZlib
             else
             {
                 deflate.Dispose();
+                // A compressor given no bytes writes nothing, not even the final block.
+                if (buffer.Length == 0) buffer.Write(EmptyFinalBlock);
                 cut = buffer.Length;
             }
+            if (Interlocked.Add(ref total, cut) > Array.MaxLength)
+                throw new IOException($"the compressed data exceeds {Array.MaxLength / (1 << 20)} MB");
             compressed[i] = buffer.GetBuffer().AsSpan(0, (int)cut).ToArray();
             adler[i] = sum.Value;
             length[i] = sum.Length;
-        });
-        long total = 2 + 4;
-        foreach (var c in compressed) total += c.Length;
-        var output = new byte[checked((int)total)];
-        output[0] = 0x78; output[1] = 0x9C; // deflate, 32 KB window, no dictionary
+        }
+
+        var output = new byte[total];
+        output[0] = 0x78; // deflate, 32 KB window
+        // FLEVEL as zlib writes it for this level (readers ignore it), and FCHECK.
+        output[1] = (byte)(level.CompressionLevel is >= 0 and <= 1 ? 0x01 : level.CompressionLevel is >= 2 and <= 5 ? 0x5E : level.CompressionLevel is 6 or -1 ? 0x9C : 0xDA);
         int at = 2;
         uint whole = 1;
         for (int i = 0; i < parts; i++)
@@ -57,6 +69,9 @@ internal static class ParallelZlib
         BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(at), whole);
         return output;
     }
+
+    /// <summary>A final fixed-Huffman block holding only its end code.</summary>
+    private static ReadOnlySpan<byte> EmptyFinalBlock => [0x03, 0x00];
 
     /// <summary>Passes writes through to <c>inner</c> and keeps the Adler-32 of what passed.</summary>
     private sealed class Adler32Stream(Stream inner) : Stream

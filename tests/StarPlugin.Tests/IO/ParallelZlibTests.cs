@@ -12,28 +12,38 @@ public class ParallelZlibTests
     public void PartsOfEveryKindJoinIntoOneStreamThatZlibInflatesToTheData()
     {
         // Parts of random, repetitive, empty and one-byte data, over 5552 bytes (the Adler-32
-        // block) and under: what one part's compressor leaves must not disturb the next.
+        // block) and under: what one part's compressor leaves must not disturb the next. An
+        // empty last part gave no final block (a compressor given nothing writes nothing).
         var rng = new Random(5);
-        var parts = new List<byte[]>();
-        foreach (int n in new[] { 70_001, 0, 1, 5552, 5553, 200_000, 3 })
+        byte[] Part(int n, bool random)
         {
             var b = new byte[n];
-            if (parts.Count % 2 == 0) rng.NextBytes(b);
+            if (random) rng.NextBytes(b);
             else for (int i = 0; i < n; i++) b[i] = (byte)(i / 100);
-            parts.Add(b);
+            return b;
         }
-        var z = ParallelZlib.Compress(parts.Count, new System.IO.Compression.ZLibCompressionOptions { CompressionLevel = 3 },
-            (i, s) => { foreach (var chunk in parts[i].Chunk(4096)) s.Write(chunk); });
+        var cases = new List<byte[][]>
+        {
+            new[] { 70_001, 0, 1, 5552, 5553, 200_000, 3 }.Select((n, k) => Part(n, k % 2 == 0)).ToArray(),
+            new[] { Part(5, true), Part(0, true) },
+            new[] { Part(0, true) },
+            new[] { Part(0, true), Part(0, true) },
+        };
         string dir = Directory.CreateTempSubdirectory("sp-zlib").FullName;
         try
         {
-            File.WriteAllBytes(Path.Combine(dir, "joined.z"), z);
-            string inflated = Path.Combine(dir, "inflated.bin");
-            ExternalTools.Run(ExternalTools.Python, "-c",
-                "import sys, zlib; d = zlib.decompressobj(); out = d.decompress(open(sys.argv[1], 'rb').read()); " +
-                "assert d.eof and not d.unused_data, 'stream end'; open(sys.argv[2], 'wb').write(out)",
-                Path.Combine(dir, "joined.z"), inflated);
-            Assert.That(File.ReadAllBytes(inflated), Is.EqualTo(parts.SelectMany(p => p).ToArray()));
+            for (int k = 0; k < cases.Count; k++)
+            {
+                var parts = cases[k];
+                var z = ParallelZlib.Compress(parts.Length, new System.IO.Compression.ZLibCompressionOptions { CompressionLevel = 3 },
+                    (i, s) => { foreach (var chunk in parts[i].Chunk(4096)) s.Write(chunk); });
+                string joined = Path.Combine(dir, $"joined{k}.z"), inflated = Path.Combine(dir, $"inflated{k}.bin");
+                File.WriteAllBytes(joined, z);
+                ExternalTools.Run(ExternalTools.Python, "-c",
+                    "import sys, zlib; d = zlib.decompressobj(); out = d.decompress(open(sys.argv[1], 'rb').read()); " +
+                    "assert d.eof and not d.unused_data, 'stream end'; open(sys.argv[2], 'wb').write(out)", joined, inflated);
+                Assert.That(File.ReadAllBytes(inflated), Is.EqualTo(parts.SelectMany(p => p).ToArray()), $"case {k}");
+            }
         }
         finally { Directory.Delete(dir, true); }
     }
