@@ -454,6 +454,10 @@ static void run(const gchar* name, gint nparams, const GimpParam* param, gint* n
     err[0] = '\0';
     *nreturn_vals = 1; *return_vals = values;
     values[0].type = GIMP_PDB_STATUS;
+    /* The filters use GEGL's buffers only, never its operations: an empty module path
+       spares every call loading its 48 operation modules (ffmpeg, OpenEXR, ...: 0.4 s
+       on a 2-core VM). */
+    g_setenv("GEGL_PATH", "", TRUE);
     gegl_init(NULL, NULL);
     /* Every call into libstarplugin (and so the .NET runtime's start) happens after
        gimp_main has installed its signal handlers. */

@@ -24,17 +24,48 @@ typedef struct region {
     float* data;        /* interleaved */
 } region;
 
-/* Float pixels in the drawable's own tone curve: perceptual (gamma) images give their
- * gamma values, linear ones their linear values. The library then sees the same
- * numbers as the command line reading the same file: 8-bit sRGB pictures are not
- * mistaken for dark linear data, and linear stacks stay linear. */
-static const Babl* float_format(const Babl* drawable_format, int rgb, int alpha) {
+/* Pixels in the drawable's own tone curve, as float (or double: see get_floats):
+ * perceptual (gamma) images give their gamma values, linear ones their linear values.
+ * The library then sees the same numbers as the command line reading the same file:
+ * 8-bit sRGB pictures are not mistaken for dark linear data, and linear stacks stay linear. */
+static const Babl* model_format(const Babl* drawable_format, int rgb, int alpha, const char* type) {
     const char* encoding = babl_format_get_encoding(drawable_format);
     int perceptual = encoding && (strchr(encoding, '\'') || strchr(encoding, '~'));
-    const char* name = perceptual ? (rgb ? (alpha ? "R'G'B'A float" : "R'G'B' float") : (alpha ? "Y'A float" : "Y' float"))
-                                  : (rgb ? (alpha ? "RGBA float" : "RGB float") : (alpha ? "YA float" : "Y float"));
+    const char* model = perceptual ? (rgb ? (alpha ? "R'G'B'A" : "R'G'B'") : (alpha ? "Y'A" : "Y'"))
+                                   : (rgb ? (alpha ? "RGBA" : "RGB") : (alpha ? "YA" : "Y"));
+    char name[32];
+    g_snprintf(name, sizeof name, "%s %s", model, type);
     /* In the drawable's own colour space: its numbers, not a conversion of them. */
     return babl_format_with_space(name, babl_format_get_space(drawable_format));
+}
+
+static const Babl* float_format(const Babl* drawable_format, int rgb, int alpha) {
+    return model_format(drawable_format, rgb, alpha, "float");
+}
+
+/* The rectangle (x, y, w, h) of buffer as float pixels in `format`, into dst. Where the
+ * buffer stores 8- or 16-bit numbers they come through `twin` (the same format in
+ * double), a band of rows at a time: babl 0.1.98 (GIMP 2.10's) times its 8-bit lookup
+ * tables the first time a process converts such data to float, filling 366 MB to do so
+ * (a second of every filter call on a 2-core VM), and a conversion to double is not one
+ * it times. Colour values come out as babl's float ones; alpha and masks can differ in
+ * the last bit (babl multiplies by 1/255, this divides). */
+static void get_floats(GeglBuffer* buffer, int x, int y, int w, int h, const Babl* format, const Babl* twin, float* dst) {
+    const Babl* type = babl_format_get_type(gegl_buffer_get_format(buffer), 0);
+    if (type != babl_type("u8") && type != babl_type("u16") && type != babl_type("half")) {
+        gegl_buffer_get(buffer, GEGL_RECTANGLE(x, y, w, h), 1.0, format, dst, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        return;
+    }
+    size_t row = (size_t)w * babl_format_get_n_components(twin);
+    int band = (int)MAX(1, MIN((size_t)h, ((size_t)1 << 17) / MAX(row, 1)));
+    double* tmp = g_malloc_n(row * band, sizeof(double));
+    for (int b = 0; b < h; b += band) {
+        int rows = MIN(band, h - b);
+        gegl_buffer_get(buffer, GEGL_RECTANGLE(x, y + b, w, rows), 1.0, twin, tmp, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        float* out = dst + (size_t)b * row;
+        for (size_t i = 0; i < row * rows; i++) out[i] = (float)tmp[i];
+    }
+    g_free(tmp);
 }
 
 static float* try_floats(size_t count, char* err, size_t err_size) {
@@ -53,8 +84,7 @@ static int read_region(GeglBuffer* buffer, int dw, int dh, int rgb, int alpha, i
     r->format = float_format(gegl_buffer_get_format(buffer), rgb, alpha);
     r->data = try_floats((size_t)r->w * r->h * r->channels, err, err_size);
     if (!r->data) return 0;
-    gegl_buffer_get(buffer, GEGL_RECTANGLE(r->x, r->y, r->w, r->h), 1.0, r->format, r->data,
-                    GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    get_floats(buffer, r->x, r->y, r->w, r->h, r->format, model_format(gegl_buffer_get_format(buffer), rgb, alpha, "double"), r->data);
     return 1;
 }
 
@@ -78,8 +108,7 @@ static float* selection_alpha(sph_host* h, const region* r) {
     GeglBuffer* sel = h->selection_buffer ? h->selection_buffer(h) : NULL;
     if (!sel) return NULL;
     float* a = g_try_malloc_n((size_t)r->bw * r->bh, sizeof(float));
-    if (a) gegl_buffer_get(sel, GEGL_RECTANGLE(r->bx + h->offset_x, r->by + h->offset_y, r->bw, r->bh), 1.0,
-                           babl_format("Y float"), a, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    if (a) get_floats(sel, r->bx + h->offset_x, r->by + h->offset_y, r->bw, r->bh, babl_format("Y float"), babl_format("Y double"), a);
     g_object_unref(sel);
     return a;
 }
