@@ -24,46 +24,58 @@ typedef struct region {
     float* data;        /* interleaved */
 } region;
 
-/* Pixels in the drawable's own tone curve, as float (or double: see get_floats):
- * perceptual (gamma) images give their gamma values, linear ones their linear values.
- * The library then sees the same numbers as the command line reading the same file:
- * 8-bit sRGB pictures are not mistaken for dark linear data, and linear stacks stay linear. */
-static const Babl* model_format(const Babl* drawable_format, int rgb, int alpha, const char* type) {
+/* The babl model of the drawable's own tone curve: perceptual (gamma) images give their
+ * gamma values, linear ones their linear values. The library then sees the same numbers
+ * as the command line reading the same file: 8-bit sRGB pictures are not mistaken for
+ * dark linear data, and linear stacks stay linear. */
+static const char* model_of(const Babl* drawable_format, int rgb, int alpha) {
     const char* encoding = babl_format_get_encoding(drawable_format);
     int perceptual = encoding && (strchr(encoding, '\'') || strchr(encoding, '~'));
-    const char* model = perceptual ? (rgb ? (alpha ? "R'G'B'A" : "R'G'B'") : (alpha ? "Y'A" : "Y'"))
-                                   : (rgb ? (alpha ? "RGBA" : "RGB") : (alpha ? "YA" : "Y"));
+    return perceptual ? (rgb ? (alpha ? "R'G'B'A" : "R'G'B'") : (alpha ? "Y'A" : "Y'"))
+                      : (rgb ? (alpha ? "RGBA" : "RGB") : (alpha ? "YA" : "Y"));
+}
+
+static const Babl* with_type(const char* model, const char* type, const Babl* space) {
     char name[32];
     g_snprintf(name, sizeof name, "%s %s", model, type);
-    /* In the drawable's own colour space: its numbers, not a conversion of them. */
-    return babl_format_with_space(name, babl_format_get_space(drawable_format));
+    return babl_format_with_space(name, space);
 }
 
+/* In the drawable's own colour space: its numbers, not a conversion of them. */
 static const Babl* float_format(const Babl* drawable_format, int rgb, int alpha) {
-    return model_format(drawable_format, rgb, alpha, "float");
+    return with_type(model_of(drawable_format, rgb, alpha), "float", babl_format_get_space(drawable_format));
 }
 
-/* The rectangle (x, y, w, h) of buffer as float pixels in `format`, into dst. Where the
- * buffer stores 8- or 16-bit numbers they come through `twin` (the same format in
- * double), a band of rows at a time: babl 0.1.98 (GIMP 2.10's) times its 8-bit lookup
- * tables the first time a process converts such data to float, filling 366 MB to do so
- * (a second of every filter call on a 2-core VM), and a conversion to double is not one
- * it times. Colour values come out as babl's float ones; alpha and masks can differ in
- * the last bit (babl multiplies by 1/255, this divides). */
-static void get_floats(GeglBuffer* buffer, int x, int y, int w, int h, const Babl* format, const Babl* twin, float* dst) {
-    const Babl* type = babl_format_get_type(gegl_buffer_get_format(buffer), 0);
-    if (type != babl_type("u8") && type != babl_type("u16") && type != babl_type("half")) {
-        gegl_buffer_get(buffer, GEGL_RECTANGLE(x, y, w, h), 1.0, format, dst, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+/* The rectangle (x, y, w, h) of buffer as float pixels of `model` in `space`, into dst,
+ * as gegl_buffer_get to that float format gives them, but without babl's converter from
+ * 8- or 16-bit numbers to float: babl 0.1.98 (GIMP 2.10's) times its lookup tables the
+ * first time a process makes one, filling 366 MB to do so, about a second of every
+ * filter call on a 2-core VM. Numbers as stored are read a band of rows at a time and
+ * divided by 255 or 65535 here, as the command line reads files; half floats come
+ * through double, exactly. For 8-bit data the values are those of babl's converter; for
+ * 16-bit data babl's is in some formats a unit in the last place off (it multiplies by
+ * 1/65535: R'G'B'A u16 in 512 of the 65536 levels), and these are the command line's. */
+static void get_floats(GeglBuffer* buffer, int x, int y, int w, int h, const char* model, const Babl* space, float* dst) {
+    const Babl* stored = babl_format_get_type(gegl_buffer_get_format(buffer), 0);
+    const char* via = stored == babl_type("u8") ? "u8" : stored == babl_type("u16") ? "u16" : stored == babl_type("half") ? "double" : NULL;
+    const Babl* format = via ? with_type(model, via, space) : NULL;
+    /* Only numbers as stored are scaled here; anything else babl converts. */
+    if (format && via[0] == 'u' && format != gegl_buffer_get_format(buffer)) format = NULL;
+    size_t row = (size_t)w * (format ? babl_format_get_n_components(format) : 0);
+    int band = format ? (int)MAX(1, MIN((size_t)h, ((size_t)1 << 17) / MAX(row, 1))) : 0;
+    guchar* tmp = format ? g_try_malloc_n(row * band, (gsize)babl_format_get_bytes_per_pixel(format) / babl_format_get_n_components(format)) : NULL;
+    if (!tmp) { /* other storage, or no memory for a band */
+        gegl_buffer_get(buffer, GEGL_RECTANGLE(x, y, w, h), 1.0, with_type(model, "float", space), dst, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
         return;
     }
-    size_t row = (size_t)w * babl_format_get_n_components(twin);
-    int band = (int)MAX(1, MIN((size_t)h, ((size_t)1 << 17) / MAX(row, 1)));
-    double* tmp = g_malloc_n(row * band, sizeof(double));
     for (int b = 0; b < h; b += band) {
         int rows = MIN(band, h - b);
-        gegl_buffer_get(buffer, GEGL_RECTANGLE(x, y + b, w, rows), 1.0, twin, tmp, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        gegl_buffer_get(buffer, GEGL_RECTANGLE(x, y + b, w, rows), 1.0, format, tmp, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
         float* out = dst + (size_t)b * row;
-        for (size_t i = 0; i < row * rows; i++) out[i] = (float)tmp[i];
+        size_t n = row * rows;
+        if (stored == babl_type("u8")) for (size_t i = 0; i < n; i++) out[i] = (float)tmp[i] / 255.0f;
+        else if (stored == babl_type("u16")) for (size_t i = 0; i < n; i++) out[i] = (float)((const guint16*)tmp)[i] / 65535.0f;
+        else for (size_t i = 0; i < n; i++) out[i] = (float)((const double*)tmp)[i];
     }
     g_free(tmp);
 }
@@ -84,7 +96,8 @@ static int read_region(GeglBuffer* buffer, int dw, int dh, int rgb, int alpha, i
     r->format = float_format(gegl_buffer_get_format(buffer), rgb, alpha);
     r->data = try_floats((size_t)r->w * r->h * r->channels, err, err_size);
     if (!r->data) return 0;
-    get_floats(buffer, r->x, r->y, r->w, r->h, r->format, model_format(gegl_buffer_get_format(buffer), rgb, alpha, "double"), r->data);
+    get_floats(buffer, r->x, r->y, r->w, r->h, model_of(gegl_buffer_get_format(buffer), rgb, alpha),
+               babl_format_get_space(gegl_buffer_get_format(buffer)), r->data);
     return 1;
 }
 
@@ -108,7 +121,7 @@ static float* selection_alpha(sph_host* h, const region* r) {
     GeglBuffer* sel = h->selection_buffer ? h->selection_buffer(h) : NULL;
     if (!sel) return NULL;
     float* a = g_try_malloc_n((size_t)r->bw * r->bh, sizeof(float));
-    if (a) get_floats(sel, r->bx + h->offset_x, r->by + h->offset_y, r->bw, r->bh, babl_format("Y float"), babl_format("Y double"), a);
+    if (a) get_floats(sel, r->bx + h->offset_x, r->by + h->offset_y, r->bw, r->bh, "Y", babl_format_get_space(babl_format("Y float")), a);
     g_object_unref(sel);
     return a;
 }
