@@ -48,6 +48,12 @@ struct sph_host {
  * when v names a catalogue, writes it (atomically; a failure is SPH_FAILED). */
 int sph_gimp_run(const sph_filter* f, const sph_values* v, sph_host* h, int64_t* count, char* err, size_t err_size);
 
+/* The linear float value of every level of an 8- or 16-bit format `store` as `lin`
+ * (the same model in linear light, float, same space) would hold it, levels × comps
+ * values (g_free them), as babl decodes them; NULL without memory. The new-layers output
+ * decodes through it (see gimp-filters.c for why not through babl itself). */
+float* sph_gimp_level_table(const Babl* store, const Babl* lin, int comps, int levels);
+
 /* Live previews: the dialog keeps one sph_preview (it holds the model once loaded). */
 typedef struct sph_preview sph_preview;
 sph_preview* sph_preview_new(void);
