@@ -461,10 +461,15 @@ static void run(const gchar* name, gint nparams, const GimpParam* param, gint* n
     /* babl 0.1.98 makes every fish listed in the user's babl cache (~/.cache/babl) when it
        starts, and a fish from 8- or 16-bit data to float fills a lookup table as it is
        made: once GIMP has written its cache, that was 1.1-1.4 s of every call on a 2-core
-       VM, before any pixel. The plug-in makes the few fish it needs itself; babl still
-       writes a cache only from babl_exit, which the plug-in never calls. */
+       VM, before any pixel. The plug-in makes the few fish it needs itself. babl still
+       writes its cache when its last reference goes (babl_exit), and would then replace
+       the user's with the plug-in's few fish: libgimpwidgets' destructor calls babl_exit
+       after gimp_ui_init. So one reference is taken here and never given back. The
+       variable is read only by babl_init, and is not left for anything the plug-in starts. */
     g_setenv("BABL_INHIBIT_CACHE", "1", TRUE);
     gegl_init(NULL, NULL);
+    babl_init();
+    g_unsetenv("BABL_INHIBIT_CACHE");
     /* Every call into libstarplugin (and so the .NET runtime's start) happens after
        gimp_main has installed its signal handlers. */
     if (!f || nparams < 3) {

@@ -159,15 +159,18 @@ static void put_level(guchar* store, size_t k, int levels, int value) {
  * them). For 8-bit R'G'B'A in sRGB, babl 0.1.98's own fish to float costs about a second
  * to make (it fills a 256 MB lookup table); its values are babl's sRGB curve in double,
  * rounded to float once (babl's gimp-8bit extension), which babl's double fish gives
- * without the table: checked equal for all 256 levels of every component. Any other
- * format goes through its own fish, on one pixel per level (they cost 0.03-0.12 s).
+ * without the table: equal for all 256 levels of every component with babl 0.1.98
+ * (GimpLevelTableTests checks it against the babl installed). Any other format goes
+ * through its own fish, on one pixel per level: 0.03-0.12 s for the other sRGB formats,
+ * but as slow again for 8-bit R'G'B'A in another space (Adobe RGB, ProPhoto: 1.8-2.2 s).
  * Components decode independently: store and lin share one space, so no matrix.
  */
 float* sph_gimp_level_table(const Babl* store, const Babl* lin, int comps, int levels) {
     float* table = g_try_malloc_n((size_t)levels * comps, sizeof(float));
     if (!table) return NULL;
     const Babl* space = babl_format_get_space(store);
-    if (levels == 256 && space == babl_space("sRGB") && store == babl_format_with_space("R'G'B'A u8", space)) {
+    if (levels == 256 && comps == 4 && space == babl_space("sRGB") && store == babl_format_with_space("R'G'B'A u8", space) &&
+        lin == babl_format_with_space("RGBA float", space)) {
         double wide[2 * 256 * 4];
         for (int i = 0; i < 256 * 4; i++) wide[i] = (i / 4) / 255.0;
         babl_process(babl_fish(babl_format_with_space("R'G'B'A double", space), babl_format_with_space("RGBA double", space)),
