@@ -31,7 +31,7 @@ TEST_PKGS=(
   libtiff-tools                  # tiffcp: cross-checks our TIFF codec against libtiff
   gimp gmic gimp-gmic            # headless host tests (gimp-console-2.10, gmic, G'MIC-Qt)
   xvfb                           # the GIMP dialogs, tested on a virtual display
-  python3-numpy python3-onnx python3-torch  # training (CI runs a two-step smoke training) and export
+  python3-numpy python3-onnx python3-torch python3-scipy  # training (CI runs a two-step smoke training and checks the real-picture library) and export
   postgresql chromium fonts-wqy-microhei  # lens finder: two servers on one PostgreSQL; browser tests in /usr/bin/chromium (Chinese glyphs)
   libcfitsio-bin python3-astropy python3-sep python3-pil  # fpack/funpack and astropy write and read the compressed-FITS fixtures
   imagemagick                    # writes and reads the PNG/JPEG interop fixtures

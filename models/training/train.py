@@ -96,7 +96,7 @@ def evaluate_real(model, device, lib_dir, n=24, size=256):
     model.eval()
     with torch.no_grad():
         for _ in range(n):
-            x, y, w = (torch.from_numpy(a)[None].to(device) for a in pairs.sample(rng))
+            x, y, w, _ = (torch.from_numpy(a)[None].to(device) for a in pairs.sample(rng))
             pred = model(torch.cat([x, torch.zeros_like(x[:, :1])], 1))
             for est, acc in [(x, psnr_in), (pred, psnr_out)]:
                 mse = (((est - y) ** 2) * w).sum() / (w.sum() * 3).clamp_min(1)
@@ -172,9 +172,9 @@ def main():
             x, y, gmask, psf = stream.batch(a.batch - n_real, rng)
             wmap = torch.ones_like(gmask)
             if n_real:
-                rx, ry, rw = (torch.from_numpy(np.stack(v)) for v in zip(*(real.sample(rng) for _ in range(n_real))))
+                rx, ry, rw, rg = (torch.from_numpy(np.stack(v)) for v in zip(*(real.sample(rng) for _ in range(n_real))))
                 x, y, wmap = torch.cat([x, rx]), torch.cat([y, ry]), torch.cat([wmap, rw])
-                gmask, psf = torch.cat([gmask, torch.zeros_like(rw)]), torch.cat([psf, torch.zeros_like(rw)])
+                gmask, psf = torch.cat([gmask, rg]), torch.cat([psf, torch.zeros_like(rw)])
             x, y, gmask, psf, wmap = x.to(device), y.to(device), gmask.to(device), psf.to(device), wmap.to(device)
             if a.no_psf_input: psf = torch.zeros_like(psf)
             # Cosine decay over a nominal 20k steps, then a floor: long runs keep improving slowly.

@@ -5,7 +5,9 @@
 # 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
-# 3. the library: realdata/build_library.py refines those backgrounds and cuts the star layers;
+# 3. the library: realdata/build_library.py refines those backgrounds, gives back the
+#    galaxies of Stellarium's catalogue (tests/bench/real_dev_galaxies.py places them) and
+#    cuts the star layers;
 # 4. training on 60 % real pairs, 40 % synthetic, resumed from runs/real1.pt, or the first
 #    time from the committed checkpoint (models/training/checkpoint.pt).
 # Steps 1-3 skip what is done (a quarter of an hour on 2 cores the first time, 1 GB); SIGTERM ends
@@ -23,12 +25,14 @@ if [ -z "$shared" ]; then for d in ../shared ../../shared; do [ -d "$d/data/real
 export STARPLUGIN_CLI="$PWD/artifacts/bin/starplugin"
 py=/usr/bin/python3
 $py models/training/realdata/sources.py link "$nebulae" "$shared/data/real-dev" "$data"
+galaxies="$data/galaxies.csv"
+[ -f "$galaxies" ] || { $py tests/bench/real_dev_galaxies.py "$galaxies.tmp" "$data"/src/* "$data"/srcval/* 2>/dev/null && mv "$galaxies.tmp" "$galaxies"; }
 for set in src srcval; do
   clean="$data/clean1${set#src}" lib="$data/lib${set#src}"
   mkdir -p "$clean"
   # A picture that fails is reported and left out of the library (build_library skips it).
   nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing || echo "train_real.sh: some pictures failed (above); going on without them" >&2
-  nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib"
+  nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib" --galaxies "$galaxies"
 done
 ckpt=models/training/runs/real1.pt
 mkdir -p models/training/runs

@@ -8,6 +8,9 @@ gives the sky position of each picture's four corners. The galaxy list is thus
 independent of StarPlugin and of the pictures' pixels (checked by eye: the ellipses sit
 on the galaxies of all six cluster pictures).
 
+The training library uses it too (models/training/train_real.sh places the catalogue's
+galaxies on the training pictures, and build_library.py gives them back to the targets).
+
 usage: real_dev_galaxies.py OUT.csv PICTURE... [--stellarium /usr/share/stellarium/nebulae/default]
 Writes picture,name,x,y,a,b,theta: centre in pixels (x right, y down), semi-axes in
 pixels (half the D25 diameters; 0 where the catalogue has no size), theta the major

@@ -2,7 +2,7 @@
 """Builds the real-image training library: for each real photograph, the original, a
 star-free background and a star layer, from which realpairs.py composes training pairs.
 
-  build_library.py SRC_DIR CLEAN1_DIR OUT_DIR
+  build_library.py SRC_DIR CLEAN1_DIR OUT_DIR [--galaxies CSV]
 
 SRC_DIR holds the photographs (PNG/JPEG, any mode). CLEAN1_DIR holds what the current
 pipeline made of them (`starplugin remove SRC_DIR --out-dir CLEAN1_DIR --with-mask
@@ -18,7 +18,17 @@ background), stars (float16 HxWx3, the screen-blend star layer: orig = 1 - (1 - 
 may have left in the background; the trainer ignores the target there rather than
 teach the network to keep what may be a faint star), refilled (uint8 HxW: what the
 second pass filled where the pipeline had not touched; on an original as input the
-trainer ignores it too, since in galaxy fields it holds small galaxies as well).
+trainer ignores it too, since in galaxy fields it holds small galaxies as well), galaxy
+(uint8 HxW: 1 on catalogued galaxies, where the background is the original).
+
+Galaxies: both passes take small galaxies for stars (the pipeline erases every clipped
+elliptical of the Fornax cluster), and a background without them, with the galaxies in
+the star layer that composites lay on other pictures, teaches the network that galaxies
+are stars. With --galaxies (tests/bench/real_dev_galaxies.py's CSV for these pictures:
+Stellarium's own catalogue, independent of the pixels) the background is the original
+on each catalogued galaxy that shows on the picture, except on compact sources away
+from its centre (stars in front of it). An OUT_DIR entry made before this (no galaxy
+plane) is brought up to date in place.
 """
 import glob, os, sys
 import numpy as np
@@ -136,8 +146,109 @@ def inpaint(img, hole, rng):
     return np.clip(out, 0, 1)
 
 
+def read_galaxies(path):
+    """picture name -> [(x, y, a, b, theta°)] from real_dev_galaxies.py's CSV (D25 semi-axes in px)."""
+    import csv
+    out = {}
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            out.setdefault(r["picture"], []).append(tuple(float(r[k]) for k in ("x", "y", "a", "b", "theta")))
+    return out
+
+
+# Catalogued galaxies the pass gives back: D25 semi-major axis from MIN_GALAXY px (smaller
+# ones are star-like at this scale: the catalogue cannot tell them from a star on the
+# pixels) to MAX_GALAXY px (larger ones fill the picture, hold many stars, and the
+# pipeline keeps them); apertures of APERTURE × the D25 ellipse, at least 4 px, as the
+# real-dev bench measures galaxy light.
+MIN_GALAXY, MAX_GALAXY, APERTURE = 2.5, 60.0, 2.0
+
+
+def galaxy_apertures(lum, valid, psf, galaxies):
+    """The apertures of the catalogued galaxies that show (a sep object at 5σ within
+    max(2, 0.3 a) px of the catalogued centre: on a dense field some entries fall on
+    nothing, or only on the Milky Way), and the stars in front of them: compact or clipped
+    sources inside an aperture, away from every catalogued centre. Two boolean planes."""
+    h, w = lum.shape
+    aperture, fg = np.zeros((h, w), bool), np.zeros((h, w), bool)
+    rows = [g for g in galaxies if MIN_GALAXY <= g[2] <= MAX_GALAXY]
+    if not rows:
+        return aperture, fg
+    bkg = sep.Background(lum, bw=32, bh=32, mask=valid < 0.5)
+    sub = lum - bkg.back()
+    rms = max(bkg.globalrms, 1e-4)
+    try:
+        obj = sep.extract(sub, 5, err=rms, minarea=5, mask=valid < 0.5)
+    except Exception:
+        return aperture, fg
+    fwhm = 2.3548 * np.sqrt(0.5 * (obj["a"] ** 2 + obj["b"] ** 2))
+    # Compact or clipped (a bright star swells past any width test), and not on any
+    # catalogued galaxy's centre (a small galaxy on a larger one's aperture is no star in
+    # front of it).
+    clipped = obj["peak"] + bkg.back()[np.clip(obj["ycpeak"], 0, h - 1), np.clip(obj["xcpeak"], 0, w - 1)] >= 0.97
+    star = (fwhm <= max(2.5 * psf, 4.0)) | clipped
+    for x, y, a, _, _ in galaxies:
+        star &= np.hypot(obj["x"] - x, obj["y"] - y) > max(3.0, 0.4 * a)
+    yy, xx = np.mgrid[0:h, 0:w]
+    for x, y, a, b, theta in rows:
+        if not (np.hypot(obj["x"] - x, obj["y"] - y) <= max(2.0, 0.3 * a)).any():
+            continue
+        A, B, t = max(APERTURE * a, 4.0), max(APERTURE * (b if b > 0 else a), 4.0), np.radians(theta)
+        x0, x1, y0, y1 = max(0, int(x - A - 1)), min(w, int(x + A + 2)), max(0, int(y - A - 1)), min(h, int(y + A + 2))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        dx, dy = xx[y0:y1, x0:x1] - x, yy[y0:y1, x0:x1] - y
+        u, v = dx * np.cos(t) + dy * np.sin(t), -dx * np.sin(t) + dy * np.cos(t)
+        aperture[y0:y1, x0:x1] |= (u / A) ** 2 + (v / B) ** 2 <= 1
+        for o in obj[star & (np.abs(obj["x"] - x) <= A) & (np.abs(obj["y"] - y) <= A)]:
+            r = 2.5 * max(o["a"], psf / 2.3548) + 2
+            fx0, fx1, fy0, fy1 = max(0, int(o["x"] - r)), min(w, int(o["x"] + r) + 2), max(0, int(o["y"] - r)), min(h, int(o["y"] + r) + 2)
+            fg[fy0:fy1, fx0:fx1] |= np.hypot(xx[fy0:fy1, fx0:fx1] - o["x"], yy[fy0:fy1, fx0:fx1] - o["y"]) <= r
+    aperture &= valid > 0
+    return aperture, fg & ndimage.binary_dilation(aperture, iterations=3)
+
+
+def keep_galaxies(entry, galaxies, rng):
+    """The library entry (orig, clean, stars, unsure, refilled, valid, psf) with the
+    catalogued galaxies given back to its background, and its galaxy plane: on each
+    aperture the background is the original, with the stars in front of the galaxy
+    filled from the galaxy around them (inpaint) and put in the star layer; a σ = 1 px
+    blur blends the apertures into the first passes' background, so no edge shows."""
+    orig = entry["orig"].astype(np.float32) / 255
+    lum = np.ascontiguousarray(orig.mean(2), dtype=np.float64)
+    aperture, fg = galaxy_apertures(lum, entry["valid"], float(entry["psf"]), galaxies)
+    out = dict(entry)
+    out["galaxy"] = (aperture & ~fg).astype(np.uint8)
+    if not aperture.any():
+        return out
+    galaxy_bg = inpaint(orig, fg, rng) if fg.any() else orig
+    with np.errstate(divide="ignore", invalid="ignore"):
+        front = np.nan_to_num((1 - (1 - orig) / np.maximum(1 - galaxy_bg, 1e-3)).clip(0, 1))
+    front *= ndimage.gaussian_filter(fg.astype(np.float32), 1.0)[..., None]
+    region = ndimage.gaussian_filter(aperture.astype(np.float32), 1.0)[..., None]
+    out["clean"] = (region * galaxy_bg + (1 - region) * entry["clean"].astype(np.float32)).astype(np.float16)
+    out["stars"] = (region * front + (1 - region) * entry["stars"].astype(np.float32)).astype(np.float16)
+    out["unsure"] = (entry["unsure"].astype(bool) & (region[..., 0] < 0.5)).astype(np.uint8)
+    out["refilled"] = (entry["refilled"].astype(bool) & (region[..., 0] < 0.5)).astype(np.uint8)
+    return out
+
+
+def save_entry(dst, entry):
+    """Atomically: a run stopped half-way leaves the old entry or none, never a torn one."""
+    tmp = dst + ".tmp"   # not *.npz: the trainer loads those
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **entry)
+    os.replace(tmp, dst)
+
+
 def main():
-    src, clean1_dir, out = sys.argv[1:4]
+    args = sys.argv[1:]
+    galaxies = None
+    if "--galaxies" in args:
+        k = args.index("--galaxies")
+        galaxies = read_galaxies(args[k + 1])
+        del args[k:k + 2]
+    src, clean1_dir, out = args[:3]
     os.makedirs(out, exist_ok=True)
     rng = np.random.default_rng(7)
     files = sorted(glob.glob(os.path.join(src, "*")))
@@ -145,6 +256,14 @@ def main():
         name = os.path.splitext(os.path.basename(path))[0]
         dst = os.path.join(out, name + ".npz")
         if os.path.exists(dst):
+            with np.load(dst) as d:
+                if galaxies is None or "galaxy" in d.files:
+                    continue
+                entry = {k: d[k] for k in d.files}
+            entry = keep_galaxies(entry, galaxies.get(name, []), rng)
+            save_entry(dst, entry)
+            if entry["galaxy"].any():
+                print(f"{i + 1}/{len(files)} {name}: {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies given back", flush=True)
             continue
         try:
             orig, alpha = load_rgb(path)
@@ -167,11 +286,15 @@ def main():
         stars = np.nan_to_num(stars.clip(0, 1)) * smask[..., None]
         stars[clean > 0.985] = 0
         unsure = unsure_mask(clean.mean(2), psf, valid)
-        np.savez_compressed(dst, orig=(orig * 255 + 0.5).astype(np.uint8), clean=clean.astype(np.float16),
-                            stars=stars.astype(np.float16), valid=valid, psf=np.float32(psf),
-                            unsure=unsure.astype(np.uint8), refilled=(hole & (mask1 < 0.05)).astype(np.uint8))
+        entry = dict(orig=(orig * 255 + 0.5).astype(np.uint8), clean=clean.astype(np.float16),
+                     stars=stars.astype(np.float16), valid=valid, psf=np.float32(psf),
+                     unsure=unsure.astype(np.uint8), refilled=(hole & (mask1 < 0.05)).astype(np.uint8))
+        if galaxies is not None:
+            entry = keep_galaxies(entry, galaxies.get(name, []), rng)
+        save_entry(dst, entry)
         print(f"{i + 1}/{len(files)} {name}: {orig.shape[1]}x{orig.shape[0]} psf {psf:.2f} px, "
-              f"{hole.mean() * 100:.2f} % refilled, {unsure.mean() * 100:.2f} % unsure", flush=True)
+              f"{hole.mean() * 100:.2f} % refilled, {unsure.mean() * 100:.2f} % unsure"
+              + (f", {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies" if "galaxy" in entry else ""), flush=True)
 
 
 if __name__ == "__main__":

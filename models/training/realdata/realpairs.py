@@ -11,7 +11,9 @@ Two kinds of pair, both with a per-pixel loss weight:
 The input then sometimes goes through what pictures go through: 8-bit quantisation,
 JPEG, a 256-colour palette, grey.
 
-sample(rng) returns (input 3xSxS, star layer 3xSxS, weight 1xSxS), float32."""
+sample(rng) returns (input 3xSxS, star layer 3xSxS, weight 1xSxS, galaxy 1xSxS), float32:
+galaxy is 1 on the catalogued galaxies the background keeps (build_library.py), for the
+trainer's galaxy term; 0 everywhere in a library built without them."""
 import glob, io, os
 import numpy as np
 from PIL import Image
@@ -31,6 +33,7 @@ class RealLibrary:
                 "name": os.path.splitext(os.path.basename(f))[0],
                 "orig": d["orig"], "clean": d["clean"], "stars": d["stars"],
                 "valid": d["valid"], "unsure": d["unsure"], "refilled": d["refilled"],
+                "galaxy": d["galaxy"] if "galaxy" in d.files else np.zeros_like(d["valid"]),
                 "psf": float(d["psf"]),
             })
         area = np.array([it["valid"].sum() for it in self.items], dtype=np.float64)
@@ -103,6 +106,7 @@ class RealPairs:
         cut = lambda a: np.ascontiguousarray(dihedral(a[y:y + s, x:x + s], k, flip))
         bg = cut(it["clean"]).astype(np.float32)
         unsure = cut(it["unsure"]).astype(bool)
+        galaxy = cut(it["galaxy"]).astype(np.float32)
         if rng.random() < self.original_share:
             inp = cut(it["orig"]).astype(np.float32) / 255
             weight = ~(unsure | cut(it["refilled"]).astype(bool))
@@ -119,7 +123,7 @@ class RealPairs:
             bg = np.repeat(bg.mean(2, keepdims=True), 3, 2)
         stars = inp - bg
         chw = lambda a: np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
-        return chw(inp), chw(stars), weight[None].astype(np.float32)
+        return chw(inp), chw(stars), weight[None].astype(np.float32), galaxy[None]
 
     @staticmethod
     def degrade(inp, rng):

@@ -32,4 +32,23 @@ public class TrainingSmokeTests
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("pairs ok"));
     }
+
+    /// <summary>
+    /// The real-picture library gives the catalogued galaxies back to the backgrounds the
+    /// pipeline erased them from, keeps the stars in front of them out, and changes nothing
+    /// else: models/training/realdata/check_galaxies.py on the Hubble deep field.
+    /// </summary>
+    [Test]
+    public void LibraryGivesCataloguedGalaxiesBack()
+    {
+        RequireTrainingTools();
+        if (Repo.Run("/usr/bin/python3", "-c \"import sep, scipy, PIL\"").Code != 0)
+        {
+            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-sep, python3-scipy or python3-pil is missing");
+            Assert.Ignore("python3-sep, python3-scipy or python3-pil missing");
+        }
+        var (code, output) = Repo.Run("/usr/bin/python3", "models/training/realdata/check_galaxies.py");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("galaxies ok"));
+    }
 }

@@ -96,7 +96,10 @@ internal static class CleanupDiagnostics
             csv.WriteLine(FormattableString.Invariant(
                 $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4}"));
         }
-        Console.WriteLine($"{targets.Count} sources, PSF {psf.Global:F2} px");
+        // What keep-galaxies auto judges the frame by (GalaxyProtection.Apply).
+        var confident = targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
+        var locus = StellarLocus.Estimate(confident);
+        Console.WriteLine(FormattableString.Invariant($"{targets.Count} sources, PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
         return 0;
     }
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Checks build_library.py's galaxy pass on a real picture: the Hubble eXtreme Deep Field
+(examples/), cleaned by the shipped pipeline with keep-galaxies off, so that its small
+galaxies are erased as stars, as on the training pictures. Three catalogue rows, written
+here for the test (the deep field is in no Stellarium texture):
+- S1, a small galaxy the pipeline erases, with an aperture made large enough to hold the
+  field's one bright star (a clipped star with spikes, 41 px away): the galaxy must be
+  given back to the background as it is, the star must stay out of it and in the star
+  layer;
+- EMPTY, a position where nothing shows at 5σ: nothing may change there;
+- E1, a large elliptical the pipeline keeps: given back as it is.
+Everything away from the apertures must be what the library holds without the pass.
+Run by the test suite (TrainingSmokeTests); prints "galaxies ok"."""
+import os, subprocess, sys, tempfile
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from pairs import find_cli
+
+ROWS = {"E1": (727, 473, 14, 12), "S1": (790, 560, 24, 24), "EMPTY": (560, 330, 6, 6)}
+STAR = (753, 578)
+
+
+def main():
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+    picture = os.path.join(repo, "examples", "hubble_deep_field.jpg")
+    build = os.path.join(HERE, "build_library.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        src, clean, plain, kept = (os.path.join(tmp, d) for d in ("src", "clean", "plain", "kept"))
+        os.makedirs(src); os.makedirs(clean)
+        os.symlink(picture, os.path.join(src, "hubble_deep_field.jpg"))
+        subprocess.run([find_cli(), "remove", src, "--out-dir", clean, "--with-mask", "--format", "tif",
+                        "--keep-galaxies", "never"], check=True, capture_output=True)
+        csv = os.path.join(tmp, "galaxies.csv")
+        with open(csv, "w") as f:
+            f.write("picture,name,x,y,a,b,theta\n")
+            for name, (x, y, a, b) in ROWS.items():
+                f.write(f"hubble_deep_field,{name},{x},{y},{a},{b},0\n")
+        subprocess.run([sys.executable, build, src, clean, plain], check=True, capture_output=True)
+        subprocess.run([sys.executable, build, src, clean, kept, "--galaxies", csv], check=True, capture_output=True)
+        before = dict(np.load(os.path.join(plain, "hubble_deep_field.npz")))
+        after = dict(np.load(os.path.join(kept, "hubble_deep_field.npz")))
+    orig = before["orig"].astype(np.float32) / 255
+    old, new = before["clean"].astype(np.float32), after["clean"].astype(np.float32)
+    stars, galaxy = after["stars"].astype(np.float32), after["galaxy"]
+    h, w = galaxy.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    disc = lambda x, y, r: (xx - x) ** 2 + (yy - y) ** 2 <= r * r
+    fails = []
+
+    def check(ok, what):
+        if not ok:
+            fails.append(what)
+
+    s1 = disc(*ROWS["S1"][:2], 4)
+    check(np.abs(old[s1] - orig[s1]).max() > 0.3, "precondition: the pipeline erases S1 (else this checks nothing)")
+    check(np.abs(new[s1] - orig[s1]).max() <= 1.5 / 255, f"S1 given back as it is (max |clean - orig| {np.abs(new[s1] - orig[s1]).max():.3f})")
+    check(galaxy[s1].all(), "S1 on the galaxy plane")
+    star = disc(*STAR, 2)
+    check(orig[star].mean() > 0.9 and new[star].mean() < 0.5, f"the star in front of S1 stays out of the background (clean {new[star].mean():.2f})")
+    check(stars[star].mean() > 0.8, f"the star in front of S1 is in the star layer ({stars[star].mean():.2f})")
+    check(not galaxy[star].any(), "the star in front of S1 is off the galaxy plane")
+    empty = disc(*ROWS["EMPTY"][:2], 14)
+    check(not galaxy[empty].any() and np.array_equal(old[empty], new[empty]), "nothing changes where a catalogued galaxy does not show")
+    e1 = disc(*ROWS["E1"][:2], 10)
+    check(np.abs(new[e1] - orig[e1]).max() <= 1.5 / 255 and galaxy[e1].all(), "E1 given back as it is")
+    away = np.ones((h, w), bool)
+    for x, y, a, _ in ROWS.values():
+        away &= ~disc(x, y, 2 * a + 6)
+    for k in ("clean", "stars", "unsure", "refilled"):
+        check(np.array_equal(before[k][away], after[k][away]), f"{k} unchanged away from the apertures")
+    check(not galaxy[away].any(), "galaxy plane empty away from the apertures")
+    if fails:
+        print("galaxy pass failed:\n  " + "\n  ".join(fails))
+        sys.exit(1)
+    print("galaxies ok")
+
+
+if __name__ == "__main__":
+    main()
