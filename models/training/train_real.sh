@@ -25,8 +25,11 @@ if [ -z "$shared" ]; then for d in ../shared ../../shared; do [ -d "$d/data/real
 export STARPLUGIN_CLI="$PWD/artifacts/bin/starplugin"
 py=/usr/bin/python3
 $py models/training/realdata/sources.py link "$nebulae" "$shared/data/real-dev" "$data"
+# Where Stellarium's catalogue puts galaxies on the pictures (made afresh: seconds).
 galaxies="$data/galaxies.csv"
-[ -f "$galaxies" ] || { $py tests/bench/real_dev_galaxies.py "$galaxies.tmp" "$data"/src/* "$data"/srcval/* 2>/dev/null && mv "$galaxies.tmp" "$galaxies"; }
+$py tests/bench/real_dev_galaxies.py "$galaxies.tmp" "$data"/src/* "$data"/srcval/* 2>"$data/galaxies.log" \
+  || { cat "$data/galaxies.log" >&2; echo "train_real.sh: placing the catalogue's galaxies failed" >&2; exit 1; }
+mv "$galaxies.tmp" "$galaxies"
 for set in src srcval; do
   clean="$data/clean1${set#src}" lib="$data/lib${set#src}"
   mkdir -p "$clean"

@@ -28,7 +28,8 @@ are stars. With --galaxies (tests/bench/real_dev_galaxies.py's CSV for these pic
 Stellarium's own catalogue, independent of the pixels) the background is the original
 on each catalogued galaxy that shows on the picture, except on compact sources away
 from its centre (stars in front of it). An OUT_DIR entry made before this (no galaxy
-plane) is brought up to date in place.
+plane) is brought up to date in place; one made by an older galaxy pass (GALAXY_PASS) is
+rebuilt from CLEAN1_DIR.
 """
 import glob, os, sys
 import numpy as np
@@ -162,13 +163,18 @@ def read_galaxies(path):
 # pipeline keeps them); apertures of APERTURE × the D25 ellipse, at least 4 px, as the
 # real-dev bench measures galaxy light.
 MIN_GALAXY, MAX_GALAXY, APERTURE = 2.5, 60.0, 2.0
+# Version of the galaxy pass an entry was made with: an entry from an older one is rebuilt
+# from the pipeline's outputs (its background was already changed by that pass).
+GALAXY_PASS = 2
 
 
 def galaxy_apertures(lum, valid, psf, galaxies):
     """The apertures of the catalogued galaxies that show (a sep object at 5σ within
-    max(2, 0.3 a) px of the catalogued centre: on a dense field some entries fall on
+    max(3, 0.4 a) px of the catalogued centre: on a dense field some entries fall on
     nothing, or only on the Milky Way), and the stars in front of them: compact or clipped
-    sources inside an aperture, away from every catalogued centre. Two boolean planes."""
+    sources inside an aperture, away from every catalogued centre. Two boolean planes.
+    sep deblends finely (contrast 1e-4): at its default a star on a bright galaxy, and a
+    small galaxy beside a large one, merge into the large one's footprint."""
     h, w = lum.shape
     aperture, fg = np.zeros((h, w), bool), np.zeros((h, w), bool)
     rows = [g for g in galaxies if MIN_GALAXY <= g[2] <= MAX_GALAXY]
@@ -178,7 +184,7 @@ def galaxy_apertures(lum, valid, psf, galaxies):
     sub = lum - bkg.back()
     rms = max(bkg.globalrms, 1e-4)
     try:
-        obj = sep.extract(sub, 5, err=rms, minarea=5, mask=valid < 0.5)
+        obj = sep.extract(sub, 5, err=rms, minarea=5, mask=valid < 0.5, deblend_cont=1e-4)
     except Exception:
         return aperture, fg
     fwhm = 2.3548 * np.sqrt(0.5 * (obj["a"] ** 2 + obj["b"] ** 2))
@@ -187,20 +193,22 @@ def galaxy_apertures(lum, valid, psf, galaxies):
     # front of it).
     clipped = obj["peak"] + bkg.back()[np.clip(obj["ycpeak"], 0, h - 1), np.clip(obj["xcpeak"], 0, w - 1)] >= 0.97
     star = (fwhm <= max(2.5 * psf, 4.0)) | clipped
+    centre = lambda a: max(3.0, 0.4 * a)
     for x, y, a, _, _ in galaxies:
-        star &= np.hypot(obj["x"] - x, obj["y"] - y) > max(3.0, 0.4 * a)
+        star &= np.hypot(obj["x"] - x, obj["y"] - y) > centre(a)
     yy, xx = np.mgrid[0:h, 0:w]
     for x, y, a, b, theta in rows:
-        if not (np.hypot(obj["x"] - x, obj["y"] - y) <= max(2.0, 0.3 * a)).any():
+        if not (np.hypot(obj["x"] - x, obj["y"] - y) <= centre(a)).any():
             continue
         A, B, t = max(APERTURE * a, 4.0), max(APERTURE * (b if b > 0 else a), 4.0), np.radians(theta)
-        x0, x1, y0, y1 = max(0, int(x - A - 1)), min(w, int(x + A + 2)), max(0, int(y - A - 1)), min(h, int(y + A + 2))
+        R = max(A, B)
+        x0, x1, y0, y1 = max(0, int(x - R - 1)), min(w, int(x + R + 2)), max(0, int(y - R - 1)), min(h, int(y + R + 2))
         if x1 <= x0 or y1 <= y0:
             continue
         dx, dy = xx[y0:y1, x0:x1] - x, yy[y0:y1, x0:x1] - y
         u, v = dx * np.cos(t) + dy * np.sin(t), -dx * np.sin(t) + dy * np.cos(t)
         aperture[y0:y1, x0:x1] |= (u / A) ** 2 + (v / B) ** 2 <= 1
-        for o in obj[star & (np.abs(obj["x"] - x) <= A) & (np.abs(obj["y"] - y) <= A)]:
+        for o in obj[star & (np.abs(obj["x"] - x) <= R) & (np.abs(obj["y"] - y) <= R)]:
             r = 2.5 * max(o["a"], psf / 2.3548) + 2
             fx0, fx1, fy0, fy1 = max(0, int(o["x"] - r)), min(w, int(o["x"] + r) + 2), max(0, int(o["y"] - r)), min(h, int(o["y"] + r) + 2)
             fg[fy0:fy1, fx0:fx1] |= np.hypot(xx[fy0:fy1, fx0:fx1] - o["x"], yy[fy0:fy1, fx0:fx1] - o["y"]) <= r
@@ -212,24 +220,32 @@ def keep_galaxies(entry, galaxies, rng):
     """The library entry (orig, clean, stars, unsure, refilled, valid, psf) with the
     catalogued galaxies given back to its background, and its galaxy plane: on each
     aperture the background is the original, with the stars in front of the galaxy
-    filled from the galaxy around them (inpaint) and put in the star layer; a σ = 1 px
-    blur blends the apertures into the first passes' background, so no edge shows."""
+    filled from the galaxy around them (inpaint, never above the original: a star only
+    adds light) and put in the star layer; a σ = 1 px blur blends the apertures into the
+    first passes' background, and the carved discs into the galaxy, so no edge shows.
+    Where the blend touches a star, the star layer is remade from the new background,
+    so that orig = 1 − (1 − clean)(1 − stars) holds there as everywhere. `unsure` stays
+    as it was: a faint star the carving missed keeps its weight of 0."""
     orig = entry["orig"].astype(np.float32) / 255
     lum = np.ascontiguousarray(orig.mean(2), dtype=np.float64)
     aperture, fg = galaxy_apertures(lum, entry["valid"], float(entry["psf"]), galaxies)
     out = dict(entry)
     out["galaxy"] = (aperture & ~fg).astype(np.uint8)
+    out["galaxy_pass"] = np.int32(GALAXY_PASS)
     if not aperture.any():
         return out
-    galaxy_bg = inpaint(orig, fg, rng) if fg.any() else orig
-    with np.errstate(divide="ignore", invalid="ignore"):
-        front = np.nan_to_num((1 - (1 - orig) / np.maximum(1 - galaxy_bg, 1e-3)).clip(0, 1))
-    front *= ndimage.gaussian_filter(fg.astype(np.float32), 1.0)[..., None]
+    soft = ndimage.gaussian_filter(fg.astype(np.float32), 1.0)[..., None]
+    galaxy_bg = orig + soft * (np.minimum(inpaint(orig, fg, rng), orig) - orig) if fg.any() else orig
     region = ndimage.gaussian_filter(aperture.astype(np.float32), 1.0)[..., None]
-    out["clean"] = (region * galaxy_bg + (1 - region) * entry["clean"].astype(np.float32)).astype(np.float16)
-    out["stars"] = (region * front + (1 - region) * entry["stars"].astype(np.float32)).astype(np.float16)
-    out["unsure"] = (entry["unsure"].astype(bool) & (region[..., 0] < 0.5)).astype(np.uint8)
-    out["refilled"] = (entry["refilled"].astype(bool) & (region[..., 0] < 0.5)).astype(np.uint8)
+    clean = region * galaxy_bg + (1 - region) * entry["clean"].astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        screen = np.nan_to_num((1 - (1 - orig) / np.maximum(1 - clean, 1e-3)).clip(0, 1))
+    screen[clean > 0.985] = 0   # as in main: on a clipped background no star can show
+    old_stars = entry["stars"].astype(np.float32)
+    remake = (region[..., 0] > 0) & ((old_stars.max(2) > 0) | (soft[..., 0] > 0))
+    stars = np.where(remake[..., None], screen, old_stars)
+    out["clean"], out["stars"] = clean.astype(np.float16), stars.astype(np.float16)
+    out["refilled"] = (entry["refilled"].astype(bool) & ~(aperture & ~fg)).astype(np.uint8)
     return out
 
 
@@ -257,14 +273,17 @@ def main():
         dst = os.path.join(out, name + ".npz")
         if os.path.exists(dst):
             with np.load(dst) as d:
-                if galaxies is None or "galaxy" in d.files:
-                    continue
-                entry = {k: d[k] for k in d.files}
-            entry = keep_galaxies(entry, galaxies.get(name, []), rng)
-            save_entry(dst, entry)
-            if entry["galaxy"].any():
-                print(f"{i + 1}/{len(files)} {name}: {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies given back", flush=True)
-            continue
+                made_by = int(d["galaxy_pass"]) if "galaxy_pass" in d.files else 1 if "galaxy" in d.files else 0
+                entry = {k: d[k] for k in d.files} if galaxies is not None and made_by == 0 else None
+            if galaxies is None or made_by == GALAXY_PASS:
+                continue
+            if entry is not None:
+                # Made before any galaxy pass: its background is the first passes' own.
+                entry = keep_galaxies(entry, galaxies.get(name, []), rng)
+                save_entry(dst, entry)
+                if entry["galaxy"].any():
+                    print(f"{i + 1}/{len(files)} {name}: {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies given back", flush=True)
+                continue
         try:
             orig, alpha = load_rgb(path)
             clean1, _ = load_rgb(os.path.join(clean1_dir, name + "_starless.tif"))

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """Checks build_library.py's galaxy pass on a real picture: the Hubble eXtreme Deep Field
 (examples/), cleaned by the shipped pipeline with keep-galaxies off, so that its small
-galaxies are erased as stars, as on the training pictures. Three catalogue rows, written
-here for the test (the deep field is in no Stellarium texture):
+galaxies are erased as stars, as on the training pictures. Catalogue rows written here
+for the test (the deep field is in no Stellarium texture; sizes are ours):
 - S1, a small galaxy the pipeline erases, with an aperture made large enough to hold the
   field's one bright star (a clipped star with spikes, 41 px away): the galaxy must be
-  given back to the background as it is, the star must stay out of it and in the star
-  layer;
-- EMPTY, a position where nothing shows at 5σ: nothing may change there;
-- E1, a large elliptical the pipeline keeps: given back as it is.
+  given back to the background as it is and leave the star layer, the star must stay
+  out of the background and in the star layer;
+- E1, a large elliptical, with E1b, a compact catalogued source on its aperture, which
+  must not be carved out as a star in front, while an uncatalogued compact source there
+  must;
+- EL, an elongated galaxy at 58°: its aperture must lie along it (the angle's sense);
+- EMPTY, a position where nothing shows at 5σ: nothing may change there.
+On the apertures the library must still compose: orig = 1 − (1 − clean)(1 − stars).
 Everything away from the apertures must be what the library holds without the pass.
 Run by the test suite (TrainingSmokeTests); prints "galaxies ok"."""
 import os, subprocess, sys, tempfile
@@ -18,8 +22,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from pairs import find_cli
 
-ROWS = {"E1": (727, 473, 14, 12), "S1": (790, 560, 24, 24), "EMPTY": (560, 330, 6, 6)}
-STAR = (753, 578)
+ROWS = {"E1": (727, 473, 16, 14, 0), "E1b": (705.1, 489.3, 1.5, 1.3, 17), "S1": (790, 560, 24, 24, 0),
+        "EL": (838.0, 614.9, 6.6, 2.0, 58), "EMPTY": (150, 650, 6, 6, 0)}
+STAR = (753, 578)           # the clipped star in front of S1
+LOOSE = (748.0, 458.8)      # an uncatalogued compact source on E1's aperture
 
 
 def main():
@@ -35,8 +41,8 @@ def main():
         csv = os.path.join(tmp, "galaxies.csv")
         with open(csv, "w") as f:
             f.write("picture,name,x,y,a,b,theta\n")
-            for name, (x, y, a, b) in ROWS.items():
-                f.write(f"hubble_deep_field,{name},{x},{y},{a},{b},0\n")
+            for name, (x, y, a, b, theta) in ROWS.items():
+                f.write(f"hubble_deep_field,{name},{x},{y},{a},{b},{theta}\n")
         subprocess.run([sys.executable, build, src, clean, plain], check=True, capture_output=True)
         subprocess.run([sys.executable, build, src, clean, kept, "--galaxies", csv], check=True, capture_output=True)
         before = dict(np.load(os.path.join(plain, "hubble_deep_field.npz")))
@@ -57,17 +63,32 @@ def main():
     check(np.abs(old[s1] - orig[s1]).max() > 0.3, "precondition: the pipeline erases S1 (else this checks nothing)")
     check(np.abs(new[s1] - orig[s1]).max() <= 1.5 / 255, f"S1 given back as it is (max |clean - orig| {np.abs(new[s1] - orig[s1]).max():.3f})")
     check(galaxy[s1].all(), "S1 on the galaxy plane")
+    check(stars[s1].max() < 0.02, f"S1 out of the star layer (max {stars[s1].max():.3f})")
     star = disc(*STAR, 2)
     check(orig[star].mean() > 0.9 and new[star].mean() < 0.5, f"the star in front of S1 stays out of the background (clean {new[star].mean():.2f})")
     check(stars[star].mean() > 0.8, f"the star in front of S1 is in the star layer ({stars[star].mean():.2f})")
     check(not galaxy[star].any(), "the star in front of S1 is off the galaxy plane")
     empty = disc(*ROWS["EMPTY"][:2], 14)
-    check(not galaxy[empty].any() and np.array_equal(old[empty], new[empty]), "nothing changes where a catalogued galaxy does not show")
+    check(not galaxy[empty].any() and np.array_equal(old[empty], new[empty]), f"nothing changes where a catalogued galaxy does not show (galaxy {galaxy[empty].sum()} px, max change {np.abs(old[empty] - new[empty]).max():.3f})")
     e1 = disc(*ROWS["E1"][:2], 10)
     check(np.abs(new[e1] - orig[e1]).max() <= 1.5 / 255 and galaxy[e1].all(), "E1 given back as it is")
-    away = np.ones((h, w), bool)
-    for x, y, a, _ in ROWS.values():
-        away &= ~disc(x, y, 2 * a + 6)
+    e1b = disc(*ROWS["E1b"][:2], 1)
+    check(galaxy[e1b].all(), "a catalogued source on E1's aperture is not carved out as a star in front")
+    loose = disc(*LOOSE, 1)
+    check(not galaxy[loose].any() and stars[loose].max() > 0.05, "an uncatalogued compact source on E1's aperture is carved out, into the star layer")
+    x, y, a, _, theta = ROWS["EL"]
+    along = [(int(round(x + k * 1.7 * a * np.cos(np.radians(theta)))), int(round(y + k * 1.7 * a * np.sin(np.radians(theta))))) for k in (-1, 1)]
+    across = [(int(round(x + k * 1.7 * a * np.cos(np.radians(-theta)))), int(round(y + k * 1.7 * a * np.sin(np.radians(-theta))))) for k in (-1, 1)]
+    check(all(galaxy[q, p] for p, q in along) and not any(galaxy[q, p] for p, q in across), "EL's aperture lies along its major axis (58° from +x toward +y)")
+    composed = 1 - (1 - new) * (1 - stars)
+    near = np.zeros((h, w), bool)
+    for x, y, a, b, _ in ROWS.values():
+        near |= disc(x, y, 2 * max(a, b, 2) + 4)
+    err = np.abs(composed - orig)[near]
+    check(err.max() <= 0.02, f"orig = 1 - (1 - clean)(1 - stars) on the apertures (max error {err.max():.3f})")
+    away = ~near
+    for x, y, a, b, _ in ROWS.values():
+        away &= ~disc(x, y, 2 * max(a, b, 2) + 6)
     for k in ("clean", "stars", "unsure", "refilled"):
         check(np.array_equal(before[k][away], after[k][away]), f"{k} unchanged away from the apertures")
     check(not galaxy[away].any(), "galaxy plane empty away from the apertures")
