@@ -1,7 +1,8 @@
 #!/bin/bash
 # The real-photo training of issue 17 (steps 40,406 on), from a fresh machine, resumable:
 #   models/training/train_real.sh [DATA_DIR]      (default models/training/runs/real-data)
-#   env: MINUTES (600), LR and MINLR (3e-4: the shipped model's rate, constant), SHARED_DIR (../shared)
+#   env: MINUTES (600), LR and MINLR (3e-4: the shipped model's rate, constant), SHARED_DIR (../shared),
+#        GALAXY_SHARE (0.15: real samples cut around a catalogued galaxy)
 # 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
@@ -42,4 +43,4 @@ mkdir -p models/training/runs
 [ -f "$ckpt" ] || cp models/training/checkpoint.pt "$ckpt"
 exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
-  --real-share 0.6 --galaxy-weight 1
+  --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0.15}"
