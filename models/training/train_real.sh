@@ -5,7 +5,8 @@
 #        GALAXY_SHARE (0: real samples cut around a catalogued galaxy; at 0.15 the network
 #        kept the mid-sized clipped ellipticals within 2,300 steps, and with them the
 #        brightest clipped star of M3, NGC 6752, IC 2944, Coma and others: balance it with
-#        bright stars before raising it)
+#        bright stars before raising it), CLIPPED_STAR_SHARE (0: real samples holding a
+#        clipped star that the target removes, the galaxy crops' counterweight)
 # 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
@@ -46,4 +47,5 @@ mkdir -p models/training/runs
 [ -f "$ckpt" ] || cp models/training/checkpoint.pt "$ckpt"
 exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
-  --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0}"
+  --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0}" \
+  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}"

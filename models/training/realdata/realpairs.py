@@ -42,23 +42,36 @@ class RealLibrary:
         # The catalogued galaxies' pixels, per picture (few: 1-7 % of 109 pictures).
         self.galaxy_pixels = [np.flatnonzero(it["galaxy"]) for it in self.items]
         self.with_galaxies = [i for i, g in enumerate(self.galaxy_pixels) if len(g)]
+        # Clipped stars the background removes, per picture: the counterweight to the
+        # galaxy crops, which alone taught the network to keep the brightest clipped star
+        # of M3, NGC 6752, IC 2944 and Coma whole along with the clipped ellipticals.
+        self.clipped_star_pixels = [np.flatnonzero(clipped_star_core(it)) for it in self.items]
+        self.with_clipped_stars = [i for i, c in enumerate(self.clipped_star_pixels) if len(c)]
 
-    def pick_galaxy(self, rng, size):
-        """A crop of size² holding a catalogued galaxy's pixel, anywhere in the crop."""
-        if not self.with_galaxies:
+    def _pick_around(self, rng, size, candidates, pixels, exclude=-1):
+        """A crop of size² holding one of pixels[i] (a random one, anywhere in the crop)."""
+        if not candidates:
             return None
         for _ in range(20):
-            i = self.with_galaxies[int(rng.integers(len(self.with_galaxies)))]
+            i = candidates[int(rng.integers(len(candidates)))]
             it = self.items[i]
             h, w = it["valid"].shape
-            if h < size or w < size:
+            if i == exclude or h < size or w < size:
                 continue
-            gy, gx = divmod(int(rng.choice(self.galaxy_pixels[i])), w)
-            y = int(np.clip(gy - rng.integers(size), 0, h - size))
-            x = int(np.clip(gx - rng.integers(size), 0, w - size))
+            py, px = divmod(int(rng.choice(pixels[i])), w)
+            y = int(np.clip(py - rng.integers(size), 0, h - size))
+            x = int(np.clip(px - rng.integers(size), 0, w - size))
             if it["valid"][y:y + size, x:x + size].mean() > 0.999:
                 return i, y, x
         return None
+
+    def pick_clipped_star(self, rng, size, exclude=-1):
+        """A crop of size² holding a clipped star's core that the background removes."""
+        return self._pick_around(rng, size, self.with_clipped_stars, self.clipped_star_pixels, exclude)
+
+    def pick_galaxy(self, rng, size):
+        """A crop of size² holding a catalogued galaxy's pixel, anywhere in the crop."""
+        return self._pick_around(rng, size, self.with_galaxies, self.galaxy_pixels)
 
     def pick(self, rng, size, exclude=-1):
         for _ in range(20):
@@ -72,6 +85,15 @@ class RealLibrary:
                 if it["valid"][y:y + size, x:x + size].mean() > 0.999:
                     return i, y, x
         return None
+
+
+def clipped_star_core(it):
+    """Pixels of clipped stars that the background removes: clipped on the original in
+    every channel, at least half of the light in the star layer, off the catalogued
+    galaxies and outside what the passes were unsure of."""
+    clipped = it["orig"].min(2) >= 250
+    removed = it["stars"].astype(np.float32).min(2) > 0.5
+    return clipped & removed & (it["galaxy"] == 0) & (it["unsure"] == 0) & (it["valid"] > 0)
 
 
 def dihedral(a, k, flip):
@@ -88,20 +110,26 @@ def resize(a, size):
 
 
 class RealPairs:
-    def __init__(self, folder, size, names=None, original_share=0.25, galaxy_share=0.0):
+    def __init__(self, folder, size, names=None, original_share=0.25, galaxy_share=0.0, clipped_star_share=0.0):
         self.lib = RealLibrary(folder, names)
         self.size = size
         self.original_share = original_share
         # Share of samples cut around a catalogued galaxy: picked by area alone, a crop
         # holds one of a cluster picture's mid-sized ellipticals about once in 700 steps.
         self.galaxy_share = galaxy_share
+        # Share of samples holding a clipped star to remove (the original around one, or a
+        # composite whose star layer is cut around one), so that galaxy crops do not teach
+        # that every clipped disc stays.
+        self.clipped_star_share = clipped_star_share
 
-    def star_layer(self, rng, exclude):
+    def star_layer(self, rng, exclude, clipped_star=False):
         """A real star layer of size² from another picture: scaled, gain-adjusted."""
         s = self.size
         scale = float(np.exp(rng.uniform(np.log(0.7), np.log(1.6))))
         src = max(16, int(round(s / scale)))
-        got = self.lib.pick(rng, src, exclude)
+        got = self.lib.pick_clipped_star(rng, src, exclude) if clipped_star else None
+        if got is None:
+            got = self.lib.pick(rng, src, exclude)
         if got is None:
             return np.zeros((s, s, 3), np.float32)
         i, y, x = got
@@ -120,7 +148,14 @@ class RealPairs:
 
     def sample(self, rng):
         s = self.size
-        got = self.lib.pick_galaxy(rng, s) if self.galaxy_share and rng.random() < self.galaxy_share else None
+        r = rng.random()
+        kind = "galaxy" if r < self.galaxy_share else "clipped star" if r < self.galaxy_share + self.clipped_star_share else ""
+        original = rng.random() < (0.5 if kind == "clipped star" else self.original_share)
+        got = None
+        if kind == "galaxy":
+            got = self.lib.pick_galaxy(rng, s)
+        elif kind == "clipped star" and original:
+            got = self.lib.pick_clipped_star(rng, s)
         while got is None:
             got = self.lib.pick(rng, s)
         i, y, x = got
@@ -130,11 +165,11 @@ class RealPairs:
         bg = cut(it["clean"]).astype(np.float32)
         unsure = cut(it["unsure"]).astype(bool)
         galaxy = cut(it["galaxy"]).astype(np.float32)
-        if rng.random() < self.original_share:
+        if original:
             inp = cut(it["orig"]).astype(np.float32) / 255
             weight = ~(unsure | cut(it["refilled"]).astype(bool))
         else:
-            st = self.star_layer(rng, i)
+            st = self.star_layer(rng, i, clipped_star=kind == "clipped star")
             if rng.random() < 0.3:  # Milky Way densities: a second picture's stars too
                 st2 = self.star_layer(rng, i)
                 st = 1 - (1 - st) * (1 - st2)
