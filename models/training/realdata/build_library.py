@@ -31,7 +31,7 @@ from its centre (stars in front of it). An OUT_DIR entry made before this (no ga
 plane) is brought up to date in place; one made by an older galaxy pass (GALAXY_PASS) is
 rebuilt from CLEAN1_DIR.
 """
-import glob, os, sys
+import csv, glob, os, sys
 import numpy as np
 import sep
 from PIL import Image
@@ -149,7 +149,6 @@ def inpaint(img, hole, rng):
 
 def read_galaxies(path):
     """picture name -> [(x, y, a, b, theta°)] from real_dev_galaxies.py's CSV (D25 semi-axes in px)."""
-    import csv
     out = {}
     with open(path, newline="") as f:
         for r in csv.DictReader(f):

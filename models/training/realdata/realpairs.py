@@ -89,10 +89,12 @@ class RealLibrary:
 
 def clipped_star_core(it):
     """Pixels of clipped stars that the background removes: clipped on the original in
-    every channel, at least half of the light in the star layer, off the catalogued
-    galaxies and outside what the passes were unsure of."""
+    every channel, at least 0.3 darker in every channel of the background (the screen
+    star layer's value says little here: it is near 1 on any clipped pixel the background
+    leaves below about 0.97, galaxy cores kept white too), off the catalogued galaxies
+    and outside what the passes were unsure of."""
     clipped = it["orig"].min(2) >= 250
-    removed = it["stars"].astype(np.float32).min(2) > 0.5
+    removed = (it["orig"].astype(np.float32) / 255 - it["clean"].astype(np.float32)).min(2) > 0.3
     return clipped & removed & (it["galaxy"] == 0) & (it["unsure"] == 0) & (it["valid"] > 0)
 
 
@@ -121,6 +123,8 @@ class RealPairs:
         # composite whose star layer is cut around one), so that galaxy crops do not teach
         # that every clipped disc stays.
         self.clipped_star_share = clipped_star_share
+        if galaxy_share + clipped_star_share > 1:
+            raise ValueError("galaxy_share + clipped_star_share must not exceed 1")
 
     def star_layer(self, rng, exclude, clipped_star=False):
         """A real star layer of size² from another picture: scaled, gain-adjusted."""
@@ -148,8 +152,10 @@ class RealPairs:
 
     def sample(self, rng):
         s = self.size
-        r = rng.random()
-        kind = "galaxy" if r < self.galaxy_share else "clipped star" if r < self.galaxy_share + self.clipped_star_share else ""
+        kind = ""
+        if self.galaxy_share or self.clipped_star_share:  # no draw otherwise: the held-out samples stay those of earlier runs
+            r = rng.random()
+            kind = "galaxy" if r < self.galaxy_share else "clipped star" if r < self.galaxy_share + self.clipped_star_share else ""
         original = rng.random() < (0.5 if kind == "clipped star" else self.original_share)
         got = None
         if kind == "galaxy":
