@@ -11,7 +11,8 @@
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
 # 3. the library: realdata/build_library.py refines those backgrounds, gives back the
-#    galaxies of Stellarium's catalogue (tests/bench/real_dev_galaxies.py places them) and
+#    galaxies of Stellarium's catalogue (tests/bench/real_dev_galaxies.py places them),
+#    fills the clipped stars the pipeline kept (not the catalogue's planetary nebulae) and
 #    cuts the star layers;
 # 4. training on 60 % real pairs, 40 % synthetic, resumed from runs/real1.pt, or the first
 #    time from the committed checkpoint (models/training/checkpoint.pt).
@@ -35,12 +36,17 @@ galaxies="$data/galaxies.csv"
 $py tests/bench/real_dev_galaxies.py "$galaxies.tmp" "$data"/src/* "$data"/srcval/* 2>"$data/galaxies.log" \
   || { cat "$data/galaxies.log" >&2; echo "train_real.sh: placing the catalogue's galaxies failed" >&2; exit 1; }
 mv "$galaxies.tmp" "$galaxies"
+# And its planetary nebulae, whose clipped discs the clipped-star pass must not fill.
+planetary="$data/planetary.csv"
+$py tests/bench/real_dev_galaxies.py "$planetary.tmp" "$data"/src/* "$data"/srcval/* --planetary 2>"$data/planetary.log" \
+  || { cat "$data/planetary.log" >&2; echo "train_real.sh: placing the catalogue's planetary nebulae failed" >&2; exit 1; }
+mv "$planetary.tmp" "$planetary"
 for set in src srcval; do
   clean="$data/clean1${set#src}" lib="$data/lib${set#src}"
   mkdir -p "$clean"
   # A picture that fails is reported and left out of the library (build_library skips it).
   nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing || echo "train_real.sh: some pictures failed (above); going on without them" >&2
-  nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib" --galaxies "$galaxies"
+  nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib" --galaxies "$galaxies" --planetary "$planetary"
 done
 ckpt=models/training/runs/real1.pt
 mkdir -p models/training/runs

@@ -11,7 +11,8 @@ on the galaxies of all six cluster pictures).
 The training library uses it too (models/training/train_real.sh places the catalogue's
 galaxies on the training pictures, and build_library.py gives them back to the targets).
 
-usage: real_dev_galaxies.py OUT.csv PICTURE... [--stellarium /usr/share/stellarium/nebulae/default]
+usage: real_dev_galaxies.py OUT.csv PICTURE... [--stellarium /usr/share/stellarium/nebulae/default] [--planetary]
+(--planetary: the catalogue's planetary nebulae instead of its galaxies)
 Writes picture,name,x,y,a,b,theta: centre in pixels (x right, y down), semi-axes in
 pixels (half the D25 diameters; 0 where the catalogue has no size), theta the major
 axis' angle from +x toward +y, degrees.
@@ -22,6 +23,9 @@ import numpy as np
 # NebulaType codes of the catalogue that are galaxies (galaxy, active, radio, interacting,
 # quasar, BL Lac, blazar, possible quasar: in these pictures all of them are galaxies).
 GALAXY_TYPES = {0, 1, 2, 3, 4, 21, 22, 25}
+# Planetary nebulae (planetary, possible, protoplanetary): with --planetary, for the
+# training library, whose clipped-star pass must not take their clipped discs for stars.
+PLANETARY_TYPES = {11, 26, 27}
 
 
 def read_catalog(path):
@@ -82,7 +86,7 @@ def project(ra, dec, ra0, dec0):
     return np.degrees(np.cos(d) * np.sin(a - a0) / c), np.degrees((np.cos(d0) * np.sin(d) - np.sin(d0) * np.cos(d) * np.cos(a - a0)) / c)
 
 
-def galaxies_on(picture_path, cat, textures):
+def galaxies_on(picture_path, cat, textures, types=GALAXY_TYPES):
     from PIL import Image
     name = os.path.basename(picture_path)
     wc = corners(textures, name)
@@ -96,7 +100,7 @@ def galaxies_on(picture_path, cat, textures):
     def sky(u, v):  # bilinear map of texture coordinates onto the tangent plane
         return (C[0][:, None] * ((1 - u) * (1 - v)) + C[1][:, None] * (u * (1 - v)) + C[2][:, None] * (u * v) + C[3][:, None] * ((1 - u) * v))
 
-    gal = [r for r in cat if r["type"] in GALAXY_TYPES]
+    gal = [r for r in cat if r["type"] in types]
     gx, gy = project(np.degrees([r["ra"] for r in gal]), np.degrees([r["dec"] for r in gal]), ra0, dec0)
     near = np.nonzero((np.abs(gx) < 2 * np.ptp(cx)) & (np.abs(gy) < 2 * np.ptp(cy)))[0]
     u, v = np.full(len(near), 0.5), np.full(len(near), 0.5)
@@ -135,15 +139,16 @@ def main():
         root = sys.argv[sys.argv.index("--stellarium") + 1]
         args.remove(root)
     out, pictures = args[0], args[1:]
+    types, kind = (PLANETARY_TYPES, "planetary nebulae") if "--planetary" in sys.argv else (GALAXY_TYPES, "galaxies")
     cat = read_catalog(os.path.join(root, "catalog.dat"))
     textures = open(os.path.join(root, "textures.json")).read()
     with open(out, "w") as f:
         f.write("picture,name,x,y,a,b,theta\n")
         for p in pictures:
-            rows = galaxies_on(p, cat, textures)
+            rows = galaxies_on(p, cat, textures, types)
             for name, x, y, a, b, t in rows:
                 f.write(f"{os.path.basename(p)[:-4]},{name},{x:.1f},{y:.1f},{a:.1f},{b:.1f},{t:.0f}\n")
-            print(f"{os.path.basename(p)}: {len(rows)} catalogued galaxies", file=sys.stderr)
+            print(f"{os.path.basename(p)}: {len(rows)} catalogued {kind}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """Builds the real-image training library: for each real photograph, the original, a
 star-free background and a star layer, from which realpairs.py composes training pairs.
 
-  build_library.py SRC_DIR CLEAN1_DIR OUT_DIR [--galaxies CSV]
+  build_library.py SRC_DIR CLEAN1_DIR OUT_DIR [--galaxies CSV] [--planetary CSV]
 
 SRC_DIR holds the photographs (PNG/JPEG, any mode). CLEAN1_DIR holds what the current
 pipeline made of them (`starplugin remove SRC_DIR --out-dir CLEAN1_DIR --with-mask
@@ -30,6 +30,13 @@ on each catalogued galaxy that shows on the picture, except on compact sources a
 from its centre (stars in front of it). An OUT_DIR entry made before this (no galaxy
 plane) is brought up to date in place; one made by an older galaxy pass (GALAXY_PASS) is
 rebuilt from CLEAN1_DIR.
+
+Clipped stars: the pipeline leaves some bright clipped stars whole (the Dark Shark's,
+NGC 691's, M15's spiked ones), and a background that keeps them teaches the network to
+keep them. The clipped-star pass fills those from the rim of their halo, away from
+what looks like a galaxy or a nebula (fill_clipped_stars); --planetary takes
+real_dev_galaxies.py --planetary's CSV, whose planetary nebulae it must not fill.
+Entries carry its version (CLIPPED_PASS) as they do the galaxy pass's.
 """
 import csv, glob, os, sys
 import numpy as np
@@ -147,6 +154,40 @@ def inpaint(img, hole, rng):
     return np.clip(out, 0, 1)
 
 
+def harmonic_fill(img, hole, rng):
+    """Fills each connected hole with the harmonic (membrane) surface that meets its rim
+    pixel for pixel (red-black over-relaxation from the rim's mean), then noise of the
+    surroundings' σ. For discs tens of pixels wide, where inpaint's wide Gaussians reach
+    darker sky far away and leave a dark disc inside a brighter rim (a bright star's halo
+    outside the hole)."""
+    out = img.copy()
+    h, w = hole.shape
+    lab, _ = ndimage.label(hole)
+    for k, sl in enumerate(ndimage.find_objects(lab)):
+        y0, y1 = max(0, sl[0].start - 1), min(h, sl[0].stop + 1)
+        x0, x1 = max(0, sl[1].start - 1), min(w, sl[1].stop + 1)
+        win = out[y0:y1, x0:x1]
+        m = lab[y0:y1, x0:x1] == k + 1
+        rim = ndimage.binary_dilation(m) & ~m
+        if not rim.any():
+            continue
+        win[m] = win[rim].mean(0)
+        pad = np.pad(win, ((1, 1), (1, 1), (0, 0)), mode="edge")
+        inner = np.pad(m, 1)
+        yy, xx = np.nonzero(inner)
+        red = (yy + xx) % 2 == 0
+        for _ in range(int(4 * np.sqrt(m.sum())) + 50):
+            for part in (red, ~red):
+                y, x = yy[part], xx[part]
+                avg = 0.25 * (pad[y - 1, x] + pad[y + 1, x] + pad[y, x - 1] + pad[y, x + 1])
+                pad[y, x] += 1.9 * (avg - pad[y, x])
+        win[m] = pad[1:-1, 1:-1][m]
+    d = np.abs(np.diff(img, axis=1))
+    sigma = 1.4826 / np.sqrt(2) * np.median(d[(~hole)[:, 1:]], axis=0) if (~hole).sum() > 100 else np.zeros(3)
+    out[hole] += rng.normal(0, 1, (hole.sum(), 3)) * sigma
+    return np.clip(out, 0, 1)
+
+
 def read_galaxies(path):
     """picture name -> [(x, y, a, b, theta°)] from real_dev_galaxies.py's CSV (D25 semi-axes in px)."""
     out = {}
@@ -248,6 +289,114 @@ def keep_galaxies(entry, galaxies, rng):
     return out
 
 
+# Version of the clipped-star pass an entry was made with: an entry made before any is
+# brought up to date in place; one from an older version is rebuilt from CLEAN1_DIR (its
+# background was already filled by that version).
+CLIPPED_PASS = 2
+
+
+def clipped_star_holes(orig, clean, valid, galaxy, avoid=()):
+    """Discs over the clipped stars the first passes left whole: isolated near-white
+    clipped regions of the original (one channel at the picture's top level, all at 0.8
+    of it; other clipped pixels within 3R + 3 of the centre at most a quarter of the
+    region: globular-cluster cores and nebula bars are not stars), off the galaxy plane,
+    the picture's central fifth and twice the size (at least 20 px) of the catalogued
+    objects in `avoid` (x, y, a, b, theta rows), whose background keeps at least half of their light. Each disc reaches out to where
+    the star's halo falls to 2 % of its height above the sky around it (median rings),
+    at least 2R + 2; light that has not fallen so by 10R + 10 (R: the region's
+    equal-area radius) is a galaxy's or a nebula's, not filled, and so is light above a
+    fifth of the height elongated more than 1.4:1 (an edge-on galaxy). Holes over 3 % of the
+    picture in all: none (on the training pictures only galaxies and planetary nebulae
+    came near that)."""
+    h, w = valid.shape
+    hole = np.zeros((h, w), bool)
+    ok = valid > 0
+    if not ok.any():
+        return hole
+    top = float(orig[ok].max())
+    if int((ok & (orig.max(2) >= top - 0.5 / 255)).sum()) < 20:   # no pile-up at the top: no clip
+        return hole
+    near_white = (orig.max(2) >= 0.98 * top) & (orig.min(2) >= 0.8 * top) & ok
+    lab, n = ndimage.label(near_white)
+    if not n:
+        return hole
+    idx = np.arange(1, n + 1)
+    areas = np.asarray(ndimage.sum(near_white, lab, idx))
+    cents = ndimage.center_of_mass(near_white, lab, idx)
+    lo, lc = orig.mean(2), clean.mean(2)
+    kept = np.asarray(ndimage.mean(lc, lab, idx)) / np.maximum(np.asarray(ndimage.mean(lo, lab, idx)), 1e-6)
+    for k in np.nonzero((areas >= 10) & (kept >= 0.5))[0]:
+        cy, cx = cents[k]
+        R = float(np.sqrt(areas[k] / np.pi))
+        far = 10 * R + 10
+        # A Stellarium texture is centred on its object (a galaxy's or a planetary
+        # nebula's clipped core, as often as not): nothing near the centre is taken for a star.
+        if np.hypot((cx - w / 2) / w, (cy - h / 2) / h) < 0.2:
+            continue
+        # Nor near a catalogued galaxy of any size (M99's clipped knots) or planetary nebula.
+        if any(np.hypot(cx - ax, cy - ay) <= max(2 * max(aa, ab), 20.0) for ax, ay, aa, ab, _ in avoid):
+            continue
+        y0, y1, x0, x1 = max(0, int(cy - far - 12)), min(h, int(cy + far + 14)), max(0, int(cx - far - 12)), min(w, int(cx + far + 14))
+        d = np.hypot(*np.mgrid[y0:y1, x0:x1][::-1] - np.array([cx, cy])[:, None, None])
+        win = (slice(y0, y1), slice(x0, x1))
+        if (near_white[win] & (lab[win] != k + 1) & (d <= 3 * R + 3)).sum() > 0.25 * areas[k]:
+            continue
+        if galaxy[win][d <= far].any():
+            continue
+        inside = ok[win]
+        sky_ring = (d > far) & (d <= far + 10) & inside
+        if sky_ring.sum() < 10:
+            continue
+        sky = float(np.median(lo[win][sky_ring]))
+        height = max(top - sky, 1e-3)
+        r = 2 * R + 2
+        while r < far and (ring := (d >= r) & (d < r + 2) & inside).any() and np.median(lo[win][ring]) - sky > 0.02 * height:
+            r += 1
+        if r >= far:   # light that does not fall off as a star's halo: a galaxy or a nebula
+            continue
+        # A star's light is round (spikes cross it evenly); an edge-on galaxy's is not: the
+        # second moments of what stands above a fifth of the height, connected to the core.
+        blob, _ = ndimage.label(lo[win] - sky > 0.2 * height)
+        core_label = blob[int(round(cy)) - y0, int(round(cx)) - x0]
+        if core_label:
+            py, px = np.nonzero(blob == core_label)
+            ev = np.linalg.eigvalsh(np.cov(np.stack([px, py]).astype(np.float64)) + 1e-6 * np.eye(2))
+            if np.sqrt(ev[1] / ev[0]) > 1.4:
+                continue
+        hole[win] |= (d <= r + 2) & inside
+    # Stars are a small part of any picture; more means the tests above were fooled.
+    return hole if hole.mean() <= 0.03 else np.zeros((h, w), bool)
+
+
+def fill_clipped_stars(entry, rng, avoid=()):
+    """The library entry with the clipped stars the first passes left whole (the pipeline
+    keeps some bright spiked stars: the Dark Shark's, NGC 691's, M15's) filled in its
+    background from the rim around them and put in its star layer (harmonic_fill, never above the original), remade by the screen
+    formula wherever the feathered fill touches, so
+    orig = 1 − (1 − clean)(1 − stars) holds. A background that keeps such a star teaches
+    the network to keep it. Filled pixels are no longer unsure: the fill is known."""
+    out = dict(entry)
+    out["clipped_pass"] = np.int32(CLIPPED_PASS)
+    orig = entry["orig"].astype(np.float32) / 255
+    clean = entry["clean"].astype(np.float32)
+    galaxy = entry["galaxy"] if "galaxy" in entry else np.zeros(entry["valid"].shape, np.uint8)
+    hole = clipped_star_holes(orig, clean, entry["valid"], galaxy, avoid)
+    out["clipped_filled"] = hole.astype(np.uint8)
+    if not hole.any():
+        return out
+    soft = ndimage.gaussian_filter(hole.astype(np.float32), 1.0)[..., None]
+    filled = np.minimum(harmonic_fill(clean, hole, rng), orig)
+    new_clean = clean + soft * (filled - clean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        screen = np.nan_to_num((1 - (1 - orig) / np.maximum(1 - new_clean, 1e-3)).clip(0, 1))
+    screen[new_clean > 0.985] = 0
+    touched = soft[..., 0] > 0
+    out["clean"] = np.where(touched[..., None], new_clean, clean).astype(np.float16)
+    out["stars"] = np.where(touched[..., None], screen, entry["stars"].astype(np.float32)).astype(np.float16)
+    out["unsure"] = (entry["unsure"].astype(bool) & ~hole).astype(np.uint8)
+    return out
+
+
 def save_entry(dst, entry):
     """Atomically: a run stopped half-way leaves the old entry or none, never a torn one."""
     tmp = dst + ".tmp"   # not *.npz: the trainer loads those
@@ -263,6 +412,12 @@ def main():
         k = args.index("--galaxies")
         galaxies = read_galaxies(args[k + 1])
         del args[k:k + 2]
+    planetary = {}
+    if "--planetary" in args:
+        k = args.index("--planetary")
+        planetary = read_galaxies(args[k + 1])
+        del args[k:k + 2]
+    avoid = lambda name: (galaxies or {}).get(name, []) + planetary.get(name, [])
     src, clean1_dir, out = args[:3]
     os.makedirs(out, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -273,15 +428,20 @@ def main():
         if os.path.exists(dst):
             with np.load(dst) as d:
                 made_by = int(d["galaxy_pass"]) if "galaxy_pass" in d.files else 1 if "galaxy" in d.files else 0
-                entry = {k: d[k] for k in d.files} if galaxies is not None and made_by == 0 else None
-            if galaxies is None or made_by == GALAXY_PASS:
+                clipped_by = int(d["clipped_pass"]) if "clipped_pass" in d.files else 0
+                entry = {k: d[k] for k in d.files} if (galaxies is not None and made_by == 0) or clipped_by != CLIPPED_PASS else None
+            if (galaxies is None or made_by == GALAXY_PASS) and clipped_by == CLIPPED_PASS:
                 continue
-            if entry is not None:
-                # Made before any galaxy pass: its background is the first passes' own.
-                entry = keep_galaxies(entry, galaxies.get(name, []), rng)
+            if entry is not None and (galaxies is None or made_by in (0, GALAXY_PASS)) and clipped_by == 0:
+                # Made before any galaxy pass (its background is the first passes' own), or
+                # before the clipped-star pass: brought up to date in place.
+                if galaxies is not None and made_by == 0:
+                    entry = keep_galaxies(entry, galaxies.get(name, []), rng)
+                entry = fill_clipped_stars(entry, rng, avoid(name))
                 save_entry(dst, entry)
-                if entry["galaxy"].any():
-                    print(f"{i + 1}/{len(files)} {name}: {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies given back", flush=True)
+                if entry["clipped_filled"].any() or entry.get("galaxy", np.zeros(1)).any():
+                    print(f"{i + 1}/{len(files)} {name}: {entry['clipped_filled'].mean() * 100:.2f} % clipped stars filled"
+                          + (f", {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies" if "galaxy" in entry else ""), flush=True)
                 continue
         try:
             orig, alpha = load_rgb(path)
@@ -309,9 +469,10 @@ def main():
                      unsure=unsure.astype(np.uint8), refilled=(hole & (mask1 < 0.05)).astype(np.uint8))
         if galaxies is not None:
             entry = keep_galaxies(entry, galaxies.get(name, []), rng)
+        entry = fill_clipped_stars(entry, rng, avoid(name))
         save_entry(dst, entry)
         print(f"{i + 1}/{len(files)} {name}: {orig.shape[1]}x{orig.shape[0]} psf {psf:.2f} px, "
-              f"{hole.mean() * 100:.2f} % refilled, {unsure.mean() * 100:.2f} % unsure"
+              f"{hole.mean() * 100:.2f} % refilled, {unsure.mean() * 100:.2f} % unsure, {entry['clipped_filled'].mean() * 100:.2f} % clipped stars filled"
               + (f", {entry['galaxy'].mean() * 100:.2f} % catalogued galaxies" if "galaxy" in entry else ""), flush=True)
 
 

@@ -51,4 +51,24 @@ public class TrainingSmokeTests
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("galaxies ok"));
     }
+
+    /// <summary>
+    /// The real-picture library fills the clipped stars the pipeline left whole (a
+    /// background that keeps them teaches the network to keep them), from the sky of their
+    /// rim, into the star layer, and nowhere else: models/training/realdata/check_clipped.py
+    /// on the Hubble deep field's bright star.
+    /// </summary>
+    [Test]
+    public void LibraryFillsClippedStarsThePipelineKept()
+    {
+        RequireTrainingTools();
+        if (Repo.Run("/usr/bin/python3", "-c \"import sep, scipy, PIL\"").Code != 0)
+        {
+            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-sep, python3-scipy or python3-pil is missing");
+            Assert.Ignore("python3-sep, python3-scipy or python3-pil missing");
+        }
+        var (code, output) = Repo.Run("/usr/bin/python3", "models/training/realdata/check_clipped.py");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("clipped ok"));
+    }
 }
