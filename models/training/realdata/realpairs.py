@@ -156,7 +156,9 @@ class RealPairs:
         if self.galaxy_share or self.clipped_star_share:  # no draw otherwise: the held-out samples stay those of earlier runs
             r = rng.random()
             kind = "galaxy" if r < self.galaxy_share else "clipped star" if r < self.galaxy_share + self.clipped_star_share else ""
-        original = rng.random() < (0.5 if kind == "clipped star" else self.original_share)
+        # A clipped-star sample decides first whether it is the original around the star;
+        # the others draw after the crop, in the order earlier runs drew (same held-out samples).
+        original = rng.random() < 0.5 if kind == "clipped star" else None
         got = None
         if kind == "galaxy":
             got = self.lib.pick_galaxy(rng, s)
@@ -171,6 +173,8 @@ class RealPairs:
         bg = cut(it["clean"]).astype(np.float32)
         unsure = cut(it["unsure"]).astype(bool)
         galaxy = cut(it["galaxy"]).astype(np.float32)
+        if original is None:
+            original = rng.random() < self.original_share
         if original:
             inp = cut(it["orig"]).astype(np.float32) / 255
             weight = ~(unsure | cut(it["refilled"]).astype(bool))
