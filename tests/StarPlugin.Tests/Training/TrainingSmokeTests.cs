@@ -14,6 +14,15 @@ public class TrainingSmokeTests
         Assert.Ignore("python3-torch or artifacts/bin/starplugin missing");
     }
 
+    /// <summary>The training tools plus what the real-picture library is built with (sep, scipy, PIL).</summary>
+    private static void RequireLibraryTools()
+    {
+        RequireTrainingTools();
+        if (Repo.Run("/usr/bin/python3", "-c \"import sep, scipy, PIL\"").Code == 0) return;
+        if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-sep, python3-scipy or python3-pil is missing");
+        Assert.Ignore("python3-sep, python3-scipy or python3-pil missing");
+    }
+
     [Test]
     public void TwoStepSmokeTrainingRuns()
     {
@@ -41,12 +50,7 @@ public class TrainingSmokeTests
     [Test]
     public void LibraryGivesCataloguedGalaxiesBack()
     {
-        RequireTrainingTools();
-        if (Repo.Run("/usr/bin/python3", "-c \"import sep, scipy, PIL\"").Code != 0)
-        {
-            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-sep, python3-scipy or python3-pil is missing");
-            Assert.Ignore("python3-sep, python3-scipy or python3-pil missing");
-        }
+        RequireLibraryTools();
         var (code, output) = Repo.Run("/usr/bin/python3", "models/training/realdata/check_galaxies.py");
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("galaxies ok"));
@@ -61,12 +65,7 @@ public class TrainingSmokeTests
     [Test]
     public void LibraryFillsClippedStarsThePipelineKept()
     {
-        RequireTrainingTools();
-        if (Repo.Run("/usr/bin/python3", "-c \"import sep, scipy, PIL\"").Code != 0)
-        {
-            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_TRAINING") == "1") Assert.Fail("python3-sep, python3-scipy or python3-pil is missing");
-            Assert.Ignore("python3-sep, python3-scipy or python3-pil missing");
-        }
+        RequireLibraryTools();
         var (code, output) = Repo.Run("/usr/bin/python3", "models/training/realdata/check_clipped.py");
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("clipped ok"));
