@@ -505,6 +505,68 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
+def synthetic_stars(pictures, case, removers):
+    """The synthetic field's true stars (connected regions of its star pixels: where the
+    input stands >= 2 levels from its truth in some channel, grown by 1 px, as for the PSNR)
+    and, per remover, the share of each star's light (input - truth, luminance summed over
+    the region) its result keeps (result - truth): about 1 for a star left whole. Counted
+    among the brightest tenth of the stars (at least 10; a faint star's share is mostly
+    noise). Returns per remover the count kept over half and their share of the result's
+    squared error on all star pixels, how many stars were judged, and the regions' slices,
+    worst first, for ours default."""
+    load8 = lambda tag: np.asarray(Image.open(os.path.join(pictures, f"{case}-{tag}.png")).convert("RGB"), np.float64)
+    inp, truth = load8("input"), load8("truth")
+    stars = ndimage.binary_dilation((np.abs(inp - truth) >= 1.5).any(axis=2), np.ones((3, 3), bool))
+    lab, n = ndimage.label(stars)
+    ids = np.arange(1, n + 1)
+    light = np.asarray(ndimage.sum((inp - truth).mean(axis=2), lab, ids))
+    order = np.argsort(-light)
+    bright = np.zeros(n, bool)
+    bright[order[:max(10, n // 10)]] = True
+    bright &= light > 0
+    out, worst = {}, []
+    for r in removers:
+        res = load8(r)
+        kept = np.asarray(ndimage.sum((res - truth).mean(axis=2), lab, ids)) / np.where(bright, light, 1)
+        err = np.asarray(ndimage.sum(((res - truth) ** 2).mean(axis=2), lab, ids))
+        whole = bright & (kept > 0.5)
+        out[r] = {"kept_half": int(whole.sum()), "error_share": float(err[whole].sum() / max(err.sum(), 1e-9))}
+        if r == "default":
+            worst = [ndimage.find_objects(lab)[k] for k in np.argsort(-err)[:8]]
+    return out, int(bright.sum()), worst
+
+
+def synthetic_star_counts(entry, pictures):
+    """Adds the stars left whole (synthetic_stars) to a field's entry of synthetic.json,
+    where its pictures were kept; returns the worst stars' slices for the sheet."""
+    have = [r for r in REMOVERS if os.path.exists(os.path.join(pictures, f"{entry['case']}-{r}.png"))]
+    if "default" not in have:
+        return []
+    counts, entry["true_stars"], worst = synthetic_stars(pictures, entry["case"], have)
+    entry["stars_kept_half"] = {r: c["kept_half"] for r, c in counts.items()}
+    entry["stars_kept_error"] = {r: c["error_share"] for r, c in counts.items()}
+    return worst
+
+
+def synthetic_sheet(pictures, case, removers, worst, out_path):
+    """The eight true stars with the largest error in ours default, one row each, 100 %
+    crops of 48 px (shown at 3x): input | truth | each result."""
+    cols = ["input", "truth"] + removers
+    imgs = {c: np.asarray(Image.open(os.path.join(pictures, f"{case}-{c}.png")).convert("RGB"), np.float32) / 255 for c in cols}
+    S, Z, G, head = 48, 3, 4, 20
+    sheet = Image.new("RGB", (len(cols) * (S * Z + G), head + len(worst) * (S * Z + G)), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    h, w = imgs["input"].shape[:2]
+    for i, c in enumerate(cols):
+        draw.text((i * (S * Z + G) + 2, 3), LABELS.get(c, c), fill=(0, 0, 0), font=font(13))
+    for j, sl in enumerate(worst):
+        cy, cx = (sl[0].start + sl[0].stop) // 2, (sl[1].start + sl[1].stop) // 2
+        y0, x0 = int(np.clip(cy - S // 2, 0, h - S)), int(np.clip(cx - S // 2, 0, w - S))
+        for i, c in enumerate(cols):
+            sheet.paste(to_pil(imgs[c][y0:y0 + S, x0:x0 + S]).resize((S * Z, S * Z), Image.NEAREST), (i * (S * Z + G), head + j * (S * Z + G)))
+    sheet.save(out_path, "JPEG", quality=85, optimize=True)
+
+
 def font(size):
     try:
         return ImageFont.truetype(FONT, size)
@@ -698,6 +760,15 @@ def write_report(a, rows, times, synth, present, meta):
             if "peer" in cols:
                 line += f" | {s['default_psnr_stars'] - s['peer_psnr_stars']:+.2f} |"
             P(line)
+        if all("stars_kept_half" in s for s in synth):
+            P()
+            P("Bright stars left whole: of the brightest tenth of the true stars (connected star pixels, by light), those whose light the result keeps more than half of (result − truth over input − truth), and their share of the result's squared error on all star pixels. The eight stars with ours default's largest error on seed 22: [docs/real-dev/synthetic-seed22.jpg](../../../docs/real-dev/synthetic-seed22.jpg) (each field's sheet is in the run's sheets folder).")
+            P()
+            kc = [c for c in cols if c != "input"]
+            P("| field | bright stars | " + " | ".join(f"{LABELS[c]}: left whole (error share)" for c in kc) + " |")
+            P("|---|---:|" + "---:|" * len(kc))
+            for s in synth:
+                P(f"| {s['case']} | {s['true_stars']} | " + " | ".join(f"{s['stars_kept_half'].get(c, '–')} ({100 * s['stars_kept_error'].get(c, float('nan')):.0f} %)" for c in kc) + " |")
         if "peer" in cols:
             dm = np.mean([s["default_psnr_stars"] - s["peer_psnr_stars"] for s in synth])
             nm = np.mean([s["network_psnr_stars"] - s["peer_psnr_stars"] for s in synth])
@@ -796,6 +867,8 @@ def main():
     if a.report_only:
         rows = [r for r in json.load(open(os.path.join(ours_dir, "measures.json"))) if r["stem"] in stems]
         synth = json.load(open(os.path.join(ours_dir, "synthetic.json")))
+        for s_ in synth:
+            synthetic_star_counts(s_, os.path.join(ours_dir, "synthetic"))
         with open(a.report, "w") as f:
             f.write(write_report(a, rows, times, synth, present, meta))
         if not a.no_sheets:
@@ -817,10 +890,16 @@ def main():
 
     # Synthetic fields with truth (the peer's results cached beside its real ones).
     synth_json = os.path.join(ours_dir, "synthetic.json")
-    if not (a.reuse and os.path.exists(synth_json)):
+    synth_pictures = os.path.join(ours_dir, "synthetic")
+    if not (a.reuse and os.path.exists(synth_json) and os.path.isdir(synth_pictures)):
         print("synthetic fields with truth", file=sys.stderr, flush=True)
-        subprocess.run(["dotnet", a.bench, "synthetic", a.model, "-" if a.only_ours else a.peer, peer_dir, synth_json], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["dotnet", a.bench, "synthetic", a.model, "-" if a.only_ours else a.peer, peer_dir, synth_json, synth_pictures], check=True, stdout=subprocess.DEVNULL)
     synth = json.load(open(synth_json))
+    for s_ in synth:
+        worst = synthetic_star_counts(s_, synth_pictures)
+        if not a.no_sheets and worst:
+            os.makedirs(a.sheets, exist_ok=True)
+            synthetic_sheet(synth_pictures, s_["case"], [r for r in REMOVERS if r in s_["stars_kept_half"]], worst, os.path.join(a.sheets, f"synthetic-{s_['case']}.jpg"))
 
     import onnx  # model's tiling hints, for the seam positions
     meta_props = {p.key: p.value for p in onnx.load(a.model, load_external_data=False).metadata_props}

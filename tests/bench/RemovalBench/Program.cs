@@ -18,6 +18,7 @@ using StarPlugin.Synthesis;
 //   RemovalBench cleanup-diagnostics MODEL N OUT.csv               → the cleanup's candidates with their truth
 //   RemovalBench census MODEL field:SEED[:A-B]|IMAGE OUT.csv        → the census of one frame, with the network's error at each source
 //   RemovalBench peer-run | detect-csv | synthetic ...              → the real-image bench's C# side (RealDev.cs, real_dev_bench.sh)
+//   RemovalBench synthetic OURS PEER|- CACHE_DIR OUT.json [PICTURES_DIR] → also the fields and results as PNGs
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 // The ONNX Runtime build to run: BENCH_ORT_DIR (ort_bench.sh compares two), else the one beside the bench.
 if (Environment.GetEnvironmentVariable("BENCH_ORT_DIR") is { Length: > 0 } ortDir) OrtLibrary.SearchDirectories.Add(ortDir);
@@ -32,7 +33,7 @@ return args[0] switch
     "cleanup-diagnostics" => CleanupDiagnostics.Run(args[1], int.Parse(args[2]), args[3]),
     "peer-run" => RealDev.PeerRun(args[1], args[2], args[3]),
     "detect-csv" => RealDev.DetectCsv(args[1], args.Skip(2)),
-    "synthetic" => RealDev.Synthetic(args[1], args[2], args[3], args[4], (seed, min, max) => SyntheticField(seed, min, max)),
+    "synthetic" => RealDev.Synthetic(args[1], args[2], args[3], args[4], (seed, min, max) => SyntheticField(seed, min, max), args.Length > 5 ? args[5] : null),
     "census" => CleanupDiagnostics.Census(args[1], args[2].StartsWith("field:", StringComparison.Ordinal) ? FieldCase(args[2][6..]) : (ImageFile.Read(args[2]), null), args[3]),
     _ => 1,
 };

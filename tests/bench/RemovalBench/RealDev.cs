@@ -51,9 +51,11 @@ internal static class RealDev
     /// The peer's results are cached in CACHE_DIR (the peer never changes); PEER "-" uses
     /// the cache only.
     /// </summary>
+    /// <param name="pictures">Optional folder for the fields as 8-bit PNGs (input, truth and each result), to look at.</param>
     public static int Synthetic(string ours, string peer, string cacheDir, string outJson,
-        Func<int, float, float, (AstroImage Image, AstroImage Truth)> field)
+        Func<int, float, float, (AstroImage Image, AstroImage Truth)> field, string? pictures = null)
     {
+        if (pictures != null) Directory.CreateDirectory(pictures);
         Directory.CreateDirectory(cacheDir);
         using var remover = new StarRemover(ours, new SessionOptions { Device = ExecutionDevice.Cpu, Threads = Threads() });
         using var peerSession = peer == "-" ? null : new OnnxSession(peer, new SessionOptions { Device = ExecutionDevice.Cpu, Threads = Threads() });
@@ -74,6 +76,9 @@ internal static class RealDev
             string cached = Path.Combine(cacheDir, $"synthetic-{id}-{key}.png");
             if (!File.Exists(cached) && peerSession != null) ImageFile.Write(cached, new PeerPipeline(peerSession).Run(image), Png8);
             results.Add(("peer", File.Exists(cached) ? ImageFile.Read(cached) : null));
+            if (pictures != null)
+                foreach (var (tag, starless) in results.Append(("truth", truth)))
+                    if (starless != null) ImageFile.Write(Path.Combine(pictures, $"{id}-{tag}.png"), starless, Png8);
             int starCount = stars.Count(v => v);
             json.Append(CultureInfo.InvariantCulture, $"  {{\"case\":\"{id}\",\"star_pixels\":{starCount},\"pixels\":{stars.Length}");
             foreach (var (tag, starless) in results)
