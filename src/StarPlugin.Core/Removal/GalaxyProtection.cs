@@ -104,12 +104,13 @@ internal static class GalaxyProtection
     /// <param name="sources">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
     /// <param name="always">Act in any frame, not only in galaxy fields (<see cref="GalaxyMode.Always"/>).</param>
     /// <param name="maxRuns">Most runs (row segments above the threshold) the segmentation may hold; 0: no limit.</param>
-    public static (int Kept, bool Limited) Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, long maxRuns = 0)
+    /// <param name="locus">The frame's stellar locus (<see cref="LocusOf"/>), when the caller has it already.</param>
+    public static (int Kept, bool Limited) Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, long maxRuns = 0, StellarLocus? locus = null)
     {
         // The census also lists the weaker peaks the fills need; the star-or-galaxy
         // judgement was built and benched on the confident sources only.
         var sources = new Confident(census);
-        var locus = StellarLocus.Estimate(sources);
+        locus ??= StellarLocus.Estimate(sources);
         // Auto judges the frame only where it has enough sources to show what its stars look like.
         bool galaxyField = locus.Measured && ResolvedShare(sources, locus) >= GalaxyFieldShare && SkySpread(sources) <= GalaxyFieldSkySpread;
         if (sources.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
@@ -252,6 +253,9 @@ internal static class GalaxyProtection
         public int Left => Math.Max(0, (int)Math.Floor(X - R));
         public int Right(int w) => Math.Min(w - 1, (int)Math.Ceiling(X + R));
     }
+
+    /// <summary>The stellar locus of a census, from its confident sources (as <see cref="Apply"/> judges by).</summary>
+    public static StellarLocus LocusOf(IReadOnlyList<ResidualStarCleanup.Target> census) => StellarLocus.Estimate(new Confident(census));
 
     /// <summary>The share of the unsaturated sources' flux that is in resolved sources: how much of the frame is galaxies.</summary>
     public static double ResolvedShare(IReadOnlyList<ResidualStarCleanup.Target> sources, StellarLocus locus)

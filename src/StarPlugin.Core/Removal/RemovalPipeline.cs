@@ -111,18 +111,20 @@ public sealed class RemovalPipeline
         bool galaxyStageLimited = false;
         if (options.Cleanup || galaxies)
         {
+            // One locus for both stages: what a star of each brightness looks like here.
+            var locus = GalaxyProtection.LocusOf(found.Targets);
             double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
             {
                 double fills = 0.96 + (split - 0.96) * 0.75;
-                ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, fills, 1, "filling residual stars").Started());
+                ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, fills, 1, "filling residual stars").Started(), locus);
                 // After the fills (the medians see the layer with them), before the galaxy
                 // stage: that stage then only ever gives light back, galaxies or not.
                 DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow").Started());
             }
             if (galaxies)
                 (galaxiesKept, galaxyStageLimited) = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h,
-                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources);
+                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus);
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

@@ -41,7 +41,9 @@ internal static class ResidualStarCleanup
     /// Sources wider than this many PSF FWHM may be compact galaxies as well as soft bright
     /// stars; the stage then defers to the network: it fills one only where the network
     /// already took at least <see cref="MinRemovedWide"/> of its light (a star it did not
-    /// finish), never where the network left it whole (a galaxy it chose to keep).
+    /// finish), never where the network left it whole (a galaxy it chose to keep); unless
+    /// the source is no broader than the stellar locus says a star of its brightness is
+    /// here (see <see cref="Apply"/>).
     /// Saturated sources too: the network takes at least 90 % of a saturated star's core
     /// (held-out pairs), while a clipped galaxy core, which it keeps, was once filled with
     /// a speckled disc of sky plus noise.
@@ -50,6 +52,16 @@ internal static class ResidualStarCleanup
     public const double MinRemovedWide = 0.3;
     /// <summary>Fill radius: RadiusScale·FWHM + 2 px, clamped to 3..MaxRadius px (MaxSaturatedRadius when saturated).</summary>
     public const double RadiusScale = 1.2, MaxRadius = 15, MaxSaturatedRadius = 30;
+    /// <summary>
+    /// The fill's noise has the annulus' σ (its MAD about the plane) but at most GrainCap ×
+    /// the σ its pixels' second differences along rows give. Where a neighbour's wing or a halo
+    /// crossed the annulus, the MAD was many times the sky's noise and the fill became a
+    /// speckled, multicoloured disc (seen on the synthetic fields with truth). Differences
+    /// of correlated noise (JPEG, debayering) read low, hence the margin above 1.
+    /// </summary>
+    public const double GrainCap = 1.5;
+    /// <summary>Fewer runs of three in a row in the annulus than this and the grain is the MAD's σ.</summary>
+    private const int MinGrainSamples = 8;
     /// <summary>The annulus for the sky plane spans r + 1 .. r + AnnulusWidth.</summary>
     private const double AnnulusWidth = 4;
     /// <summary>Cell size of the parallel schedule: ≥ 2 × (largest radius + annulus + feather).</summary>
@@ -155,8 +167,17 @@ internal static class ResidualStarCleanup
 
     /// <summary>Fills, in the star layer, every star of <paramref name="stars"/> that still stands out of the starless result.</summary>
     /// <param name="layers">Model-domain star layer, planar, edited in place.</param>
+    /// <param name="locus">
+    /// The frame's stellar locus (<see cref="GalaxyProtection.LocusOf"/>). A wide source is
+    /// left to the network's judgement (<see cref="MinRemovedWide"/>) only where it is also
+    /// resolved against the locus; one no broader than a star of its brightness is in this
+    /// frame is a star, swollen by the stretch, and is filled even where the network kept it
+    /// whole (the network took dozens of such soft bright stars for galaxies on the
+    /// synthetic fields with truth, where they were most of its error). Null: every wide
+    /// source is left to the network, as before the locus was used here.
+    /// </param>
     /// <returns>How many stars were filled.</returns>
-    public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
+    public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, StellarLocus? locus = null)
     {
         // Group by cell, then run the four parity phases one after another. The grouping is
         // a counting sort of indices (4 bytes a source, census order kept within a cell): a
@@ -181,7 +202,15 @@ internal static class ResidualStarCleanup
             Parallel.ForEach(mine, () => new StarPatch(colours), (k, _, patch) =>
             {
                 for (int j = start[k]; j < start[k + 1]; j++)
-                    if (patch.Clean(image, stars[order[j]].Star, stars[order[j]].Wide)) Interlocked.Increment(ref filled);
+                {
+                    var t = stars[order[j]];
+                    // Only sources the locus judges (confident ones, as the galaxy stage) are
+                    // taken from the network's judgement: on a galaxy's slope a star's
+                    // coefficient falls below 0.8, and the fill's plane there cut a notch.
+                    bool judged = locus != null && locus.Measured && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient;
+                    bool deferToNetwork = t.Wide && (!judged || GalaxyProtection.InStarField.IsResolved(t, locus!));
+                    if (patch.Clean(image, t.Star, deferToNetwork)) Interlocked.Increment(ref filled);
+                }
                 return patch;
             }, _ => { });
             progress.ThrowIfCancelled();
@@ -284,7 +313,7 @@ internal static class ResidualStarCleanup
         private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         private readonly float[] _samples = new float[Side * Side];
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
-        private readonly (double A, double B, double C, double Sigma)[] _fit = new (double, double, double, double)[colours];
+        private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
 
         public bool Clean(Planes p, Source s, bool wide)
         {
@@ -365,7 +394,7 @@ internal static class ResidualStarCleanup
             uint noise = (uint)(s.Row * 7919 + s.Col * 31) * 2654435761u;
             for (int c = 0; c < p.Colours; c++)
             {
-                var (a, b, cc, sigma) = _fit[c];
+                var (a, b, cc, _, grain) = _fit[c];
                 var sl = _starless[c]; var inp = _input[c];
                 for (int y = y0; y <= y1; y++)
                     for (int x = x0; x <= x1; x++)
@@ -375,7 +404,7 @@ internal static class ResidualStarCleanup
                         double weight = Math.Clamp((r + 0.5 - d) / 2.0, 0, 1);
                         if (weight <= 0) continue;
                         int j = (y - y0) * pw + (x - x0);
-                        double fill = a + b * dx + cc * dy + sigma * Noise[(int)(noise++ & (NoiseLength - 1))];
+                        double fill = a + b * dx + cc * dy + grain * Noise[(int)(noise++ & (NoiseLength - 1))];
                         double starless = sl[j] + weight * (fill - sl[j]);
                         p.Layers[c * n + y * w + x] = (float)(inp[j] - starless);
                     }
@@ -384,9 +413,10 @@ internal static class ResidualStarCleanup
 
         /// <summary>
         /// Least-squares plane a + b·dx + c·dy over the annulus pixels, its level then moved
-        /// to the median residual (stars in the annulus must not lift it) and σ from the MAD.
+        /// to the median residual (stars in the annulus must not lift it) and σ from the MAD;
+        /// and the grain the fill's noise gets (<see cref="GrainCap"/>).
         /// </summary>
-        private bool FitPlane(float[] v, Offset[] ring, int m, out (double A, double B, double C, double Sigma) fit)
+        private bool FitPlane(float[] v, Offset[] ring, int m, out (double A, double B, double C, double Sigma, double Grain) fit)
         {
             double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0;
             for (int k = 0; k < m; k++)
@@ -409,11 +439,21 @@ internal static class ResidualStarCleanup
             float median = RobustStatistics.Select(_samples, 0, m, m / 2);
             for (int i = 0; i < m; i++) _samples[i] = MathF.Abs(_samples[i] - median);
             float mad = RobustStatistics.Select(_samples, 0, m, m / 2);
-            fit = (a + median, b, c, Math.Max(RobustStatistics.MadToSigma * mad, 1e-6));
-            return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
+            double sigma = Math.Max(RobustStatistics.MadToSigma * mad, 1e-6);
+            // The grain: from second differences along rows of the annulus (x−1, x, x+1),
+            // which a smooth halo or a neighbour's wing barely moves (its slope cancels),
+            // where the MAD grows with them. For white noise their σ is √6 the pixels'.
+            int triples = 0;
+            for (int k = 0; k + 2 < m; k++)
+                if (ring[k + 1].Index == ring[k].Index + 1 && ring[k + 2].Index == ring[k].Index + 2 && ring[k + 2].Dy == ring[k].Dy) // one row
+                    _samples[triples++] = MathF.Abs(v[ring[k].Index] - 2 * v[ring[k + 1].Index] + v[ring[k + 2].Index]);
+            double grain = triples < MinGrainSamples ? sigma
+                : Math.Min(sigma, GrainCap * RobustStatistics.MadToSigma / Math.Sqrt(6) * RobustStatistics.Select(_samples, 0, triples, triples / 2));
+            fit = (a + median, b, c, sigma, grain);
+            return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma) && double.IsFinite(fit.Grain);
         }
 
-        private static (double Mean, int Count) CoreMean(float[] v, Offset[] core, int count, (double A, double B, double C, double Sigma) p)
+        private static (double Mean, int Count) CoreMean(float[] v, Offset[] core, int count, (double A, double B, double C, double Sigma, double Grain) p)
         {
             double sum = 0;
             for (int k = 0; k < count; k++)

@@ -176,6 +176,87 @@ public class ResidualCleanupTests
     }
 
     /// <summary>
+    /// In a stretched frame bright stars swell: here the brightest are twice as broad as the
+    /// faint ones, wide against the PSF, and a network that removes nothing keeps them whole.
+    /// Against the stellar locus they are stars, and are filled; an elongated source broader
+    /// than any star of its brightness (a small galaxy) is still left to the network.
+    /// Before the locus was used here every wide source the network kept stayed, and the
+    /// synthetic fields with truth kept dozens of soft bright stars whole.
+    /// </summary>
+    [Test]
+    public void BrightStarsSwollenLikeTheFieldsStarsAreFilledAGalaxyIsNot()
+    {
+        const int W = 320, H = 320;
+        var rng = new Random(41);
+        var image = new AstroImage(W, H, 1);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        void Blob(double x0, double y0, double sx, double sy, double peak)
+        {
+            for (int y = Math.Max(0, (int)(y0 - 6 * sy)); y <= Math.Min(H - 1, (int)(y0 + 6 * sy)); y++)
+                for (int x = Math.Max(0, (int)(x0 - 6 * sx)); x <= Math.Min(W - 1, (int)(x0 + 6 * sx)); x++)
+                    image[0, y, x] += (float)(peak * Math.Exp(-0.5 * ((x - x0) * (x - x0) / (sx * sx) + (y - y0) * (y - y0) / (sy * sy))));
+        }
+        // 15 × 15 stars on a grid; width grows with peak, as a stretch makes it.
+        var bright = new List<(int X, int Y)>();
+        for (int k = 0; k < 225; k++)
+        {
+            int x = 12 + (k % 15) * 20 + rng.Next(3), y = 12 + (k / 15) * 20 + rng.Next(3);
+            if (Math.Abs(x - 160) < 16 && Math.Abs(y - 160) < 16) continue; // the galaxy's place
+            double t = rng.NextDouble(), peak = 0.05 + 0.6 * t * t, sigma = 1.0 + 1.2 * t * t;
+            Blob(x, y, sigma, sigma, peak);
+            if (t > 0.9) bright.Add((x, y));
+        }
+        // The galaxy: elongated 2:1, broader than the brightest stars, at a middling peak.
+        Blob(160, 160, 4.0, 2.0, 0.3);
+        var starless = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        TestContext.Out.WriteLine($"{bright.Count} bright stars");
+        Assert.That(bright.Count, Is.GreaterThan(10));
+        foreach (var (x, y) in bright)
+            Assert.That(CoreMean(starless, 0, x, y), Is.EqualTo(Sky).Within(4 * Noise), $"bright star at ({x},{y})");
+        Assert.That(CoreMean(starless, 0, 160, 160), Is.EqualTo(CoreMean(image, 0, 160, 160)).Within(1e-6), "the galaxy stays");
+    }
+
+    /// <summary>
+    /// A star filled beside a broad, bright neighbour whose wing crosses its annulus: the
+    /// fill's noise must look like the sky's. With the annulus' MAD about the fitted plane
+    /// as its σ, the wing's curvature made it several times the sky's noise, and the fill a
+    /// speckled, multicoloured disc (the synthetic fields with truth showed dozens).
+    /// </summary>
+    [Test]
+    public void AFillBesideABroadNeighbourHasTheSkysGrain()
+    {
+        var rng = new Random(31);
+        var image = new AstroImage(128, 128, 3);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        (int X, int Y) star = (64, 64);
+        // The star, a broad neighbour 9 px away (FWHM 9.4 px: never filled itself), and small
+        // stars around the edge for the PSF.
+        var sources = new List<(double X, double Y, double Sigma, double Peak)> { (star.X, star.Y, 1.1, 0.4), (star.X + 9, star.Y + 2, 4.0, 0.5) };
+        for (int k = 0; k < 6; k++) { sources.Add((12 + 20 * k, 12, 1.1, 0.3)); sources.Add((12 + 20 * k, 116, 1.1, 0.3)); }
+        foreach (var (x0, y0, sigma, peak) in sources)
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 128; y++)
+                    for (int x = 0; x < 128; x++)
+                    {
+                        double d2 = (x - x0) * (x - x0) + (y - y0) * (y - y0);
+                        if (d2 < 100 * sigma * sigma) image[c, y, x] += (float)(peak * Math.Exp(-d2 / (2 * sigma * sigma)));
+                    }
+        var starless = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        for (int c = 0; c < 3; c++)
+        {
+            // The grain inside the fill (r <= 3 px): the σ of horizontal neighbours' differences / √2.
+            var d = new List<double>();
+            for (int y = star.Y - 3; y <= star.Y + 3; y++)
+                for (int x = star.X - 3; x < star.X + 3; x++)
+                    if ((x - star.X) * (x - star.X) + (y - star.Y) * (y - star.Y) <= 9 && (x + 1 - star.X) * (x + 1 - star.X) + (y - star.Y) * (y - star.Y) <= 9)
+                        d.Add(starless[c, y, x + 1] - starless[c, y, x]);
+            double mean = d.Average(), grain = Math.Sqrt(d.Sum(v => (v - mean) * (v - mean)) / (d.Count - 1) / 2); // about the fill plane's slope
+            Assert.That(CoreMean(starless, c, star.X, star.Y), Is.LessThan(CoreMean(image, c, star.X, star.Y) - 0.15), $"channel {c}: the star is filled");
+            Assert.That(grain, Is.LessThan(2 * Noise), $"channel {c}: the fill's grain");
+        }
+    }
+
+    /// <summary>
     /// Faint stars in a crowded field, as a Milky Way or globular-cluster picture has them:
     /// noise and neighbours put most of their correlation coefficients under the detector's
     /// confident 0.8, and the cleanup, which filled only those, left them all (on M3 not one
