@@ -519,6 +519,7 @@ def synthetic_stars(pictures, case, removers):
     stars = ndimage.binary_dilation((np.abs(inp - truth) >= 1.5).any(axis=2), np.ones((3, 3), bool))
     lab, n = ndimage.label(stars)
     ids = np.arange(1, n + 1)
+    regions = ndimage.find_objects(lab)
     light = np.asarray(ndimage.sum((inp - truth).mean(axis=2), lab, ids))
     order = np.argsort(-light)
     bright = np.zeros(n, bool)
@@ -532,17 +533,18 @@ def synthetic_stars(pictures, case, removers):
         whole = bright & (kept > 0.5)
         out[r] = {"kept_half": int(whole.sum()), "error_share": float(err[whole].sum() / max(err.sum(), 1e-9))}
         if r == "default":
-            worst = [ndimage.find_objects(lab)[k] for k in np.argsort(-err)[:8]]
+            worst = [regions[k] for k in np.argsort(-err)[:8]]
     return out, int(bright.sum()), worst
 
 
 def synthetic_star_counts(entry, pictures):
     """Adds the stars left whole (synthetic_stars) to a field's entry of synthetic.json,
     where its pictures were kept; returns the worst stars' slices for the sheet."""
-    have = [r for r in REMOVERS if os.path.exists(os.path.join(pictures, f"{entry['case']}-{r}.png"))]
+    # Only results this run scored (a peer picture left from another run is not one).
+    have = [r for r in REMOVERS if f"{r}_psnr" in entry and os.path.exists(os.path.join(pictures, f"{entry['case']}-{r}.png"))]
     if "default" not in have:
         return []
-    counts, entry["true_stars"], worst = synthetic_stars(pictures, entry["case"], have)
+    counts, entry["bright_stars"], worst = synthetic_stars(pictures, entry["case"], have)
     entry["stars_kept_half"] = {r: c["kept_half"] for r, c in counts.items()}
     entry["stars_kept_error"] = {r: c["error_share"] for r, c in counts.items()}
     return worst
@@ -762,13 +764,13 @@ def write_report(a, rows, times, synth, present, meta):
             P(line)
         if all("stars_kept_half" in s for s in synth):
             P()
-            P("Bright stars left whole: of the brightest tenth of the true stars (connected star pixels, by light), those whose light the result keeps more than half of (result − truth over input − truth), and their share of the result's squared error on all star pixels. The eight stars with ours default's largest error on seed 22: [docs/real-dev/synthetic-seed22.jpg](../../../docs/real-dev/synthetic-seed22.jpg) (each field's sheet is in the run's sheets folder).")
+            P("Bright stars left whole: of the brightest tenth (at least 10) of the true stars (connected star pixels, by light; touching stars count as one), those whose light the result keeps more than half of (result − truth over input − truth), and their share of the result's squared error on all star pixels. The eight stars with ours default's largest error on seed 22: [docs/real-dev/synthetic-seed22.jpg](../../../docs/real-dev/synthetic-seed22.jpg) (each field's sheet is in the run's sheets folder).")
             P()
             kc = [c for c in cols if c != "input"]
             P("| field | bright stars | " + " | ".join(f"{LABELS[c]}: left whole (error share)" for c in kc) + " |")
             P("|---|---:|" + "---:|" * len(kc))
             for s in synth:
-                P(f"| {s['case']} | {s['true_stars']} | " + " | ".join(f"{s['stars_kept_half'].get(c, '–')} ({100 * s['stars_kept_error'].get(c, float('nan')):.0f} %)" for c in kc) + " |")
+                P(f"| {s['case']} | {s['bright_stars']} | " + " | ".join(f"{s['stars_kept_half'][c]} ({100 * s['stars_kept_error'][c]:.0f} %)" if c in s["stars_kept_half"] else "–" for c in kc) + " |")
         if "peer" in cols:
             dm = np.mean([s["default_psnr_stars"] - s["peer_psnr_stars"] for s in synth])
             nm = np.mean([s["network_psnr_stars"] - s["peer_psnr_stars"] for s in synth])

@@ -257,6 +257,10 @@ internal static class GalaxyProtection
     /// <summary>The stellar locus of a census, from its confident sources (as <see cref="Apply"/> judges by).</summary>
     public static StellarLocus LocusOf(IReadOnlyList<ResidualStarCleanup.Target> census) => StellarLocus.Estimate(new Confident(census));
 
+    /// <summary>Whether resolved sources carry at least <see cref="GalaxyFieldShare"/> of the census' light: a frame where most broad sources are galaxies.</summary>
+    public static bool ResolvedSourcesDominate(IReadOnlyList<ResidualStarCleanup.Target> census, StellarLocus locus) =>
+        locus.Measured && ResolvedShare(new Confident(census), locus) >= GalaxyFieldShare;
+
     /// <summary>The share of the unsaturated sources' flux that is in resolved sources: how much of the frame is galaxies.</summary>
     public static double ResolvedShare(IReadOnlyList<ResidualStarCleanup.Target> sources, StellarLocus locus)
     {

@@ -42,8 +42,8 @@ internal static class ResidualStarCleanup
     /// stars; the stage then defers to the network: it fills one only where the network
     /// already took at least <see cref="MinRemovedWide"/> of its light (a star it did not
     /// finish), never where the network left it whole (a galaxy it chose to keep); unless
-    /// the source is no broader than the stellar locus says a star of its brightness is
-    /// here (see <see cref="Apply"/>).
+    /// the source is confident and not resolved against the stellar locus (see
+    /// <see cref="Apply"/>).
     /// Saturated sources too: the network takes at least 90 % of a saturated star's core
     /// (held-out pairs), while a clipped galaxy core, which it keeps, was once filled with
     /// a speckled disc of sky plus noise.
@@ -168,13 +168,15 @@ internal static class ResidualStarCleanup
     /// <summary>Fills, in the star layer, every star of <paramref name="stars"/> that still stands out of the starless result.</summary>
     /// <param name="layers">Model-domain star layer, planar, edited in place.</param>
     /// <param name="locus">
-    /// The frame's stellar locus (<see cref="GalaxyProtection.LocusOf"/>). A wide source is
-    /// left to the network's judgement (<see cref="MinRemovedWide"/>) only where it is also
-    /// resolved against the locus; one no broader than a star of its brightness is in this
-    /// frame is a star, swollen by the stretch, and is filled even where the network kept it
-    /// whole (the network took dozens of such soft bright stars for galaxies on the
-    /// synthetic fields with truth, where they were most of its error). Null: every wide
-    /// source is left to the network, as before the locus was used here.
+    /// The frame's stellar locus (<see cref="GalaxyProtection.LocusOf"/>). A wide source with
+    /// correlation ≥ <see cref="GalaxyProtection.ConfidentCoefficient"/> that the star-field
+    /// width test does not call resolved against the locus (<see cref="GalaxyProtection.InStarField"/>:
+    /// at most 1.3× the width of a star of its brightness here, or 1.6× if round) is a star
+    /// swollen by the stretch, and is filled even where the network kept it whole (the
+    /// network took dozens of such soft bright stars for galaxies on the synthetic fields
+    /// with truth, where they were most of its error). Other wide sources are left to the
+    /// network's judgement (<see cref="MinRemovedWide"/>). Null or not measured: every wide
+    /// source is, as before the locus was used here.
     /// </param>
     /// <returns>How many stars were filled.</returns>
     public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, StellarLocus? locus = null)

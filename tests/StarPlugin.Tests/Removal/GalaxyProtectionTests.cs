@@ -33,24 +33,11 @@ public class GalaxyProtectionTests
     private AstroImage Field(bool withGalaxy)
     {
         var rng = new Random(3);
-        var image = new AstroImage(256, 256, 3);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
-        void Add(double x0, double y0, double sx, double sy, double peak) => AddGaussian(image, x0, y0, sx, sy, peak);
+        var image = TestImages.NoisySky(256, 256, 3, Sky, Noise, rng);
+        void Add(double x0, double y0, double sx, double sy, double peak) => TestImages.AddGaussian(image, x0, y0, sx, sy, peak);
         foreach (var (x, y) in _stars) if (!withGalaxy || Math.Abs(x - _galaxy.X) > 30 || Math.Abs(y - _galaxy.Y) > 30) Add(x, y, 1.1, 1.1, 0.7);
         if (withGalaxy) Add(_galaxy.X, _galaxy.Y, 4.0, 2.0, 0.7);
         return image;
-    }
-
-    /// <summary>Adds an axis-aligned Gaussian (σ <paramref name="sx"/> × <paramref name="sy"/>) to every channel, out to 10σ.</summary>
-    private static void AddGaussian(AstroImage image, double x0, double y0, double sx, double sy, double peak)
-    {
-        for (int c = 0; c < image.Channels; c++)
-            for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y <= Math.Min(image.Height - 1, (int)(y0 + 10 * sy)); y++)
-                for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x <= Math.Min(image.Width - 1, (int)(x0 + 10 * sx)); x++)
-                {
-                    double u = (x - x0) / sx, v = (y - y0) / sy;
-                    if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
-                }
     }
 
     private AstroImage Run(AstroImage image, bool keep) => Run(image, keep ? GalaxyMode.Always : GalaxyMode.Never);
@@ -92,10 +79,9 @@ public class GalaxyProtectionTests
     {
         const int W = 1024, H = 384;
         var rng = new Random(5);
-        var image = new AstroImage(W, H, 3);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        var image = TestImages.NoisySky(W, H, 3, Sky, Noise, rng);
         // Peaks vary (0.5..0.75 over the sky), so no plateau at the frame's maximum reads as clipping.
-        void Add(double x0, double y0, double sx, double sy, double peak) => AddGaussian(image, x0, y0, sx, sy, peak);
+        void Add(double x0, double y0, double sx, double sy, double peak) => TestImages.AddGaussian(image, x0, y0, sx, sy, peak);
         (int X, int Y) galaxy = (880, 192);
         var stars = new List<(int X, int Y)>();
         for (int y = 24; y < H; y += 48)
@@ -126,9 +112,8 @@ public class GalaxyProtectionTests
     {
         const int S = 512;
         var rng = new Random(11);
-        var image = new AstroImage(S, S, 3);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
-        void Add(double x0, double y0, double sx, double sy, double peak) => AddGaussian(image, x0, y0, sx, sy, peak);
+        var image = TestImages.NoisySky(S, S, 3, Sky, Noise, rng);
+        void Add(double x0, double y0, double sx, double sy, double peak) => TestImages.AddGaussian(image, x0, y0, sx, sy, peak);
         for (int k = 0; k < stars; k++) Add(16 + (k % 16) * 32, 16 + (k / 16) * 32, 1.1, 1.1, 0.5 + 0.25 * rng.NextDouble());
         var placed = new List<(int X, int Y)>();
         for (int k = 0; k < galaxies; k++)
@@ -188,7 +173,7 @@ public class GalaxyProtectionTests
         // a galaxy field: its region holds no star-like source, so it is no star.
         var (image, _) = Mixed(stars: 64, galaxies: 60);
         (int X, int Y) edgeOn = (256, 420);
-        AddGaussian(image, edgeOn.X, edgeOn.Y, 10, 1, 0.6);
+        TestImages.AddGaussian(image, edgeOn.X, edgeOn.Y, 10, 1, 0.6);
         Assert.That(CoreMean(Run(image, GalaxyMode.Never), edgeOn.X, edgeOn.Y), Is.LessThan(CoreMean(image, edgeOn.X, edgeOn.Y) - 0.02), "the network's cut");
         Assert.That(CoreMean(Run(image, GalaxyMode.Auto), edgeOn.X, edgeOn.Y), Is.EqualTo(CoreMean(image, edgeOn.X, edgeOn.Y)).Within(1e-6), "it comes back");
     }

@@ -132,8 +132,7 @@ public class ResidualCleanupTests
     private static AstroImage ClippedSourceField(out (int X, int Y) clipped)
     {
         var rng = new Random(5);
-        var image = new AstroImage(160, 160, 3);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        var image = TestImages.NoisySky(160, 160, 3, Sky, Noise, rng);
         clipped = (80, 80);
         var sources = new List<(double X, double Y, double Sigma, double Peak)> { (clipped.X, clipped.Y, 3.0, 3.0) };
         for (int k = 0; k < 5; k++) sources.Add((20 + 30 * k, 20, 1.1, 0.3));
@@ -188,14 +187,8 @@ public class ResidualCleanupTests
     {
         const int W = 320, H = 320;
         var rng = new Random(41);
-        var image = new AstroImage(W, H, 1);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
-        void Blob(double x0, double y0, double sx, double sy, double peak)
-        {
-            for (int y = Math.Max(0, (int)(y0 - 6 * sy)); y <= Math.Min(H - 1, (int)(y0 + 6 * sy)); y++)
-                for (int x = Math.Max(0, (int)(x0 - 6 * sx)); x <= Math.Min(W - 1, (int)(x0 + 6 * sx)); x++)
-                    image[0, y, x] += (float)(peak * Math.Exp(-0.5 * ((x - x0) * (x - x0) / (sx * sx) + (y - y0) * (y - y0) / (sy * sy))));
-        }
+        var image = TestImages.NoisySky(W, H, 1, Sky, Noise, rng);
+        void Blob(double x0, double y0, double sx, double sy, double peak) => TestImages.AddGaussian(image, x0, y0, sx, sy, peak);
         // 15 × 15 stars on a grid; width grows with peak, as a stretch makes it.
         var bright = new List<(int X, int Y)>();
         for (int k = 0; k < 225; k++)
@@ -226,33 +219,33 @@ public class ResidualCleanupTests
     public void AFillBesideABroadNeighbourHasTheSkysGrain()
     {
         var rng = new Random(31);
-        var image = new AstroImage(128, 128, 3);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        var image = TestImages.NoisySky(128, 128, 3, Sky, Noise, rng);
         (int X, int Y) star = (64, 64);
         // The star, a broad neighbour 9 px away (FWHM 9.4 px: never filled itself), and small
         // stars around the edge for the PSF.
         var sources = new List<(double X, double Y, double Sigma, double Peak)> { (star.X, star.Y, 1.1, 0.4), (star.X + 9, star.Y + 2, 4.0, 0.5) };
         for (int k = 0; k < 6; k++) { sources.Add((12 + 20 * k, 12, 1.1, 0.3)); sources.Add((12 + 20 * k, 116, 1.1, 0.3)); }
-        foreach (var (x0, y0, sigma, peak) in sources)
-            for (int c = 0; c < 3; c++)
-                for (int y = 0; y < 128; y++)
-                    for (int x = 0; x < 128; x++)
-                    {
-                        double d2 = (x - x0) * (x - x0) + (y - y0) * (y - y0);
-                        if (d2 < 100 * sigma * sigma) image[c, y, x] += (float)(peak * Math.Exp(-d2 / (2 * sigma * sigma)));
-                    }
+        foreach (var (x0, y0, sigma, peak) in sources) TestImages.AddGaussian(image, x0, y0, sigma, sigma, peak);
         var starless = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
         for (int c = 0; c < 3; c++)
         {
-            // The grain inside the fill (r <= 3 px): the σ of horizontal neighbours' differences / √2.
-            var d = new List<double>();
+            // The grain inside the fill (r <= 3 px): the σ of neighbours' differences / √2,
+            // horizontal and vertical.
+            var dx = new List<double>(); var dy = new List<double>();
+            bool In(int x, int y) => (x - star.X) * (x - star.X) + (y - star.Y) * (y - star.Y) <= 9;
             for (int y = star.Y - 3; y <= star.Y + 3; y++)
-                for (int x = star.X - 3; x < star.X + 3; x++)
-                    if ((x - star.X) * (x - star.X) + (y - star.Y) * (y - star.Y) <= 9 && (x + 1 - star.X) * (x + 1 - star.X) + (y - star.Y) * (y - star.Y) <= 9)
-                        d.Add(starless[c, y, x + 1] - starless[c, y, x]);
-            double mean = d.Average(), grain = Math.Sqrt(d.Sum(v => (v - mean) * (v - mean)) / (d.Count - 1) / 2); // about the fill plane's slope
+                for (int x = star.X - 3; x <= star.X + 3; x++)
+                {
+                    if (In(x, y) && In(x + 1, y)) dx.Add(starless[c, y, x + 1] - starless[c, y, x]);
+                    if (In(x, y) && In(x, y + 1)) dy.Add(starless[c, y + 1, x] - starless[c, y, x]);
+                }
+            // Each direction about its own mean (the fill plane's slope), pooled.
+            double Squares(List<double> d) { double m = d.Average(); return d.Sum(v => (v - m) * (v - m)); }
+            double grain = Math.Sqrt((Squares(dx) + Squares(dy)) / (dx.Count + dy.Count - 2) / 2);
             Assert.That(CoreMean(starless, c, star.X, star.Y), Is.LessThan(CoreMean(image, c, star.X, star.Y) - 0.15), $"channel {c}: the star is filled");
-            Assert.That(grain, Is.LessThan(2 * Noise), $"channel {c}: the fill's grain");
+            // GrainCap allows 1.5× the sky's σ, and some 40 differences scatter by ±15 %; the
+            // MAD's σ made it 8×.
+            Assert.That(grain, Is.LessThan(3 * Noise), $"channel {c}: the fill's grain");
         }
     }
 
@@ -267,8 +260,7 @@ public class ResidualCleanupTests
     {
         const int W = 256, H = 256;
         var rng = new Random(23);
-        var image = new AstroImage(W, H, 1);
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Sky + Noise * (float)rng.NextGaussian();
+        var image = TestImages.NoisySky(W, H, 1, Sky, Noise, rng);
         var stars = new List<(double X, double Y)>();
         while (stars.Count < 400)
         {

@@ -21,6 +21,26 @@ internal static class TestImages
         return img;
     }
 
+    /// <summary>A flat sky of level <paramref name="sky"/> with Gaussian noise of σ <paramref name="noise"/>, drawn from <paramref name="rng"/> sample by sample.</summary>
+    public static AstroImage NoisySky(int w, int h, int channels, float sky, float noise, System.Random rng)
+    {
+        var image = new AstroImage(w, h, channels);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = sky + noise * (float)rng.NextGaussian();
+        return image;
+    }
+
+    /// <summary>Adds an axis-aligned Gaussian (σ <paramref name="sx"/> × <paramref name="sy"/>) to every channel, out to 10σ.</summary>
+    public static void AddGaussian(AstroImage image, double x0, double y0, double sx, double sy, double peak)
+    {
+        for (int c = 0; c < image.Channels; c++)
+            for (int y = Math.Max(0, (int)(y0 - 10 * sy)); y <= Math.Min(image.Height - 1, (int)(y0 + 10 * sy)); y++)
+                for (int x = Math.Max(0, (int)(x0 - 10 * sx)); x <= Math.Min(image.Width - 1, (int)(x0 + 10 * sx)); x++)
+                {
+                    double u = (x - x0) / sx, v = (y - y0) / sy;
+                    if (u * u + v * v < 100) image[c, y, x] += (float)(peak * Math.Exp(-(u * u + v * v) / 2));
+                }
+    }
+
     public static void AssertSamePixels(AstroImage expected, AstroImage actual, float tolerance = 0f)
     {
         Assert.That(actual.Width, Is.EqualTo(expected.Width), "width");
