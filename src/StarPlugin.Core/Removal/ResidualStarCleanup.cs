@@ -12,7 +12,7 @@ namespace StarPlugin.Removal;
 /// bright ones); users then clone them out by hand. This stage does that clone-out:
 /// 1. detect point sources in the model-domain input (luminance), at full and half resolution;
 /// 2. keep the star-like ones: correlation coefficient ≥ 0.6 (or a saturated core) and
-///    a FWHM from 1 px (hot pixels are narrower; they stay) to 3× the field's PSF, so
+///    a FWHM from 0.5 px (a lone hot pixel is narrower; it stays) to 3× the field's PSF, so
 ///    nebula knots and galaxies broader than that are never touched;
 /// 3. at each, measure the starless result against a plane fitted to a surrounding
 ///    annulus, per channel; where the core still stands out (or sinks) by ≥ 3σ of the
@@ -35,6 +35,14 @@ internal static class ResidualStarCleanup
     /// after removal was in the list, and 0.6 took M3's residual from 39 % to 20 %.
     /// </summary>
     public const float FillCoefficient = 0.6f;
+    /// <summary>
+    /// Narrowest FWHM (px) of a point source the stage fills. Sources from here to 1 px are
+    /// too sharp for the PSF estimate and the galaxy stage, but they are stars: those of a
+    /// downsampled or undersampled picture are one bright pixel with a little light in its
+    /// neighbours (SMC Hα: 167 with 12 on each side, 0.6 px), and the network leaves them.
+    /// A lone hot pixel, nothing in its neighbours, measures about 0 and stays.
+    /// </summary>
+    public const double MinPointFwhm = 0.5;
     /// <summary>Widest FWHM, in units of the field's PSF FWHM, that still counts as a star.</summary>
     public const double MaxWidth = 3.0;
     /// <summary>
@@ -84,7 +92,11 @@ internal static class ResidualStarCleanup
     /// were dropped. The census is the one part of a removal's memory that grows with what
     /// is in the image rather than with its size: the limit holds it to a constant.
     /// </param>
-    internal static (List<Target> Targets, FieldPsf Psf, bool Limited) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null, int maxSources = 0)
+    /// <returns>
+    /// Targets: the census the PSF, the locus and the galaxy stage are made of; Points: the
+    /// sharper star-like sources (<see cref="MinPointFwhm"/> to 1 px), for the fills only.
+    /// </returns>
+    internal static (List<Target> Targets, List<Target> Points, FieldPsf Psf, bool Limited) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null, int maxSources = 0)
     {
         // D up front (FillCoefficient at full resolution, 0.8 binned): only star-like sources
         // are wanted, and the detector then skips measuring the many weaker correlation
@@ -121,8 +133,8 @@ internal static class ResidualStarCleanup
         // The detector's dead scratch (its duplicate grid, band lists) goes before the
         // targets are allocated beside its catalogue.
         LargeGarbage.Release(n);
-        var (targets, psf) = Select(fine, coarse, w, h);
-        return (targets, psf, fineLimited || coarseLimited);
+        var (targets, points, psf) = Select(fine, coarse, w, h);
+        return (targets, points, psf, fineLimited || coarseLimited);
     }
 
     /// <summary>Row y of the luminance, the mean of the colour planes in the model domain, into <paramref name="row"/> (one image row long).</summary>
@@ -142,7 +154,7 @@ internal static class ResidualStarCleanup
 
     // One D everywhere and ring backgrounds (no flat-sky relief or mesh background): the
     // cleanup was tuned and benched with them.
-    private static readonly DetectionOptions FinePass = new() { Threshold = FillCoefficient, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 0.8f, GMax = 1.6f, GStep = 0.4f };
+    private static readonly DetectionOptions FinePass = new() { Threshold = FillCoefficient, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 0.8f, GMax = 1.6f, GStep = 0.4f, MinFwhm = (float)MinPointFwhm };
     /// <summary>In binned pixels: σ 1.0–1.6, mesh 16 (32 px), FWHM ≥ 1 (2 px).</summary>
     private static readonly DetectionOptions CoarsePass = new() { Threshold = 0.8f, FlatSkyRelief = 0f, FlatSkyBackground = false, GMin = 1.0f, GMax = 1.6f, GStep = 0.2f, MeshSize = 16 };
 
@@ -179,8 +191,13 @@ internal static class ResidualStarCleanup
     /// source is, as before the locus was used here.
     /// </param>
     /// <returns>How many stars were filled.</returns>
-    public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, StellarLocus? locus = null)
+    /// <param name="points">Sharper sources (<see cref="FindSources"/>' Points), filled as the stars are.</param>
+    public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, StellarLocus? locus = null,
+        IReadOnlyList<Target>? points = null)
     {
+        // One index space over both lists: the stars, then the points.
+        int count = stars.Count + (points?.Count ?? 0);
+        Target At(int i) => i < stars.Count ? stars[i] : points![i - stars.Count];
         // Group by cell, then run the four parity phases one after another. The grouping is
         // a counting sort of indices (4 bytes a source, census order kept within a cell): a
         // list of target copies per cell took 50 MB on a crowded 33 Mpx field.
@@ -190,11 +207,11 @@ internal static class ResidualStarCleanup
         // (they are in the list for GalaxyProtection).
         static bool Fillable(in Target t) => t.Star.Saturated || t.Width <= MaxWidth;
         var start = new int[cellsX * cellsY + 1];
-        for (int i = 0; i < stars.Count; i++) if (Fillable(stars[i])) start[CellOf(stars[i]) + 1]++;
+        for (int i = 0; i < count; i++) { var t = At(i); if (Fillable(t)) start[CellOf(t) + 1]++; }
         for (int k = 0; k < cellsX * cellsY; k++) start[k + 1] += start[k];
         var order = new int[start[^1]];
         var next = start[..^1];
-        for (int i = 0; i < stars.Count; i++) if (Fillable(stars[i])) order[next[CellOf(stars[i])]++] = i;
+        for (int i = 0; i < count; i++) { var t = At(i); if (Fillable(t)) order[next[CellOf(t)]++] = i; }
         int filled = 0;
         var image = new Planes(data, layers, domain, colours, w, h);
         for (int phase = 0; phase < 4; phase++)
@@ -205,7 +222,7 @@ internal static class ResidualStarCleanup
             {
                 for (int j = start[k]; j < start[k + 1]; j++)
                 {
-                    var t = stars[order[j]];
+                    var t = At(order[j]);
                     // Only sources the locus judges (confident ones, as the galaxy stage) are
                     // taken from the network's judgement: on a galaxy's slope a star's
                     // coefficient falls below 0.8, and the fill's plane there cut a notch.
@@ -250,9 +267,10 @@ internal static class ResidualStarCleanup
     /// detection is dropped where the fine pass already has a star (the same star seen at
     /// both scales).
     /// </summary>
-    private static (List<Target> Targets, FieldPsf Psf) Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
+    private static (List<Target> Targets, List<Target> Points, FieldPsf Psf) Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
     {
         static bool Star(DetectedStar s) => (s.Coefficient >= FillCoefficient || s.Saturated) && double.IsFinite(s.Fwhm) && s.Fwhm >= 1.0;
+        static bool Point(DetectedStar s) => s.Coefficient >= FillCoefficient && !s.Saturated && s.Fwhm >= MinPointFwhm && s.Fwhm < 1.0;
         var candidates = fine.Where(Star).ToList();
         var psf = FieldPsf.Estimate(candidates, w, h);
         var extra = CoarseOnly(candidates, coarse.Where(Star));
@@ -264,7 +282,8 @@ internal static class ResidualStarCleanup
             double local = psf.At(s.X, s.Y);
             targets.Add(new Target(Source.Of(s), (float)(s.Fwhm / local), !s.Saturated && s.Fwhm > NarrowWidth * local));
         }
-        return (targets, psf);
+        var points = fine.Where(Point).Select(s => new Target(Source.Of(s), (float)(s.Fwhm / psf.At(s.X, s.Y)), false)).ToList();
+        return (targets, points, psf);
     }
 
     /// <summary>The coarse detections with no fine one within max(3 px, FWHM/2): the same star seen at both scales counts once.</summary>

@@ -1,6 +1,7 @@
 using StarPlugin.Detection;
 using StarPlugin.Imaging;
 using StarPlugin.Inference;
+using StarPlugin.Progress;
 using StarPlugin.Removal;
 using StarPlugin.Tests.Support;
 
@@ -207,6 +208,47 @@ public class ResidualCleanupTests
         foreach (var (x, y) in bright)
             Assert.That(CoreMean(starless, 0, x, y), Is.EqualTo(Sky).Within(4 * Noise), $"bright star at ({x},{y})");
         Assert.That(CoreMean(starless, 0, 160, 160), Is.EqualTo(CoreMean(image, 0, 160, 160)).Within(1e-6), "the galaxy stays");
+    }
+
+    /// <summary>
+    /// Stars of a downsampled picture: one bright pixel with a little light in its four
+    /// neighbours (SMC Hα has hundreds: 167 with 12 on each side, FWHM 0.6 px). A network
+    /// that removes nothing leaves them, and the cleanup, which took everything under 1 px
+    /// for a hot pixel, left them too; the peer removes them. A lone hot pixel, nothing in
+    /// its neighbours, still stays, and the field's PSF is still its ordinary stars'.
+    /// </summary>
+    [Test]
+    public void OnePixelStarsAreFilledALoneHotPixelIsNot()
+    {
+        var rng = new Random(17);
+        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
+        // Ordinary stars (FWHM 2.6 px) around the edge, one-pixel stars inside, one hot pixel.
+        for (int k = 0; k < 8; k++) { TestImages.AddGaussian(image, 15 + 24 * k, 12, 1.1, 1.1, 0.3); TestImages.AddGaussian(image, 15 + 24 * k, 188, 1.1, 1.1, 0.3); }
+        var points = new List<(int X, int Y)>();
+        for (int k = 0; k < 16; k++)
+        {
+            (int x, int y) = (40 + 36 * (k % 4) + rng.Next(5), 40 + 36 * (k / 4) + rng.Next(5));
+            points.Add((x, y));
+            float peak = 0.4f + 0.3f * (float)rng.NextDouble();
+            for (int c = 0; c < 3; c++)
+            {
+                image[c, y, x] += peak;
+                foreach (var (dx, dy) in new[] { (1, 0), (-1, 0), (0, 1), (0, -1) }) image[c, y + dy, x + dx] += 0.07f * peak;
+            }
+        }
+        (int X, int Y) hot = (58, 150);
+        for (int c = 0; c < 3; c++) image[c, hot.Y, hot.X] = 0.95f;
+        var result = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never });
+        foreach (var (x, y) in points)
+            for (int c = 0; c < 3; c++)
+                Assert.That(result.Starless[c, y, x], Is.EqualTo(Sky).Within(4 * Noise), $"one-pixel star at ({x},{y}) channel {c}");
+        for (int c = 0; c < 3; c++)
+            Assert.That(result.Starless[c, hot.Y, hot.X], Is.EqualTo(image[c, hot.Y, hot.X]), "a lone hot pixel is not a star");
+        // The points are the fills' alone: the PSF, the locus and the galaxy stage see the ordinary stars.
+        var found = ResidualStarCleanup.FindSources(image.Data, ModelDomain.Scale(1f), 3, 200, 200, ProgressReporter.None);
+        Assert.That(found.Points.Count, Is.EqualTo(points.Count), "every one-pixel star is a point");
+        Assert.That(found.Targets.All(t => t.Star.Fwhm >= 1.0), "no point in the census");
+        Assert.That(found.Psf.Global, Is.EqualTo(2.6).Within(0.4), "the PSF is the ordinary stars'");
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ internal static class CleanupDiagnostics
         var domain = ModelDomain.Scale(white);
         var layers = new float[network.Stars.Data.Length];
         for (int k = 0; k < layers.Length; k++) layers[k] = network.Stars.Data[k] / white;
-        var (targets, psf, _) = ResidualStarCleanup.FindSources(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
+        var (targets, _, psf, _) = ResidualStarCleanup.FindSources(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
         return (network, targets, ResidualStarCleanup.Assess(targets, input.Data, domain, layers, colours, w, h), psf);
     }
 
