@@ -382,6 +382,14 @@ internal static class ResidualStarCleanup
                 var (inputExcess, _) = CoreMean(inp, _core, coreCount, _fit[c]);
                 excess += inputExcess; left += mean;
             }
+            // The fill's grain only where there may be a fill: most stars the network removed,
+            // and this third selection per channel was a third of the stage's time.
+            if (stands)
+                for (int c = 0; c < p.Colours; c++)
+                {
+                    _fit[c].Grain = Grain(_starless[c], _ring, ringCount, _fit[c].Sigma);
+                    if (!double.IsFinite(_fit[c].Grain)) return default;
+                }
             return new Assessment(stands, excess > 0 ? (excess - left) / excess : double.NaN, r, x0, y0, x1, y1);
         }
 
@@ -435,7 +443,7 @@ internal static class ResidualStarCleanup
         /// <summary>
         /// Least-squares plane a + b·dx + c·dy over the annulus pixels, its level then moved
         /// to the median residual (stars in the annulus must not lift it) and σ from the MAD;
-        /// and the grain the fill's noise gets (<see cref="GrainCap"/>).
+        /// the grain (<see cref="Grain"/>) is left for <see cref="Assess"/> to add where the core stands.
         /// </summary>
         private bool FitPlane(float[] v, Offset[] ring, int m, out (double A, double B, double C, double Sigma, double Grain) fit)
         {
@@ -461,17 +469,24 @@ internal static class ResidualStarCleanup
             for (int i = 0; i < m; i++) _samples[i] = MathF.Abs(_samples[i] - median);
             float mad = RobustStatistics.Select(_samples, 0, m, m / 2);
             double sigma = Math.Max(RobustStatistics.MadToSigma * mad, 1e-6);
-            // The grain: from second differences along rows of the annulus (x−1, x, x+1),
-            // which a smooth halo or a neighbour's wing barely moves (its slope cancels),
-            // where the MAD grows with them. For white noise their σ is √6 the pixels'.
+            fit = (a + median, b, c, sigma, double.NaN);
+            return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma);
+        }
+
+        /// <summary>
+        /// The σ of the fill's noise: the annulus' σ, at most GrainCap × the σ of the second
+        /// differences along its rows (x−1, x, x+1), which a smooth halo or a neighbour's wing
+        /// barely moves (its slope cancels), where the MAD grows with them. For white noise
+        /// their σ is √6 the pixels'.
+        /// </summary>
+        private double Grain(float[] v, Offset[] ring, int m, double sigma)
+        {
             int triples = 0;
             for (int k = 0; k + 2 < m; k++)
                 if (ring[k + 1].Index == ring[k].Index + 1 && ring[k + 2].Index == ring[k].Index + 2 && ring[k + 2].Dy == ring[k].Dy) // one row
                     _samples[triples++] = MathF.Abs(v[ring[k].Index] - 2 * v[ring[k + 1].Index] + v[ring[k + 2].Index]);
-            double grain = triples < MinGrainSamples ? sigma
+            return triples < MinGrainSamples ? sigma
                 : Math.Min(sigma, GrainCap * RobustStatistics.MadToSigma / Math.Sqrt(6) * RobustStatistics.Select(_samples, 0, triples, triples / 2));
-            fit = (a + median, b, c, sigma, grain);
-            return double.IsFinite(fit.A) && double.IsFinite(fit.Sigma) && double.IsFinite(fit.Grain);
         }
 
         private static (double Mean, int Count) CoreMean(float[] v, Offset[] core, int count, (double A, double B, double C, double Sigma, double Grain) p)
