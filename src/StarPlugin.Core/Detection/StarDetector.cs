@@ -215,13 +215,24 @@ public static class StarDetector
         return all > 0 && 2 * missing >= all; // a centre just outside the frame (no pixel in the disc) stays
     }
 
-    /// <summary>Two maxima that converge on one centroid (within 1 px) are one star: keep the stronger.</summary>
+    /// <summary>
+    /// Detections narrower than this exist only with a <see cref="DetectionOptions.MinFwhm"/>
+    /// below its default (the removal's census keeps them as one-pixel stars).
+    /// </summary>
+    internal const double NarrowFwhm = 1.0;
+
+    /// <summary>
+    /// Two maxima that converge on one centroid (within 1 px) are one star: keep the stronger.
+    /// Narrow detections come after all others, so a sharp peak measured beside a star
+    /// never replaces it: the catalogue of stars from 1 px up is the same whatever
+    /// MinFwhm lets through below that.
+    /// </summary>
     internal static List<DetectedStar> Deduplicate(List<DetectedStar> stars)
     {
         // Ties broken by position and width: the candidates arrive in whatever order the
         // workers finished their bands, and an unstable sort on S/N alone kept one or the other
         // of two equal peaks a pixel apart, so runs differed (1 star in 9377 on a real picture).
-        stars.Sort(Stronger);
+        stars.Sort(static (a, b) => (a.Fwhm < NarrowFwhm) != (b.Fwhm < NarrowFwhm) ? (a.Fwhm < NarrowFwhm ? 1 : -1) : Stronger(a, b));
         // Kept stars are compacted to the front of the list in place (no second list).
         var grid = new StarGrid(1.0, stars.Count);
         int kept = 0;

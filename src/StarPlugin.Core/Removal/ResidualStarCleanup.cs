@@ -12,8 +12,10 @@ namespace StarPlugin.Removal;
 /// bright ones); users then clone them out by hand. This stage does that clone-out:
 /// 1. detect point sources in the model-domain input (luminance), at full and half resolution;
 /// 2. keep the star-like ones: correlation coefficient ≥ 0.6 (or a saturated core) and
-///    a FWHM from 0.5 px (a lone hot pixel is narrower; it stays) to 3× the field's PSF, so
-///    nebula knots and galaxies broader than that are never touched;
+///    a FWHM from 1 px to 3× the field's PSF, so nebula knots and galaxies broader than
+///    that are never touched; and, for the fills only (not the PSF, the locus or the
+///    galaxy stage), unsaturated one-pixel stars of 0.5–1 px (a lone hot pixel is
+///    narrower; it stays);
 /// 3. at each, measure the starless result against a plane fitted to a surrounding
 ///    annulus, per channel; where the core still stands out (or sinks) by ≥ 3σ of the
 ///    mean, replace the disc by that plane plus noise of the annulus' σ, feathered.

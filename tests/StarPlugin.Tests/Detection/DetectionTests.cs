@@ -212,6 +212,25 @@ public class DetectionTests
     }
 
     /// <summary>
+    /// With a MinFwhm under 1 px (the removal's census keeps one-pixel stars), a sharp peak
+    /// measured within a pixel of a star, and stronger, must not replace the star: the
+    /// catalogue from 1 px up stays what the default MinFwhm gives. A narrow peak alone stays.
+    /// </summary>
+    [Test]
+    public void ANarrowPeakNeverReplacesAStarBesideIt()
+    {
+        static DetectedStar At(int row, int col, double x, double fwhm, double snr) =>
+            new(row, col, 0.8f, 0.1f, x, row, 1, fwhm, snr, 0.1, 0.8f, false);
+        var star = At(10, 20, 20.4, 1.3, 50);
+        var sharp = At(10, 21, 20.9, 0.8, 80);
+        var alone = At(40, 20, 20.0, 0.7, 30);
+        var kept = StarDetector.Deduplicate([sharp, star, alone]);
+        Assert.That(kept, Is.EquivalentTo(new[] { star, alone }));
+        // Among ordinary detections the stronger still wins.
+        Assert.That(StarDetector.Deduplicate([star, At(10, 21, 20.9, 1.1, 80)]).Single().Snr, Is.EqualTo(80));
+    }
+
+    /// <summary>
     /// A source limit keeps the strongest sources, whatever order the band workers deliver
     /// them in: over a field of 1500 stars of graded brightness, the limited catalogue is
     /// a subset of the full one in which no star left out is stronger (S/N) than the

@@ -21,7 +21,7 @@ internal static class CleanupDiagnostics
     {
         using var remover = new StarRemover(model, new SessionOptions { Device = ExecutionDevice.Cpu });
         using var csv = new StreamWriter(outCsv);
-        csv.WriteLine("pair,deep,x,y,coefficient,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,galaxy_light");
+        csv.WriteLine("pair,deep,x,y,coefficient,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,galaxy_light,point");
         for (int i = 0; i < count; i++)
         {
             int seed = 900_100_000 + i;
@@ -29,7 +29,7 @@ internal static class CleanupDiagnostics
             var bare = TrainingPairSynthesizer.Render(256, seed, withGalaxies: false);
             var input = pair.Input;
             int w = input.Width, h = input.Height;
-            var (_, targets, assessed, _) = AfterNetwork(remover, input);
+            var (_, targets, censusCount, assessed, _) = AfterNetwork(remover, input);
             var starLum = pair.StarLayer.Luminance();
             var targetLum = pair.Target.Luminance(); var bareLum = bare.Target.Luminance();
             bool deep = pair.Description.Contains(" deep", StringComparison.Ordinal);
@@ -46,14 +46,15 @@ internal static class CleanupDiagnostics
                         starLight += starLum[j]; galaxyLight += targetLum[j] - bareLum[j];
                     }
                 csv.WriteLine(FormattableString.Invariant(
-                    $"{i},{(deep ? 1 : 0)},{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{galaxyLight:G4}"));
+                    $"{i},{(deep ? 1 : 0)},{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{galaxyLight:G4},{(t >= censusCount ? 1 : 0)}"));
             }
         }
         return 0;
     }
 
     /// <summary>The network's result on <paramref name="input"/> and the cleanup's sources assessed against it.</summary>
-    private static (RemovalResult Network, List<ResidualStarCleanup.Target> Targets, ResidualStarCleanup.Assessment[] Assessed, FieldPsf Psf) AfterNetwork(StarRemover remover, AstroImage input)
+    /// <remarks>Targets: the census, then the one-pixel stars (FindSources' Points) from index <c>Census</c> on.</remarks>
+    private static (RemovalResult Network, List<ResidualStarCleanup.Target> Targets, int Census, ResidualStarCleanup.Assessment[] Assessed, FieldPsf Psf) AfterNetwork(StarRemover remover, AstroImage input)
     {
         int w = input.Width, h = input.Height, colours = input.ColorChannels;
         var network = remover.Remove(input, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false, KeepGalaxies = GalaxyMode.Never });
@@ -61,8 +62,9 @@ internal static class CleanupDiagnostics
         var domain = ModelDomain.Scale(white);
         var layers = new float[network.Stars.Data.Length];
         for (int k = 0; k < layers.Length; k++) layers[k] = network.Stars.Data[k] / white;
-        var (targets, _, psf, _) = ResidualStarCleanup.FindSources(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
-        return (network, targets, ResidualStarCleanup.Assess(targets, input.Data, domain, layers, colours, w, h), psf);
+        var (census, points, psf, _) = ResidualStarCleanup.FindSources(input.Data, domain, colours, w, h, new ProgressReporter(null, 1, "", default));
+        var targets = census.Concat(points).ToList();
+        return (network, targets, census.Count, ResidualStarCleanup.Assess(targets, input.Data, domain, layers, colours, w, h), psf);
     }
 
     /// <summary>
@@ -76,10 +78,10 @@ internal static class CleanupDiagnostics
         using var remover = new StarRemover(model, new SessionOptions { Device = ExecutionDevice.Cpu });
         var (image, truth) = frame;
         int w = image.Width, h = image.Height;
-        var (network, targets, assessed, psf) = AfterNetwork(remover, image);
+        var (network, targets, censusCount, assessed, psf) = AfterNetwork(remover, image);
         var inLum = image.Luminance(); var netLum = network.Starless.Luminance(); var truthLum = truth?.Luminance();
         using var csv = new StreamWriter(outCsv);
-        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error");
+        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,point");
         for (int t = 0; t < targets.Count; t++)
         {
             var (s, width, wide) = targets[t];
@@ -94,12 +96,12 @@ internal static class CleanupDiagnostics
                         starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
                     }
             csv.WriteLine(FormattableString.Invariant(
-                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4}"));
+                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4},{(t >= censusCount ? 1 : 0)}"));
         }
         // What keep-galaxies auto judges the frame by (GalaxyProtection.Apply).
-        var confident = targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
+        var confident = targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
         var locus = StellarLocus.Estimate(confident);
-        Console.WriteLine(FormattableString.Invariant($"{targets.Count} sources, PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
+        Console.WriteLine(FormattableString.Invariant($"{censusCount} sources and {targets.Count - censusCount} one-pixel stars, PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
         return 0;
     }
 }
