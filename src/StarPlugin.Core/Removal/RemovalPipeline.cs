@@ -120,7 +120,7 @@ public sealed class RemovalPipeline
                 ResidualStarCleanup.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(0.96, fills, 1, "filling residual stars").Started(),
                     // Where galaxies carry most of the light (a deep field) the locus' lower
                     // quartile is theirs, and round compact galaxies would pass for stars.
-                    GalaxyProtection.ResolvedSourcesDominate(found.Targets, locus) ? null : locus, found.Points);
+                    GalaxyProtection.ResolvedSourcesDominate(found.Targets, locus) ? null : locus, found.FillOnly);
                 // After the fills (the medians see the layer with them), before the galaxy
                 // stage: that stage then only ever gives light back, galaxies or not.
                 DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow").Started());

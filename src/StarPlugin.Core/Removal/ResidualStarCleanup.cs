@@ -15,7 +15,7 @@ namespace StarPlugin.Removal;
 ///    a FWHM from 1 px to 3× the field's PSF, so nebula knots and galaxies broader than
 ///    that are never touched; and, for the fills only (not the PSF, the locus or the
 ///    galaxy stage), unsaturated one-pixel stars of 0.5–1 px (a lone hot pixel is
-///    narrower; it stays);
+///    narrower; it stays) and soft stars up to 4.5× the PSF from a 4×4-binned pass;
 /// 3. at each, measure the starless result against a plane fitted to a surrounding
 ///    annulus, per channel; where the core still stands out (or sinks) by ≥ 3σ of the
 ///    mean, replace the disc by that plane plus noise of the annulus' σ, feathered.
@@ -47,6 +47,12 @@ internal static class ResidualStarCleanup
     public const double MinPointFwhm = 0.5;
     /// <summary>Widest FWHM, in units of the field's PSF FWHM, that still counts as a star.</summary>
     public const double MaxWidth = 3.0;
+    /// <summary>
+    /// The same for the 4×4 pass' soft stars (<see cref="FindSources"/>): NGC 40's measure
+    /// 11-12 px against a PSF of 3.8. Being wide, they are filled only where the network took
+    /// ≥ <see cref="MinRemovedWide"/> of their light (a galaxy or knot it kept stays).
+    /// </summary>
+    public const double MaxFillOnlyWidth = 4.5;
     /// <summary>
     /// Sources wider than this many PSF FWHM may be compact galaxies as well as soft bright
     /// stars; the stage then defers to the network: it fills one only where the network
@@ -89,16 +95,17 @@ internal static class ResidualStarCleanup
     /// <summary><see cref="FindStars"/>, with the PSF map their widths are measured against.</summary>
     /// <param name="scratch">A plane of w·h the census may work in (it is overwritten), instead of a new one.</param>
     /// <param name="maxSources">
-    /// At most this many sources from the full-resolution pass and a quarter as many from
-    /// the binned one, the strongest (0: no limit); <c>Limited</c> says whether weaker ones
+    /// At most this many sources from the full-resolution pass, a quarter as many from
+    /// the 2×2-binned one and a sixteenth from the 4×4 one, the strongest (0: no limit); <c>Limited</c> says whether weaker ones
     /// were dropped. The census is the one part of a removal's memory that grows with what
     /// is in the image rather than with its size: the limit holds it to a constant.
     /// </param>
     /// <returns>
-    /// Targets: the census the PSF, the locus and the galaxy stage are made of; Points: the
-    /// sharper star-like sources (<see cref="MinPointFwhm"/> to 1 px), for the fills only.
+    /// Targets: the census the PSF, the locus and the galaxy stage are made of; FillOnly,
+    /// for the fills only: the one-pixel stars (<see cref="MinPointFwhm"/> to 1 px), and the
+    /// soft stars wider than the census' sweeps that a 4×4-binned pass finds.
     /// </returns>
-    internal static (List<Target> Targets, List<Target> Points, FieldPsf Psf, bool Limited) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null, int maxSources = 0)
+    internal static (List<Target> Targets, List<Target> FillOnly, FieldPsf Psf, bool Limited) FindSources(float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress, float[]? scratch = null, int maxSources = 0)
     {
         // D up front (FillCoefficient at full resolution, 0.8 binned): only star-like sources
         // are wanted, and the detector then skips measuring the many weaker correlation
@@ -114,13 +121,25 @@ internal static class ResidualStarCleanup
         // quarter plane stayed resident beside it).
         progress.ThrowIfCancelled();
         int n = w * h;
-        List<DetectedStar> coarse = [];
-        bool coarseLimited = false;
+        List<DetectedStar> coarse = [], coarsest = [];
+        bool coarseLimited = false, coarsestLimited = false;
         if (w >= 32 && h >= 32)
         {
             int bw = w / 2, bh = h / 2;
             using var binned = new NativePlane(bw * bh);
             Bin2((y, row) => LuminanceRow(data, domain, colours, w, n, y, row), w, h, binned.Memory);
+            if (bw >= 32 && bh >= 32)
+            {
+                // The softest stars of a soft or hard-stretched picture (NGC 40: FWHM 10-12 px
+                // at 90 % of white, not clipped) are wider than both sweeps, and the network
+                // leaves coloured discs of them: a third pass on 4×4 bins (σ 4-6.4 px) finds
+                // them, for the fills only. A sixteenth of the pixels: little cost.
+                int qw = bw / 2, qh = bh / 2;
+                using var quarter = new NativePlane(qw * qh);
+                Bin2((y, _) => binned.Memory.Span.Slice(y * bw, bw), bw, bh, quarter.Memory);
+                var softPass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 16) : 0 };
+                coarsest = StarDetector.DetectDestructive(quarter.Memory, qw, qh, softPass, out coarsestLimited).Select(s => Unbin(Unbin(s))).ToList();
+            }
             var pass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 4) : 0 };
             coarse = StarDetector.DetectDestructive(binned.Memory, bw, bh, pass, out coarseLimited).Select(Unbin).ToList();
         }
@@ -135,8 +154,9 @@ internal static class ResidualStarCleanup
         // The detector's dead scratch (its duplicate grid, band lists) goes before the
         // targets are allocated beside its catalogue.
         LargeGarbage.Release(n);
-        var (targets, points, psf) = Select(fine, coarse, w, h);
-        return (targets, points, psf, fineLimited || coarseLimited);
+        var (targets, fillOnly, psf) = Select(fine, coarse, w, h);
+        fillOnly.AddRange(Softest(coarsest, targets, psf));
+        return (targets, fillOnly, psf, fineLimited || coarseLimited || coarsestLimited);
     }
 
     /// <summary>Row y of the luminance, the mean of the colour planes in the model domain, into <paramref name="row"/> (one image row long).</summary>
@@ -193,13 +213,13 @@ internal static class ResidualStarCleanup
     /// source is, as before the locus was used here.
     /// </param>
     /// <returns>How many stars were filled.</returns>
-    /// <param name="points">Sharper sources (<see cref="FindSources"/>' Points), filled as the stars are.</param>
+    /// <param name="fillOnly">The sources outside the census (<see cref="FindSources"/>' FillOnly), filled as the stars are, up to <see cref="MaxFillOnlyWidth"/>.</param>
     public static int Apply(IReadOnlyList<Target> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, StellarLocus? locus = null,
-        IReadOnlyList<Target>? points = null)
+        IReadOnlyList<Target>? fillOnly = null)
     {
-        // One index space over both lists: the stars, then the points.
-        int count = stars.Count + (points?.Count ?? 0);
-        Target At(int i) => i < stars.Count ? stars[i] : points![i - stars.Count];
+        // One index space over both lists: the census, then the fill-only sources.
+        int count = stars.Count + (fillOnly?.Count ?? 0);
+        Target At(int i) => i < stars.Count ? stars[i] : fillOnly![i - stars.Count];
         // Group by cell, then run the four parity phases one after another. The grouping is
         // a counting sort of indices (4 bytes a source, census order kept within a cell): a
         // list of target copies per cell took 50 MB on a crowded 33 Mpx field.
@@ -207,13 +227,13 @@ internal static class ResidualStarCleanup
         int CellOf(in Target t) => Math.Clamp((int)(t.Star.Y / Cell), 0, cellsY - 1) * cellsX + Math.Clamp((int)(t.Star.X / Cell), 0, cellsX - 1);
         // Sources broader than MaxWidth × the PSF are nebula knots or galaxies: never filled
         // (they are in the list for GalaxyProtection).
-        static bool Fillable(in Target t) => t.Star.Saturated || t.Width <= MaxWidth;
+        bool FillableAt(int i, in Target t) => t.Star.Saturated || t.Width <= (i < stars.Count ? MaxWidth : MaxFillOnlyWidth);
         var start = new int[cellsX * cellsY + 1];
-        for (int i = 0; i < count; i++) { var t = At(i); if (Fillable(t)) start[CellOf(t) + 1]++; }
+        for (int i = 0; i < count; i++) { var t = At(i); if (FillableAt(i, t)) start[CellOf(t) + 1]++; }
         for (int k = 0; k < cellsX * cellsY; k++) start[k + 1] += start[k];
         var order = new int[start[^1]];
         var next = start[..^1];
-        for (int i = 0; i < count; i++) { var t = At(i); if (Fillable(t)) order[next[CellOf(t)]++] = i; }
+        for (int i = 0; i < count; i++) { var t = At(i); if (FillableAt(i, t)) order[next[CellOf(t)]++] = i; }
         int filled = 0;
         var image = new Planes(data, layers, domain, colours, w, h);
         for (int phase = 0; phase < 4; phase++)
@@ -269,7 +289,7 @@ internal static class ResidualStarCleanup
     /// detection is dropped where the fine pass already has a star (the same star seen at
     /// both scales).
     /// </summary>
-    private static (List<Target> Targets, List<Target> Points, FieldPsf Psf) Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
+    private static (List<Target> Targets, List<Target> FillOnly, FieldPsf Psf) Select(IReadOnlyList<DetectedStar> fine, IReadOnlyList<DetectedStar> coarse, int w, int h)
     {
         static bool Star(DetectedStar s) => (s.Coefficient >= FillCoefficient || s.Saturated) && double.IsFinite(s.Fwhm) && s.Fwhm >= 1.0;
         static bool Point(DetectedStar s) => s.Coefficient >= FillCoefficient && !s.Saturated && s.Fwhm >= MinPointFwhm && s.Fwhm < 1.0;
@@ -286,6 +306,25 @@ internal static class ResidualStarCleanup
         }
         var points = fine.Where(Point).Select(s => new Target(Source.Of(s), (float)(s.Fwhm / psf.At(s.X, s.Y)), false)).ToList();
         return (targets, points, psf);
+    }
+
+    /// <summary>
+    /// The 4×4 pass' unclipped star-like detections (correlation ≥ 0.8) where the census has
+    /// no source within max(3 px, FWHM/2), as wide targets: filled only where the network
+    /// took ≥ <see cref="MinRemovedWide"/> of their light, like the census' wide sources.
+    /// </summary>
+    private static IEnumerable<Target> Softest(List<DetectedStar> coarsest, List<Target> census, FieldPsf psf)
+    {
+        if (coarsest.Count == 0) yield break;
+        var seen = new StarGrid(16, census.Count);
+        foreach (var t in census)
+            seen.Add(new DetectedStar(t.Star.Row, t.Star.Col, t.Star.Coefficient, t.Star.Brightness, t.Star.X, t.Star.Y, t.Star.Flux, t.Star.Fwhm, t.Star.Snr, t.Star.Roundness, 1f, t.Star.Saturated));
+        foreach (var s in coarsest)
+        {
+            if (s.Saturated || !(s.Coefficient >= 0.8f) || !double.IsFinite(s.Fwhm) || seen.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) continue;
+            double local = psf.At(s.X, s.Y);
+            yield return new Target(Source.Of(s), (float)(s.Fwhm / local), s.Fwhm > NarrowWidth * local);
+        }
     }
 
     /// <summary>The coarse detections with no fine one within max(3 px, FWHM/2): the same star seen at both scales counts once.</summary>

@@ -249,12 +249,59 @@ public class ResidualCleanupTests
         static bool Near(ResidualStarCleanup.Target t, double x, double y) => Math.Abs(t.Star.X - x) <= 1 && Math.Abs(t.Star.Y - y) <= 1;
         foreach (var (x, y) in points)
         {
-            Assert.That(found.Points.Any(t => Near(t, x, y)), $"({x},{y}) is a point");
+            Assert.That(found.FillOnly.Any(t => Near(t, x, y)), $"({x},{y}) is a point");
             Assert.That(found.Targets.Any(t => Near(t, x, y)), Is.False, $"({x},{y}) is not in the census");
         }
-        Assert.That(found.Points.Any(t => Near(t, hot.X, hot.Y)), Is.False, "the hot pixel is no point");
+        Assert.That(found.FillOnly.Any(t => Near(t, hot.X, hot.Y)), Is.False, "the hot pixel is no point");
         Assert.That(found.Targets.Count(t => t.Star.Y < 20 || t.Star.Y > 180), Is.EqualTo(16), "the census has the ordinary stars");
         Assert.That(found.Psf.Global, Is.EqualTo(2.6).Within(0.4), "the PSF is the ordinary stars'");
+    }
+
+    /// <summary>
+    /// The softest bright stars of a soft picture (NGC 40: FWHM 10-12 px, unclipped) are
+    /// wider than the census' sweeps, which reject them as extended, and the network leaves
+    /// coloured discs of them. A 4×4-binned pass finds them for the fills: where the network
+    /// began to remove one, the cleanup finishes it; one it kept whole (it may be a galaxy)
+    /// stays.
+    /// </summary>
+    [Test]
+    public void SoftStarsWiderThanTheCensusSweepsAreFinished()
+    {
+        var rng = new Random(29);
+        var image = TestImages.NoisySky(256, 256, 3, Sky, Noise, rng);
+        // Ordinary stars (FWHM 3.1 px) around the edge for the PSF; four soft stars (FWHM
+        // 11.8 px, flat-topped as a stretch makes them) that this network takes the top of,
+        // and one fainter soft source it leaves whole.
+        for (int k = 0; k < 9; k++) { TestImages.AddGaussian(image, 16 + 28 * k, 14, 1.3, 1.3, 0.3); TestImages.AddGaussian(image, 16 + 28 * k, 242, 1.3, 1.3, 0.3); }
+        void Soft(int x0, int y0, double peak)
+        {
+            for (int c = 0; c < 3; c++)
+                for (int y = y0 - 30; y <= y0 + 30; y++)
+                    for (int x = x0 - 30; x <= x0 + 30; x++)
+                    {
+                        double u = ((x - x0) * (x - x0) + (y - y0) * (y - y0)) / (2 * 5.0 * 5.0);
+                        image[c, y, x] += (float)(peak * Math.Exp(-u * u));
+                    }
+        }
+        var soft = new[] { (70, 80), (180, 80), (70, 180), (180, 175) };
+        foreach (var (x, y) in soft) Soft(x, y, 0.7);
+        // A clipped star sets the white point, as on NGC 40, so the soft ones (0.9) are not clipped.
+        TestImages.AddGaussian(image, 128, 40, 2.0, 2.0, 2.0);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        (int X, int Y) faint = (128, 128);
+        Soft(faint.X, faint.Y, 0.3);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-soft.onnx"));
+        var options = new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never };
+        var network = partial.Remove(image, options with { Cleanup = false }).Starless;
+        var cleaned = partial.Remove(image, options).Starless;
+        foreach (var (x, y) in soft)
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.That(CoreMean(network, c, x, y), Is.GreaterThan(Sky + 0.2), $"({x},{y}): the network leaves a disc");
+                Assert.That(CoreMean(cleaned, c, x, y), Is.EqualTo(Sky).Within(4 * Noise), $"({x},{y}) channel {c}: the cleanup finishes it");
+            }
+        for (int c = 0; c < 3; c++)
+            Assert.That(CoreMean(cleaned, c, faint.X, faint.Y), Is.EqualTo(CoreMean(image, c, faint.X, faint.Y)).Within(1e-6), "a soft source the network kept stays");
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal static class CleanupDiagnostics
     {
         using var remover = new StarRemover(model, new SessionOptions { Device = ExecutionDevice.Cpu });
         using var csv = new StreamWriter(outCsv);
-        csv.WriteLine("pair,deep,x,y,coefficient,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,galaxy_light,point");
+        csv.WriteLine("pair,deep,x,y,coefficient,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,galaxy_light,fill_only");
         for (int i = 0; i < count; i++)
         {
             int seed = 900_100_000 + i;
@@ -53,7 +53,7 @@ internal static class CleanupDiagnostics
     }
 
     /// <summary>The network's result on <paramref name="input"/> and the cleanup's sources assessed against it.</summary>
-    /// <remarks>Targets: the census, then the one-pixel stars (FindSources' Points) from index <c>Census</c> on.</remarks>
+    /// <remarks>Targets: the census, then the fill-only sources (FindSources' FillOnly: one-pixel and soft stars) from index <c>Census</c> on.</remarks>
     private static (RemovalResult Network, List<ResidualStarCleanup.Target> Targets, int Census, ResidualStarCleanup.Assessment[] Assessed, FieldPsf Psf) AfterNetwork(StarRemover remover, AstroImage input)
     {
         int w = input.Width, h = input.Height, colours = input.ColorChannels;
@@ -81,7 +81,7 @@ internal static class CleanupDiagnostics
         var (network, targets, censusCount, assessed, psf) = AfterNetwork(remover, image);
         var inLum = image.Luminance(); var netLum = network.Starless.Luminance(); var truthLum = truth?.Luminance();
         using var csv = new StreamWriter(outCsv);
-        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,point");
+        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only");
         for (int t = 0; t < targets.Count; t++)
         {
             var (s, width, wide) = targets[t];
@@ -101,7 +101,7 @@ internal static class CleanupDiagnostics
         // What keep-galaxies auto judges the frame by (GalaxyProtection.Apply).
         var confident = targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
         var locus = StellarLocus.Estimate(confident);
-        Console.WriteLine(FormattableString.Invariant($"{censusCount} sources and {targets.Count - censusCount} one-pixel stars, PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
+        Console.WriteLine(FormattableString.Invariant($"{censusCount} sources and {targets.Count - censusCount} fill-only (one-pixel and soft stars), PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
         return 0;
     }
 }
