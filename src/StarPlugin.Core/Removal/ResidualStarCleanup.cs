@@ -10,12 +10,13 @@ namespace StarPlugin.Removal;
 /// Second stage after the network: finds stars the network left behind and fills them.
 /// A small CPU model leaves faint and strongly coloured stars (and the dark hole of some
 /// bright ones); users then clone them out by hand. This stage does that clone-out:
-/// 1. detect point sources in the model-domain input (luminance), at full and half resolution;
+/// 1. detect point sources in the model-domain input (luminance), at full, half and quarter resolution;
 /// 2. keep the star-like ones: correlation coefficient ≥ 0.6 (or a saturated core) and
 ///    a FWHM from 1 px to 3× the field's PSF, so nebula knots and galaxies broader than
 ///    that are never touched; and, for the fills only (not the PSF, the locus or the
 ///    galaxy stage), unsaturated one-pixel stars of 0.5–1 px (a lone hot pixel is
-///    narrower; it stays) and soft stars up to 4.5× the PSF from a 4×4-binned pass;
+///    narrower; it stays) and soft stars up to 4.5× the PSF from a 4×4-binned pass, which
+///    as wide sources are filled only where the network already took part of them;
 /// 3. at each, measure the starless result against a plane fitted to a surrounding
 ///    annulus, per channel; where the core still stands out (or sinks) by ≥ 3σ of the
 ///    mean, replace the disc by that plane plus noise of the annulus' σ, feathered.
@@ -110,7 +111,7 @@ internal static class ResidualStarCleanup
         // D up front (FillCoefficient at full resolution, 0.8 binned): only star-like sources
         // are wanted, and the detector then skips measuring the many weaker correlation
         // peaks (most of its time on nebula data).
-        // Two scales. Soft, bright stars of a stretched JPEG reach σ 3.2 (FWHM 7.5 px),
+        // Two scales for the census (a third, 4×4, for the fills only: below). Soft, bright stars of a stretched JPEG reach σ 3.2 (FWHM 7.5 px),
         // wider than the detector's default sweep, which rejects them as extended; a
         // full-resolution sweep to σ 3.2 with its σ 4.8 guard took a third of the
         // pipeline's time at 24 MP. So the fine pass sweeps σ 0.8–1.6 (guard 2.4) and a
@@ -225,8 +226,9 @@ internal static class ResidualStarCleanup
         // list of target copies per cell took 50 MB on a crowded 33 Mpx field.
         int cellsX = (w + Cell - 1) / Cell, cellsY = (h + Cell - 1) / Cell;
         int CellOf(in Target t) => Math.Clamp((int)(t.Star.Y / Cell), 0, cellsY - 1) * cellsX + Math.Clamp((int)(t.Star.X / Cell), 0, cellsX - 1);
-        // Sources broader than MaxWidth × the PSF are nebula knots or galaxies: never filled
-        // (they are in the list for GalaxyProtection).
+        // Census sources broader than MaxWidth × the PSF are nebula knots or galaxies: never
+        // filled (they are in the list for GalaxyProtection); the fill-only soft stars go to
+        // MaxFillOnlyWidth, under the wide rule.
         bool FillableAt(int i, in Target t) => t.Star.Saturated || t.Width <= (i < stars.Count ? MaxWidth : MaxFillOnlyWidth);
         var start = new int[cellsX * cellsY + 1];
         for (int i = 0; i < count; i++) { var t = At(i); if (FillableAt(i, t)) start[CellOf(t) + 1]++; }
@@ -248,7 +250,9 @@ internal static class ResidualStarCleanup
                     // Only sources the locus judges (confident ones, as the galaxy stage) are
                     // taken from the network's judgement: on a galaxy's slope a star's
                     // coefficient falls below 0.8, and the fill's plane there cut a notch.
-                    bool judged = locus != null && locus.Measured && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient;
+                    // Only the census is judged: the locus was made of it, and a fill-only soft
+                    // source the network kept whole (it may be a galaxy) stays.
+                    bool judged = order[j] < stars.Count && locus != null && locus.Measured && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient;
                     bool deferToNetwork = t.Wide && (!judged || GalaxyProtection.InStarField.IsResolved(t, locus!));
                     if (patch.Clean(image, t.Star, deferToNetwork)) Interlocked.Increment(ref filled);
                 }
@@ -311,20 +315,40 @@ internal static class ResidualStarCleanup
     /// <summary>
     /// The 4×4 pass' unclipped star-like detections (correlation ≥ 0.8) where the census has
     /// no source within max(3 px, FWHM/2), as wide targets: filled only where the network
-    /// took ≥ <see cref="MinRemovedWide"/> of their light, like the census' wide sources.
+    /// took ≥ <see cref="MinRemovedWide"/> of their light, never by the locus.
     /// </summary>
-    private static IEnumerable<Target> Softest(List<DetectedStar> coarsest, List<Target> census, FieldPsf psf)
+    private static List<Target> Softest(List<DetectedStar> coarsest, List<Target> census, FieldPsf psf)
     {
-        if (coarsest.Count == 0) yield break;
-        var seen = new StarGrid(16, census.Count);
-        foreach (var t in census)
-            seen.Add(new DetectedStar(t.Star.Row, t.Star.Col, t.Star.Coefficient, t.Star.Brightness, t.Star.X, t.Star.Y, t.Star.Flux, t.Star.Fwhm, t.Star.Snr, t.Star.Roundness, 1f, t.Star.Saturated));
-        foreach (var s in coarsest)
+        var soft = coarsest.Where(s => !s.Saturated && s.Coefficient >= 0.8f && double.IsFinite(s.Fwhm)).ToList();
+        if (soft.Count == 0) return [];
+        // The few soft detections in a grid, the census scanned once against it (a grid of
+        // the census took a record per source: up to 80 MB at the source limit). Any census
+        // source blocks one, those wider than MaxWidth too: where the census found a knot or
+        // a galaxy, a fill of a soft detection smoothed its texture (NGC 5363).
+        double reach = soft.Max(s => Math.Max(3, 0.5 * s.Fwhm));
+        var cells = new Dictionary<(int, int), List<int>>();
+        (int, int) CellOf(double x, double y) => ((int)Math.Floor(x / reach), (int)Math.Floor(y / reach));
+        for (int k = 0; k < soft.Count; k++)
         {
-            if (s.Saturated || !(s.Coefficient >= 0.8f) || !double.IsFinite(s.Fwhm) || seen.AnyWithin(s.X, s.Y, Math.Max(3, 0.5 * s.Fwhm))) continue;
-            double local = psf.At(s.X, s.Y);
-            yield return new Target(Source.Of(s), (float)(s.Fwhm / local), s.Fwhm > NarrowWidth * local);
+            var key = CellOf(soft[k].X, soft[k].Y);
+            if (!cells.TryGetValue(key, out var list)) cells[key] = list = [];
+            list.Add(k);
         }
+        var blocked = new bool[soft.Count];
+        foreach (var t in census)
+        {
+            var (cx, cy) = CellOf(t.Star.X, t.Star.Y);
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    if (cells.TryGetValue((cx + dx, cy + dy), out var list))
+                        foreach (int k in list)
+                        {
+                            double r = Math.Max(3, 0.5 * soft[k].Fwhm), ex = t.Star.X - soft[k].X, ey = t.Star.Y - soft[k].Y;
+                            if (ex * ex + ey * ey <= r * r) blocked[k] = true;
+                        }
+        }
+        // Wide always: filled only where the network took MinRemovedWide of the light.
+        return soft.Where((_, k) => !blocked[k]).Select(s => new Target(Source.Of(s), (float)(s.Fwhm / psf.At(s.X, s.Y)), true)).ToList();
     }
 
     /// <summary>The coarse detections with no fine one within max(3 px, FWHM/2): the same star seen at both scales counts once.</summary>

@@ -272,7 +272,11 @@ public class ResidualCleanupTests
         // Ordinary stars (FWHM 3.1 px) around the edge for the PSF; four soft stars (FWHM
         // 11.8 px, flat-topped as a stretch makes them) that this network takes the top of,
         // and one fainter soft source it leaves whole.
-        for (int k = 0; k < 9; k++) { TestImages.AddGaussian(image, 16 + 28 * k, 14, 1.3, 1.3, 0.3); TestImages.AddGaussian(image, 16 + 28 * k, 242, 1.3, 1.3, 0.3); }
+        // Enough of them (over StellarLocus.Window) that the locus is measured: a fill-only
+        // source must not be judged by it.
+        for (int k = 0; k < 18; k++)
+            foreach (int y in new[] { 10, 22, 234, 246 })
+                TestImages.AddGaussian(image, 10 + 14 * k + (y % 3), y, 1.3, 1.3, 0.1 + 0.02 * (k % 9));
         void Soft(int x0, int y0, double peak)
         {
             for (int c = 0; c < 3; c++)
@@ -302,6 +306,12 @@ public class ResidualCleanupTests
             }
         for (int c = 0; c < 3; c++)
             Assert.That(CoreMean(cleaned, c, faint.X, faint.Y), Is.EqualTo(CoreMean(image, c, faint.X, faint.Y)).Within(1e-6), "a soft source the network kept stays");
+        // It stays as a fill-only source the network kept, not as one nobody found.
+        var found = ResidualStarCleanup.FindSources(image.Data, ModelDomain.Scale(1f), 3, 256, 256, ProgressReporter.None);
+        static bool Near(ResidualStarCleanup.Target t, double x, double y) => Math.Abs(t.Star.X - x) <= 3 && Math.Abs(t.Star.Y - y) <= 3;
+        Assert.That(found.FillOnly.Any(t => Near(t, faint.X, faint.Y) && t.Wide), "the faint soft source is a wide fill-only source");
+        Assert.That(found.Targets.Any(t => Near(t, faint.X, faint.Y)), Is.False, "and not in the census");
+        Assert.That(GalaxyProtection.LocusOf(found.Targets).Measured, "the locus is measured");
     }
 
     /// <summary>
