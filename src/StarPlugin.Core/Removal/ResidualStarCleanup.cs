@@ -447,8 +447,8 @@ internal static class ResidualStarCleanup
                 var (inputExcess, _) = CoreMean(inp, _core, coreCount, _fit[c]);
                 excess += inputExcess; left += mean;
             }
-            // The fill's grain only where there may be a fill: most stars the network removed,
-            // and this third selection per channel was a third of the stage's time.
+            // The fill's grain (a third selection per channel) only where there may be a fill:
+            // the network removed most sources, and they need none.
             if (stands)
                 for (int c = 0; c < p.Colours; c++)
                 {
