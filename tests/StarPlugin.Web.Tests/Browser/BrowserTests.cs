@@ -81,6 +81,21 @@ public class BrowserTests
 
     private async Task<int> TruthOf(long id) => (await _state.Store.GetSubjectAsync(id))!.Truth;
 
+    // Signing in redirects to /learn. Wait for the redirect itself, not for every cutout on
+    // /learn to load, and where it never comes, say what the page said: one CI run failed
+    // here on a bare 20 s timeout that told nothing.
+    private static async Task RedirectedToLearnAsync(IPage page, string errorId)
+    {
+        try { await page.WaitForURLAsync("**/learn", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 }); }
+        catch (TimeoutException)
+        {
+            string said;
+            try { said = await page.Locator("#" + errorId).InnerTextAsync(new() { Timeout = 1_000 }); }
+            catch (Exception e) when (e is TimeoutException or PlaywrightException) { said = "(no error shown)"; }
+            Assert.Fail($"no redirect to /learn after signing in; the page is {page.Url} and says: {said}");
+        }
+    }
+
     [Test]
     public async Task AVolunteerLearnsClassifiesAndSeesTheirScores()
     {
@@ -95,7 +110,7 @@ public class BrowserTests
         await page.FillAsync("#signup-name", "alice");
         await page.FillAsync("#signup-password", "alice-password");
         await page.ClickAsync("#signup-submit");
-        await page.WaitForURLAsync("**/learn");
+        await RedirectedToLearnAsync(page, "signup-error");
         Assert.That(await page.Locator("header .who").InnerTextAsync(), Does.Contain("alice"));
         Assert.That(await _state.Store.FindVolunteerAsync("alice"), Is.Not.Null);
 
@@ -197,7 +212,7 @@ public class BrowserTests
         await page.FillAsync("#login-name", "scientist");
         await page.FillAsync("#login-password", "scientist-password");
         await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync("**/learn");
+        await RedirectedToLearnAsync(page, "login-error");
         await page.GotoAsync(_url + "/science");
         await page.Locator("#candidates tr").Nth(1).WaitForAsync();
         await page.Locator("img.plot").First.WaitForAsync();
@@ -215,7 +230,7 @@ public class BrowserTests
         var vpage = await NewPageAsync();
         await vpage.GotoAsync(_url + "/login");
         await vpage.ClickAsync("#guest");
-        await vpage.WaitForURLAsync("**/learn");
+        await RedirectedToLearnAsync(vpage, "signup-error");
         await vpage.GotoAsync(_url + "/science");
         await vpage.Locator("#science p", new() { HasText = "for scientists" }).WaitForAsync();
         Assert.That(await vpage.Locator("header nav a[href='/science']").CountAsync(), Is.Zero);
