@@ -69,6 +69,8 @@ internal static class ResidualStarCleanup
     public const double MinRemovedWide = 0.3;
     /// <summary>Fill radius: RadiusScale·FWHM + 2 px, clamped to 3..MaxRadius px (MaxSaturatedRadius when saturated).</summary>
     public const double RadiusScale = 1.2, MaxRadius = 15, MaxSaturatedRadius = 30;
+    /// <summary>A saturated star's fill grows with what stands of its halo, up to this many times its radius from the width.</summary>
+    public const double HaloGrowth = 2;
     /// <summary>
     /// The fill's noise has the annulus' σ (its MAD about the plane) but at most GrainCap ×
     /// the σ its pixels' second differences along rows give. Where a neighbour's wing or a halo
@@ -397,6 +399,8 @@ internal static class ResidualStarCleanup
         private const int Side = 2 * (int)(MaxSaturatedRadius + AnnulusWidth + 2) + 1;
         private readonly float[][] _starless = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
+        // HaloRadius' own: a fill after it still uses the Assess buffers above.
+        private readonly float[] _halo = new float[Side * Side], _haloRow = new float[Side * Side];
         private readonly float[] _samples = new float[Side * Side];
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
@@ -406,8 +410,85 @@ internal static class ResidualStarCleanup
             var at = Assess(p, s);
             if (!at.Stands) return false;
             if ((wide || s.Saturated) && !(at.Removed >= MinRemovedWide)) return false;
+            // A clipped star's halo reaches further than its width says (the width of a
+            // clipped core is the plateau's): a fill to that radius left the halo's outer
+            // part as a coloured ring round a flat disc (Dark Shark, NGC 691). The disc then
+            // goes out to where the starless result's rings fall back to the sky.
+            if (s.Saturated && HaloRadius(p, s, at.Radius) is var grown && grown > at.Radius)
+            {
+                // Assess loads the patch the fill works on: back to the first one if the wider does not stand.
+                var wider = Assess(p, s, grown);
+                at = wider.Stands ? wider : Assess(p, s);
+            }
             Fill(p, s, at);
             return true;
+        }
+
+        /// <summary>
+        /// The fill radius that takes in what stands of a saturated star's halo in the
+        /// starless result: ring by ring (1 px) from the fill's feather out, the median
+        /// luminance against the sky's (the outermost rings of the patch), until two rings
+        /// in a row are within max(0.5, 3 standard errors of a median) σ of it. At most
+        /// <see cref="HaloGrowth"/> × the radius from the width (a bright knot of nebula
+        /// under the star would otherwise grow the disc over it) and MaxSaturatedRadius.
+        /// </summary>
+        private double HaloRadius(Planes p, Source s, double r)
+        {
+            int reach = (int)(MaxSaturatedRadius + AnnulusWidth);
+            int w = p.Width, n = w * p.Height;
+            int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
+            int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
+            int pw = x1 - x0 + 1;
+            // The starless luminance of the patch, and each pixel's ring.
+            var lum = _halo;
+            Array.Clear(lum);
+            var mapped = _haloRow.AsSpan(0, pw);
+            for (int c = 0; c < p.Colours; c++)
+                for (int y = y0; y <= y1; y++)
+                {
+                    int i = c * n + y * w + x0;
+                    p.Domain.Map(p.Data.AsSpan(i, pw), mapped);
+                    TensorPrimitives.Subtract(mapped, p.Layers.AsSpan(i, pw), mapped);
+                    TensorPrimitives.Add(lum.AsSpan((y - y0) * pw, pw), mapped, lum.AsSpan((y - y0) * pw, pw));
+                }
+            // Counting sort of the patch's pixels by ring, into _samples.
+            Span<int> start = stackalloc int[reach + 2];
+            start.Clear();
+            for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++)
+                {
+                    int k = Ring(x, y);
+                    if (k <= reach) start[k + 1]++;
+                }
+            for (int k = 0; k <= reach; k++) start[k + 1] += start[k];
+            Span<int> next = stackalloc int[reach + 1];
+            start[..(reach + 1)].CopyTo(next);
+            for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++)
+                {
+                    int k = Ring(x, y);
+                    if (k <= reach) _samples[next[k]++] = lum[(y - y0) * pw + (x - x0)] / p.Colours;
+                }
+            // The sky: the outermost AnnulusWidth rings.
+            int skyFrom = start[reach + 1 - (int)AnnulusWidth], skyCount = start[reach + 1] - skyFrom;
+            if (skyCount < 12) return r;
+            float sky = RobustStatistics.Select(_samples, skyFrom, skyCount, skyCount / 2);
+            var dev = _haloRow;
+            for (int k = 0; k < skyCount; k++) dev[k] = MathF.Abs(_samples[skyFrom + k] - sky);
+            double sigma = Math.Max(RobustStatistics.MadToSigma * RobustStatistics.Select(dev, 0, skyCount, skyCount / 2), 1e-6);
+            double limit = Math.Min(HaloGrowth * r, MaxSaturatedRadius);
+            int quiet = 0, edge = (int)Math.Floor(r - 1.5);
+            for (int k = Math.Max(0, edge); k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
+            {
+                int count = start[k + 1] - start[k];
+                if (count < 8) return r; // the patch's edge: the picture's border cuts the rings
+                double excess = RobustStatistics.Select(_samples, start[k], count, count / 2) - sky;
+                if (excess < Math.Max(0.5, 3 * 1.2533 / Math.Sqrt(count)) * sigma) { if (++quiet == 2) break; }
+                else { quiet = 0; edge = k + 1; }
+            }
+            return Math.Max(r, Math.Min(edge + 1.5, limit));
+
+            int Ring(int x, int y) => (int)Math.Sqrt((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y));
         }
 
         /// <summary>
@@ -415,9 +496,9 @@ internal static class ResidualStarCleanup
         /// it still stands out of the starless result, and the share of its light above the
         /// sky that the network removed (NaN where the input has none).
         /// </summary>
-        public Assessment Assess(Planes p, Source s)
+        public Assessment Assess(Planes p, Source s, double radius = double.NaN)
         {
-            double r = FillRadius(s);
+            double r = double.IsNaN(radius) ? FillRadius(s) : radius;
             double outer = r + AnnulusWidth, core = Math.Max(1.0, 0.6 * s.Fwhm);
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - outer)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + outer));

@@ -176,6 +176,55 @@ public class ResidualCleanupTests
     }
 
     /// <summary>
+    /// A clipped star with a coloured halo wider than its clipped core (as the brightest
+    /// stars of a stretched picture are): the network takes the core, and the cleanup
+    /// finishes the star out to where its halo meets the sky. Filled only to the radius its
+    /// width gives, the halo's outer part stayed as a coloured ring round a flat disc (Dark
+    /// Shark, NGC 691). The sky beyond the halo is left alone.
+    /// </summary>
+    [Test]
+    public void AClippedStarsHaloLeavesNoRing()
+    {
+        var rng = new Random(17);
+        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
+        (int X, int Y) at = (100, 100);
+        float[] orange = [1.0f, 0.6f, 0.3f];
+        var sources = new List<(double X, double Y, double Sigma, double Peak, float[] Colour)> { (at.X, at.Y, 2.5, 3.0, [1f, 1f, 1f]), (at.X, at.Y, 6.0, 0.3, orange) };
+        for (int k = 0; k < 6; k++) sources.Add((20 + 32 * k, 20, 1.1, 0.3, [1f, 1f, 1f]));
+        for (int k = 0; k < 6; k++) sources.Add((20 + 32 * k, 180, 1.1, 0.3, [1f, 1f, 1f]));
+        foreach (var (x0, y0, sigma, peak, colour) in sources)
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 200; y++)
+                    for (int x = 0; x < 200; x++)
+                    {
+                        double d2 = (x - x0) * (x - x0) + (y - y0) * (y - y0);
+                        if (d2 < 100 * sigma * sigma) image[c, y, x] += (float)(peak * colour[c] * Math.Exp(-d2 / (2 * sigma * sigma)));
+                    }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-halo.onnx"));
+        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
+        // Mean per channel over rings of the halo (r 8-14 px: 0.05-0.12 above the sky in
+        // red in the input), and over the sky beyond it (r 26-34).
+        double RingMean(AstroImage im, int c, double r0, double r1)
+        {
+            double sum = 0; int n = 0;
+            for (int y = at.Y - (int)r1; y <= at.Y + (int)r1; y++)
+                for (int x = at.X - (int)r1; x <= at.X + (int)r1; x++)
+                {
+                    double d = Math.Sqrt((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y));
+                    if (d >= r0 && d <= r1) { sum += im[c, y, x]; n++; }
+                }
+            return sum / n;
+        }
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(RingMean(image, 0, 8, 14) - Sky, Is.GreaterThan(0.05), "the input's halo");
+            Assert.That(RingMean(cleaned, c, 8, 14), Is.EqualTo(Sky).Within(0.01), $"channel {c}: the halo's ring is filled");
+            Assert.That(RingMean(cleaned, c, 26, 34), Is.EqualTo(RingMean(image, c, 26, 34)).Within(1e-6), $"channel {c}: the sky beyond is untouched");
+        }
+    }
+
+    /// <summary>
     /// In a stretched frame bright stars swell: here the brightest are twice as broad as the
     /// faint ones, wide against the PSF, and a network that removes nothing keeps them whole.
     /// Against the stellar locus they are stars, and are filled; an elongated source broader
