@@ -69,8 +69,12 @@ internal static class ResidualStarCleanup
     public const double MinRemovedWide = 0.3;
     /// <summary>Fill radius: RadiusScale·FWHM + 2 px, clamped to 3..MaxRadius px (MaxSaturatedRadius when saturated).</summary>
     public const double RadiusScale = 1.2, MaxRadius = 15, MaxSaturatedRadius = 30;
+    /// <summary>A fill keeps the input's pixels whose 3×3 mean is within this many of its σ of the sky plane (see Fill).</summary>
+    public const double KeepBelow = 2;
     /// <summary>A saturated star's fill grows with what stands of its halo, up to this many times its radius from the width.</summary>
     public const double HaloGrowth = 2;
+    /// <summary>The least a clipped source's centre stands above its sky (model domain) for its fill to grow with its halo.</summary>
+    public const double MinHaloContrast = 0.4;
     /// <summary>
     /// The fill's noise has the annulus' σ (its MAD about the plane) but at most GrainCap ×
     /// the σ its pixels' second differences along rows give. Where a neighbour's wing or a halo
@@ -83,7 +87,12 @@ internal static class ResidualStarCleanup
     private const int MinGrainSamples = 8;
     /// <summary>The annulus for the sky plane spans r + 1 .. r + AnnulusWidth.</summary>
     private const double AnnulusWidth = 4;
-    /// <summary>Cell size of the parallel schedule: ≥ 2 × (largest radius + annulus + feather).</summary>
+    /// <summary>
+    /// Cell size of the parallel schedule. Sources of one phase are a cell apart, so what
+    /// one source reads (up to MaxSaturatedRadius + annulus + 1 px from its centre, in
+    /// Assess and HaloRadius) plus what another writes (a fill, up to MaxSaturatedRadius +
+    /// 0.5 px) must stay under it: 35 + 30.5 &lt; 80.
+    /// </summary>
     private const int Cell = 80;
 
     /// <summary>
@@ -414,7 +423,7 @@ internal static class ResidualStarCleanup
             // clipped core is the plateau's): a fill to that radius left the halo's outer
             // part as a coloured ring round a flat disc (Dark Shark, NGC 691). The disc then
             // goes out to where the starless result's rings fall back to the sky.
-            if (s.Saturated && HaloRadius(p, s, at.Radius) is var grown && grown > at.Radius)
+            if (s.Saturated && HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
             {
                 // Assess loads the patch the fill works on: back to the first one if the wider does not stand.
                 var wider = Assess(p, s, grown);
@@ -430,7 +439,8 @@ internal static class ResidualStarCleanup
         /// luminance against the sky's (the outermost rings of the patch), until two rings
         /// in a row are within max(0.5, 3 standard errors of a median) σ of it. At most
         /// <see cref="HaloGrowth"/> × the radius from the width (a bright knot of nebula
-        /// under the star would otherwise grow the disc over it) and MaxSaturatedRadius.
+        /// under the star would otherwise grow the disc over it) and MaxSaturatedRadius; not
+        /// at all where the centre stands less than <see cref="MinHaloContrast"/> above the sky.
         /// </summary>
         private double HaloRadius(Planes p, Source s, double r)
         {
@@ -473,6 +483,18 @@ internal static class ResidualStarCleanup
             int skyFrom = start[reach + 1 - (int)AnnulusWidth], skyCount = start[reach + 1] - skyFrom;
             if (skyCount < 12) return r;
             float sky = RobustStatistics.Select(_samples, skyFrom, skyCount, skyCount / 2);
+            // A clipped star stands far above its sky; a clipped plateau of glow (a globular
+            // cluster's core, a galaxy's nucleus on its bulge) little: M15's core is 0.2 of
+            // the range above the sky 30 px out, clipped stars 0.65-0.93. Over such glow every
+            // ring stands, and the disc grew to its cap as a flat plateau.
+            int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, p.Height - 1);
+            float centre = 0;
+            for (int c = 0; c < p.Colours; c++)
+            {
+                p.Domain.Map(p.Data.AsSpan(c * n + cy * w + cx, 1), _haloRow.AsSpan(0, 1));
+                centre += _haloRow[0] / p.Colours;
+            }
+            if (!(centre - sky >= MinHaloContrast)) return r;
             var dev = _haloRow;
             for (int k = 0; k < skyCount; k++) dev[k] = MathF.Abs(_samples[skyFrom + k] - sky);
             double sigma = Math.Max(RobustStatistics.MadToSigma * RobustStatistics.Select(dev, 0, skyCount, skyCount / 2), 1e-6);
@@ -481,7 +503,8 @@ internal static class ResidualStarCleanup
             for (int k = Math.Max(0, edge); k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
             {
                 int count = start[k + 1] - start[k];
-                if (count < 8) return r; // the patch's edge: the picture's border cuts the rings
+                // Rings cut by the picture's border would weigh one side: stop there.
+                if (count < 0.75 * 2 * Math.PI * Math.Max(k, 1)) return Math.Max(r, Math.Min(edge + 1.5, limit));
                 double excess = RobustStatistics.Select(_samples, start[k], count, count / 2) - sky;
                 if (excess < Math.Max(0.5, 3 * 1.2533 / Math.Sqrt(count)) * sigma) { if (++quiet == 2) break; }
                 else { quiet = 0; edge = k + 1; }
@@ -567,6 +590,7 @@ internal static class ResidualStarCleanup
             // Noise from a fixed table at a per-star offset: a Box–Muller draw per pixel was
             // most of this stage's time (thousands of stars × hundreds of pixels × colours).
             uint noise = (uint)(s.Row * 7919 + s.Col * 31) * 2654435761u;
+            int ph = y1 - y0 + 1;
             for (int c = 0; c < p.Colours; c++)
             {
                 var (a, b, cc, _, grain) = _fit[c];
@@ -579,11 +603,29 @@ internal static class ResidualStarCleanup
                         double weight = Math.Clamp((r + 0.5 - d) / 2.0, 0, 1);
                         if (weight <= 0) continue;
                         int j = (y - y0) * pw + (x - x0);
-                        double fill = a + b * dx + cc * dy + grain * Noise[(int)(noise++ & (NoiseLength - 1))];
+                        double sky = a + b * dx + cc * dy;
+                        double fill = sky + grain * Noise[(int)(noise++ & (NoiseLength - 1))];
+                        // Where the input holds none of the star's light (its 3×3 mean within
+                        // KeepBelow σ of the plane, σ of a 3×3 mean being a third of a pixel's),
+                        // the input is kept: the star layer's floor at 0 made the result there
+                        // the lower of fill and input, and most of a faint star's disc came out
+                        // 0.43 σ darker than the sky (the test below). Between KeepBelow and KeepBelow + 1 σ, blended.
+                        double excess = LocalMean(inp, x - x0, y - y0, pw, ph) - sky;
+                        double keep = Math.Clamp(KeepBelow + 1 - excess * 3 / Math.Max(grain, 1e-9), 0, 1);
+                        if (keep > 0) fill += keep * (inp[j] - fill);
                         double starless = sl[j] + weight * (fill - sl[j]);
                         p.Layers[c * n + y * w + x] = (float)(inp[j] - starless);
                     }
             }
+        }
+
+        /// <summary>The mean of the 3×3 pixels about (x, y) of a pw × ph patch (those inside it).</summary>
+        private static double LocalMean(float[] v, int x, int y, int pw, int ph)
+        {
+            double sum = 0; int count = 0;
+            for (int yy = Math.Max(0, y - 1); yy <= Math.Min(ph - 1, y + 1); yy++)
+                for (int xx = Math.Max(0, x - 1); xx <= Math.Min(pw - 1, x + 1); xx++) { sum += v[yy * pw + xx]; count++; }
+            return sum / count;
         }
 
         /// <summary>
