@@ -408,8 +408,8 @@ internal static class ResidualStarCleanup
         private const int Side = 2 * (int)(MaxSaturatedRadius + AnnulusWidth + 2) + 1;
         private readonly float[][] _starless = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
-        // HaloRadius' own: a fill after it still uses the Assess buffers above.
-        private readonly float[] _halo = new float[Side * Side], _haloRow = new float[Side * Side];
+        // HaloRadius' own (a fill after it still uses the Assess buffers above), and Fill's 3×3 means.
+        private readonly float[] _halo = new float[Side * Side], _haloRow = new float[Side * Side], _box = new float[Side * Side];
         private readonly float[] _samples = new float[Side * Side];
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
@@ -423,7 +423,7 @@ internal static class ResidualStarCleanup
             // clipped core is the plateau's): a fill to that radius left the halo's outer
             // part as a coloured ring round a flat disc (Dark Shark, NGC 691). The disc then
             // goes out to where the starless result's rings fall back to the sky.
-            if (s.Saturated && HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
+            if (s.Saturated && HaloRadius(p, s, at) is var grown && grown >= at.Radius + 1)
             {
                 // Assess loads the patch the fill works on: back to the first one if the wider does not stand.
                 var wider = Assess(p, s, grown);
@@ -442,13 +442,72 @@ internal static class ResidualStarCleanup
         /// under the star would otherwise grow the disc over it) and MaxSaturatedRadius; not
         /// at all where the centre stands less than <see cref="MinHaloContrast"/> above the sky.
         /// </summary>
-        private double HaloRadius(Planes p, Source s, double r)
+        private double HaloRadius(Planes p, Source s, Assessment at)
         {
+            double r = at.Radius;
             int reach = (int)(MaxSaturatedRadius + AnnulusWidth);
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
             int pw = x1 - x0 + 1;
+            double limit = Math.Min(HaloGrowth * r, MaxSaturatedRadius);
+            int quiet = 0, edge = (int)Math.Floor(r - 1.5);
+            // First, cheaply, the first two rings from Assess' patch (still loaded) against its
+            // annulus plane: where neither stands above it (most clipped stars the fill takes),
+            // no halo is left to grow over, and the far sky is not read.
+            {
+                double plane = 0, variance = 0;
+                for (int c = 0; c < p.Colours; c++) { plane += _fit[c].A / p.Colours; variance += _fit[c].Sigma * _fit[c].Sigma; }
+                double sigmaLum = Math.Sqrt(variance) / p.Colours;
+                int apw = at.X1 - at.X0 + 1, first = Math.Max(0, edge);
+                bool any = false;
+                for (int k = first; k <= first + 1 && !any; k++)
+                {
+                    int count = 0;
+                    for (int y = at.Y0; y <= at.Y1; y++)
+                        for (int x = at.X0; x <= at.X1; x++)
+                            if (Ring(x, y) == k)
+                            {
+                                float v = 0;
+                                for (int c = 0; c < p.Colours; c++) v += _starless[c][(y - at.Y0) * apw + (x - at.X0)];
+                                _samples[count++] = v / p.Colours;
+                            }
+                    // One standard error of a median, not the loop's three: where the halo
+                    // lifts the annulus too, the rings stand above it only a little (NGC 691).
+                    any = count < 8 || RobustStatistics.Select(_samples, 0, count, count / 2) - plane >= 1.2533 / Math.Sqrt(count) * sigmaLum;
+                }
+                if (!any) return r;
+            }
+            // The sky, from the outermost AnnulusWidth rings alone (a sixth of the box).
+            int m = 0;
+            for (int y = y0; y <= y1; y++)
+            {
+                double dy = y - s.Y, outer2 = (reach + 1) * (reach + 1) - dy * dy, inner = reach + 1 - AnnulusWidth;
+                if (outer2 <= 0) continue;
+                double ho = Math.Sqrt(outer2), hi = Math.Abs(dy) < inner ? Math.Sqrt(inner * inner - dy * dy) : 0;
+                if (hi == 0) SkySegment(y, (int)Math.Ceiling(s.X - ho), (int)Math.Floor(s.X + ho));
+                else
+                {
+                    SkySegment(y, (int)Math.Ceiling(s.X - ho), (int)Math.Floor(s.X - hi));
+                    SkySegment(y, (int)Math.Ceiling(s.X + hi), (int)Math.Floor(s.X + ho));
+                }
+            }
+            if (m < 12) return r;
+            float sky = RobustStatistics.Select(_samples, 0, m, m / 2);
+            for (int k = 0; k < m; k++) _samples[k] = MathF.Abs(_samples[k] - sky);
+            double sigma = Math.Max(RobustStatistics.MadToSigma * RobustStatistics.Select(_samples, 0, m, m / 2), 1e-6);
+            // A clipped star stands far above its sky; a clipped plateau of glow (a globular
+            // cluster's core, a galaxy's nucleus on its bulge) little: M15's core is 0.2 of
+            // the range above the sky 30 px out, clipped stars 0.65-0.93. Over such glow every
+            // ring stands, and the disc grew to its cap as a flat plateau.
+            int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, p.Height - 1);
+            float centre = 0;
+            for (int c = 0; c < p.Colours; c++)
+            {
+                p.Domain.Map(p.Data.AsSpan(c * n + cy * w + cx, 1), _haloRow.AsSpan(0, 1));
+                centre += _haloRow[0] / p.Colours;
+            }
+            if (!(centre - sky >= MinHaloContrast)) return r;
             // The starless luminance of the patch, and each pixel's ring.
             var lum = _halo;
             Array.Clear(lum);
@@ -479,27 +538,6 @@ internal static class ResidualStarCleanup
                     int k = Ring(x, y);
                     if (k <= reach) _samples[next[k]++] = lum[(y - y0) * pw + (x - x0)] / p.Colours;
                 }
-            // The sky: the outermost AnnulusWidth rings.
-            int skyFrom = start[reach + 1 - (int)AnnulusWidth], skyCount = start[reach + 1] - skyFrom;
-            if (skyCount < 12) return r;
-            float sky = RobustStatistics.Select(_samples, skyFrom, skyCount, skyCount / 2);
-            // A clipped star stands far above its sky; a clipped plateau of glow (a globular
-            // cluster's core, a galaxy's nucleus on its bulge) little: M15's core is 0.2 of
-            // the range above the sky 30 px out, clipped stars 0.65-0.93. Over such glow every
-            // ring stands, and the disc grew to its cap as a flat plateau.
-            int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, p.Height - 1);
-            float centre = 0;
-            for (int c = 0; c < p.Colours; c++)
-            {
-                p.Domain.Map(p.Data.AsSpan(c * n + cy * w + cx, 1), _haloRow.AsSpan(0, 1));
-                centre += _haloRow[0] / p.Colours;
-            }
-            if (!(centre - sky >= MinHaloContrast)) return r;
-            var dev = _haloRow;
-            for (int k = 0; k < skyCount; k++) dev[k] = MathF.Abs(_samples[skyFrom + k] - sky);
-            double sigma = Math.Max(RobustStatistics.MadToSigma * RobustStatistics.Select(dev, 0, skyCount, skyCount / 2), 1e-6);
-            double limit = Math.Min(HaloGrowth * r, MaxSaturatedRadius);
-            int quiet = 0, edge = (int)Math.Floor(r - 1.5);
             for (int k = Math.Max(0, edge); k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
             {
                 int count = start[k + 1] - start[k];
@@ -512,6 +550,28 @@ internal static class ResidualStarCleanup
             return Math.Max(r, Math.Min(edge + 1.5, limit));
 
             int Ring(int x, int y) => (int)Math.Sqrt((x - s.X) * (x - s.X) + (y - s.Y) * (y - s.Y));
+
+            // The starless luminance of row y, columns xa..xb, where in the sky rings, into _samples.
+            void SkySegment(int y, int xa, int xb)
+            {
+                xa = Math.Max(xa, 0); xb = Math.Min(xb, w - 1);
+                int len = xb - xa + 1;
+                if (len <= 0) return;
+                var acc = _halo.AsSpan(0, len); var row = _haloRow.AsSpan(0, len);
+                acc.Clear();
+                for (int c = 0; c < p.Colours; c++)
+                {
+                    int i = c * n + y * w + xa;
+                    p.Domain.Map(p.Data.AsSpan(i, len), row);
+                    TensorPrimitives.Subtract(row, p.Layers.AsSpan(i, len), row);
+                    TensorPrimitives.Add(acc, row, acc);
+                }
+                for (int x = xa; x <= xb; x++)
+                {
+                    int k = Ring(x, y);
+                    if (k > reach - AnnulusWidth && k <= reach) _samples[m++] = acc[x - xa] / p.Colours;
+                }
+            }
         }
 
         /// <summary>
@@ -595,6 +655,7 @@ internal static class ResidualStarCleanup
             {
                 var (a, b, cc, _, grain) = _fit[c];
                 var sl = _starless[c]; var inp = _input[c];
+                BoxMean3(inp, _box, pw, ph);
                 for (int y = y0; y <= y1; y++)
                     for (int x = x0; x <= x1; x++)
                     {
@@ -610,7 +671,7 @@ internal static class ResidualStarCleanup
                         // the input is kept: the star layer's floor at 0 made the result there
                         // the lower of fill and input, and most of a faint star's disc came out
                         // 0.43 σ darker than the sky (the test below). Between KeepBelow and KeepBelow + 1 σ, blended.
-                        double excess = LocalMean(inp, x - x0, y - y0, pw, ph) - sky;
+                        double excess = _box[j] - sky;
                         double keep = Math.Clamp(KeepBelow + 1 - excess * 3 / Math.Max(grain, 1e-9), 0, 1);
                         if (keep > 0) fill += keep * (inp[j] - fill);
                         double starless = sl[j] + weight * (fill - sl[j]);
@@ -619,13 +680,34 @@ internal static class ResidualStarCleanup
             }
         }
 
-        /// <summary>The mean of the 3×3 pixels about (x, y) of a pw × ph patch (those inside it).</summary>
-        private static double LocalMean(float[] v, int x, int y, int pw, int ph)
+        /// <summary>The mean of the 3×3 pixels about each pixel of a pw × ph patch (those inside it), into <paramref name="mean"/>.</summary>
+        private static void BoxMean3(float[] v, float[] mean, int pw, int ph)
         {
-            double sum = 0; int count = 0;
-            for (int yy = Math.Max(0, y - 1); yy <= Math.Min(ph - 1, y + 1); yy++)
-                for (int xx = Math.Max(0, x - 1); xx <= Math.Min(pw - 1, x + 1); xx++) { sum += v[yy * pw + xx]; count++; }
-            return sum / count;
+            // Rows: sums of three, then columns of those; the counts at the patch's edges.
+            var rows = mean.AsSpan(0, pw * ph);
+            for (int y = 0; y < ph; y++)
+            {
+                var src = v.AsSpan(y * pw, pw); var dst = rows.Slice(y * pw, pw);
+                if (pw == 1) { dst[0] = src[0]; continue; }
+                dst[0] = (src[0] + src[1]) / 2; dst[pw - 1] = (src[pw - 2] + src[pw - 1]) / 2;
+                for (int x = 1; x < pw - 1; x++) dst[x] = (src[x - 1] + src[x] + src[x + 1]) / 3;
+            }
+            if (ph == 1) return;
+            var up = System.Buffers.ArrayPool<float>.Shared.Rent(pw);
+            var prev = up.AsSpan(0, pw);
+            rows[..pw].CopyTo(prev);
+            for (int y = 0; y < ph; y++)
+            {
+                var here = rows.Slice(y * pw, pw);
+                bool last = y == ph - 1;
+                for (int x = 0; x < pw; x++)
+                {
+                    float above = prev[x], mid = here[x];
+                    prev[x] = mid;
+                    here[x] = y == 0 ? (mid + rows[pw + x]) / 2 : last ? (above + mid) / 2 : (above + mid + rows[(y + 1) * pw + x]) / 3;
+                }
+            }
+            System.Buffers.ArrayPool<float>.Shared.Return(up);
         }
 
         /// <summary>

@@ -418,7 +418,9 @@ public class CliSafetyTests
             TestContext.Out.WriteLine($"{string.Join(' ', options)}: peak {p1:F0} -> {p2:F0} MiB, growth {(p2 - p1) / plane:F2} planes");
             return (p2 - p1) / plane;
         }
-        Assert.That(Growth("--no-cleanup", "--keep-galaxies", "never"), Is.LessThan(2.3), "network alone: input + starless");
+        // 2.2-2.35 planes on different machines of the same kind (2.32-2.35 on 2026-12-05's,
+        // with and without that day's changes): a margin for the allocator and the collector.
+        Assert.That(Growth("--no-cleanup", "--keep-galaxies", "never"), Is.LessThan(2.4), "network alone: input + starless");
         Assert.That(Growth("--keep-galaxies", "always"), Is.LessThan(2.5), "default stages: input + starless + the stages' working sets, no stage's planes");
     }
 
