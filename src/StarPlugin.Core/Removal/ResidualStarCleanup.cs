@@ -410,6 +410,7 @@ internal static class ResidualStarCleanup
         private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         // HaloRadius' own (a fill after it still uses the Assess buffers above), and Fill's 3×3 means.
         private readonly float[] _halo = new float[Side * Side], _haloRow = new float[Side * Side], _box = new float[Side * Side];
+        private readonly int[] _ringOf = new int[Side * Side];
         private readonly float[] _samples = new float[Side * Side];
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
@@ -449,7 +450,6 @@ internal static class ResidualStarCleanup
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
-            int pw = x1 - x0 + 1;
             double limit = Math.Min(HaloGrowth * r, MaxSaturatedRadius);
             int quiet = 0, edge = (int)Math.Floor(r - 1.5);
             // First, cheaply, the first two rings from Assess' patch (still loaded) against its
@@ -461,11 +461,13 @@ internal static class ResidualStarCleanup
                 double sigmaLum = Math.Sqrt(variance) / p.Colours;
                 int apw = at.X1 - at.X0 + 1, first = Math.Max(0, edge);
                 bool any = false;
+                int gy0 = Math.Max(at.Y0, (int)Math.Floor(s.Y - first - 2)), gy1 = Math.Min(at.Y1, (int)Math.Ceiling(s.Y + first + 2));
+                int gx0 = Math.Max(at.X0, (int)Math.Floor(s.X - first - 2)), gx1 = Math.Min(at.X1, (int)Math.Ceiling(s.X + first + 2));
                 for (int k = first; k <= first + 1 && !any; k++)
                 {
                     int count = 0;
-                    for (int y = at.Y0; y <= at.Y1; y++)
-                        for (int x = at.X0; x <= at.X1; x++)
+                    for (int y = gy0; y <= gy1; y++)
+                        for (int x = gx0; x <= gx1; x++)
                             if (Ring(x, y) == k)
                             {
                                 float v = 0;
@@ -508,7 +510,12 @@ internal static class ResidualStarCleanup
                 centre += _haloRow[0] / p.Colours;
             }
             if (!(centre - sky >= MinHaloContrast)) return r;
-            // The starless luminance of the patch, and each pixel's ring.
+            // The starless luminance of the box the loop below can reach (its rings end below
+            // the limit; the sky came from the band), and each pixel's ring.
+            int box = Math.Min(reach, (int)Math.Ceiling(limit) + 1);
+            x0 = Math.Max(0, (int)Math.Floor(s.X - box)); x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + box));
+            y0 = Math.Max(0, (int)Math.Floor(s.Y - box)); y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + box));
+            int pw = x1 - x0 + 1;
             var lum = _halo;
             Array.Clear(lum);
             var mapped = _haloRow.AsSpan(0, pw);
@@ -520,24 +527,24 @@ internal static class ResidualStarCleanup
                     TensorPrimitives.Subtract(mapped, p.Layers.AsSpan(i, pw), mapped);
                     TensorPrimitives.Add(lum.AsSpan((y - y0) * pw, pw), mapped, lum.AsSpan((y - y0) * pw, pw));
                 }
-            // Counting sort of the patch's pixels by ring, into _samples.
+            // Counting sort of the box's pixels by ring, into _samples (each ring index taken once).
             Span<int> start = stackalloc int[reach + 2];
             start.Clear();
             for (int y = y0; y <= y1; y++)
                 for (int x = x0; x <= x1; x++)
                 {
                     int k = Ring(x, y);
+                    _ringOf[(y - y0) * pw + (x - x0)] = k;
                     if (k <= reach) start[k + 1]++;
                 }
             for (int k = 0; k <= reach; k++) start[k + 1] += start[k];
             Span<int> next = stackalloc int[reach + 1];
             start[..(reach + 1)].CopyTo(next);
-            for (int y = y0; y <= y1; y++)
-                for (int x = x0; x <= x1; x++)
-                {
-                    int k = Ring(x, y);
-                    if (k <= reach) _samples[next[k]++] = lum[(y - y0) * pw + (x - x0)] / p.Colours;
-                }
+            for (int j = 0; j < pw * (y1 - y0 + 1); j++)
+            {
+                int k = _ringOf[j];
+                if (k <= reach) _samples[next[k]++] = lum[j] / p.Colours;
+            }
             for (int k = Math.Max(0, edge); k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
             {
                 int count = start[k + 1] - start[k];
