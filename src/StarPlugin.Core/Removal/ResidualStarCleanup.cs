@@ -71,8 +71,12 @@ internal static class ResidualStarCleanup
     public const double RadiusScale = 1.2, MaxRadius = 15, MaxSaturatedRadius = 30;
     /// <summary>A fill keeps the input's pixels whose 3×3 mean is within this many of its σ of the sky plane (see Fill).</summary>
     public const double KeepBelow = 2;
-    /// <summary>A saturated star's fill grows with what stands of its halo, up to this many times its radius from the width.</summary>
-    public const double HaloGrowth = 2;
+    /// <summary>
+    /// A saturated star's fill grows with what stands of its halo, up to this many times its
+    /// radius from the width. At 2 the disc of one of the Dark Shark's bright stars (7.4 px
+    /// from its width) stopped at 14.8 px, inside the ring of halo the network left (12-17 px).
+    /// </summary>
+    public const double HaloGrowth = 3;
     /// <summary>The least a clipped source's centre stands above its sky (model domain) for its fill to grow with its halo.</summary>
     public const double MinHaloContrast = 0.4;
     /// <summary>
@@ -436,12 +440,14 @@ internal static class ResidualStarCleanup
 
         /// <summary>
         /// The fill radius that takes in what stands of a saturated star's halo in the
-        /// starless result: ring by ring (1 px) from the fill's feather out, the median
-        /// luminance against the sky's (the outermost rings of the patch), until two rings
-        /// in a row are within max(0.5, 3 standard errors of a median) σ of it. At most
-        /// <see cref="HaloGrowth"/> × the radius from the width (a bright knot of nebula
-        /// under the star would otherwise grow the disc over it) and MaxSaturatedRadius; not
-        /// at all where the centre stands less than <see cref="MinHaloContrast"/> above the sky.
+        /// starless result: ring by ring (1 px) from the fill's feather out to the limit,
+        /// the median luminance of each quadrant of the ring against the sky's (the
+        /// outermost rings of the patch); the disc goes past the outermost two rings in a
+        /// row whose every quadrant stands max(0.5, 3 standard errors of a median) σ above
+        /// it. The limit: <see cref="HaloGrowth"/> × the radius from the width (a bright knot
+        /// of nebula under the star would otherwise grow the disc over it) and
+        /// MaxSaturatedRadius. No growth where the centre stands less than
+        /// <see cref="MinHaloContrast"/> above the sky.
         /// </summary>
         private double HaloRadius(Planes p, Source s, Assessment at)
         {
@@ -451,35 +457,7 @@ internal static class ResidualStarCleanup
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
             double limit = Math.Min(HaloGrowth * r, MaxSaturatedRadius);
-            int quiet = 0, edge = (int)Math.Floor(r - 1.5);
-            // First, cheaply, the first two rings from Assess' patch (still loaded) against its
-            // annulus plane: where neither stands above it (most clipped stars the fill takes),
-            // no halo is left to grow over, and the far sky is not read.
-            {
-                double plane = 0, variance = 0;
-                for (int c = 0; c < p.Colours; c++) { plane += _fit[c].A / p.Colours; variance += _fit[c].Sigma * _fit[c].Sigma; }
-                double sigmaLum = Math.Sqrt(variance) / p.Colours;
-                int apw = at.X1 - at.X0 + 1, first = Math.Max(0, edge);
-                bool any = false;
-                int gy0 = Math.Max(at.Y0, (int)Math.Floor(s.Y - first - 2)), gy1 = Math.Min(at.Y1, (int)Math.Ceiling(s.Y + first + 2));
-                int gx0 = Math.Max(at.X0, (int)Math.Floor(s.X - first - 2)), gx1 = Math.Min(at.X1, (int)Math.Ceiling(s.X + first + 2));
-                for (int k = first; k <= first + 1 && !any; k++)
-                {
-                    int count = 0;
-                    for (int y = gy0; y <= gy1; y++)
-                        for (int x = gx0; x <= gx1; x++)
-                            if (Ring(x, y) == k)
-                            {
-                                float v = 0;
-                                for (int c = 0; c < p.Colours; c++) v += _starless[c][(y - at.Y0) * apw + (x - at.X0)];
-                                _samples[count++] = v / p.Colours;
-                            }
-                    // One standard error of a median, not the loop's three: where the halo
-                    // lifts the annulus too, the rings stand above it only a little (NGC 691).
-                    any = count < 8 || RobustStatistics.Select(_samples, 0, count, count / 2) - plane >= 1.2533 / Math.Sqrt(count) * sigmaLum;
-                }
-                if (!any) return r;
-            }
+            int run = 0, edge = (int)Math.Floor(r - 1.5), first = Math.Max(0, edge);
             // The sky, from the outermost AnnulusWidth rings alone (a sixth of the box).
             int m = 0;
             for (int y = y0; y <= y1; y++)
@@ -527,32 +505,45 @@ internal static class ResidualStarCleanup
                     TensorPrimitives.Subtract(mapped, p.Layers.AsSpan(i, pw), mapped);
                     TensorPrimitives.Add(lum.AsSpan((y - y0) * pw, pw), mapped, lum.AsSpan((y - y0) * pw, pw));
                 }
-            // Counting sort of the box's pixels by ring, into _samples (each ring index taken once).
-            Span<int> start = stackalloc int[reach + 2];
+            // Counting sort of the box's pixels by ring and quadrant about the star, into
+            // _samples (each bucket k·4 + q taken once).
+            int buckets = 4 * (reach + 1);
+            Span<int> start = stackalloc int[buckets + 1];
             start.Clear();
             for (int y = y0; y <= y1; y++)
                 for (int x = x0; x <= x1; x++)
                 {
-                    int k = Ring(x, y);
-                    _ringOf[(y - y0) * pw + (x - x0)] = k;
-                    if (k <= reach) start[k + 1]++;
+                    int k = Ring(x, y), b = k * 4 + (x >= s.X ? 1 : 0) + (y >= s.Y ? 2 : 0);
+                    _ringOf[(y - y0) * pw + (x - x0)] = k <= reach ? b : -1;
+                    if (k <= reach) start[b + 1]++;
                 }
-            for (int k = 0; k <= reach; k++) start[k + 1] += start[k];
-            Span<int> next = stackalloc int[reach + 1];
-            start[..(reach + 1)].CopyTo(next);
+            for (int b = 0; b < buckets; b++) start[b + 1] += start[b];
+            Span<int> next = stackalloc int[buckets];
+            start[..buckets].CopyTo(next);
             for (int j = 0; j < pw * (y1 - y0 + 1); j++)
             {
-                int k = _ringOf[j];
-                if (k <= reach) _samples[next[k]++] = lum[j] / p.Colours;
+                int b = _ringOf[j];
+                if (b >= 0) _samples[next[b]++] = lum[j] / p.Colours;
             }
-            for (int k = Math.Max(0, edge); k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
+            for (int k = first; k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
             {
-                int count = start[k + 1] - start[k];
+                int count = start[4 * k + 4] - start[4 * k];
                 // Rings cut by the picture's border would weigh one side: stop there.
                 if (count < 0.75 * 2 * Math.PI * Math.Max(k, 1)) return Math.Max(r, Math.Min(edge + 1.5, limit));
-                double excess = RobustStatistics.Select(_samples, start[k], count, count / 2) - sky;
-                if (excess < Math.Max(0.5, 3 * 1.2533 / Math.Sqrt(count)) * sigma) { if (++quiet == 2) break; }
-                else { quiet = 0; edge = k + 1; }
+                // A halo is round: it stands in all four quadrants. A galaxy or a nebula's
+                // edge beside the star lifts one side (on Coma a star's disc grew over half
+                // of the giant elliptical beside it, and left a crescent).
+                bool stands = true;
+                for (int b = 4 * k; b < 4 * k + 4 && stands; b++)
+                {
+                    int nb = start[b + 1] - start[b];
+                    stands = nb > 0 && RobustStatistics.Select(_samples, start[b], nb, nb / 2) - sky >= Math.Max(0.5, 3 * 1.2533 / Math.Sqrt(nb)) * sigma;
+                }
+                // Every ring out to the limit is read, and the disc goes out past the outermost
+                // two standing in a row: where the network took the core and the inner halo,
+                // what it left is a ring further out, quiet rings between (Dark Shark).
+                if (stands) { if (++run >= 2 || k == first) edge = k + 1; }
+                else run = 0;
             }
             return Math.Max(r, Math.Min(edge + 1.5, limit));
 

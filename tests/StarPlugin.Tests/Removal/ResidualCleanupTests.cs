@@ -251,6 +251,93 @@ public class ResidualCleanupTests
     }
 
     /// <summary>
+    /// A bright star's reflection halo: a faint ring 3 px wide, sky between it and the
+    /// clipped core. A network that takes the core leaves the ring, quiet rings inside it;
+    /// the fill must reach past it. Before, the growth stopped at the first two quiet rings
+    /// (and a cheaper check against an annulus the ring itself lifted), and the ring stayed,
+    /// as round the Dark Shark's clipped stars; and it stopped at twice the radius from the
+    /// width (here about 24 px), inside the ring 24-27 px out.
+    /// </summary>
+    [TestCase(12.5)]
+    [TestCase(24)]
+    public void AHaloRingBeyondQuietSkyIsFilled(double ring)
+    {
+        var rng = new Random(23);
+        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
+        (int X, int Y) at = (100, 100);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 200; y++)
+                for (int x = 0; x < 200; x++)
+                {
+                    double d = Math.Sqrt((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y));
+                    if (d < 18) image[c, y, x] += (float)(3.0 * Math.Exp(-d * d / (2 * 2.5 * 2.5)));
+                    if (d >= ring && d <= ring + 3) image[c, y, x] += 0.05f * (float)Math.Sin(Math.PI * (d - ring) / 3);
+                }
+        for (int k = 0; k < 6; k++)
+        {
+            TestImages.AddGaussian(image, 20 + 32 * k, 20, 1.1, 1.1, 0.3);
+            TestImages.AddGaussian(image, 20 + 32 * k, 180, 1.1, 1.1, 0.3);
+        }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-ring.onnx"));
+        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
+        double RingMean(AstroImage im, int c, double r0, double r1)
+        {
+            double sum = 0; int n = 0;
+            for (int y = at.Y - (int)r1; y <= at.Y + (int)r1; y++)
+                for (int x = at.X - (int)r1; x <= at.X + (int)r1; x++)
+                {
+                    double d = Math.Sqrt((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y));
+                    if (d >= r0 && d <= r1) { sum += im[c, y, x]; n++; }
+                }
+            return sum / n;
+        }
+        Assert.That(RingMean(image, 1, ring + 0.5, ring + 2.5) - RingMean(image, 1, ring - 3.5, ring - 1.5), Is.GreaterThan(2 * Noise), "the input's ring stands above the sky inside it");
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(RingMean(cleaned, c, ring + 0.5, ring + 2.5) - Sky, Is.InRange(-0.3 * Noise, 0.3 * Noise), $"channel {c}: the ring is filled");
+            Assert.That(RingMean(cleaned, c, ring + 11.5, ring + 17.5), Is.EqualTo(RingMean(image, c, ring + 11.5, ring + 17.5)).Within(1e-6), $"channel {c}: the sky beyond is untouched");
+        }
+    }
+
+    /// <summary>
+    /// A clipped star at the edge of a galaxy the network keeps: the galaxy lifts most of
+    /// each ring round the star, on one side. A halo is round, so the fill grows only
+    /// where a ring stands in all four quadrants; growing on the whole ring's median, the
+    /// disc took the galaxy's core (on Coma, half of a giant elliptical, a crescent left).
+    /// </summary>
+    [Test]
+    public void AClippedStarsFillDoesNotGrowOverAGalaxyBesideIt()
+    {
+        var rng = new Random(31);
+        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
+        (int X, int Y) star = (90, 100), galaxy = (104, 100);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 200; y++)
+                for (int x = 0; x < 200; x++)
+                {
+                    double d2 = (x - star.X) * (x - star.X) + (y - star.Y) * (y - star.Y);
+                    if (d2 < 18 * 18) image[c, y, x] += (float)(3.0 * Math.Exp(-d2 / (2 * 2.5 * 2.5)));
+                }
+        TestImages.AddGaussian(image, galaxy.X, galaxy.Y, 9, 9, 0.2);
+        for (int k = 0; k < 6; k++)
+        {
+            TestImages.AddGaussian(image, 20 + 32 * k, 20, 1.1, 1.1, 0.3);
+            TestImages.AddGaussian(image, 20 + 32 * k, 180, 1.1, 1.1, 0.3);
+        }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-beside.onnx"));
+        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        for (int c = 0; c < 3; c++)
+        {
+            double kept = 0, had = 0;
+            for (int y = galaxy.Y - 2; y <= galaxy.Y + 2; y++)
+                for (int x = galaxy.X - 2; x <= galaxy.X + 2; x++) { kept += cleaned[c, y, x] - Sky; had += image[c, y, x] - Sky; }
+            Assert.That(kept / had, Is.GreaterThan(0.9), $"channel {c}: the galaxy's core keeps its light");
+        }
+    }
+
+    /// <summary>
     /// In a stretched frame bright stars swell: here the brightest are twice as broad as the
     /// faint ones, wide against the PSF, and a network that removes nothing keeps them whole.
     /// Against the stellar locus they are stars, and are filled; an elongated source broader
