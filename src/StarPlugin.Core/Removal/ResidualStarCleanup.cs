@@ -427,8 +427,9 @@ internal static class ResidualStarCleanup
             // A clipped star's halo reaches further than its width says (the width of a
             // clipped core is the plateau's): a fill to that radius left the halo's outer
             // part as a coloured ring round a flat disc (Dark Shark, NGC 691). The disc then
-            // goes out to where the starless result's rings fall back to the sky.
-            if (s.Saturated && HaloRadius(p, s, at) is var grown && grown >= at.Radius + 1)
+            // goes past the outermost two rings in a row of the starless result that stand
+            // above the sky in all four quadrants, quiet rings between allowed.
+            if (s.Saturated && HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
             {
                 // Assess loads the patch the fill works on: back to the first one if the wider does not stand.
                 var wider = Assess(p, s, grown);
@@ -449,9 +450,8 @@ internal static class ResidualStarCleanup
         /// MaxSaturatedRadius. No growth where the centre stands less than
         /// <see cref="MinHaloContrast"/> above the sky.
         /// </summary>
-        private double HaloRadius(Planes p, Source s, Assessment at)
+        private double HaloRadius(Planes p, Source s, double r)
         {
-            double r = at.Radius;
             int reach = (int)(MaxSaturatedRadius + AnnulusWidth);
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
@@ -489,7 +489,7 @@ internal static class ResidualStarCleanup
             }
             if (!(centre - sky >= MinHaloContrast)) return r;
             // The starless luminance of the box the loop below can reach (its rings end below
-            // the limit; the sky came from the band), and each pixel's ring.
+            // the limit; the sky came from the band), and each pixel's ring-and-quadrant bucket.
             int box = Math.Min(reach, (int)Math.Ceiling(limit) + 1);
             x0 = Math.Max(0, (int)Math.Floor(s.X - box)); x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + box));
             y0 = Math.Max(0, (int)Math.Floor(s.Y - box)); y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + box));
@@ -542,7 +542,7 @@ internal static class ResidualStarCleanup
                 // Every ring out to the limit is read, and the disc goes out past the outermost
                 // two standing in a row: where the network took the core and the inner halo,
                 // what it left is a ring further out, quiet rings between (Dark Shark).
-                if (stands) { if (++run >= 2 || k == first) edge = k + 1; }
+                if (stands) { if (++run >= 2) edge = k + 1; }
                 else run = 0;
             }
             return Math.Max(r, Math.Min(edge + 1.5, limit));
