@@ -200,6 +200,19 @@ public class ResidualCleanupTests
         }
     }
 
+    /// <summary>Channel c's mean over the pixels r0 ≤ d ≤ r1 from <paramref name="at"/>.</summary>
+    private static double MeanOverRing(AstroImage im, int c, (int X, int Y) at, double r0, double r1)
+    {
+        double sum = 0; int n = 0;
+        for (int y = at.Y - (int)r1; y <= at.Y + (int)r1; y++)
+            for (int x = at.X - (int)r1; x <= at.X + (int)r1; x++)
+            {
+                double d = Math.Sqrt((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y));
+                if (d >= r0 && d <= r1) { sum += im[c, y, x]; n++; }
+            }
+        return sum / n;
+    }
+
     /// <summary>
     /// A clipped star with a coloured halo wider than its clipped core (as the brightest
     /// stars of a stretched picture are): the network takes the core, and the cleanup
@@ -231,17 +244,7 @@ public class ResidualCleanupTests
         var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
         // Mean per channel over rings of the halo's outer part (r 11-15 px: 0.01-0.03 above
         // the sky in red in the input), and over the sky beyond it (r 20-26, inside the cap of 30 px).
-        double RingMean(AstroImage im, int c, double r0, double r1)
-        {
-            double sum = 0; int n = 0;
-            for (int y = at.Y - (int)r1; y <= at.Y + (int)r1; y++)
-                for (int x = at.X - (int)r1; x <= at.X + (int)r1; x++)
-                {
-                    double d = Math.Sqrt((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y));
-                    if (d >= r0 && d <= r1) { sum += im[c, y, x]; n++; }
-                }
-            return sum / n;
-        }
+        double RingMean(AstroImage im, int c, double r0, double r1) => MeanOverRing(im, c, at, r0, r1);
         Assert.That(RingMean(image, 0, 11, 15) - Sky, Is.GreaterThan(0.01), "the input's halo");
         for (int c = 0; c < 3; c++)
         {
@@ -281,17 +284,7 @@ public class ResidualCleanupTests
         for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
         using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-ring.onnx"));
         var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
-        double RingMean(AstroImage im, int c, double r0, double r1)
-        {
-            double sum = 0; int n = 0;
-            for (int y = at.Y - (int)r1; y <= at.Y + (int)r1; y++)
-                for (int x = at.X - (int)r1; x <= at.X + (int)r1; x++)
-                {
-                    double d = Math.Sqrt((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y));
-                    if (d >= r0 && d <= r1) { sum += im[c, y, x]; n++; }
-                }
-            return sum / n;
-        }
+        double RingMean(AstroImage im, int c, double r0, double r1) => MeanOverRing(im, c, at, r0, r1);
         Assert.That(RingMean(image, 1, ring + 0.5, ring + 2.5) - RingMean(image, 1, ring - 3.5, ring - 1.5), Is.GreaterThan(2 * Noise), "the input's ring stands above the sky inside it");
         for (int c = 0; c < 3; c++)
         {
