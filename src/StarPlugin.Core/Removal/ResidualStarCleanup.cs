@@ -414,7 +414,7 @@ internal static class ResidualStarCleanup
         private readonly float[][] _input = Enumerable.Range(0, colours).Select(_ => new float[Side * Side]).ToArray();
         // HaloRadius' own (a fill after it still uses the Assess buffers above), and Fill's 3×3 means.
         private readonly float[] _halo = new float[Side * Side], _haloRow = new float[Side * Side], _box = new float[Side * Side];
-        private readonly int[] _ringOf = new int[Side * Side];
+        private readonly int[] _bucketOf = new int[Side * Side];
         private readonly float[] _samples = new float[Side * Side];
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
@@ -514,7 +514,7 @@ internal static class ResidualStarCleanup
                 for (int x = x0; x <= x1; x++)
                 {
                     int k = Ring(x, y), b = k * 4 + (x >= s.X ? 1 : 0) + (y >= s.Y ? 2 : 0);
-                    _ringOf[(y - y0) * pw + (x - x0)] = k <= reach ? b : -1;
+                    _bucketOf[(y - y0) * pw + (x - x0)] = k <= reach ? b : -1;
                     if (k <= reach) start[b + 1]++;
                 }
             for (int b = 0; b < buckets; b++) start[b + 1] += start[b];
@@ -522,7 +522,7 @@ internal static class ResidualStarCleanup
             start[..buckets].CopyTo(next);
             for (int j = 0; j < pw * (y1 - y0 + 1); j++)
             {
-                int b = _ringOf[j];
+                int b = _bucketOf[j];
                 if (b >= 0) _samples[next[b]++] = lum[j] / p.Colours;
             }
             for (int k = first; k + 1.5 < limit && k < reach + 1 - (int)AnnulusWidth; k++)
