@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using StarPlugin.Detection;
 using StarPlugin.Imaging;
@@ -22,7 +23,9 @@ namespace StarPlugin.Removal;
 ///    star-like source at all is a galaxy too (edge-on and diffuse ones);
 /// 3. there, and a feathered pixel or two around, the star layer is zeroed: the starless
 ///    image is the input. Discs around unresolved sources on those pixels (stars in front
-///    of the galaxy) stay removed.
+///    of the galaxy) stay removed. Over the pixels near resolved sources in large regions,
+///    only the layer above its level round them is given back (<see cref="PartFloors"/>):
+///    a large region is often a bright star's halo, which must stay removed.
 /// Widths are against the PSF where the source stands (<see cref="FieldPsf"/>), so stars
 /// swollen by coma or field curvature toward a wide field's edges stay stars, and against
 /// the stellar locus, so bright stars swollen by the stretch stay stars too.
@@ -179,6 +182,7 @@ internal static class GalaxyProtection
             holes.Add(new Disc(s.X, s.Y, ResidualStarCleanup.FillRadius(s), 0));
         }
         progress.ThrowIfCancelled();
+        var floors = PartFloors(parts, layers, colours, w, h);
 
         // Feather: a σ = 1 blur, doubled and capped at 1, keeps the inside whole and carries
         // the galaxy's faint skirt a pixel or two past the 3σ isophote, so no edge shows. Band
@@ -189,9 +193,10 @@ internal static class GalaxyProtection
         int bands = (h + bandHeight - 1) / bandHeight;
         // One band buffer per worker: per-task buffers multiplied as the pool added threads
         // (100 MB at 2048 × 16384).
-        ParallelWorkers.For(bands, () => (Weight: new float[(long)(bandHeight + 2 * reach) * w], Labels: new int[w]), (b, mine) =>
+        ParallelWorkers.For(bands, () => (Weight: new float[(long)(bandHeight + 2 * reach) * w], Labels: new int[w],
+            Floor: parts.Count > 0 ? new float[colours * w] : [], Nearest: parts.Count > 0 ? new float[w] : [], Near: new List<int>()), (b, mine) =>
         {
-            var (weight, labels) = mine;
+            var (weight, labels, floor, nearest, near) = mine;
             int y0 = b * bandHeight, y1 = Math.Min(h, y0 + bandHeight);
             int a0 = Math.Max(0, y0 - reach), a1 = Math.Min(h, y1 + reach), rows = a1 - a0;
             var band = weight.AsSpan(0, rows * w);
@@ -211,8 +216,14 @@ internal static class GalaxyProtection
                     for (int x = d.Left; x <= d.Right(w); x++)
                         if (d.Contains(x, y)) band[(y - a0) * w + x] = 0f;
             PlaneFilters.GaussianBlurInPlace(weight, 0, w, rows, FeatherSigma);
+            // Around the parts, the star layer's own level there (a halo's, say) stays
+            // removed: only what stands above it is given back (PartFloors).
+            near.Clear();
+            for (int i = 0; i < parts.Count; i++)
+                if (parts[i].Y + parts[i].R + reach + 1 >= y0 && parts[i].Y - parts[i].R - reach - 1 < y1) near.Add(i);
             for (int y = y0; y < y1; y++)
             {
+                bool anyFloor = FillFloorRow(parts, near, floors, galaxy, regions, floor, nearest, colours, w, y, reach);
                 var wr = weight.AsSpan((y - a0) * w, w);
                 TensorPrimitives.Multiply(wr, -2f, wr);
                 TensorPrimitives.Add(wr, 1f, wr);
@@ -220,12 +231,127 @@ internal static class GalaxyProtection
                 for (int c = 0; c < colours; c++)
                 {
                     var l = layers.AsSpan(c * n + y * w, w);
-                    TensorPrimitives.Multiply(l, wr, l);
+                    if (!anyFloor) { TensorPrimitives.Multiply(l, wr, l); continue; }
+                    // kept·layer + given·clamp(layer, 0, floor): with a floor of 0, kept·layer.
+                    var f = floor.AsSpan(c * w, w);
+                    for (int x = 0; x < w; x++) l[x] = wr[x] * l[x] + (1 - wr[x]) * Math.Clamp(l[x], 0f, f[x]);
                 }
             }
         });
         progress.Advance();
         return (protectedCount, false);
+    }
+
+    /// <summary>
+    /// Width in pixels of the ring just outside each part's disc where <see cref="PartFloors"/>
+    /// reads the star layer's level, and the number of arcs it reads it in.
+    /// </summary>
+    private const int FloorRing = 3, FloorArcs = 16;
+
+    /// <summary>
+    /// The star layer's level round each part (a disc round a resolved source inside a large
+    /// region): per part and colour, its median on each of <see cref="FloorArcs"/> arcs of the
+    /// ring just outside the disc. The large regions that parts are cut from are often a
+    /// bright star's halo with galaxies in it (Coma): zeroing the layer over a disc gave the
+    /// halo back as a bright disc, a "bubble", wherever the network had removed it. A halo is
+    /// smooth across a disc, so the ring says what lies under the galaxy (interpolated in
+    /// <see cref="FillFloors"/>); a median per arc, so that stars on the ring (where the layer
+    /// is high) do not lift it. A plane through the ring's quarters left the halo's steep side
+    /// as a bright crescent.
+    /// </summary>
+    private static float[] PartFloors(List<Disc> parts, float[] layers, int colours, int w, int h)
+    {
+        var floors = new float[parts.Count * colours * FloorArcs];
+        if (parts.Count == 0) return floors;
+        int n = w * h;
+        var arcs = new List<float>[FloorArcs];
+        for (int a = 0; a < FloorArcs; a++) arcs[a] = [];
+        var median = new float[FloorArcs];
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var d = parts[i];
+            double r0 = d.R + 1, r1 = d.R + 1 + FloorRing;
+            int top = Math.Max(0, (int)Math.Floor(d.Y - r1)), bottom = Math.Min(h - 1, (int)Math.Ceiling(d.Y + r1));
+            int left = Math.Max(0, (int)Math.Floor(d.X - r1)), right = Math.Min(w - 1, (int)Math.Ceiling(d.X + r1));
+            for (int c = 0; c < colours; c++)
+            {
+                foreach (var list in arcs) list.Clear();
+                for (int y = top; y <= bottom; y++)
+                    for (int x = left; x <= right; x++)
+                    {
+                        double dx = x - d.X, dy = y - d.Y, dd = dx * dx + dy * dy;
+                        if (dd <= r0 * r0 || dd > r1 * r1) continue;
+                        arcs[ArcOf(dx, dy)].Add(layers[c * n + y * w + x]);
+                    }
+                // An arc cut off by the frame's edge takes its nearest neighbour's level.
+                for (int a = 0; a < FloorArcs; a++) median[a] = arcs[a].Count > 0 ? RobustStatistics.Median(CollectionsMarshal.AsSpan(arcs[a])) : float.NaN;
+                for (int a = 0; a < FloorArcs; a++)
+                {
+                    float v = median[a];
+                    for (int step = 1; float.IsNaN(v) && step <= FloorArcs / 2; step++)
+                    {
+                        v = median[(a + step) % FloorArcs];
+                        if (float.IsNaN(v)) v = median[(a - step + FloorArcs) % FloorArcs];
+                    }
+                    floors[(i * colours + c) * FloorArcs + a] = float.IsNaN(v) ? 0f : v;
+                }
+            }
+        }
+        return floors;
+    }
+
+    private static int ArcOf(double dx, double dy) =>
+        Math.Clamp((int)((Math.Atan2(dy, dx) + Math.PI) / (2 * Math.PI) * FloorArcs), 0, FloorArcs - 1);
+
+    /// <summary>
+    /// The floor under the given-back layer in row <paramref name="y"/>, per colour (one row
+    /// each): within each part's disc and the feather's reach beyond, its arcs' levels
+    /// weighted by inverse squared distance (each arc's level stands at its middle, on the
+    /// ring), so the floor meets the ring on every side; the nearest part's (relative to its
+    /// radius) where discs overlap; 0 elsewhere and on whole galaxy regions. Only the parts
+    /// listed in <paramref name="near"/> are looked at. Returns whether any pixel of the row
+    /// has a floor above 0.
+    /// </summary>
+    private static bool FillFloorRow(List<Disc> parts, List<int> near, float[] floors, bool[] galaxy, SourceRegions regions, float[] floor, float[] nearest, int colours, int w, int y, int reach)
+    {
+        if (near.Count == 0) return false;
+        Array.Clear(floor);
+        Array.Fill(nearest, float.PositiveInfinity);
+        Span<double> weights = stackalloc double[FloorArcs];
+        bool any = false;
+        foreach (int i in near)
+        {
+            var d = parts[i];
+            double wide = d.R + reach + 1, dy = y - d.Y;
+            if (Math.Abs(dy) > wide) continue;
+            double half = Math.Sqrt(wide * wide - dy * dy);
+            double ring = d.R + 1 + FloorRing / 2.0;
+            for (int x = Math.Max(0, (int)Math.Ceiling(d.X - half)); x <= Math.Min(w - 1, (int)Math.Floor(d.X + half)); x++)
+            {
+                double dx = x - d.X;
+                float relative = (float)(Math.Sqrt(dx * dx + dy * dy) / d.R);
+                if (relative >= nearest[x] || galaxy[regions.LabelAt(x, y)]) continue;
+                nearest[x] = relative;
+                double total = 0;
+                for (int a = 0; a < FloorArcs; a++)
+                {
+                    double angle = (a + 0.5) / FloorArcs * 2 * Math.PI - Math.PI;
+                    double ex = ring * Math.Cos(angle) - dx, ey = ring * Math.Sin(angle) - dy;
+                    weights[a] = 1 / (ex * ex + ey * ey + 0.25);
+                    total += weights[a];
+                }
+                for (int c = 0; c < colours; c++)
+                {
+                    int at = (i * colours + c) * FloorArcs;
+                    double f = 0;
+                    for (int a = 0; a < FloorArcs; a++) f += weights[a] * floors[at + a];
+                    float level = Math.Max(0f, (float)(f / total));
+                    floor[c * w + x] = level;
+                    any |= level > 0;
+                }
+            }
+        }
+        return any;
     }
 
     private const float FeatherSigma = 1f;

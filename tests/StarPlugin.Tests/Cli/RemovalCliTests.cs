@@ -71,8 +71,10 @@ public class RemovalCliTests
         var std = ImageFile.Read(P("std.tif")); var kept = ImageFile.Read(P("kept.tif"));
         for (int i = 0; i < img.Data.Length; i++)
             Assert.That(kept.Data[i], Is.InRange(std.Data[i] - 1e-6f, img.Data[i] + 1e-6f), $"sample {i}");
-        Assert.That(kept[0, 96, 96], Is.EqualTo(img[0, 96, 96]), "the galaxy's centre is the input's");
         Assert.That(std[0, 96, 96], Is.LessThan(img[0, 96, 96] - 0.01f), "the network alone took some of it");
+        // All of it comes back but the level the remover took round the galaxy, which stays
+        // removed under it too: at most a tenth of what the network took there.
+        Assert.That(img[0, 96, 96] - kept[0, 96, 96], Is.InRange(0f, 0.1f * (img[0, 96, 96] - std[0, 96, 96])), "the galaxy's centre comes back");
         // The default is auto, which needs a frame's worth of stars to judge by: on this
         // small frame it acts as never.
         (code, _, err) = Run("remove", P("gal.tif"), "--starless", P("never.tif"), "--model", _model, "--tile", "64", "--keep-galaxies", "never");
