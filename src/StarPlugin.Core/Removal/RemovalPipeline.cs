@@ -123,7 +123,11 @@ public sealed class RemovalPipeline
                     GalaxyProtection.ResolvedSourcesDominate(found.Targets, locus) ? null : locus, found.FillOnly);
                 // After the fills (the medians see the layer with them), before the galaxy
                 // stage: that stage then only ever gives light back, galaxies or not.
-                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(fills, split, 2L * colours, "giving back the diffuse glow").Started());
+                // The spikes' colour fringes the network leaves round clipped stars, after the
+                // fills (which replace the cores the arms start from).
+                double spikes = fills + (split - fills) / 4;
+                DiffractionSpikes.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(fills, spikes, 1, "cleaning diffraction spikes").Started());
+                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(spikes, split, 2L * colours, "giving back the diffuse glow").Started());
             }
             if (galaxies)
                 (galaxiesKept, galaxyStageLimited) = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h,

@@ -386,6 +386,14 @@ internal static class ResidualStarCleanup
         return table;
     }
 
+    /// <summary>
+    /// Fills clipped star <paramref name="s"/> out to its halo whether or not the network left
+    /// anything of it that stands out (<see cref="StarPatch.FillAnyway"/>); for stars known to
+    /// be stars by other means. False where it cannot be measured.
+    /// </summary>
+    internal static bool FillAnyway(Source s, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h) =>
+        new StarPatch(colours).FillAnyway(new Planes(data, layers, domain, colours, w, h), s);
+
     /// <summary>The disc a fill replaces around a source (see <see cref="RadiusScale"/>).</summary>
     internal static double FillRadius(Source s) => Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? MaxSaturatedRadius : MaxRadius);
 
@@ -435,6 +443,23 @@ internal static class ResidualStarCleanup
                 var wider = Assess(p, s, grown);
                 at = wider.Stands ? wider : Assess(p, s);
             }
+            Fill(p, s, at);
+            return true;
+        }
+
+        /// <summary>
+        /// Fills a clipped star whatever the network made of it, out to its halo
+        /// (<see cref="HaloRadius"/>): for stars known to be stars otherwise (their
+        /// diffraction spikes), where the network's leftovers (a coloured ring round a dark
+        /// centre) do not stand out of an annulus they lift. False where the patch cannot be
+        /// measured (too near the frame's edge).
+        /// </summary>
+        public bool FillAnyway(Planes p, Source s)
+        {
+            var at = Assess(p, s, anyway: true);
+            if (at.Radius <= 0) return false;
+            if (HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1 && Assess(p, s, grown, anyway: true) is { Radius: > 0 } wider) at = wider;
+            else at = Assess(p, s, anyway: true); // the patch the fill works on
             Fill(p, s, at);
             return true;
         }
@@ -577,7 +602,7 @@ internal static class ResidualStarCleanup
         /// it still stands out of the starless result, and the share of its light above the
         /// sky that the network removed (NaN where the input has none).
         /// </summary>
-        public Assessment Assess(Planes p, Source s, double radius = double.NaN)
+        public Assessment Assess(Planes p, Source s, double radius = double.NaN, bool anyway = false)
         {
             double r = double.IsNaN(radius) ? FillRadius(s) : radius;
             double outer = r + AnnulusWidth, core = Math.Max(1.0, 0.6 * s.Fwhm);
@@ -611,7 +636,7 @@ internal static class ResidualStarCleanup
             }
             // The fill's grain (a third selection per channel) only where there may be a fill:
             // the network removed most sources, and they need none.
-            if (stands)
+            if (stands || anyway)
                 for (int c = 0; c < p.Colours; c++)
                 {
                     _fit[c].Grain = Grain(_starless[c], _ring, ringCount, _fit[c].Sigma);

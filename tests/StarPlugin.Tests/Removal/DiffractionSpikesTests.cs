@@ -1,0 +1,151 @@
+using StarPlugin.Imaging;
+using StarPlugin.Progress;
+using StarPlugin.Removal;
+using StarPlugin.Tests.Support;
+
+namespace StarPlugin.Tests.Removal;
+
+/// <summary>
+/// The spike stage on a clipped star whose network result kept the spikes' colour: the
+/// four arms (at a spider angle that is no multiple of 45°) and the core go; a clipped star
+/// with one straight filament beside it (no spider) is left as it was.
+/// </summary>
+public class DiffractionSpikesTests
+{
+    private const int S = 256;
+    private const float Sky = 0.1f, Noise = 0.005f;
+    private const double Angle = 30 * Math.PI / 180;
+    private static readonly float[] ArmColour = [1.2f, 1.0f, 0.6f];
+
+    /// <summary>Sky, 64 faint stars on a grid, and a clipped star in the middle with a halo.</summary>
+    private static AstroImage Field(int seed)
+    {
+        var rng = new Random(seed);
+        var image = TestImages.NoisySky(S, S, 3, Sky, Noise, rng);
+        for (int k = 0; k < 64; k++)
+        {
+            int x = 16 + (k % 8) * 32, y = 16 + (k / 8) * 32;
+            if (Math.Abs(x - S / 2) > 40 || Math.Abs(y - S / 2) > 40) TestImages.AddGaussian(image, x, y, 1.1, 1.1, 0.3 + 0.2 * rng.NextDouble());
+        }
+        TestImages.AddGaussian(image, S / 2, S / 2, 2.5, 2.5, 3);
+        TestImages.AddGaussian(image, S / 2, S / 2, 7, 7, 0.2);
+        return image;
+    }
+
+    /// <summary>Four arms 1 px wide (σ 0.8), 70 px long, fading outward, reddish.</summary>
+    private static float[] Arms()
+    {
+        var arms = new float[3 * S * S];
+        for (int arm = 0; arm < 4; arm++)
+        {
+            double ux = Math.Cos(Angle + arm * Math.PI / 2), uy = Math.Sin(Angle + arm * Math.PI / 2);
+            for (int y = 0; y < S; y++)
+                for (int x = 0; x < S; x++)
+                {
+                    double dx = x - S / 2, dy = y - S / 2, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
+                    if (along < 0 || along > 70) continue;
+                    double v = 0.6 * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 35);
+                    for (int c = 0; c < 3; c++) arms[c * S * S + y * S + x] += (float)(v * ArmColour[c]);
+                }
+        }
+        return arms;
+    }
+
+    /// <summary>
+    /// The input (clipped at 1) and the layer of a remover that took the star and its halo
+    /// but left the arms (and their colour) standing: input − sky − star, not the arms.
+    /// </summary>
+    private static (AstroImage Image, float[] Layers) Scene(AstroImage field, float[] extra)
+    {
+        var image = field.Clone();
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(1f, image.Data[i] + extra[i]);
+        var layers = new float[image.Data.Length];
+        for (int i = 0; i < layers.Length; i++) layers[i] = Math.Max(0f, image.Data[i] - extra[i] - Sky);
+        // Stars away from the middle were removed cleanly too: the stage must not need them.
+        return (image, layers);
+    }
+
+    private static int Run(AstroImage image, float[] layers)
+    {
+        var found = ResidualStarCleanup.FindSources(image.Data, ModelDomain.Scale(1f), 3, S, S, ProgressReporter.None);
+        Assert.That(found.Targets.Any(t => t.Star.Saturated && Math.Abs(t.Star.X - S / 2) < 2 && Math.Abs(t.Star.Y - S / 2) < 2), "the middle star is a clipped source of the census");
+        return DiffractionSpikes.Apply(found.Targets, image.Data, ModelDomain.Scale(1f), layers, 3, S, S, ProgressReporter.None);
+    }
+
+    /// <summary>The arms and, as on Leo, a reddish ring (r 4–7 px) the remover left round the star's centre.</summary>
+    private static float[] ArmsAndRing()
+    {
+        var extra = Arms();
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++)
+            {
+                double r = Math.Sqrt((x - S / 2) * (x - S / 2) + (y - S / 2) * (y - S / 2));
+                if (r >= 4 && r <= 7)
+                    for (int c = 0; c < 3; c++) extra[c * S * S + y * S + x] += 0.1f * ArmColour[c];
+            }
+        return extra;
+    }
+
+    [Test]
+    public void TheArmsAndTheCoreOfASpikedStarGo()
+    {
+        var (image, layers) = Scene(Field(1), ArmsAndRing());
+        double Starless(int c, int x, int y) => image[c, y, x] - layers[c * S * S + y * S + x];
+        double ArmExcess()
+        {
+            double sum = 0; int count = 0;
+            for (int arm = 0; arm < 4; arm++)
+                for (int r = 8; r <= 50; r++)
+                {
+                    int x = (int)Math.Round(S / 2 + r * Math.Cos(Angle + arm * Math.PI / 2)), y = (int)Math.Round(S / 2 + r * Math.Sin(Angle + arm * Math.PI / 2));
+                    for (int c = 0; c < 3; c++) { sum += Math.Abs(Starless(c, x, y) - Sky); count++; }
+                }
+            return sum / count;
+        }
+        double before = ArmExcess();
+        Assert.That(before, Is.GreaterThan(0.1), "the remover left the arms");
+        Assert.That(Run(image, layers), Is.EqualTo(1), "one star with spikes");
+        Assert.That(ArmExcess(), Is.LessThan(3 * Noise), "over the arms, the sky");
+        // The red fringe is gone too: the arms' colour, red over blue, no longer shows.
+        double red = 0, blue = 0;
+        for (int r = 8; r <= 50; r++)
+        {
+            int x = (int)Math.Round(S / 2 + r * Math.Cos(Angle)), y = (int)Math.Round(S / 2 + r * Math.Sin(Angle));
+            red += Starless(0, x, y); blue += Starless(2, x, y);
+        }
+        Assert.That((red - blue) / 43, Is.LessThan(2 * Noise), "no colour along the arm");
+        // The ring round the centre, which does not stand out of an annulus it lifts: filled.
+        double ring = 0; int inRing = 0;
+        for (int y = S / 2 - 7; y <= S / 2 + 7; y++)
+            for (int x = S / 2 - 7; x <= S / 2 + 7; x++)
+            {
+                double r = Math.Sqrt((x - S / 2) * (x - S / 2) + (y - S / 2) * (y - S / 2));
+                if (r < 4 || r > 7) continue;
+                for (int c = 0; c < 3; c++) { ring += Starless(c, x, y) - Sky; inRing++; }
+            }
+        Assert.That(ring / inRing, Is.LessThan(3 * Noise), "the ring round the centre");
+        // Away from the arms and the star, nothing changed.
+        var (_, untouched) = Scene(Field(1), ArmsAndRing());
+        for (int y = 0; y < 40; y++)
+            for (int x = 0; x < 40; x++)
+                Assert.That(layers[y * S + x], Is.EqualTo(untouched[y * S + x]), $"({x},{y})");
+    }
+
+    [Test]
+    public void AClippedStarWithAFilamentBesideItHasNoSpikes()
+    {
+        // One straight filament through the star's surroundings (one arm's worth of light on
+        // each side of it, never four at right angles): left to the other stages.
+        var filament = new float[3 * S * S];
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++)
+            {
+                double across = (x - S / 2 - 12) * Math.Cos(0.4) + (y - S / 2) * Math.Sin(0.4);
+                for (int c = 0; c < 3; c++) filament[c * S * S + y * S + x] = (float)(0.15 * Math.Exp(-across * across / 8));
+            }
+        var (image, layers) = Scene(Field(2), filament);
+        var before = layers.ToArray();
+        Assert.That(Run(image, layers), Is.EqualTo(0), "no spikes");
+        Assert.That(layers, Is.EqualTo(before), "the layer is as it was");
+    }
+}
