@@ -8,12 +8,14 @@ namespace StarPlugin.Removal;
 /// The diffraction spikes of clipped stars: four arms 90° apart that a reflector's spider
 /// draws across its brightest stars. The network takes the star and most of each arm's
 /// light but leaves the arms' colour fringes: coloured crosses where bright stars were
-/// (Leo, Coma, the Dark Shark). Per clipped source of the census:
+/// (Leo, Coma, the Dark Shark). Per clipped source of the census (or nearly clipped, <see cref="NearClipped"/>):
 /// 1. the input's luminance on rings round the star, less each ring's median (the halo),
 ///    summed over the rings per degree of angle and folded over four arms 90° apart, gives
 ///    the spider's angle, the fold's strongest degree; the star has spikes when at least
 ///    three of the four arms stand <see cref="MinArmSigma"/> σ of that profile's noise
-///    above it (a filament of nebula or a neighbour makes one arm, not three);
+///    above it (a filament of nebula or a neighbour makes one arm, not three) and above
+///    their ring's upper quartile on <see cref="MinArmRings"/> of the rings (a line, not
+///    neighbour stars that happen to sit at right angles);
 /// 2. each arm runs out from the star while its light stands above the pixels beside it,
 ///    <see cref="MinStepSigma"/> σ, with gaps of up to <see cref="MaxGap"/> px;
 /// 3. over each arm and a pixel beyond its end, the starless result is replaced across the
@@ -28,6 +30,8 @@ internal static class DiffractionSpikes
     private const int RingSpan = 24;
     /// <summary>An arm stands when its profile peak is this many σ of the profile's noise above its median.</summary>
     public const double MinArmSigma = 6;
+    /// <summary>An arm stands only where it is above its ring's upper quartile on this share of the rings.</summary>
+    public const double MinArmRings = 0.6;
     /// <summary>An arm goes on while its light stands this many σ (of the sky beside it) above the pixels beside it.</summary>
     public const double MinStepSigma = 2.5;
     /// <summary>Longest run of steps below that an arm may cross.</summary>
@@ -44,6 +48,17 @@ internal static class DiffractionSpikes
     private static readonly double[] Cos = Enumerable.Range(0, 360).Select(a => Math.Cos(a * Math.PI / 180)).ToArray();
     private static readonly double[] Sin = Enumerable.Range(0, 360).Select(a => Math.Sin(a * Math.PI / 180)).ToArray();
 
+    /// <summary>
+    /// Sources this bright (the detector's contrast-normalised peak) are looked at as the
+    /// clipped ones are: on Leo a star peaking at 255, 255, 223 is not clipped in all its
+    /// channels, and has spikes.
+    /// </summary>
+    public const float NearClipped = 0.9f;
+
+    /// <summary>Whether <paramref name="s"/> has a four-armed spider (see the class): a star, whatever its width says.</summary>
+    public static bool HasSpikes(ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h) =>
+        Spider(new Planes(data, [], domain, colours, w, h), s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), new double[360]) is not null;
+
     /// <summary>Cleans the spikes of the census' clipped sources; returns how many stars had spikes.</summary>
     /// <param name="layers">Model-domain star layer, planar (channel c at c·w·h), edited in place.</param>
     /// <param name="data">The input, planar like the layer, in input units.</param>
@@ -54,7 +69,7 @@ internal static class DiffractionSpikes
         var image = new Planes(data, layers, domain, colours, w, h);
         // The brightest clipped sources only: spikes are the brightest stars', and a frame
         // clipped all over (noise at the clip level) lists clipped sources by the thousand.
-        var clipped = census.Where(t => t.Star.Saturated).OrderByDescending(t => t.Star.Flux).Take(MaxStars);
+        var clipped = census.Where(t => t.Star.Saturated || t.Star.Brightness >= NearClipped).OrderByDescending(t => t.Star.Flux).Take(MaxStars);
         foreach (var t in clipped)
         {
             progress.ThrowIfCancelled();
@@ -139,7 +154,12 @@ internal static class DiffractionSpikes
             }
             TensorPrimitives.Multiply(row, 1f / p.Colours, row);
         }
-        for (int r = (int)Math.Ceiling(core + 1); r <= core + 1 + RingSpan; r++)
+        int first = (int)Math.Ceiling(core + 1), rings = (int)Math.Floor(core + 1 + RingSpan) - first + 1;
+        // Per ring, the degrees above its upper quartile: a spike is a line, high on most
+        // rings, where a neighbour star is high on a few (on a grid of stars 32 px apart,
+        // four neighbours at right angles made a "spider" of their own).
+        var high = new bool[rings * 360];
+        for (int r = first; r < first + rings; r++)
         {
             for (int a = 0; a < 360; a++)
             {
@@ -150,8 +170,12 @@ internal static class DiffractionSpikes
                 ring[a] = (1 - fy) * ((1 - fx) * patch[i] + fx * patch[i + 1]) + fy * ((1 - fx) * patch[i + side] + fx * patch[i + side + 1]);
             }
             for (int a = 0; a < 360; a++) sorted[a] = (float)ring[a];
-            double median = RobustStatistics.Select(sorted, 0, 360, 180);
-            for (int a = 0; a < 360; a++) profile[a] += ring[a] - median;
+            double median = RobustStatistics.Select(sorted, 0, 360, 180), quartile = RobustStatistics.Select(sorted, 0, 360, 270);
+            for (int a = 0; a < 360; a++)
+            {
+                profile[a] += ring[a] - median;
+                high[(r - first) * 360 + a] = ring[a] > quartile;
+            }
         }
 
         // The fold's strongest degree: each arm's peak within ±2° of it.
@@ -179,7 +203,11 @@ internal static class DiffractionSpikes
         {
             double peak = double.NegativeInfinity;
             for (int d = -2; d <= 2; d++) peak = Math.Max(peak, profile[((at + 90 * arm + d) % 360 + 360) % 360]);
-            if (peak - level >= MinArmSigma * sigma) standing++;
+            int along = 0;
+            for (int r = 0; r < rings; r++)
+                for (int d = -2; d <= 2; d++)
+                    if (high[r * 360 + ((at + 90 * arm + d) % 360 + 360) % 360]) { along++; break; }
+            if (peak - level >= MinArmSigma * sigma && along >= MinArmRings * rings) standing++;
         }
         return standing >= 3 ? at * Math.PI / 180 : null;
     }

@@ -85,6 +85,8 @@ internal static class GalaxyProtection
     /// <summary>Lowest correlation coefficient (unless clipped) of a census source this stage judges.</summary>
     public const float ConfidentCoefficient = 0.8f;
     public const double MaxRadius = 20, MinLargeRadius = 12, GalaxyRadius = 2;
+    /// <summary>Sources at least this bright (contrast-normalised peak) are checked for diffraction spikes before they count as galaxies.</summary>
+    public const float SpikeCheckBrightness = 0.5f;
     /// <summary>Segmentation threshold in σ of the local background noise.</summary>
     public const float Threshold = 3f;
     /// <summary>Regions smaller than this are noise.</summary>
@@ -140,6 +142,17 @@ internal static class GalaxyProtection
         // a PSF FWHM's radius above 3σ and escapes the detector).
         var galaxy = new bool[regions.Count + 1];
         int protectedCount = 0;
+        // A bright star's spikes make it broad and elongated, and Leo's brightest unclipped
+        // star came back whole with them: a source with a four-armed spider is a star. Only
+        // bright sources can have spikes, and each is looked at once.
+        var bright = Enumerable.Range(0, sources.Count).Where(i => sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness).ToArray();
+        var spiked = new Dictionary<int, bool>();
+        bool Spiked(int i)
+        {
+            if (!(sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness)) return false;
+            if (!spiked.TryGetValue(i, out bool has)) spiked[i] = has = DiffractionSpikes.HasSpikes(sources[i].Star, data, domain, colours, w, h);
+            return has;
+        }
         double psf = galaxyField ? FramePsf(sources) : 0;
         for (int k = 1; k <= regions.Count; k++)
         {
@@ -150,17 +163,21 @@ internal static class GalaxyProtection
                 continue;
             }
             var s = sources[brightest[k]];
-            if (regions.Area[k] > DiscArea(MaxRadius, s) || s.Star.Saturated || !test.IsResolved(s, locus)) continue;
+            if (regions.Area[k] > DiscArea(MaxRadius, s) || s.Star.Saturated || !test.IsResolved(s, locus) || Spiked(brightest[k])) continue;
             galaxy[k] = true; protectedCount++;
         }
         // Large regions (a galaxy in nebulosity or touching a neighbour): only the part of the
         // region within GalaxyRadius of each resolved source in it.
         var parts = new List<Disc>();
-        foreach (var t in sources)
+        for (int i = 0; i < sources.Count; i++)
         {
+            var t = sources[i];
             int k = RegionAt(regions, t.Star, w, h);
-            if (k <= 0 || galaxy[k] || regions.Area[k] <= DiscArea(MinLargeRadius, t) || t.Star.Saturated || !test.IsResolved(t, locus)) continue;
-            parts.Add(new Disc(t.Star.X, t.Star.Y, GalaxyRadius * t.Star.Fwhm + 3, k));
+            if (k <= 0 || galaxy[k] || regions.Area[k] <= DiscArea(MinLargeRadius, t) || t.Star.Saturated || !test.IsResolved(t, locus) || Spiked(i)) continue;
+            var part = new Disc(t.Star.X, t.Star.Y, GalaxyRadius * t.Star.Fwhm + 3, k);
+            // Nor round a star with spikes: a part beside Leo's gave back its core.
+            if (bright.Any(j => j != i && part.Contains((int)Math.Round(sources[j].Star.X), (int)Math.Round(sources[j].Star.Y)) && Spiked(j))) continue;
+            parts.Add(part);
             protectedCount++;
         }
         if (protectedCount == 0) { progress.Advance(); return (0, false); }

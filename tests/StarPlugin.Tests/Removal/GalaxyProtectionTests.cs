@@ -226,4 +226,41 @@ public class GalaxyProtectionTests
         for (int c = 0; c < 3; c++) core += Starless(c, (int)galaxy.X, (int)galaxy.Y) - Sky;
         Assert.That(core / 3, Is.EqualTo(0.3).Within(0.06), "the galaxy's core above the sky");
     }
+
+    /// <summary>
+    /// A bright, unclipped star with four diffraction spikes and a faint companion 3.6 px
+    /// away: broad and elongated to the width test, as Leo's brightest unclipped star was,
+    /// which came back whole with its spikes. A source with a four-armed spider is a star.
+    /// </summary>
+    [Test]
+    public void AStarWithDiffractionSpikesIsNoGalaxy()
+    {
+        const int S = 512;
+        var (image, _) = Mixed(stars: 64, galaxies: 0);
+        (double X, double Y) star = (256, 256);
+        TestImages.AddGaussian(image, star.X, star.Y, 1.6, 1.6, 0.62);
+        TestImages.AddGaussian(image, star.X + 3.5, star.Y + 1, 1.3, 1.3, 0.3);
+        for (int arm = 0; arm < 4; arm++)
+        {
+            double ux = Math.Cos(0.35 + arm * Math.PI / 2), uy = Math.Sin(0.35 + arm * Math.PI / 2);
+            for (int y = 180; y < 332; y++)
+                for (int x = 180; x < 332; x++)
+                {
+                    double dx = x - star.X, dy = y - star.Y, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
+                    if (along < 2 || along > 60) continue;
+                    for (int c = 0; c < 3; c++) image[c, y, x] += (float)(0.25 * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 30));
+                }
+        }
+        var layers = image.Data.ToArray();
+        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
+        var domain = ModelDomain.Scale(1f);
+        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
+        var locus = GalaxyProtection.LocusOf(found.Targets);
+        var source = found.Targets.Single(t => Math.Abs(t.Star.X - star.X) < 2 && Math.Abs(t.Star.Y - star.Y) < 2 && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient);
+        Assert.That(GalaxyProtection.InStarField.IsResolved(source, locus), "by its width alone the star passes for a galaxy");
+        Assert.That(DiffractionSpikes.HasSpikes(source.Star, image.Data, domain, 3, S, S), "its spikes are found");
+        GalaxyProtection.Apply(found.Targets, always: true, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
+        for (int c = 0; c < 3; c++)
+            Assert.That(image[c, (int)star.Y, (int)star.X] - layers[c * S * S + (int)star.Y * S + (int)star.X], Is.EqualTo(Sky).Within(4 * Noise), "the star stays removed");
+    }
 }
