@@ -448,7 +448,7 @@ internal static class ResidualStarCleanup
         }
 
         /// <summary>
-        /// Fills a clipped star whatever the network made of it, out to its halo
+        /// Fills a (nearly) clipped star whatever the network made of it, out to its halo
         /// (<see cref="HaloRadius"/>): for stars known to be stars otherwise (their
         /// diffraction spikes), where the network's leftovers (a coloured ring round a dark
         /// centre) do not stand out of an annulus they lift. False where the patch cannot be
@@ -458,8 +458,12 @@ internal static class ResidualStarCleanup
         {
             var at = Assess(p, s, anyway: true);
             if (at.Radius <= 0) return false;
-            if (HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1 && Assess(p, s, grown, anyway: true) is { Radius: > 0 } wider) at = wider;
-            else at = Assess(p, s, anyway: true); // the patch the fill works on
+            if (HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
+            {
+                // Assess loads the patch the fill works on: back to the first one if the wider cannot be measured.
+                var wider = Assess(p, s, grown, anyway: true);
+                at = wider.Radius > 0 ? wider : Assess(p, s, anyway: true);
+            }
             Fill(p, s, at);
             return true;
         }
@@ -602,6 +606,7 @@ internal static class ResidualStarCleanup
         /// it still stands out of the starless result, and the share of its light above the
         /// sky that the network removed (NaN where the input has none).
         /// </summary>
+        /// <param name="anyway">Ready the fill (its grain) even where the core does not stand: <see cref="FillAnyway"/>.</param>
         public Assessment Assess(Planes p, Source s, double radius = double.NaN, bool anyway = false)
         {
             double r = double.IsNaN(radius) ? FillRadius(s) : radius;
