@@ -145,11 +145,12 @@ internal static class GalaxyProtection
         // A bright star's spikes make it broad and elongated, and Leo's brightest unclipped
         // star came back whole with them: a source with a four-armed spider is a star. Only
         // bright sources can have spikes, and each is looked at once.
-        var bright = Enumerable.Range(0, sources.Count).Where(i => sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness).ToArray();
+        bool Bright(int i) => sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness;
+        var bright = Enumerable.Range(0, sources.Count).Where(Bright).ToArray();
         var spiked = new Dictionary<int, bool>();
         bool Spiked(int i)
         {
-            if (!(sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness)) return false;
+            if (!Bright(i)) return false;
             if (!spiked.TryGetValue(i, out bool has)) spiked[i] = has = DiffractionSpikes.HasSpikes(sources[i].Star, data, domain, colours, w, h);
             return has;
         }
@@ -272,7 +273,7 @@ internal static class GalaxyProtection
     /// bright star's halo with galaxies in it (Coma): zeroing the layer over a disc gave the
     /// halo back as a bright disc, a "bubble", wherever the network had removed it. A halo is
     /// smooth across a disc, so the ring says what lies under the galaxy (interpolated in
-    /// <see cref="FillFloors"/>); a median per arc, so that stars on the ring (where the layer
+    /// <see cref="FillFloorRow"/>); a median per arc, so that stars on the ring (where the layer
     /// is high) do not lift it. A plane through the ring's quarters left the halo's steep side
     /// as a bright crescent.
     /// </summary>
@@ -317,6 +318,10 @@ internal static class GalaxyProtection
         return floors;
     }
 
+    /// <summary>The direction of each arc's middle (arc a spans angles from −π + a·2π/<see cref="FloorArcs"/>, as <see cref="ArcOf"/>).</summary>
+    private static readonly double[] ArcCos = Enumerable.Range(0, FloorArcs).Select(a => Math.Cos((a + 0.5) / FloorArcs * 2 * Math.PI - Math.PI)).ToArray();
+    private static readonly double[] ArcSin = Enumerable.Range(0, FloorArcs).Select(a => Math.Sin((a + 0.5) / FloorArcs * 2 * Math.PI - Math.PI)).ToArray();
+
     private static int ArcOf(double dx, double dy) =>
         Math.Clamp((int)((Math.Atan2(dy, dx) + Math.PI) / (2 * Math.PI) * FloorArcs), 0, FloorArcs - 1);
 
@@ -352,8 +357,7 @@ internal static class GalaxyProtection
                 double total = 0;
                 for (int a = 0; a < FloorArcs; a++)
                 {
-                    double angle = (a + 0.5) / FloorArcs * 2 * Math.PI - Math.PI;
-                    double ex = ring * Math.Cos(angle) - dx, ey = ring * Math.Sin(angle) - dy;
+                    double ex = ring * ArcCos[a] - dx, ey = ring * ArcSin[a] - dy;
                     weights[a] = 1 / (ex * ex + ey * ey + 0.25);
                     total += weights[a];
                 }
