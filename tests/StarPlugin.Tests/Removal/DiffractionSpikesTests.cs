@@ -32,20 +32,20 @@ public class DiffractionSpikesTests
         return image;
     }
 
-    /// <summary>Four arms 1 px wide (σ 0.8), 70 px long, fading outward, reddish.</summary>
-    private static float[] Arms()
+    /// <summary>Four arms 1 px wide (σ 0.8), 70 px long, fading outward from <paramref name="peak"/>, reddish unless <paramref name="white"/>.</summary>
+    private static float[] Arms(double angle = Angle, double peak = 0.6, bool white = false)
     {
         var arms = new float[3 * S * S];
         for (int arm = 0; arm < 4; arm++)
         {
-            double ux = Math.Cos(Angle + arm * Math.PI / 2), uy = Math.Sin(Angle + arm * Math.PI / 2);
+            double ux = Math.Cos(angle + arm * Math.PI / 2), uy = Math.Sin(angle + arm * Math.PI / 2);
             for (int y = 0; y < S; y++)
                 for (int x = 0; x < S; x++)
                 {
                     double dx = x - S / 2, dy = y - S / 2, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
                     if (along < 0 || along > 70) continue;
-                    double v = 0.6 * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 35);
-                    for (int c = 0; c < 3; c++) arms[c * S * S + y * S + x] += (float)(v * ArmColour[c]);
+                    double v = peak * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 35);
+                    for (int c = 0; c < 3; c++) arms[c * S * S + y * S + x] += (float)(white ? v : v * ArmColour[c]);
                 }
         }
         return arms;
@@ -149,19 +149,8 @@ public class DiffractionSpikesTests
         }
         TestImages.AddGaussian(image, S / 2, S / 2, 2.5, 2.5, 3);
         TestImages.AddGaussian(image, S / 2, S / 2, 7, 7, 0.2);
-        for (int a = 0; a < 4; a++)
-        {
-            double ux = Math.Cos(0.5 + a * Math.PI / 2), uy = Math.Sin(0.5 + a * Math.PI / 2);
-            for (int y = 0; y < S; y++)
-                for (int x = 0; x < S; x++)
-                {
-                    double dx = x - S / 2, dy = y - S / 2, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
-                    if (along < 0 || along > 70) continue;
-                    double v = arm * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 35);
-                    for (int c = 0; c < 3; c++) image[c, y, x] += (float)v;
-                }
-        }
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(1f, image.Data[i]);
+        var arms = Arms(0.5, arm, white: true);
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(1f, image.Data[i] + arms[i]);
         var found = ResidualStarCleanup.FindSources(image.Data, ModelDomain.Scale(1f), 3, S, S, ProgressReporter.None);
         var star = found.Targets.Where(t => t.Star.Saturated && Math.Abs(t.Star.X - S / 2) < 2 && Math.Abs(t.Star.Y - S / 2) < 2).ToList();
         Assert.That(star, Is.Not.Empty, "the middle star is a clipped source of the census");
