@@ -36,18 +36,7 @@ public class DiffractionSpikesTests
     private static float[] Arms(double angle = Angle, double peak = 0.6, bool white = false)
     {
         var arms = new float[3 * S * S];
-        for (int arm = 0; arm < 4; arm++)
-        {
-            double ux = Math.Cos(angle + arm * Math.PI / 2), uy = Math.Sin(angle + arm * Math.PI / 2);
-            for (int y = 0; y < S; y++)
-                for (int x = 0; x < S; x++)
-                {
-                    double dx = x - S / 2, dy = y - S / 2, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
-                    if (along < 0 || along > 70) continue;
-                    double v = peak * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 35);
-                    for (int c = 0; c < 3; c++) arms[c * S * S + y * S + x] += (float)(white ? v : v * ArmColour[c]);
-                }
-        }
+        TestImages.AddSpikes(arms, S, S, S / 2, S / 2, angle, peak, length: 70, decay: 35, colour: white ? null : ArmColour);
         return arms;
     }
 

@@ -240,17 +240,7 @@ public class GalaxyProtectionTests
         (double X, double Y) star = (256, 256);
         TestImages.AddGaussian(image, star.X, star.Y, 1.6, 1.6, 0.62);
         TestImages.AddGaussian(image, star.X + 3.5, star.Y + 1, 1.3, 1.3, 0.3);
-        for (int arm = 0; arm < 4; arm++)
-        {
-            double ux = Math.Cos(0.35 + arm * Math.PI / 2), uy = Math.Sin(0.35 + arm * Math.PI / 2);
-            for (int y = 180; y < 332; y++)
-                for (int x = 180; x < 332; x++)
-                {
-                    double dx = x - star.X, dy = y - star.Y, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
-                    if (along < 2 || along > 60) continue;
-                    for (int c = 0; c < 3; c++) image[c, y, x] += (float)(0.25 * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / 30));
-                }
-        }
+        TestImages.AddSpikes(image.Data, S, S, star.X, star.Y, 0.35, 0.25, length: 60, decay: 30, start: 2);
         var layers = image.Data.ToArray();
         System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
         var domain = ModelDomain.Scale(1f);

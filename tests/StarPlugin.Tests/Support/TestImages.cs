@@ -41,6 +41,28 @@ internal static class TestImages
                 }
     }
 
+    /// <summary>
+    /// Adds four diffraction spikes round (x0, y0) to planar RGB data (channel c at c·w·h):
+    /// arms 90° apart from <paramref name="angle"/> (radians), σ 0.8 px across, from
+    /// <paramref name="start"/> to <paramref name="length"/> px out, fading as
+    /// peak·e^(−along/<paramref name="decay"/>), each channel times its <paramref name="colour"/>.
+    /// </summary>
+    public static void AddSpikes(float[] planes, int w, int h, double x0, double y0, double angle, double peak, double length, double decay, double start = 0, float[]? colour = null)
+    {
+        for (int arm = 0; arm < 4; arm++)
+        {
+            double ux = Math.Cos(angle + arm * Math.PI / 2), uy = Math.Sin(angle + arm * Math.PI / 2);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    double dx = x - x0, dy = y - y0, along = dx * ux + dy * uy, across = -dx * uy + dy * ux;
+                    if (along < start || along > length) continue;
+                    double v = peak * Math.Exp(-across * across / (2 * 0.8 * 0.8)) * Math.Exp(-along / decay);
+                    for (int c = 0; c < 3; c++) planes[c * w * h + y * w + x] += (float)(colour == null ? v : v * colour[c]);
+                }
+        }
+    }
+
     public static void AssertSamePixels(AstroImage expected, AstroImage actual, float tolerance = 0f)
     {
         Assert.That(actual.Width, Is.EqualTo(expected.Width), "width");
