@@ -124,6 +124,7 @@ def main():
     ap.add_argument("--real-val", default="", help="held-out library of real pictures for evaluation")
     ap.add_argument("--real-galaxy-share", type=float, default=0.0, help="share of the real samples cut around a catalogued galaxy of the library")
     ap.add_argument("--real-clipped-star-share", type=float, default=0.0, help="share of the real samples holding a clipped star of the library to remove")
+    ap.add_argument("--real-big-clipped-stars", action="store_true", help="enlarge half the clipped-star composites' stars 1.5-3.5x, centred")
     ap.add_argument("--smoke", action="store_true", help="two steps, tiny batch, checkpoint to a temp file (CI)")
     a = ap.parse_args()
     if a.smoke:
@@ -156,7 +157,7 @@ def main():
     if n_real:
         from realdata.realpairs import RealPairs
         real = RealPairs(a.real_lib, a.size, galaxy_share=a.real_galaxy_share,
-                         clipped_star_share=a.real_clipped_star_share)
+                         clipped_star_share=a.real_clipped_star_share, big_clipped_stars=a.real_big_clipped_stars)
         print(f"real pictures: {len(real.lib.items)}, {n_real} of {a.batch} samples per batch", flush=True)
     stream = PairStream(a.size, state["seed"])
     rng = np.random.default_rng(state["step"])

@@ -6,7 +6,8 @@
 #        kept the mid-sized clipped ellipticals within 2,300 steps, and with them the
 #        brightest clipped star of M3, NGC 6752, IC 2944, Coma and others: balance it with
 #        bright stars before raising it), CLIPPED_STAR_SHARE (0: real samples holding a
-#        clipped star that the target removes, the galaxy crops' counterweight)
+#        clipped star that the target removes, the galaxy crops' counterweight),
+#        BIG_CLIPPED_STARS (unset: when 1, half of those stars are enlarged 1.5-3.5x)
 # 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
@@ -54,4 +55,4 @@ mkdir -p models/training/runs
 exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
   --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0}" \
-  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}"
+  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}" ${BIG_CLIPPED_STARS:+--real-big-clipped-stars}

@@ -48,8 +48,9 @@ class RealLibrary:
         self.clipped_star_pixels = [np.flatnonzero(clipped_star_core(it)) for it in self.items]
         self.with_clipped_stars = [i for i, c in enumerate(self.clipped_star_pixels) if len(c)]
 
-    def _pick_around(self, rng, size, candidates, pixels, exclude=-1):
-        """A crop of size² holding one of pixels[i] (a random one, anywhere in the crop)."""
+    def _pick_around(self, rng, size, candidates, pixels, exclude=-1, centred=False):
+        """A crop of size² holding one of pixels[i] (a random one, anywhere in the crop, or
+        in its middle half when centred)."""
         if not candidates:
             return None
         for _ in range(20):
@@ -59,15 +60,16 @@ class RealLibrary:
             if i == exclude or h < size or w < size:
                 continue
             py, px = divmod(int(rng.choice(pixels[i])), w)
-            y = int(np.clip(py - rng.integers(size), 0, h - size))
-            x = int(np.clip(px - rng.integers(size), 0, w - size))
+            lo, hi = (size // 4, size - size // 4) if centred else (0, size)
+            y = int(np.clip(py - rng.integers(lo, hi), 0, h - size))
+            x = int(np.clip(px - rng.integers(lo, hi), 0, w - size))
             if it["valid"][y:y + size, x:x + size].mean() > 0.999:
                 return i, y, x
         return None
 
-    def pick_clipped_star(self, rng, size, exclude=-1):
+    def pick_clipped_star(self, rng, size, exclude=-1, centred=False):
         """A crop of size² holding a clipped star's core that the background removes."""
-        return self._pick_around(rng, size, self.with_clipped_stars, self.clipped_star_pixels, exclude)
+        return self._pick_around(rng, size, self.with_clipped_stars, self.clipped_star_pixels, exclude, centred)
 
     def pick_galaxy(self, rng, size):
         """A crop of size² holding a catalogued galaxy's pixel, anywhere in the crop."""
@@ -112,8 +114,10 @@ def resize(a, size):
 
 
 class RealPairs:
-    def __init__(self, folder, size, names=None, original_share=0.25, galaxy_share=0.0, clipped_star_share=0.0):
+    def __init__(self, folder, size, names=None, original_share=0.25, galaxy_share=0.0, clipped_star_share=0.0,
+                 big_clipped_stars=False):
         self.lib = RealLibrary(folder, names)
+        self.big_clipped_stars = big_clipped_stars
         self.size = size
         self.original_share = original_share
         # Share of samples cut around a catalogued galaxy: picked by area alone, a crop
@@ -129,9 +133,15 @@ class RealPairs:
     def star_layer(self, rng, exclude, clipped_star=False):
         """A real star layer of size² from another picture: scaled, gain-adjusted."""
         s = self.size
-        scale = float(np.exp(rng.uniform(np.log(0.7), np.log(1.6))))
+        # Half the clipped stars are enlarged 1.5-3.5x round their core: the library's
+        # removed clipped stars are 6-20 px wide, and the stars the network kept whole on
+        # real pictures (the Dark Shark's, NGC 691's, M15's) are 20-40 px with halos
+        # 60-100 px across, a size the crops of 0.7-1.6 never showed it removed.
+        big = clipped_star and self.big_clipped_stars and rng.random() < 0.5
+        lo, hi = (1.5, 3.5) if big else (0.7, 1.6)
+        scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
         src = max(16, int(round(s / scale)))
-        got = self.lib.pick_clipped_star(rng, src, exclude) if clipped_star else None
+        got = self.lib.pick_clipped_star(rng, src, exclude, centred=big) if clipped_star else None
         if got is None:
             got = self.lib.pick(rng, src, exclude)
         if got is None:
