@@ -195,11 +195,10 @@ def galaxy_apertures(stem, shape, catalogue):
     return labels, rows, small
 
 
-def tile_boundaries(w, remover, tile, overlap):
-    """Positions of tile seams along one axis: the peer's 512-px grid; ours, the centres of
-    its crossfades (StarPlugin's TileGrid), or the 512-px grid where the frame is one tile."""
-    if remover == "peer" or w <= tile:
-        return [p for p in range(512, w, 512)], remover != "peer" and w <= tile
+def tile_starts(w, tile, overlap):
+    """StarPlugin's TileGrid: a tile every tile − overlap px, the last flush with the end."""
+    if w <= tile:
+        return [0]
     stride, starts, s = max(1, tile - overlap), [], 0
     while True:
         if s + tile >= w:
@@ -207,7 +206,27 @@ def tile_boundaries(w, remover, tile, overlap):
             break
         starts.append(s)
         s += stride
-    starts = sorted(set(starts))
+    return sorted(set(starts))
+
+
+def cheapest_tile(w, h, tile, overlap, multiple=16):
+    """The tile StarPlugin runs by default (TileGrid.CheapestTile): from the model's tile up
+    to 64 px more, the one whose tiles hold the fewest pixels, the smaller on a tie."""
+    best, best_px = tile, None
+    for t in range(tile, tile + 65, multiple):
+        o = min(t // 2, overlap)
+        px = len(tile_starts(w, t, o)) * len(tile_starts(h, t, o)) * t * t
+        if best_px is None or px < best_px:
+            best, best_px = t, px
+    return best
+
+
+def tile_boundaries(w, remover, tile, overlap):
+    """Positions of tile seams along one axis: the peer's 512-px grid; ours, the centres of
+    its crossfades (StarPlugin's TileGrid), or the 512-px grid where the frame is one tile."""
+    if remover == "peer" or w <= tile:
+        return [p for p in range(512, w, 512)], remover != "peer" and w <= tile
+    starts = tile_starts(w, tile, overlap)
     return [(starts[i + 1] + starts[i] + tile) // 2 for i in range(len(starts) - 1)], False
 
 
@@ -455,8 +474,9 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
         m["detail"] = float(100 * np.abs(log_r[off]).mean() / detail_in) if off.any() else np.nan
         # Seams: a tile boundary shows as a step in the result from one pixel to the next
         # across it (seam_ratio).
-        bx, stand_in = tile_boundaries(w, "peer" if r == "peer" else "ours", tile, overlap)
-        by, _ = tile_boundaries(h, "peer" if r == "peer" else "ours", tile, overlap)
+        t_run = cheapest_tile(w, h, tile, overlap)
+        bx, stand_in = tile_boundaries(w, "peer" if r == "peer" else "ours", t_run, overlap)
+        by, _ = tile_boundaries(h, "peer" if r == "peer" else "ours", t_run, overlap)
         m["seams"] = seam_ratio(img, off, bx, by)
         m["seams_stand_in"] = stand_in
         if nebula.sum() > 0.01 * h * w:

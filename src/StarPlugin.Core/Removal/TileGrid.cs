@@ -19,14 +19,7 @@ internal sealed class TileGrid
         Length = length;
         Tile = tile;
         if (length <= tile) { Starts = [0]; _weights = [Enumerable.Repeat(1f, Math.Min(length, tile)).ToArray()]; return; }
-        int stride = Math.Max(1, tile - overlap);
-        var starts = new List<int>();
-        for (int s = 0; ; s += stride)
-        {
-            if (s + tile >= length) { starts.Add(length - tile); break; }
-            starts.Add(s);
-        }
-        Starts = starts.Distinct().ToArray();
+        Starts = StartsOf(length, tile, overlap);
         _weights = new float[Starts.Length][];
         for (int i = 0; i < Starts.Length; i++) _weights[i] = new float[tile];
         for (int i = 0; i < Starts.Length; i++)
@@ -56,6 +49,40 @@ internal sealed class TileGrid
                 w[x] = v;
             }
         }
+    }
+
+    /// <summary>Tile starts along an axis: every stride, the last one flush with the end.</summary>
+    private static int[] StartsOf(int length, int tile, int overlap)
+    {
+        if (length <= tile) return [0];
+        int stride = Math.Max(1, tile - overlap);
+        var starts = new List<int>();
+        for (int s = 0; ; s += stride)
+        {
+            if (s + tile >= length) { starts.Add(length - tile); break; }
+            starts.Add(s);
+        }
+        return starts.Distinct().ToArray();
+    }
+
+    /// <summary>
+    /// The tile side, from <paramref name="smallest"/> up to <paramref name="smallest"/> + 64 in
+    /// steps of <paramref name="multiple"/>, for which the tiles over a width × height image
+    /// hold the fewest pixels (the smaller side on a tie). The network's cost is its pixels:
+    /// at 256 px a 1024-px side takes five tiles, the last overlapping its neighbour by 160
+    /// px, while at 288 px four tiles cover it, 19 % fewer pixels in all.
+    /// </summary>
+    public static int CheapestTile(int width, int height, int smallest, int overlap, int multiple)
+    {
+        int best = smallest;
+        long bestPixels = long.MaxValue;
+        for (int t = smallest; t <= smallest + 64; t += Math.Max(1, multiple))
+        {
+            long side = Math.Min(t / 2, overlap);
+            long pixels = (long)StartsOf(width, t, (int)side).Length * StartsOf(height, t, (int)side).Length * t * t;
+            if (pixels < bestPixels) { best = t; bestPixels = pixels; }
+        }
+        return best;
     }
 
     private static float Rise(float t) { float s = MathF.Sin(MathF.PI / 2 * t); return s * s; }
