@@ -209,12 +209,12 @@ def tile_starts(w, tile, overlap):
     return sorted(set(starts))
 
 
-def cheapest_tile(w, h, tile, overlap, multiple=16):
+def cheapest_tile(w, h, tile, overlap, multiple):
     """The tile StarPlugin runs by default (TileGrid.CheapestTile): from the model's tile up
     to 64 px more, the one whose tiles hold the fewest pixels, the smaller on a tie."""
     best, best_px = tile, None
     for t in range(tile, tile + 65, multiple):
-        o = min(t // 2, overlap)
+        o = min(t // 2, max(0, overlap))
         px = len(tile_starts(w, t, o)) * len(tile_starts(h, t, o)) * t * t
         if best_px is None or px < best_px:
             best, best_px = t, px
@@ -474,7 +474,7 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
         m["detail"] = float(100 * np.abs(log_r[off]).mean() / detail_in) if off.any() else np.nan
         # Seams: a tile boundary shows as a step in the result from one pixel to the next
         # across it (seam_ratio).
-        t_run = cheapest_tile(w, h, tile, overlap)
+        t_run = cheapest_tile(w, h, -(-tile // a.size_multiple) * a.size_multiple, overlap, a.size_multiple)
         bx, stand_in = tile_boundaries(w, "peer" if r == "peer" else "ours", t_run, overlap)
         by, _ = tile_boundaries(h, "peer" if r == "peer" else "ours", t_run, overlap)
         m["seams"] = seam_ratio(img, off, bx, by)
@@ -926,6 +926,7 @@ def main():
     import onnx  # model's tiling hints, for the seam positions
     meta_props = {p.key: p.value for p in onnx.load(a.model, load_external_data=False).metadata_props}
     tile, overlap = int(meta_props.get("starplugin.tile", 256)), int(meta_props.get("starplugin.overlap", 32))
+    a.size_multiple = max(1, int(meta_props.get("starplugin.size_multiple", 8)))
 
     rows = []
     os.makedirs(a.sheets, exist_ok=True)

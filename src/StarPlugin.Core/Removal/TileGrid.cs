@@ -74,13 +74,17 @@ internal sealed class TileGrid
     /// </summary>
     public static int CheapestTile(int width, int height, int smallest, int overlap, int multiple)
     {
+        // A tile as wide as the image already covers it in one; past that nothing is cheaper
+        // (and the bound stays far from int overflow, whatever a model's metadata says).
+        int step = Math.Max(1, multiple);
+        long top = Math.Min((long)smallest + 64, ((long)Math.Max(width, height) + step - 1) / step * step);
         int best = smallest;
         long bestPixels = long.MaxValue;
-        for (int t = smallest; t <= smallest + 64; t += Math.Max(1, multiple))
+        for (long t = smallest; t <= top; t += step)
         {
-            long side = Math.Min(t / 2, overlap);
-            long pixels = (long)StartsOf(width, t, (int)side).Length * StartsOf(height, t, (int)side).Length * t * t;
-            if (pixels < bestPixels) { best = t; bestPixels = pixels; }
+            int side = (int)Math.Min(t / 2, Math.Max(0, overlap));
+            long pixels = (long)StartsOf(width, (int)t, side).Length * StartsOf(height, (int)t, side).Length * t * t;
+            if (pixels < bestPixels) { best = (int)t; bestPixels = pixels; }
         }
         return best;
     }

@@ -76,6 +76,9 @@ public class RemovalEngineTests
     {
         // 1024 px at 256 takes five tiles (the last overlapping by 160 px); 288 takes four.
         Assert.That(TileGrid.CheapestTile(1024, 1024, 256, 32, 16), Is.EqualTo(288));
+        // A model whose metadata asks for an absurd tile: no search past the image (it once
+        // wrapped round int and grew a list of starts to gigabytes).
+        Assert.That(TileGrid.CheapestTile(1024, 1024, int.MaxValue - 79, 32, 16), Is.EqualTo(int.MaxValue - 79));
         // Never more pixels than the model's own tile, whatever the size.
         long Pixels(int w, int h, int t, int o) => (long)new TileGrid(w, t, o).Starts.Length * new TileGrid(h, t, o).Starts.Length * t * t;
         for (int w = 100; w < 3000; w += 37)
