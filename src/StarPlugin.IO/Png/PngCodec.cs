@@ -175,7 +175,8 @@ public static class PngCodec
                 got += n;
             }
         }
-        catch (InvalidDataException e) { throw new ImageFormatException("PNG: corrupt compressed data", e); }
+        // zlib reports some corruptions (a preset dictionary asked for, an unknown error code) as an IOException.
+        catch (Exception e) when (e is InvalidDataException or IOException) { throw new ImageFormatException("PNG: corrupt compressed data", e); }
         if (got < line.Length) throw new ImageFormatException($"PNG: image data ends early ({offset + got} of {expected} bytes)");
     }
 

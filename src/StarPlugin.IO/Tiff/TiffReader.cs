@@ -243,7 +243,8 @@ internal static class TiffReader
                 total += n;
             }
         }
-        catch (InvalidDataException e) { throw new ImageFormatException("TIFF: corrupt Deflate data", e); }
+        // zlib reports some corruptions (a preset dictionary asked for, an unknown error code) as an IOException.
+        catch (Exception e) when (e is InvalidDataException or IOException) { throw new ImageFormatException("TIFF: corrupt Deflate data", e); }
         if (total < output.Length) throw new ImageFormatException("TIFF: Deflate data ends early");
     }
 

@@ -169,7 +169,8 @@ internal static class XisfBlock
             }
             if (got != dst.Length) throw new ImageFormatException($"XISF: zlib block holds {got} bytes, {dst.Length} expected");
         }
-        catch (InvalidDataException e) { throw new ImageFormatException($"XISF: zlib block is corrupt ({e.Message})", e); }
+        // zlib reports some corruptions (a preset dictionary asked for, an unknown error code) as an IOException.
+        catch (Exception e) when (e is InvalidDataException or IOException) { throw new ImageFormatException($"XISF: zlib block is corrupt ({e.Message})", e); }
     }
 
     /// <summary>

@@ -28,7 +28,8 @@ internal static class GzipTile
             if (got != output.Length)
                 throw new ImageFormatException($"FITS: gzip tile holds {got} bytes, the tile needs {output.Length} (corrupt tile)");
         }
-        catch (InvalidDataException e)
+        // zlib reports some corruptions (an unknown error code) as an IOException.
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new ImageFormatException($"FITS: gzip tile is corrupt ({e.Message})", e);
         }
