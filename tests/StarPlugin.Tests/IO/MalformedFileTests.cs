@@ -87,7 +87,7 @@ public class MalformedFileTests
     public void ADeflateStripAskingForAPresetDictionaryIsAFormatError()
     {
         // zlib answers a header with FDICT set (no dictionary given) with Z_NEED_DICT, which
-        // .NET throws as an IOException, not InvalidDataException: the fuzz test below met it
+        // .NET throws as an IOException, not InvalidDataException: the fuzz test above met it
         // once in a flipped byte of a TIFF's Deflate strip. (PNG's chunk CRC stops such a
         // flip before the inflater; its reader and XISF's and FITS' gzip catch it all the same.)
         const string name = "tiff-deflate-f32-planar";
