@@ -89,13 +89,28 @@ public class MalformedFileTests
         // zlib answers a header with FDICT set (no dictionary given) with Z_NEED_DICT, which
         // .NET throws as an IOException, not InvalidDataException: the fuzz test above met it
         // once in a flipped byte of a TIFF's Deflate strip. (PNG's chunk CRC stops such a
-        // flip before the inflater; its reader and XISF's and FITS' gzip catch it all the same.)
+        // flip before the inflater unless the CRC is made right again: the next test.)
         const string name = "tiff-deflate-f32-planar";
         var bytes = (byte[])ValidFiles().Single(f => f.Name == name).Bytes.Clone();
         int at = Enumerable.Range(8, bytes.Length - 9).First(i => bytes[i] == 0x78 && bytes[i + 1] is 0x01 or 0x5E or 0x9C or 0xDA);
         bytes[at + 1] = 0xBB; // FDICT, and the header's check bits still right ((0x78 << 8 | 0xBB) % 31 == 0)
         var e = Assert.Throws<ImageFormatException>(() => ImageFile.Decode(bytes, name));
         Assert.That(e!.Message, Does.Contain("corrupt Deflate"));
+    }
+
+    [Test]
+    public void AnIdatAskingForAPresetDictionaryIsAFormatError()
+    {
+        // The same zlib header as above in a PNG's first IDAT, with the chunk's CRC made
+        // right again so the flip reaches the inflater.
+        var bytes = (byte[])ValidFiles().Single(f => f.Name == "png-grey8").Bytes.Clone();
+        int type = Enumerable.Range(12, bytes.Length - 16).First(i => bytes.AsSpan(i, 4).SequenceEqual("IDAT"u8));
+        int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(type - 4));
+        Assert.That(bytes[type + 4], Is.EqualTo(0x78), "a zlib stream with a 32 KiB window");
+        bytes[type + 5] = 0xBB;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(type + 4 + length), PngTestWriter.Crc(bytes.Skip(type).Take(4 + length)));
+        var e = Assert.Throws<ImageFormatException>(() => ImageFile.Decode(bytes, "png-grey8"));
+        Assert.That(e!.Message, Does.Contain("corrupt compressed"));
     }
 
     private static byte[] FitsHeaderOnly(params string[] cards)

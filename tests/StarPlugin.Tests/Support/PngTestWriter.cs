@@ -99,14 +99,20 @@ internal static class PngTestWriter
         var tb = Encoding.ASCII.GetBytes(type);
         s.Write(tb);
         s.Write(body);
+        var cb = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(cb, Crc(tb.Concat(body)));
+        s.Write(cb);
+    }
+
+    /// <summary>A chunk's CRC-32 over its type and data, bit by bit (independent of the codec's table).</summary>
+    internal static uint Crc(IEnumerable<byte> typeAndData)
+    {
         uint crc = 0xFFFFFFFF;
-        foreach (byte b in tb.Concat(body))
+        foreach (byte b in typeAndData)
         {
             crc ^= b;
             for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
         }
-        var cb = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(cb, crc ^ 0xFFFFFFFF);
-        s.Write(cb);
+        return crc ^ 0xFFFFFFFF;
     }
 }
