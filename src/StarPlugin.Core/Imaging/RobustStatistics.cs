@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace StarPlugin.Imaging;
 
 /// <summary>Median and MAD on finite samples, by selection on a bounded sample.</summary>
@@ -52,8 +56,83 @@ public static class RobustStatistics
     /// <summary>k-th smallest (Hoare's quickselect, in place).</summary>
     internal static float Select(float[] a, int k) => Select(a, 0, a.Length, k);
 
-    /// <summary>k-th smallest of a[start..start+count) (in place); k is relative to start.</summary>
+    /// <summary>
+    /// k-th smallest of a[start..start+count); k is relative to start. The range keeps its
+    /// values (a caller may select again in it), in the order a quickselect leaves them or
+    /// in their own.
+    /// </summary>
     public static float Select(float[] a, int start, int count, int k)
+    {
+        if (a == null || (uint)start > (uint)a.Length || count < 1 || count > a.Length - start || (uint)k >= (uint)count)
+            return SelectChecked(a!, start, count, k);
+        ref float range = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), start);
+        // NaN compares false both ways; the branch-free partition would take it for the
+        // pivot, Hoare's quickselect answers as it always has.
+        for (int i = 0; i < count; i++)
+            if (float.IsNaN(Unsafe.Add(ref range, i))) return SelectChecked(a, start, count, k);
+        if (count <= MaxStackSelect)
+        {
+            Span<float> scratch = stackalloc float[2 * count];
+            return SelectBranchFree(ref range, count, k, scratch);
+        }
+        var rented = ArrayPool<float>.Shared.Rent(2 * count);
+        try { return SelectBranchFree(ref range, count, k, rented.AsSpan(0, 2 * count)); }
+        finally { ArrayPool<float>.Shared.Return(rented); }
+    }
+
+    /// <summary>Counts up to this select in two buffers on the stack (8 KB); larger ones rent them.</summary>
+    private const int MaxStackSelect = 1024;
+
+    /// <summary>
+    /// Quickselect whose partition has no data-dependent branch: each value is written to
+    /// both ends of the other buffer and only the end it belongs to advances. The fills
+    /// select twice per colour per star (ten thousand stars in a 1 Mpx Milky Way field),
+    /// and Hoare's scans mispredicted on about every other value: a fifth of the pipeline's
+    /// CPU. This takes half the time. Values equal to the pivot are neither below nor above
+    /// it; a k among them is the pivot. The source range is only read.
+    /// </summary>
+    private static float SelectBranchFree(ref float source, int count, int k, Span<float> scratch)
+    {
+        ref float buffer = ref MemoryMarshal.GetReference(scratch);
+        scoped ref float from = ref source;
+        scoped ref float into = ref buffer;
+        int n = count;
+        while (n > InsertionSelect)
+        {
+            float x0 = from, x1 = Unsafe.Add(ref from, n >>> 1), x2 = Unsafe.Add(ref from, n - 1);
+            float pivot = Math.Max(Math.Min(x0, x1), Math.Min(Math.Max(x0, x1), x2));
+            int below = 0, top = n - 1;
+            for (int i = 0; i < n; i++)
+            {
+                float x = Unsafe.Add(ref from, i);
+                Unsafe.Add(ref into, below) = x;
+                Unsafe.Add(ref into, top) = x;
+                below += Unsafe.BitCast<bool, byte>(x < pivot);
+                top -= Unsafe.BitCast<bool, byte>(x > pivot);
+            }
+            int above = n - 1 - top;
+            if (k < below) n = below;
+            else if (k >= n - above) { k -= n - above; into = ref Unsafe.Add(ref into, top + 1); n = above; }
+            else return pivot;
+            // What was written is read next, into the buffer's other half.
+            from = ref into;
+            into = ref Unsafe.Add(ref buffer, Unsafe.IsAddressLessThan(ref from, ref Unsafe.Add(ref buffer, count)) ? count : 0);
+        }
+        // A few values left: insertion sort them into the other buffer.
+        for (int i = 0; i < n; i++)
+        {
+            float x = Unsafe.Add(ref from, i);
+            int j = i - 1;
+            while (j >= 0 && Unsafe.Add(ref into, j) > x) { Unsafe.Add(ref into, j + 1) = Unsafe.Add(ref into, j); j--; }
+            Unsafe.Add(ref into, j + 1) = x;
+        }
+        return Unsafe.Add(ref into, k);
+    }
+
+    private const int InsertionSelect = 12;
+
+    /// <summary><see cref="Select(float[], int, int, int)"/> with every index checked: for arguments outside the array.</summary>
+    internal static float SelectChecked(float[] a, int start, int count, int k)
     {
         int lo = start, hi = start + count - 1;
         k += start;
