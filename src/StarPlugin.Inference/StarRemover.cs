@@ -11,20 +11,36 @@ namespace StarPlugin.Inference;
 /// </summary>
 public sealed class StarRemover : IDisposable
 {
-    private readonly OnnxSession _session;
+    private readonly Task<OnnxSession> _session;
     private readonly RemovalPipeline _pipeline;
 
     public ModelDescription Model => _pipeline.Model;
-    public ExecutionDevice Device => _session.Device;
+    /// <summary>The device the session runs on (waits for a session still opening: <see cref="Opening"/>).</summary>
+    public ExecutionDevice Device => Session.Device;
     /// <summary>What device selection found (e.g. why CUDA was skipped).</summary>
-    public IReadOnlyList<string> DeviceNotes => _session.DeviceNotes;
+    public IReadOnlyList<string> DeviceNotes => Session.DeviceNotes;
+    /// <summary>Whether the session is open (or failed to open): <see cref="Device"/> then answers at once.</summary>
+    public bool SessionSettled => _session.IsCompleted;
 
-    public StarRemover(string modelPath, SessionOptions? session = null)
+    public StarRemover(string modelPath, SessionOptions? session = null) : this(modelPath, session, background: false) { }
+
+    /// <summary>
+    /// A remover whose ONNX Runtime session opens on a worker thread while the pipeline
+    /// finds the stars, which needs only the model's metadata (read here, so a file that is
+    /// no model fails at once). Loading the runtime and the session is a fixed cost of
+    /// about 60 ms per process; the first network tile waits for it, and a session that
+    /// fails to open throws there, as the constructor would have.
+    /// </summary>
+    public static StarRemover Opening(string modelPath, SessionOptions? session = null) => new(modelPath, session, background: true);
+
+    private StarRemover(string modelPath, SessionOptions? session, bool background)
     {
         var model = ModelFile.Describe(modelPath);
-        _session = new OnnxSession(modelPath, session);
-        _pipeline = new RemovalPipeline(new SessionModel(_session, model));
+        _session = background ? Task.Run(() => new OnnxSession(modelPath, session)) : Task.FromResult(new OnnxSession(modelPath, session));
+        _pipeline = new RemovalPipeline(new SessionModel(this, model));
     }
+
+    private OnnxSession Session => _session.GetAwaiter().GetResult();
 
     public RemovalResult Remove(AstroImage image, RemovalOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default) =>
         _pipeline.Remove(image, options, progress, token);
@@ -33,11 +49,18 @@ public sealed class StarRemover : IDisposable
     public AstroImage Reduce(AstroImage image, float amount, ReductionMode mode, RemovalOptions? options = null, ProgressCallback? progress = null, CancellationToken token = default) =>
         _pipeline.Reduce(image, amount, mode, options, progress, token);
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        // A session still opening is waited for, so it is freed too; one that failed to
+        // open has nothing to free (its error was, or will never be, the caller's).
+        try { _session.Wait(); }
+        catch (AggregateException) { return; }
+        _session.Result.Dispose();
+    }
 
-    private sealed class SessionModel(OnnxSession session, ModelDescription description) : ITileModel
+    private sealed class SessionModel(StarRemover remover, ModelDescription description) : ITileModel
     {
         public ModelDescription Description => description;
-        public long[] Run(ReadOnlySpan<float> input, ReadOnlySpan<long> shape, Func<int, float[]> output) => session.Run(input, shape, output);
+        public long[] Run(ReadOnlySpan<float> input, ReadOnlySpan<long> shape, Func<int, float[]> output) => remover.Session.Run(input, shape, output);
     }
 }

@@ -65,14 +65,17 @@ public static class RemovalCommands
         }
 
         /// <summary>
-        /// The model loads on a worker thread while <paramref name="read"/> decodes the image:
-        /// both are fixed costs of every run and each keeps one core busy (on a 1 Mpx picture
-        /// about 0.1 s and 0.07 s). An unreadable image is still the error reported, as when
-        /// the model loaded after it.
+        /// The model's metadata is read on a worker thread while <paramref name="read"/>
+        /// decodes the image, and its ONNX Runtime session goes on opening after that, through
+        /// the finding of the stars, until the network's first tile (<see cref="StarRemover.Opening"/>):
+        /// each is a fixed cost of every run (on a 1 Mpx picture the image about 0.05 s, the
+        /// runtime and session about 0.06 s). An unreadable image is still the error
+        /// reported, as when the model loaded after it. Announce the device with
+        /// <see cref="Announce"/> once the run is done.
         /// </summary>
-        public (StarRemover Remover, AstroImage Image) LoadWhileReading(ParseResult p, CliContext ctx, Func<AstroImage> read)
+        public (StarRemover Remover, string Model, AstroImage Image) LoadWhileReading(ParseResult p, Func<AstroImage> read)
         {
-            var loading = Task.Run(() => Open(p));
+            var loading = Task.Run(() => Open(p, opening: true));
             AstroImage image;
             try { image = read(); }
             catch
@@ -82,20 +85,20 @@ public static class RemovalCommands
                 throw;
             }
             var (remover, model) = loading.GetAwaiter().GetResult();
-            Announce(remover, model, p, ctx);
-            return (remover, image);
+            return (remover, model, image);
         }
 
-        private (StarRemover Remover, string Model) Open(ParseResult p)
+        private (StarRemover Remover, string Model) Open(ParseResult p, bool opening = false)
         {
             string model = p.GetValue(Model) ?? ModelLocator.Default() ?? throw new UsageException("no model found: pass --model FILE.onnx (see models/MODEL_CARD.md)");
-            return (new StarRemover(model, new Inference.SessionOptions { Device = DeviceOf(p), Threads = p.GetValue(Threads) }), model);
+            var session = new Inference.SessionOptions { Device = DeviceOf(p), Threads = p.GetValue(Threads) };
+            return (opening ? StarRemover.Opening(model, session) : new StarRemover(model, session), model);
         }
 
         private ExecutionDevice DeviceOf(ParseResult p) =>
             p.GetValue(Device) switch { "cpu" => ExecutionDevice.Cpu, "dml" => ExecutionDevice.DirectML, "cuda" => ExecutionDevice.Cuda, _ => ExecutionDevice.Auto };
 
-        private void Announce(StarRemover remover, string model, ParseResult p, CliContext ctx)
+        public void Announce(StarRemover remover, string model, ParseResult p, CliContext ctx)
         {
             // Why a GPU provider was skipped is news only where there is such a GPU.
             var notes = remover.DeviceNotes.Where(n => GpuPresence.Relevant(n)).ToList();
@@ -218,9 +221,11 @@ public static class RemovalCommands
                 // Every output is checked before the image is read or the model loaded.
                 var plan = new OutputPlan(force, inputs);
                 foreach (var o in outputs) plan.Add(o.SinglePath!, image: true);
-                var (remover, img) = c.LoadWhileReading(p, ctx, () => ImageInput.Read(inputs[0], maxMegapixels));
+                var (remover, model, img) = c.LoadWhileReading(p, () => ImageInput.Read(inputs[0], maxMegapixels));
                 using var _ = remover;
                 var result = ctx.WithProgress(Path.GetFileName(inputs[0]), cb => work(remover, img, cb));
+                // Here, not before the run: the session opened during it.
+                c.Announce(remover, model, p, ctx);
                 // The outputs are one set: a cancel between two of them left the starless
                 // image written and the star layer not, and the rerun then refused to start.
                 ctx.Cancellation.ThrowIfCancellationRequested();

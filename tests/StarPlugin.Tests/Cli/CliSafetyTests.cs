@@ -280,6 +280,19 @@ public class CliSafetyTests
         var (c2, _, e2) = Run("remove", input, "--starless", P("out.tif"), "--model", P("garbage.onnx"));
         Assert.That(c2, Is.EqualTo(ExitCodes.InputError), e2);
         Assert.That(e2, Does.Contain(P("garbage.onnx") + ": not an ONNX model"));
+        // A model whose metadata reads but whose session ONNX Runtime refuses fails when
+        // the run reaches the network (its session opens beside the run): the same exit,
+        // the runtime's reason, and no output.
+        File.WriteAllBytes(P("unknown-op.onnx"), new OnnxModelBuilder().Input("x", "n", 3, "h", "w").Output("y", "n", 3, "h", "w")
+            .Node("NoSuchOperatorAnywhere", ["x"], ["y"]).Build());
+        var (c3, _, e3) = Run("remove", input, "--starless", P("out.tif"), "--model", P("unknown-op.onnx"));
+        Assert.That(c3, Is.EqualTo(ExitCodes.InputError), e3);
+        Assert.That(e3, Does.Contain(P("unknown-op.onnx")).And.Contain("NoSuchOperatorAnywhere"));
+        Assert.That(File.Exists(P("out.tif")), Is.False);
+        // A model that loads: the device is still said, once the run is done.
+        var (c4, _, e4) = Run("remove", input, "--starless", P("out.tif"));
+        Assert.That(c4, Is.EqualTo(ExitCodes.Ok), e4);
+        Assert.That(e4, Does.Contain("starplugin: model starless-v1.onnx on "));
     }
 
     [Test]
@@ -585,6 +598,23 @@ with open(huge, 'wb') as f:
 
     private static string CliDll => Path.Combine(AppContext.BaseDirectory, "starplugin.dll");
 
+    /// <summary>Whether <paramref name="proc"/> has read at least <paramref name="bytes"/> through read() (Linux's /proc/PID/io rchar) within <paramref name="timeout"/>.</summary>
+    private static bool WaitForBytesRead(Process proc, long bytes, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout && !proc.HasExited)
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{proc.Id}/io").FirstOrDefault(l => l.StartsWith("rchar:"));
+                if (line != null && long.Parse(line["rchar:".Length..].Trim()) >= bytes) return true;
+            }
+            catch (IOException) { /* the process is ending */ }
+            Thread.Sleep(20);
+        }
+        return false;
+    }
+
     [Test]
     public void SigtermCancelsLikeCtrlCAndLeavesNoFiles()
     {
@@ -593,10 +623,11 @@ with open(huge, 'wb') as f:
         foreach (var a in new[] { CliDll, "remove", input, "--starless", P("out.fits"), "--model", _model, "--tile", "64", "--overlap", "16" }) psi.ArgumentList.Add(a);
         using var proc = Process.Start(psi)!;
         var err = new StringBuilder();
-        var loaded = new ManualResetEventSlim();
-        proc.ErrorDataReceived += (_, e) => { if (e.Data == null) return; lock (err) err.AppendLine(e.Data); if (e.Data.Contains("starplugin: model")) loaded.Set(); };
+        proc.ErrorDataReceived += (_, e) => { if (e.Data == null) return; lock (err) err.AppendLine(e.Data); };
         proc.BeginErrorReadLine();
-        Assert.That(loaded.Wait(120_000), Is.True, "the model loaded");
+        // The run says its model and device only when done (the session opens during it):
+        // it is in the work once it has read as many bytes as the input holds.
+        Assert.That(WaitForBytesRead(proc, new FileInfo(input).Length, TimeSpan.FromSeconds(120)), Is.True, "the image was read");
         Thread.Sleep(300); // inside the work
         Assert.That(Repo.Run("kill", ["-TERM", proc.Id.ToString()]).Code, Is.EqualTo(0));
         Assert.That(proc.WaitForExit(60_000), Is.True, "exits promptly after SIGTERM");

@@ -41,6 +41,45 @@ public class RemovalEngineTests
         }
     }
 
+    /// <summary>
+    /// A remover whose session opens on a worker thread (<see cref="StarRemover.Opening"/>,
+    /// the command line's) removes as the model says once its first tile waits for it, and
+    /// says its device.
+    /// </summary>
+    [Test]
+    public void ARemoverWhoseSessionOpensBesideTheRunRemovesAsTheModelSays()
+    {
+        using var remover = StarRemover.Opening(Model(TestModels.Threshold(), "thr-opening.onnx"), new SessionOptions { Device = ExecutionDevice.Cpu });
+        var img = Random(150, 97, 3);
+        var r = remover.Remove(img, Stretched());
+        for (int i = 0; i < img.Data.Length; i++)
+            Assert.That(r.Stars.Data[i], Is.EqualTo(Math.Max(img.Data[i] - 0.6f, 0f)).Within(1e-6f), $"stars {i}");
+        Assert.That(remover.SessionSettled, Is.True);
+        Assert.That(remover.Device, Is.EqualTo(ExecutionDevice.Cpu));
+    }
+
+    /// <summary>
+    /// A file that is no model fails at once, as the constructor does. A model whose
+    /// metadata reads but whose graph ONNX Runtime refuses (an operator it does not know)
+    /// fails at the run with the runtime's error, the same one the constructor throws,
+    /// and is disposed without a second error.
+    /// </summary>
+    [Test]
+    public void ARemoverWhoseSessionOpensBesideTheRunFailsWithTheModelsError()
+    {
+        string garbage = Path.Combine(_dir, "garbage-opening.onnx");
+        File.WriteAllText(garbage, "garbage");
+        Assert.Throws<ModelFileException>(() => StarRemover.Opening(garbage));
+        string unknown = Model(new OnnxModelBuilder().Input("x", "n", 3, "h", "w").Output("y", "n", 3, "h", "w")
+            .Node("NoSuchOperatorAnywhere", ["x"], ["y"]), "unknown-op.onnx");
+        var direct = Assert.Throws<ModelFileException>(() => new StarRemover(unknown))!;
+        var remover = StarRemover.Opening(unknown);
+        var atRun = Assert.Throws<ModelFileException>(() => remover.Remove(Random(40, 30, 3), Stretched()))!;
+        Assert.That(atRun.Message, Is.EqualTo(direct.Message));
+        Assert.That(atRun.Message, Does.Contain("NoSuchOperatorAnywhere"));
+        Assert.DoesNotThrow(remover.Dispose);
+    }
+
     [Test]
     public void TiledResultEqualsWholeImageForALocalModel()
     {
