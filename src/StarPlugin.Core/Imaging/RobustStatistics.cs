@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace StarPlugin.Imaging;
 
@@ -33,7 +34,24 @@ public static class RobustStatistics
     public static (float Min, float Max) FiniteMinMax(ReadOnlySpan<float> data)
     {
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        foreach (float v in data)
+        int i = 0;
+        // Every removal starts with this over the whole image, on one core (5 ms a 1 Mpx
+        // RGB picture scalar). Lanes ignore non-finite values as the loop below does.
+        if (Vector256.IsHardwareAccelerated && data.Length >= Vector256<float>.Count)
+        {
+            var lo = Vector256.Create(float.PositiveInfinity); var hi = Vector256.Create(float.NegativeInfinity);
+            ref float d = ref MemoryMarshal.GetReference(data);
+            for (; i <= data.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var x = Vector256.LoadUnsafe(ref d, (nuint)i);
+                // x − x is 0 exactly for finite x, NaN for NaN and ±Inf.
+                var finite = Vector256.Equals(x - x, Vector256<float>.Zero);
+                lo = Vector256.ConditionalSelect(finite, Vector256.Min(lo, x), lo);
+                hi = Vector256.ConditionalSelect(finite, Vector256.Max(hi, x), hi);
+            }
+            for (int k = 0; k < Vector256<float>.Count; k++) { min = Math.Min(min, lo[k]); max = Math.Max(max, hi[k]); }
+        }
+        foreach (float v in data[i..])
         {
             if (!float.IsFinite(v)) continue;
             if (v < min) min = v;

@@ -679,13 +679,18 @@ internal static class ResidualStarCleanup
             // most of this stage's time (thousands of stars × hundreds of pixels × colours).
             uint noise = (uint)(s.Row * 7919 + s.Col * 31) * 2654435761u;
             int ph = y1 - y0 + 1;
+            // Only the disc's box: outside it d ≥ r + 0.5 and the weight is 0 (and no noise
+            // is drawn), but the patch reaches the annulus, 3.5 px further, and took 4 times
+            // as many square roots.
+            int xa = Math.Max(x0, (int)Math.Floor(s.X - r - 0.5)), xb = Math.Min(x1, (int)Math.Ceiling(s.X + r + 0.5));
+            int ya = Math.Max(y0, (int)Math.Floor(s.Y - r - 0.5)), yb = Math.Min(y1, (int)Math.Ceiling(s.Y + r + 0.5));
             for (int c = 0; c < p.Colours; c++)
             {
                 var (a, b, cc, _, grain) = _fit[c];
                 var sl = _starless[c]; var inp = _input[c];
                 BoxMean3(inp, _box, pw, ph);
-                for (int y = y0; y <= y1; y++)
-                    for (int x = x0; x <= x1; x++)
+                for (int y = ya; y <= yb; y++)
+                    for (int x = xa; x <= xb; x++)
                     {
                         double dx = x - s.X, dy = y - s.Y, d = Math.Sqrt(dx * dx + dy * dy);
                         // Full replacement inside r − 1.5, a linear feather out to r + 0.5.

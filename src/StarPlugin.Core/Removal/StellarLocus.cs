@@ -46,17 +46,33 @@ internal sealed class StellarLocus
             if (b - a > 1) Array.Sort(round, a, b - a);
         }
         var width = new double[round.Length];
+        // The window's widths kept sorted as it slides (one out, one in, by binary search):
+        // sorting all 60 afresh for each of ten thousand sources was 7 ms on one core.
         var window = new double[Window];
+        for (int k = 0; k < Window; k++) window[k] = sources[round[k]].Width;
+        Array.Sort(window);
         double floor = 0;
-        for (int i = 0; i < round.Length; i++)
+        for (int i = 0, at = 0; i < round.Length; i++)
         {
             int lo = Math.Clamp(i - Window / 2, 0, round.Length - Window);
-            for (int k = 0; k < Window; k++) window[k] = sources[round[lo + k]].Width;
-            Array.Sort(window);
+            for (; at < lo; at++) Slide(window, sources[round[at]].Width, sources[round[at + Window]].Width);
             floor = Math.Max(floor, window[Window / 4]);
             width[i] = floor;
         }
         return new StellarLocus(brightness, width);
+    }
+
+    /// <summary>In the sorted <paramref name="window"/>, <paramref name="leaving"/> (one of its values) replaced by <paramref name="entering"/>, still sorted.</summary>
+    private static void Slide(double[] window, double leaving, double entering)
+    {
+        int from = Array.BinarySearch(window, leaving);
+        if (from < 0) throw new InvalidOperationException("the locus window lost a width");
+        int to = Array.BinarySearch(window, entering);
+        if (to < 0) to = ~to;
+        // Shift the values between the two slots by one and drop the new one in.
+        if (to > from) { to--; Array.Copy(window, from + 1, window, from, to - from); }
+        else if (to < from) Array.Copy(window, to, window, to + 1, from - to);
+        window[to] = entering;
     }
 
     /// <summary>A star's width in PSF units at <paramref name="brightness"/>: linear between sources, flat beyond the ends.</summary>

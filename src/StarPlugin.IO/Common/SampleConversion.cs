@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using StarPlugin.Imaging;
 
 namespace StarPlugin.IO;
@@ -124,7 +126,34 @@ internal sealed class IntegerEncoder
         float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
         long nan = 0, inf = 0;
         bool whole = true;
-        foreach (float v in samples)
+        int i = 0;
+        // Every integer file written scans its samples here first, on one core (9 ms of a
+        // 1 Mpx RGBA PNG scalar): lanes count and bound as the loop below does.
+        if (Vector256.IsHardwareAccelerated && samples.Length >= Vector256<float>.Count)
+        {
+            var vlo = Vector256.Create(float.PositiveInfinity); var vhi = Vector256.Create(float.NegativeInfinity);
+            var nans = Vector256<long>.Zero; var infs = Vector256<long>.Zero;
+            var fraction = Vector256<float>.Zero;
+            ref float d = ref MemoryMarshal.GetReference(samples);
+            for (; i <= samples.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var x = Vector256.LoadUnsafe(ref d, (nuint)i);
+                var finite = Vector256.Equals(x - x, Vector256<float>.Zero);
+                var isNan = ~Vector256.Equals(x, x);
+                // Each true lane is −1 as an integer; widened so no count can wrap.
+                var (nanLo, nanHi) = Vector256.Widen(isNan.AsInt32());
+                var (infLo, infHi) = Vector256.Widen((~finite & ~isNan).AsInt32());
+                nans -= nanLo + nanHi; infs -= infLo + infHi;
+                vlo = Vector256.ConditionalSelect(finite, Vector256.Min(vlo, x), vlo);
+                vhi = Vector256.ConditionalSelect(finite, Vector256.Max(vhi, x), vhi);
+                // Any finite lane off a whole number leaves a set bit here.
+                fraction |= finite & ~Vector256.Equals(x, Vector256.Round(x));
+            }
+            nan = Vector256.Sum(nans); inf = Vector256.Sum(infs);
+            whole = fraction.AsInt32() == Vector256<int>.Zero;
+            for (int k = 0; k < Vector256<float>.Count; k++) { lo = Math.Min(lo, vlo[k]); hi = Math.Max(hi, vhi[k]); }
+        }
+        foreach (float v in samples[i..])
         {
             if (float.IsNaN(v)) { nan++; continue; }
             if (float.IsInfinity(v)) { inf++; continue; }

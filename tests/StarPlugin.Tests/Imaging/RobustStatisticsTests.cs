@@ -69,4 +69,26 @@ public class RobustStatisticsTests
             Assert.That(BitConverter.SingleToInt32Bits(got), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"n {n}, k {k}");
         }
     }
+
+    /// <summary>
+    /// FiniteMinMax against the finite values' own Min and Max, at lengths that fill the
+    /// vector lanes, leave a tail, or have no lane at all, with NaN and infinities anywhere
+    /// (never bounds) and an extreme in the lanes or in the tail.
+    /// </summary>
+    [Test]
+    public void FiniteMinMaxIgnoresNonFiniteValuesInTheLanesAndTheTail()
+    {
+        var rng = new Random(23);
+        foreach (int n in new[] { 1, 7, 8, 9, 45, 64, 1001 })
+            for (int trial = 0; trial < 40; trial++)
+            {
+                var a = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+                for (int k = rng.Next(4); k > 0; k--) a[rng.Next(n)] = rng.Next(3) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => float.NegativeInfinity };
+                if (trial % 2 == 0) a[rng.Next(n)] = trial % 4 == 0 ? 7f : -7f;
+                var finite = a.Where(float.IsFinite).ToArray();
+                var expected = finite.Length == 0 ? (0f, 0f) : (finite.Min(), finite.Max());
+                Assert.That(RobustStatistics.FiniteMinMax(a), Is.EqualTo(expected), $"n {n}, trial {trial}");
+            }
+        Assert.That(RobustStatistics.FiniteMinMax([float.NaN, float.PositiveInfinity, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN]), Is.EqualTo((0f, 0f)));
+    }
 }

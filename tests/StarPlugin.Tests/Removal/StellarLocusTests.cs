@@ -58,4 +58,28 @@ public class StellarLocusTests
         Assert.That(locus.Measured, Is.False);
         Assert.That(locus.At(0.3f), Is.EqualTo(1.0));
     }
+
+    /// <summary>
+    /// The locus at each source's brightness is, by its definition, the running maximum
+    /// of the lower quartile of the 60 widths about it in order of brightness (the window
+    /// clamped at the ends), here worked out by sorting every window afresh. Widths come
+    /// in steps of 0.05 PSF, so windows hold many equal values as they slide.
+    /// </summary>
+    [TestCase(60)] [TestCase(61)] [TestCase(90)] [TestCase(1000)]
+    public void TheLocusIsTheRunningLowerQuartileOfEachWindowOfSixty(int count)
+    {
+        var rng = new Random(count);
+        var brightness = Enumerable.Range(0, count).Select(i => (i + 1f) / count).OrderBy(_ => rng.Next()).ToArray();
+        var sources = brightness.Select(b => Source(b, Math.Round((0.8 + 0.8 * b + 0.4 * rng.NextDouble()) * 20) / 20)).ToList();
+        var locus = StellarLocus.Estimate(sources);
+        var ordered = sources.OrderBy(t => t.Star.Brightness).ToArray();
+        double floor = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int lo = Math.Clamp(i - StellarLocus.Window / 2, 0, count - StellarLocus.Window);
+            var window = ordered.Skip(lo).Take(StellarLocus.Window).Select(t => (double)t.Width).OrderBy(w => w).ToArray();
+            floor = Math.Max(floor, window[StellarLocus.Window / 4]);
+            Assert.That(locus.At(ordered[i].Star.Brightness), Is.EqualTo(floor).Within(1e-9), $"source {i} of {count}");
+        }
+    }
 }
