@@ -144,20 +144,40 @@ internal static class ResidualStarCleanup
             int bw = w / 2, bh = h / 2;
             using var binned = new NativePlane(bw * bh);
             Bin2((y, row) => LuminanceRow(data, domain, colours, w, n, y, row), w, h, binned.Memory);
-            if (bw >= 32 && bh >= 32)
+            NativePlane? quarter = null;
+            Task<(List<DetectedStar> Found, bool Limited)>? soft = null;
+            try
             {
-                // The softest stars of a soft or hard-stretched picture (NGC 40: FWHM 10-12 px
-                // at 90 % of white, not clipped) are wider than both sweeps, and the network
-                // leaves coloured discs of them: a third pass on 4×4 bins (σ 4-6.4 px) finds
-                // them, for the fills only. A sixteenth of the pixels: little cost.
-                int qw = bw / 2, qh = bh / 2;
-                using var quarter = new NativePlane(qw * qh);
-                Bin2((y, _) => binned.Memory.Span.Slice(y * bw, bw), bw, bh, quarter.Memory);
-                var softPass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 16) : 0 };
-                coarsest = StarDetector.DetectDestructive(quarter.Memory, qw, qh, softPass, out coarsestLimited).Select(s => Unbin(Unbin(s))).ToList();
+                if (bw >= 32 && bh >= 32)
+                {
+                    // The softest stars of a soft or hard-stretched picture (NGC 40: FWHM 10-12 px
+                    // at 90 % of white, not clipped) are wider than both sweeps, and the network
+                    // leaves coloured discs of them: a third pass on 4×4 bins (σ 4-6.4 px) finds
+                    // them, for the fills only. A sixteenth of the pixels: little cost. It runs
+                    // beside the 2×2 pass: each has few bands to share among the cores, and
+                    // one after the other they left a core idle (a 1 Mpx picture: 30 ms).
+                    int qw = bw / 2, qh = bh / 2;
+                    quarter = new NativePlane(qw * qh);
+                    Bin2((y, _) => binned.Memory.Span.Slice(y * bw, bw), bw, bh, quarter.Memory);
+                    var softPass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 16) : 0 };
+                    var plane = quarter.Memory;
+                    soft = Task.Run(() =>
+                    {
+                        var found = StarDetector.DetectDestructive(plane, qw, qh, softPass, out bool limited);
+                        return (found.Select(s => Unbin(Unbin(s))).ToList(), limited);
+                    });
+                }
+                var pass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 4) : 0 };
+                coarse = StarDetector.DetectDestructive(binned.Memory, bw, bh, pass, out coarseLimited).Select(Unbin).ToList();
             }
-            var pass = CoarsePass with { MaxSources = maxSources > 0 ? Math.Max(1, maxSources / 4) : 0 };
-            coarse = StarDetector.DetectDestructive(binned.Memory, bw, bh, pass, out coarseLimited).Select(Unbin).ToList();
+            finally
+            {
+                // Its plane is freed only once the pass is done with it, whatever failed.
+                try { soft?.Wait(); }
+                catch (AggregateException) { /* reported below when nothing else failed */ }
+                ((IDisposable?)quarter)?.Dispose();
+            }
+            if (soft != null) (coarsest, coarsestLimited) = soft.GetAwaiter().GetResult();
         }
         progress.ThrowIfCancelled();
         // Without a scratch plane from the caller, the luminance lives in native memory too.
