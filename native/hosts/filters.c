@@ -56,7 +56,7 @@ static const sph_param remove_params[] = {
       "given back instead of removed. Auto does this only in galaxy fields, where such sources carry most of the light.",
       SPH_CHOICE, 0, 0, 2, 1, 0, NULL, galaxy_choices, N(galaxy_choices), "--keep-galaxies", 0, 3 },
     { "tile", "_Tile size", "The image goes through the network in overlapping square tiles of this many pixels; the "
-      "result has no seams at any size. Larger tiles take more memory. The model's choice is its own tile, grown by up to 64 px where that covers the picture in fewer pixels.",
+      "result has no seams at any size. Larger tiles take more memory. The model's choice is the size it was trained at.",
       SPH_INT, 0, 64, 2048, 32, 0, "Model's choice", NULL, 0, "--tile", 0, 0 },
 };
 

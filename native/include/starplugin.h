@@ -140,7 +140,7 @@ typedef enum sp_galaxies { SP_GALAXIES_AUTO = 0, SP_GALAXIES_ALWAYS = 1, SP_GALA
  *   "stretch"         int     0         remove, reduce       sp_stretch: 0 auto (detect linear data), 1 always, 2 never
  *   "star_layer"      int     0         remove               sp_star_layer: 0 add (starless + stars = original),
  *                                                            1 screen (screen(starless, stars) = original)
- *   "tile"            int     0         remove, reduce       tile side in pixels, 0 = the model's, grown by up to 64 px where that covers the image in fewer pixels (64..8192)
+ *   "tile"            int     0         remove, reduce       tile side in pixels, 0 = the model's (64..8192)
  *   "overlap"         int     -1        remove, reduce       tile overlap in pixels, -1 = the model's, 0 = none
  *   "batch"           int     1         remove, reduce       tiles per inference call (1..256); more helps on GPUs
  *   "cleanup"         int     1         remove, reduce       1: fill stars the network left behind and give back the glow it took; 0: network only

@@ -195,10 +195,11 @@ def galaxy_apertures(stem, shape, catalogue):
     return labels, rows, small
 
 
-def tile_starts(w, tile, overlap):
-    """StarPlugin's TileGrid: a tile every tile − overlap px, the last flush with the end."""
-    if w <= tile:
-        return [0]
+def tile_boundaries(w, remover, tile, overlap):
+    """Positions of tile seams along one axis: the peer's 512-px grid; ours, the centres of
+    its crossfades (StarPlugin's TileGrid), or the 512-px grid where the frame is one tile."""
+    if remover == "peer" or w <= tile:
+        return [p for p in range(512, w, 512)], remover != "peer" and w <= tile
     stride, starts, s = max(1, tile - overlap), [], 0
     while True:
         if s + tile >= w:
@@ -206,27 +207,7 @@ def tile_starts(w, tile, overlap):
             break
         starts.append(s)
         s += stride
-    return sorted(set(starts))
-
-
-def cheapest_tile(w, h, tile, overlap, multiple):
-    """The tile StarPlugin runs by default (TileGrid.CheapestTile): from the model's tile up
-    to 64 px more, the one whose tiles hold the fewest pixels, the smaller on a tie."""
-    best, best_px = tile, None
-    for t in range(tile, tile + 65, multiple):
-        o = min(t // 2, max(0, overlap))
-        px = len(tile_starts(w, t, o)) * len(tile_starts(h, t, o)) * t * t
-        if best_px is None or px < best_px:
-            best, best_px = t, px
-    return best
-
-
-def tile_boundaries(w, remover, tile, overlap):
-    """Positions of tile seams along one axis: the peer's 512-px grid; ours, the centres of
-    its crossfades (StarPlugin's TileGrid), or the 512-px grid where the frame is one tile."""
-    if remover == "peer" or w <= tile:
-        return [p for p in range(512, w, 512)], remover != "peer" and w <= tile
-    starts = tile_starts(w, tile, overlap)
+    starts = sorted(set(starts))
     return [(starts[i + 1] + starts[i] + tile) // 2 for i in range(len(starts) - 1)], False
 
 
@@ -474,9 +455,8 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
         m["detail"] = float(100 * np.abs(log_r[off]).mean() / detail_in) if off.any() else np.nan
         # Seams: a tile boundary shows as a step in the result from one pixel to the next
         # across it (seam_ratio).
-        t_run = cheapest_tile(w, h, -(-tile // a.size_multiple) * a.size_multiple, overlap, a.size_multiple)
-        bx, stand_in = tile_boundaries(w, "peer" if r == "peer" else "ours", t_run, overlap)
-        by, _ = tile_boundaries(h, "peer" if r == "peer" else "ours", t_run, overlap)
+        bx, stand_in = tile_boundaries(w, "peer" if r == "peer" else "ours", tile, overlap)
+        by, _ = tile_boundaries(h, "peer" if r == "peer" else "ours", tile, overlap)
         m["seams"] = seam_ratio(img, off, bx, by)
         m["seams_stand_in"] = stand_in
         if nebula.sum() > 0.01 * h * w:
@@ -926,7 +906,6 @@ def main():
     import onnx  # model's tiling hints, for the seam positions
     meta_props = {p.key: p.value for p in onnx.load(a.model, load_external_data=False).metadata_props}
     tile, overlap = int(meta_props.get("starplugin.tile", 256)), int(meta_props.get("starplugin.overlap", 32))
-    a.size_multiple = max(1, int(meta_props.get("starplugin.size_multiple", 8)))
 
     rows = []
     os.makedirs(a.sheets, exist_ok=True)

@@ -16,7 +16,7 @@ public static class RemovalCommands
         public Option<string> Model { get; } = new("--model") { Description = "ONNX model (default: models/starless-v1.onnx beside the program)" };
         public Option<string> Device { get; } = new("--device") { Description = "auto (default), cpu, dml or cuda", DefaultValueFactory = _ => "auto" };
         public Option<int> Threads { get; } = new("--threads") { Description = "Inference threads (default: all cores)" };
-        public Option<int> Tile { get; } = new("--tile") { Description = "Tile size, 64..8192 pixels (default: the model's, grown by up to 64 px where that covers the image in fewer pixels)" };
+        public Option<int> Tile { get; } = new("--tile") { Description = "Tile size, 64..8192 pixels (default: the model's)" };
         public Option<int> Overlap { get; } = new("--overlap") { Description = "Tile overlap (default: the model's)", DefaultValueFactory = _ => -1 };
         public Option<int> Batch { get; } = new("--batch") { Description = "Tiles per inference call (larger helps on GPUs)", DefaultValueFactory = _ => 1 };
         public Option<string> Stretch { get; } = new("--stretch") { Description = "auto (detect linear data, default), always or never", DefaultValueFactory = _ => "auto" };

@@ -19,7 +19,14 @@ internal sealed class TileGrid
         Length = length;
         Tile = tile;
         if (length <= tile) { Starts = [0]; _weights = [Enumerable.Repeat(1f, Math.Min(length, tile)).ToArray()]; return; }
-        Starts = StartsOf(length, tile, overlap);
+        int stride = Math.Max(1, tile - overlap);
+        var starts = new List<int>();
+        for (int s = 0; ; s += stride)
+        {
+            if (s + tile >= length) { starts.Add(length - tile); break; }
+            starts.Add(s);
+        }
+        Starts = starts.Distinct().ToArray();
         _weights = new float[Starts.Length][];
         for (int i = 0; i < Starts.Length; i++) _weights[i] = new float[tile];
         for (int i = 0; i < Starts.Length; i++)
@@ -49,44 +56,6 @@ internal sealed class TileGrid
                 w[x] = v;
             }
         }
-    }
-
-    /// <summary>Tile starts along an axis: every stride, the last one flush with the end.</summary>
-    private static int[] StartsOf(int length, int tile, int overlap)
-    {
-        if (length <= tile) return [0];
-        int stride = Math.Max(1, tile - overlap);
-        var starts = new List<int>();
-        for (int s = 0; ; s += stride)
-        {
-            if (s + tile >= length) { starts.Add(length - tile); break; }
-            starts.Add(s);
-        }
-        return starts.Distinct().ToArray();
-    }
-
-    /// <summary>
-    /// The tile side, from <paramref name="smallest"/> up to <paramref name="smallest"/> + 64 in
-    /// steps of <paramref name="multiple"/>, for which the tiles over a width × height image
-    /// hold the fewest pixels (the smaller side on a tie). The network's cost is its pixels:
-    /// at 256 px a 1024-px side takes five tiles, the last overlapping its neighbour by 160
-    /// px, while at 288 px four tiles cover it, 19 % fewer pixels in all.
-    /// </summary>
-    public static int CheapestTile(int width, int height, int smallest, int overlap, int multiple)
-    {
-        // A tile as wide as the image already covers it in one; past that nothing is cheaper
-        // (and the bound stays far from int overflow, whatever a model's metadata says).
-        int step = Math.Max(1, multiple);
-        long top = Math.Min((long)smallest + 64, ((long)Math.Max(width, height) + step - 1) / step * step);
-        int best = smallest;
-        long bestPixels = long.MaxValue;
-        for (long t = smallest; t <= top; t += step)
-        {
-            int side = (int)Math.Min(t / 2, Math.Max(0, overlap));
-            long pixels = (long)StartsOf(width, (int)t, side).Length * StartsOf(height, (int)t, side).Length * t * t;
-            if (pixels < bestPixels) { best = (int)t; bestPixels = pixels; }
-        }
-        return best;
     }
 
     private static float Rise(float t) { float s = MathF.Sin(MathF.PI / 2 * t); return s * s; }

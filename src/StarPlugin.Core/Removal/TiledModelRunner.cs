@@ -42,17 +42,13 @@ public sealed class TiledModelRunner(ITileModel network)
             throw new ArgumentException($"model takes {Model.Channels} channels");
         if (Model.PsfPlaneScale > 0 && psfFwhm == null) throw new ArgumentException("this model needs the field's PSF FWHM");
         int tile = Model.FixedTile > 0 ? Model.FixedTile : tiling.Tile > 0 ? tiling.Tile : Model.DefaultTile;
-        int overlap = tiling.Overlap >= 0 ? tiling.Overlap : Model.DefaultOverlap;
         if (Model.FixedTile == 0)
         {
-            // The model's tile is the smallest a dynamic model runs unless asked for one:
-            // a slightly larger one that covers the image in fewer pixels costs less.
-            if (tiling.Tile <= 0)
-                tile = TileGrid.CheapestTile(width, height, RoundUp(tile, Model.SizeMultiple), Math.Max(0, overlap), Model.SizeMultiple);
             // A dynamic model may run a smaller tile when the whole image is smaller.
             int need = RoundUp(Math.Max(width, height), Model.SizeMultiple);
             tile = RoundUp(Math.Min(tile, need), Model.SizeMultiple);
         }
+        int overlap = tiling.Overlap >= 0 ? tiling.Overlap : Model.DefaultOverlap;
         overlap = Math.Clamp(overlap, 0, tile / 2);
         int batch = Math.Clamp(tiling.Batch, 1, Model.MaxBatch);
         var gx = new TileGrid(width, tile, overlap);

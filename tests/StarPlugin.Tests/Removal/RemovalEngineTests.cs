@@ -110,38 +110,6 @@ public class RemovalEngineTests
         Assert.That(seam / ns, Is.LessThanOrEqualTo(interior / ni + 1e-6), "seams are not worse than the interior");
     }
 
-    [Test]
-    public void TheModelsTileGrowsToCoverTheImageInFewerPixels()
-    {
-        // 1024 px at 256 takes five tiles (the last overlapping by 160 px); 288 takes four.
-        Assert.That(TileGrid.CheapestTile(1024, 1024, 256, 32, 16), Is.EqualTo(288));
-        // A model whose metadata asks for an absurd tile: no search past the image (it once
-        // wrapped round int and grew a list of starts to gigabytes).
-        Assert.That(TileGrid.CheapestTile(1024, 1024, int.MaxValue - 79, 32, 16), Is.EqualTo(int.MaxValue - 79));
-        // Never more pixels than the model's own tile, whatever the size.
-        long Pixels(int w, int h, int t, int o) => (long)new TileGrid(w, t, o).Starts.Length * new TileGrid(h, t, o).Starts.Length * t * t;
-        for (int w = 100; w < 3000; w += 37)
-        {
-            int h = 3100 - w, t = TileGrid.CheapestTile(w, h, 256, 32, 16);
-            Assert.That(t, Is.InRange(256, 320).And.Matches<int>(v => v % 16 == 0), $"{w}x{h}");
-            Assert.That(Pixels(w, h, t, 32), Is.LessThanOrEqualTo(Pixels(w, h, 256, 32)), $"{w}x{h}: tile {t}");
-        }
-    }
-
-    [Test]
-    public void TheDefaultTilingRunsTheCheapestTileAndAnAskedTileAsAsked()
-    {
-        // The local model zero-pads at tile borders, so its result shows where the tiles fell.
-        // 208 px at its 64-px tile (overlap 16) takes four tiles; at 112, two.
-        using var remover = new StarRemover(Model(TestModels.LocalContrast(), "local3.onnx"));
-        var img = Random(208, 208, 3, seed: 4);
-        var byDefault = remover.Remove(img, Stretched(tile: 0, overlap: -1, batch: 1));
-        var at112 = remover.Remove(img, Stretched(tile: 112, overlap: 16, batch: 1));
-        var at64 = remover.Remove(img, Stretched(tile: 64, overlap: 16, batch: 1));
-        Assert.That(byDefault.Stars.Data, Is.EqualTo(at112.Stars.Data));
-        Assert.That(at64.Stars.Data, Is.Not.EqualTo(at112.Stars.Data), "the tiles' borders show in the result");
-    }
-
     [TestCase(1000, 64, 16)] [TestCase(600, 256, 128)] [TestCase(70, 64, 32)] [TestCase(17, 64, 16)] [TestCase(257, 128, 0)]
     public void TileWeightsFormAPartitionOfUnity(int length, int tile, int overlap)
     {
