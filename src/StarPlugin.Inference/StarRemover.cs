@@ -15,12 +15,10 @@ public sealed class StarRemover : IDisposable
     private readonly RemovalPipeline _pipeline;
 
     public ModelDescription Model => _pipeline.Model;
-    /// <summary>The device the session runs on (waits for a session still opening: <see cref="Opening"/>).</summary>
+    /// <summary>The device the session runs on; waits for a session still opening (<see cref="Opening"/>) and throws its error if it failed to.</summary>
     public ExecutionDevice Device => Session.Device;
     /// <summary>What device selection found (e.g. why CUDA was skipped).</summary>
     public IReadOnlyList<string> DeviceNotes => Session.DeviceNotes;
-    /// <summary>Whether the session is open (or failed to open): <see cref="Device"/> then answers at once.</summary>
-    public bool SessionSettled => _session.IsCompleted;
 
     public StarRemover(string modelPath, SessionOptions? session = null) : this(modelPath, session, background: false) { }
 

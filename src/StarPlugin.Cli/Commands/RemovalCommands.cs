@@ -75,7 +75,9 @@ public static class RemovalCommands
         /// </summary>
         public (StarRemover Remover, string Model, AstroImage Image) LoadWhileReading(ParseResult p, Func<AstroImage> read)
         {
-            var loading = Task.Run(() => Open(p, opening: true));
+            // A GPU asked for by name opens at once: where it is missing, that is the error
+            // to see before any work, not after the stars of a large image are found.
+            var loading = Task.Run(() => Open(p, opening: DeviceOf(p) is ExecutionDevice.Auto or ExecutionDevice.Cpu));
             AstroImage image;
             try { image = read(); }
             catch

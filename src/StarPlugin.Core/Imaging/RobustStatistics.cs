@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -71,7 +70,7 @@ public static class RobustStatistics
         return list;
     }
 
-    /// <summary>k-th smallest (Hoare's quickselect, in place).</summary>
+    /// <summary>k-th smallest of the whole array (<see cref="Select(float[], int, int, int)"/>).</summary>
     internal static float Select(float[] a, int k) => Select(a, 0, a.Length, k);
 
     /// <summary>
@@ -88,18 +87,15 @@ public static class RobustStatistics
         // pivot, Hoare's quickselect answers as it always has.
         for (int i = 0; i < count; i++)
             if (float.IsNaN(Unsafe.Add(ref range, i))) return SelectChecked(a, start, count, k);
-        if (count <= MaxStackSelect)
-        {
-            Span<float> scratch = stackalloc float[2 * count];
-            return SelectBranchFree(ref range, count, k, scratch);
-        }
-        var rented = ArrayPool<float>.Shared.Rent(2 * count);
-        try { return SelectBranchFree(ref range, count, k, rented.AsSpan(0, 2 * count)); }
-        finally { ArrayPool<float>.Shared.Return(rented); }
+        // Larger ranges (a whole image's sample, up to MaxSamples) select in place: two
+        // scratch copies of a million samples would be 8 MB held by a pool.
+        if (count > MaxBranchFree) return SelectChecked(a, start, count, k);
+        Span<float> scratch = stackalloc float[2 * count];
+        return SelectBranchFree(ref range, count, k, scratch);
     }
 
-    /// <summary>Counts up to this select in two buffers on the stack (8 KB); larger ones rent them.</summary>
-    private const int MaxStackSelect = 1024;
+    /// <summary>Counts up to this select branch-free, in two buffers on the stack (8 KB): the fills' annuli, the spike rings, the mesh's cells.</summary>
+    private const int MaxBranchFree = 1024;
 
     /// <summary>
     /// Quickselect whose partition has no data-dependent branch: each value is written to
@@ -107,7 +103,9 @@ public static class RobustStatistics
     /// select twice per colour per star (ten thousand stars in a 1 Mpx Milky Way field),
     /// and Hoare's scans mispredicted on about every other value: a fifth of the pipeline's
     /// CPU. This takes half the time. Values equal to the pivot are neither below nor above
-    /// it; a k among them is the pivot. The source range is only read.
+    /// it; a k among them is the pivot. The source range is only read. −0 and +0 compare
+    /// equal, so where both are among the values either may come back (Hoare's returned
+    /// whichever its swaps left at k): the same number in every sum and product.
     /// </summary>
     private static float SelectBranchFree(ref float source, int count, int k, Span<float> scratch)
     {

@@ -232,6 +232,22 @@ public class CliSafetyTests
             Is.EqualTo(new[] { "x.fits", "x_mask.fits", "x_starless.fits", "y_mask_sky.fits", "y_mask_sky_mask.fits", "y_mask_sky_starless.fits" }));
     }
 
+    /// <summary>
+    /// A GPU asked for by name where there is none is the error, with the reason, and
+    /// nothing is written. (Such a session opens before the work, not beside it as the
+    /// default device's does, so the error comes before the stars of a large image are found.)
+    /// </summary>
+    [Test]
+    public void AskingForCudaWhereThereIsNoneIsAnErrorSayingWhy()
+    {
+        if (GpuPresence.Nvidia) Assert.Ignore("this machine has an NVIDIA driver: CUDA may be there");
+        string input = Field("in.fits");
+        var (code, _, err) = Run("remove", input, "--starless", P("cuda.fits"), "--model", _model, "--device", "cuda");
+        Assert.That(code, Is.Not.EqualTo(ExitCodes.Ok), err);
+        Assert.That(err, Does.Contain("CUDA is not available"));
+        Assert.That(File.Exists(P("cuda.fits")), Is.False);
+    }
+
     [Test]
     public void NoWordOfCudaWithoutAnNvidiaGpu()
     {
@@ -609,7 +625,11 @@ with open(huge, 'wb') as f:
                 var line = File.ReadLines($"/proc/{proc.Id}/io").FirstOrDefault(l => l.StartsWith("rchar:"));
                 if (line != null && long.Parse(line["rchar:".Length..].Trim()) >= bytes) return true;
             }
-            catch (IOException) { /* the process is ending */ }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process is ending, or /proc is not Linux's: no use waiting.
+                if (!File.Exists($"/proc/{proc.Id}/io")) return false;
+            }
             Thread.Sleep(20);
         }
         return false;

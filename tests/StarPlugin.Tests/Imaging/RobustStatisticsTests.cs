@@ -8,8 +8,8 @@ public class RobustStatisticsTests
     /// Select against a sort of the same values, on the shapes the pipeline selects in: the
     /// fills' annuli (a hundred noisy residuals with stars among them), 8-bit data (runs of
     /// equal values, where the branch-free partition's equal zone answers), the spike
-    /// stage's 360 samples, the mesh's 1024-value cells and larger ones that rent their
-    /// buffers, at every k of a few and at random k elsewhere.
+    /// stage's 360 samples, the mesh's 1024-value cells and larger ranges (selected in
+    /// place), at every k of a few and at random k elsewhere.
     /// </summary>
     [Test]
     public void SelectGivesTheKthSmallestOfTheRangeAsASortDoes()
