@@ -66,8 +66,9 @@ public static class RemovalCommands
 
         /// <summary>
         /// The model's metadata is read on a worker thread while <paramref name="read"/>
-        /// decodes the image, and its ONNX Runtime session goes on opening after that, through
-        /// the finding of the stars, until the network's first tile (<see cref="StarRemover.Opening"/>):
+        /// decodes the image, and (on the auto and cpu devices) its ONNX Runtime session goes
+        /// on opening after that, through the finding of the stars, until the network's first
+        /// tile (<see cref="StarRemover.Opening"/>):
         /// each is a fixed cost of every run (on a 1 Mpx picture the image about 0.05 s, the
         /// runtime and session about 0.06 s). An unreadable image is still the error
         /// reported, as when the model loaded after it. Announce the device with

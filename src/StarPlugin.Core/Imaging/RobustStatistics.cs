@@ -82,14 +82,14 @@ public static class RobustStatistics
     {
         if (a == null || (uint)start > (uint)a.Length || count < 1 || count > a.Length - start || (uint)k >= (uint)count)
             return SelectChecked(a!, start, count, k);
+        // Larger ranges (a whole image's sample, up to MaxSamples) select in place: two
+        // scratch copies of a million samples would be 8 MB held by a pool.
+        if (count > MaxBranchFree) return SelectChecked(a, start, count, k);
         ref float range = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), start);
         // NaN compares false both ways; the branch-free partition would take it for the
         // pivot, Hoare's quickselect answers as it always has.
         for (int i = 0; i < count; i++)
             if (float.IsNaN(Unsafe.Add(ref range, i))) return SelectChecked(a, start, count, k);
-        // Larger ranges (a whole image's sample, up to MaxSamples) select in place: two
-        // scratch copies of a million samples would be 8 MB held by a pool.
-        if (count > MaxBranchFree) return SelectChecked(a, start, count, k);
         Span<float> scratch = stackalloc float[2 * count];
         return SelectBranchFree(ref range, count, k, scratch);
     }
