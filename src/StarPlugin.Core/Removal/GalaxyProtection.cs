@@ -87,6 +87,19 @@ internal static class GalaxyProtection
     public const double MaxRadius = 20, MinLargeRadius = 12, GalaxyRadius = 2;
     /// <summary>Sources at least this bright (contrast-normalised peak) are checked for diffraction spikes before they count as galaxies.</summary>
     public const float SpikeCheckBrightness = 0.5f;
+    /// <summary>
+    /// Narrowest fill-only source (<see cref="Apply"/>'s soft), in PSF FWHM, the stage judges:
+    /// the widest the fills take for a soft star (<see cref="ResidualStarCleanup.MaxFillOnlyWidth"/>).
+    /// </summary>
+    public const double SoftGalaxyWidth = ResidualStarCleanup.MaxFillOnlyWidth;
+    /// <summary>
+    /// In a galaxy field, a resolved source that shares a small region with a brighter star
+    /// (Coma's NGC 4927) still comes back, as a part, when it is this many times as broad as
+    /// a star of its brightness here. At 1.2 (the field's test) 190 more sources came back in
+    /// Leo and Coma, many of them faint dots the eye cannot call; at 2, 36 in all, each a
+    /// galaxy to the eye, with the same galaxy light kept.
+    /// </summary>
+    public const double SmallRegionBroad = 2;
     /// <summary>Segmentation threshold in σ of the local background noise.</summary>
     public const float Threshold = 3f;
     /// <summary>Regions smaller than this are noise.</summary>
@@ -110,15 +123,26 @@ internal static class GalaxyProtection
     /// <param name="always">Act in any frame, not only in galaxy fields (<see cref="GalaxyMode.Always"/>).</param>
     /// <param name="maxRuns">Most runs (row segments above the threshold) the segmentation may hold; 0: no limit.</param>
     /// <param name="locus">The frame's stellar locus (<see cref="LocusOf"/>), when the caller has it already.</param>
-    public static (int Kept, bool Limited) Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, long maxRuns = 0, StellarLocus? locus = null)
+    /// <param name="soft">
+    /// The fills' sources from outside the census (<see cref="ResidualStarCleanup.FindSources"/>'
+    /// FillOnly). Those of the 4×4 pass wider than <see cref="SoftGalaxyWidth"/> are judged
+    /// with the census once the stage acts (they do not judge the frame).
+    /// </param>
+    public static (int Kept, bool Limited) Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, long maxRuns = 0, StellarLocus? locus = null,
+        IReadOnlyList<ResidualStarCleanup.Target>? soft = null)
     {
         // The census also lists the weaker peaks the fills need; the star-or-galaxy
         // judgement was built and benched on the confident sources only.
-        var sources = new Confident(census);
-        locus ??= StellarLocus.Estimate(sources);
+        var confident = new Confident(census);
+        locus ??= StellarLocus.Estimate(confident);
         // Auto judges the frame only where it has enough sources to show what its stars look like.
-        bool galaxyField = locus.Measured && ResolvedShare(sources, locus) >= GalaxyFieldShare && SkySpread(sources) <= GalaxyFieldSkySpread;
-        if (sources.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
+        bool galaxyField = locus.Measured && ResolvedShare(confident, locus) >= GalaxyFieldShare && SkySpread(confident) <= GalaxyFieldSkySpread;
+        if (confident.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
+        // The large galaxies of a cluster (Leo's NGC 3861, 3884, Coma's NGC 4907, 4911: 9-16 px
+        // across against a PSF of 1.3) are too broad for the census' sweeps; only the 4×4
+        // pass sees them, and the network took 94-96 % of each. No star is that broad
+        // unclipped, and the fills leave such sources alone too.
+        var sources = soft == null ? confident : confident.With(soft.Where(t => !t.Star.Saturated && t.Width > SoftGalaxyWidth).ToArray());
         var test = galaxyField ? InGalaxyField : InStarField;
         int n = w * h;
         // The luminance is computed row by row wherever it is needed, the regions are kept
@@ -170,15 +194,25 @@ internal static class GalaxyProtection
         // Large regions (a galaxy in nebulosity or touching a neighbour): only the part of the
         // region within GalaxyRadius of each resolved source in it.
         var parts = new List<Disc>();
+        // The parts no region's judgement stands behind (soft sources, small regions).
+        var unjudged = new List<Disc>();
         for (int i = 0; i < sources.Count; i++)
         {
             var t = sources[i];
             int k = RegionAt(regions, t.Star, w, h);
-            if (k <= 0 || galaxy[k] || regions.Area[k] <= DiscArea(MinLargeRadius, t) || t.Star.Saturated || !test.IsResolved(t, locus) || Spiked(i)) continue;
-            var part = new Disc(t.Star.X, t.Star.Y, GalaxyRadius * t.Star.Fwhm + 3, k);
+            // A soft source is a galaxy on its own, whatever else shares its region (NGC 4907's
+            // small region is judged by a clipped star beside it), and its FWHM, measured on
+            // 4×4 bins, is the galaxy's whole width, not a core's: its part reaches one FWHM.
+            // In a galaxy field so is any resolved source: NGC 4927 shares a small region with
+            // a brighter star.
+            bool isSoft = i >= confident.Count;
+            bool small = !isSoft && regions.Area[k] <= DiscArea(MinLargeRadius, t);
+            if (k <= 0 || galaxy[k] || small && !(galaxyField && t.Width > SmallRegionBroad * locus.At(t.Star.Brightness)) || t.Star.Saturated || !test.IsResolved(t, locus) || Spiked(i)) continue;
+            var part = new Disc(t.Star.X, t.Star.Y, (isSoft ? 1 : GalaxyRadius) * t.Star.Fwhm + 3, k);
             // Nor round a star with spikes: a part beside Leo's gave back its core.
             if (bright.Any(j => j != i && part.Contains((int)Math.Round(sources[j].Star.X), (int)Math.Round(sources[j].Star.Y)) && Spiked(j))) continue;
             parts.Add(part);
+            if (small || isSoft) unjudged.Add(part);
             protectedCount++;
         }
         if (protectedCount == 0) { progress.Advance(); return (0, false); }
@@ -187,17 +221,26 @@ internal static class GalaxyProtection
         // front of a galaxy stay removed.
         var partsOf = parts.ToLookup(d => d.Region);
         var holes = new List<Disc>();
+        var holeStars = new List<ResidualStarCleanup.Source>();
         for (int i = 0; i < sources.Count; i++)
         {
             var s = sources[i].Star;
             int k = RegionAt(regions, s, w, h);
-            if (k <= 0 || brightest[k] == i && galaxy[k] || test.IsResolved(sources[i], locus)) continue;
+            if (k <= 0 || brightest[k] == i && galaxy[k]) continue;
             int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1);
+            // A resolved source is the galaxy's own; but in an unjudged part a clipped one under
+            // twice a star's width is a clipped star, swollen: Coma's brightest beside a
+            // galaxy (1.96 times) and a star beside Leo's PGC 36694 came back whole with the
+            // galaxy round them. (Clipped nuclei of given-back galaxies, NGC 4872's 1.9 times,
+            // sit in judged regions, where a hole left a dark disc.)
+            if (test.IsResolved(sources[i], locus)
+                && !(s.Saturated && sources[i].Width <= SmallRegionBroad * locus.At(s.Brightness) && AnyContains(unjudged, cx, cy))) continue;
             if (!galaxy[k] && !AnyContains(partsOf[k], cx, cy)) continue;
             // As with a weight plane filled hole by hole: a source whose centre an earlier
             // hole already cleared adds none of its own.
             if (AnyContains(holes, cx, cy)) continue;
             holes.Add(new Disc(s.X, s.Y, ResidualStarCleanup.FillRadius(s), 0));
+            holeStars.Add(s);
         }
         progress.ThrowIfCancelled();
         var floors = PartFloors(parts, layers, colours, w, h);
@@ -256,6 +299,12 @@ internal static class GalaxyProtection
                 }
             }
         });
+        // The stars in front of a galaxy were filled (or removed by the network) when the
+        // galaxy was gone too: their discs are the dark sky's level, dark holes in the
+        // galaxy now given back round them (Coma's NGC 4927). Filled again from what stands
+        // round them now, where that is brighter: a galaxy's nucleus the network kept, which
+        // is unresolved too, stays as it is.
+        ResidualStarCleanup.RefillWhereBrighter(holeStars, data, domain, layers, colours, w, h);
         progress.Advance();
         return (protectedCount, false);
     }
@@ -457,19 +506,35 @@ internal static class GalaxyProtection
 
     /// <summary>
     /// The census' confident sources (correlation ≥ <see cref="ConfidentCoefficient"/> or
-    /// clipped), as indices into it: a copy of a crowded field's census took 50 MB.
+    /// clipped), as indices into it: a copy of a crowded field's census took 50 MB. Other
+    /// sources may follow them (<see cref="With"/>).
     /// </summary>
-    private sealed class Confident(IReadOnlyList<ResidualStarCleanup.Target> census) : IReadOnlyList<ResidualStarCleanup.Target>
+    private sealed class Confident : IReadOnlyList<ResidualStarCleanup.Target>
     {
-        private readonly int[] _index = Enumerable.Range(0, census.Count)
-            .Where(i => census[i].Star.Coefficient >= ConfidentCoefficient || census[i].Star.Saturated).ToArray();
+        private readonly IReadOnlyList<ResidualStarCleanup.Target> _census;
+        private readonly int[] _index;
+        private readonly ResidualStarCleanup.Target[] _extra;
 
-        public int Count => _index.Length;
-        public ResidualStarCleanup.Target this[int i] => census[_index[i]];
+        public Confident(IReadOnlyList<ResidualStarCleanup.Target> census) : this(census, Enumerable.Range(0, census.Count)
+            .Where(i => census[i].Star.Coefficient >= ConfidentCoefficient || census[i].Star.Saturated).ToArray(), []) { }
+
+        private Confident(IReadOnlyList<ResidualStarCleanup.Target> census, int[] index, ResidualStarCleanup.Target[] extra)
+        {
+            _census = census;
+            _index = index;
+            _extra = extra;
+        }
+
+        /// <summary>The same sources with <paramref name="extra"/> after them (the index list is shared, not copied).</summary>
+        public Confident With(ResidualStarCleanup.Target[] extra) => new(_census, _index, extra);
+
+        public int Count => _index.Length + _extra.Length;
+        public ResidualStarCleanup.Target this[int i] => i < _index.Length ? _census[_index[i]] : _extra[i - _index.Length];
 
         public IEnumerator<ResidualStarCleanup.Target> GetEnumerator()
         {
-            foreach (int i in _index) yield return census[i];
+            foreach (int i in _index) yield return _census[i];
+            foreach (var t in _extra) yield return t;
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

@@ -131,7 +131,7 @@ public sealed class RemovalPipeline
             }
             if (galaxies)
                 (galaxiesKept, galaxyStageLimited) = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h,
-                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus);
+                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus, found.FillOnly);
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

@@ -414,6 +414,42 @@ internal static class ResidualStarCleanup
     internal static bool FillAnyway(Source s, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h) =>
         new StarPatch(colours).FillAnyway(new Planes(data, layers, domain, colours, w, h), s);
 
+    /// <summary>
+    /// Fills each star's disc afresh from its annulus in the current starless result (at its
+    /// fill radius: no halo growth) and keeps, per pixel, whichever of the old and new star
+    /// layers takes less away: a disc filled when its surroundings were removed too, and left
+    /// at their dark level, takes the level of what has come back round it since, while a
+    /// source the network kept stays as it is. One star after another, in order.
+    /// </summary>
+    internal static void RefillWhereBrighter(IReadOnlyList<Source> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h)
+    {
+        if (stars.Count == 0) return;
+        var patch = new StarPatch(colours);
+        var image = new Planes(data, layers, domain, colours, w, h);
+        int n = w * h, side = 2 * ((int)Math.Ceiling(MaxSaturatedRadius) + 2) + 1;
+        var before = new float[colours * side * side];
+        foreach (var s in stars)
+        {
+            // The disc reaches its radius and half a pixel.
+            int reach = (int)Math.Ceiling(FillRadius(s)) + 1;
+            int x0 = Math.Max(0, (int)Math.Floor(s.X) - reach), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X) + reach);
+            int y0 = Math.Max(0, (int)Math.Floor(s.Y) - reach), y1 = Math.Min(h - 1, (int)Math.Ceiling(s.Y) + reach);
+            if (x1 < x0 || y1 < y0) continue;
+            int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+            for (int c = 0; c < colours; c++)
+                for (int y = y0; y <= y1; y++) layers.AsSpan(c * n + y * w + x0, bw).CopyTo(before.AsSpan((c * bh + y - y0) * bw, bw));
+            // Not grown with the halo: over a galaxy every ring stands, and the disc grew past
+            // the galaxy into the removed sky beyond, whose level it then took.
+            if (!patch.FillAnyway(image, s, growWithHalo: false)) continue;
+            for (int c = 0; c < colours; c++)
+                for (int y = y0; y <= y1; y++)
+                {
+                    var row = layers.AsSpan(c * n + y * w + x0, bw);
+                    TensorPrimitives.Min(row, before.AsSpan((c * bh + y - y0) * bw, bw), row);
+                }
+        }
+    }
+
     /// <summary>The disc a fill replaces around a source (see <see cref="RadiusScale"/>).</summary>
     internal static double FillRadius(Source s) => Math.Clamp(RadiusScale * s.Fwhm + 2, 3, s.Saturated ? MaxSaturatedRadius : MaxRadius);
 
@@ -474,11 +510,12 @@ internal static class ResidualStarCleanup
         /// centre) do not stand out of an annulus they lift. False where the patch cannot be
         /// measured (too near the frame's edge).
         /// </summary>
-        public bool FillAnyway(Planes p, Source s)
+        /// <param name="growWithHalo">Whether the disc grows with what stands of the halo; without, it is the star's fill radius.</param>
+        public bool FillAnyway(Planes p, Source s, bool growWithHalo = true)
         {
             var at = Assess(p, s, anyway: true);
             if (at.Radius <= 0) return false;
-            if (HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
+            if (growWithHalo && HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
             {
                 // Assess loads the patch the fill works on: back to the first one if the wider cannot be measured.
                 var wider = Assess(p, s, grown, anyway: true);
