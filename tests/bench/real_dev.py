@@ -440,6 +440,11 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
             s = before[t]
             hit = near_any(s["x"], s["y"], aobjs["x"], aobjs["y"])
             m[f"residual_sep{t:g}"] = float(100 * hit.mean()) if len(s) else np.nan
+            if t == 3.0 and r == "default":
+                # For the residual sheet (not in the measures): the stars left, brightest first.
+                left = s[hit]
+                order = np.argsort(-left["flux"])
+                res["_residual_xy"] = [(float(left["x"][k]), float(left["y"][k])) for k in order]
             if t == 3.0:
                 # Chance coincidences: the same positions moved by (9, 6) px.
                 m["chance_sep3"] = float(100 * near_any(s["x"] + 9, s["y"] + 6, aobjs["x"], aobjs["y"]).mean()) if len(s) else np.nan
@@ -632,6 +637,34 @@ def contact_sheet(res, results, out_path):
             break
 
 
+def residual_sheet(res, results, xy, out_path, n=24, per_row=3):
+    """The brightest n (of all) stars sep still finds in ours default, one group of 32-px
+    crops each, shown at 3x: input | ours default | ours with --keep-galaxies never | peer,
+    each crop on the display curve of its input crop; compact JPEG."""
+    cols = [k for k in ("input", "default", "never", "peer") if k in results]
+    S, Z, G, head, cap = 32, 3, 4, 22, 14
+    cell = S * Z
+    group = len(cols) * cell + (len(cols) - 1) * 2
+    picks = xy[:n]
+    rows_n = max(1, (len(picks) + per_row - 1) // per_row)
+    sheet = Image.new("RGB", (per_row * (group + 3 * G), head + rows_n * (cell + cap + G)), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    names = {"input": "input", "default": "ours default", "never": "ours, keep-galaxies never", "peer": "peer"}
+    draw.text((4, 3), f"{res['stem']}: the {len(picks)} brightest of the {len(xy)} stars sep still finds in ours default (3σ); each group: " + " | ".join(names[c] for c in cols), fill=(0, 0, 0), font=font(13))
+    h, w = results["input"].shape[:2]
+    for j, (x, y) in enumerate(picks):
+        X, Y = (j % per_row) * (group + 3 * G), head + (j // per_row) * (cell + cap + G)
+        x0, y0 = int(np.clip(round(x) - S // 2, 0, w - S)), int(np.clip(round(y) - S // 2, 0, h - S))
+        curve = display_curve(results["input"][y0:y0 + S, x0:x0 + S])
+        draw.text((X + 2, Y), f"({x:.0f}, {y:.0f})", fill=(0, 0, 0), font=font(11))
+        for i, c in enumerate(cols):
+            sheet.paste(to_pil(curve(results[c][y0:y0 + S, x0:x0 + S])).resize((cell, cell), Image.NEAREST), (X + i * (cell + 2), Y + cap))
+    for q in (85, 75, 65, 55):
+        sheet.save(out_path, "JPEG", quality=q, optimize=True)
+        if os.path.getsize(out_path) <= 250_000:
+            break
+
+
 # ---------------------------------------------------------------- report
 
 def fmt(v, spec="{:.1f}"):
@@ -676,7 +709,8 @@ def write_report(a, rows, times, synth, present, meta):
     P(f"One run of `tests/bench/real_dev_bench.sh` on {meta['date']}: model `{meta['model']}` (sha256 {meta['model_sha']}), "
       f"peer starrem2k13 (`{meta['peer']}`, sha256 {meta['peer_sha']}; its outputs cached and reused across runs). "
       f"{len(rows)} pictures from `{meta['data']}` (credits in its CREDITS.md and in docs/real-dev/README.md). "
-      f"Every result is a whole process run, one at a time, {a.threads} threads, CPU. Contact sheets: docs/real-dev/.")
+      f"Every result is a whole process run, one at a time, {a.threads} threads, CPU. Contact sheets: docs/real-dev/ "
+      "(and, for each picture where ours default leaves more than a point more residual stars than the peer, PICTURE-residual.jpg: the brightest 24 it leaves).")
     P()
     P("Groups: **fields** = nebulae and star fields (" + str(sum(r['group'] == 'field' for r in rows)) + "); **clusters** = the galaxy-cluster pictures coma, fornax, hercules, hydra, leo, perseus; "
       "**galaxies** = pictures of one galaxy or a group (m33, n2146, n4274, n5363, n691group), where keeping galaxies is right.")
@@ -816,7 +850,8 @@ def write_index(rows, sheets_dir, data, present):
     L = ["# Contact sheets of the real-image benchmark", "",
          "One sheet per dev picture (`tests/bench/real_dev_bench.sh`, figures in `tests/bench/results/real_dev.md`): "
          "columns input | " + " | ".join(LABELS[r] for r in present) + "; rows: the whole frame (shrunk; the yellow box is the dense crop, the cyan box the bright-star crop), "
-         "a 100 % crop of the densest star region, a 100 % crop around the brightest star.", "",
+         "a 100 % crop of the densest star region, a 100 % crop around the brightest star. "
+         "Where ours default leaves more than a point more residual stars (sep 3σ) than the peer, STEM-residual.jpg shows what it leaves.", "",
          "Pictures from Debian's stellarium-data package (GPL-2+, per-source permissions in its copyright file); photographers credited below.", "",
          "| picture | group | credit | residual stars, sep 3σ % (" + " / ".join(LABELS[r] for r in present) + ") |", "|---|---|---|---|"]
     for r in rows:
@@ -918,9 +953,13 @@ def main():
         if "peer" in present:
             paths["peer"] = os.path.join(peer_dir, s + ".png")
         res, results = measure_image(s, a, paths, det_dir, tile, overlap, catalogue)
+        residual_xy = res.pop("_residual_xy", [])
         rows.append(res)
         if not a.no_sheets:
             contact_sheet(res, {k: v for k, v in results.items() if k != "never"}, os.path.join(a.sheets, s + ".jpg"))
+            # Where ours default leaves more than a point above the peer, what it leaves, to judge by eye.
+            if "peer" in res and res["default"]["residual_sep3"] > res["peer"]["residual_sep3"] + 1:
+                residual_sheet(res, results, residual_xy, os.path.join(a.sheets, s + "-residual.jpg"))
         d = res["default"]
         print(f"[{i + 1}/{len(stems)}] {s}: residual sep3 " + " / ".join(fmt(res.get(r, {}).get("residual_sep3")) for r in present) + f", bright {fmt(d['bright'], '{:.2f}')}, bias {fmt(d['bias'], '{:+.2f}')}", file=sys.stderr, flush=True)
     json.dump(rows, open(os.path.join(ours_dir, "measures.json"), "w"), indent=1, default=lambda o: o.item() if hasattr(o, "item") else str(o))
