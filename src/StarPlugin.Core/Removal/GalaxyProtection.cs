@@ -26,6 +26,12 @@ namespace StarPlugin.Removal;
 ///    of the galaxy) stay removed. Over the pixels near resolved sources in large regions,
 ///    only the layer above its level round them is given back (<see cref="PartFloors"/>):
 ///    a large region is often a bright star's halo, which must stay removed.
+/// Once the stage acts, the cluster galaxies too broad for the census (the 4×4-binned
+/// pass' sources wider than <see cref="SoftGalaxyWidth"/>) each give back a part of their
+/// own, and in a galaxy field so does a resolved source that shares a small region with a
+/// brighter star when it is <see cref="SmallRegionBroad"/> times a star's width; in those
+/// parts a clipped source under that width gets a hole too. The holes are then filled
+/// again from the galaxy round them, where that is brighter than before.
 /// Widths are against the PSF where the source stands (<see cref="FieldPsf"/>), so stars
 /// swollen by coma or field curvature toward a wide field's edges stay stars, and against
 /// the stellar locus, so bright stars swollen by the stretch stay stars too.
@@ -119,7 +125,7 @@ internal static class GalaxyProtection
     /// protected, and whether the frame held more runs of sources than <paramref name="maxRuns"/>
     /// (then nothing was given back).
     /// </summary>
-    /// <param name="sources">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
+    /// <param name="census">The cleanup's sources (<see cref="ResidualStarCleanup.FindStars"/>): positions, widths in PSF units.</param>
     /// <param name="always">Act in any frame, not only in galaxy fields (<see cref="GalaxyMode.Always"/>).</param>
     /// <param name="maxRuns">Most runs (row segments above the threshold) the segmentation may hold; 0: no limit.</param>
     /// <param name="locus">The frame's stellar locus (<see cref="LocusOf"/>), when the caller has it already.</param>
@@ -152,10 +158,11 @@ internal static class GalaxyProtection
         progress.ThrowIfCancelled();
         if (regions == null) { progress.Advance(); return (0, true); }
 
-        // The brightest source of each region decides what the region is.
+        // The brightest source of each region decides what the region is; of the census only
+        // (the soft sources each give back a part of their own, below).
         var brightest = new int[regions.Count + 1];
         Array.Fill(brightest, -1);
-        for (int i = 0; i < sources.Count; i++)
+        for (int i = 0; i < confident.Count; i++)
         {
             int k = RegionAt(regions, sources[i].Star, w, h);
             if (k > 0 && (brightest[k] < 0 || Brighter(sources[i].Star, sources[brightest[k]].Star))) brightest[k] = i;
@@ -178,7 +185,7 @@ internal static class GalaxyProtection
             if (!spiked.TryGetValue(i, out bool has)) spiked[i] = has = DiffractionSpikes.HasSpikes(sources[i].Star, data, domain, colours, w, h);
             return has;
         }
-        double psf = galaxyField ? FramePsf(sources) : 0;
+        double psf = galaxyField ? FramePsf(confident) : 0;
         for (int k = 1; k <= regions.Count; k++)
         {
             if (regions.Area[k] < MinArea) continue;
@@ -194,7 +201,7 @@ internal static class GalaxyProtection
         // Large regions (a galaxy in nebulosity or touching a neighbour): only the part of the
         // region within GalaxyRadius of each resolved source in it.
         var parts = new List<Disc>();
-        // The parts no region's judgement stands behind (soft sources, small regions).
+        // The parts no region's judgement stands behind (soft sources, small regions), by region.
         var unjudged = new List<Disc>();
         for (int i = 0; i < sources.Count; i++)
         {
@@ -217,12 +224,14 @@ internal static class GalaxyProtection
         }
         if (protectedCount == 0) { progress.Advance(); return (0, false); }
 
-        // Holes for the unresolved sources whose centre is on a given-back pixel: stars in
-        // front of a galaxy stay removed.
+        // Holes for the unresolved census sources whose centre is on a given-back pixel: stars
+        // in front of a galaxy stay removed. (The soft sources are galaxies, however their
+        // width compares with the locus.)
         var partsOf = parts.ToLookup(d => d.Region);
+        var unjudgedOf = unjudged.ToLookup(d => d.Region);
         var holes = new List<Disc>();
         var holeStars = new List<ResidualStarCleanup.Source>();
-        for (int i = 0; i < sources.Count; i++)
+        for (int i = 0; i < confident.Count; i++)
         {
             var s = sources[i].Star;
             int k = RegionAt(regions, s, w, h);
@@ -234,7 +243,7 @@ internal static class GalaxyProtection
             // galaxy round them. (Clipped nuclei of given-back galaxies, NGC 4872's 1.9 times,
             // sit in judged regions, where a hole left a dark disc.)
             if (test.IsResolved(sources[i], locus)
-                && !(s.Saturated && sources[i].Width <= SmallRegionBroad * locus.At(s.Brightness) && AnyContains(unjudged, cx, cy))) continue;
+                && !(s.Saturated && sources[i].Width <= SmallRegionBroad * locus.At(s.Brightness) && AnyContains(unjudgedOf[k], cx, cy))) continue;
             if (!galaxy[k] && !AnyContains(partsOf[k], cx, cy)) continue;
             // As with a weight plane filled hole by hole: a source whose centre an earlier
             // hole already cleared adds none of its own.
@@ -304,7 +313,7 @@ internal static class GalaxyProtection
         // galaxy now given back round them (Coma's NGC 4927). Filled again from what stands
         // round them now, where that is brighter: a galaxy's nucleus the network kept, which
         // is unresolved too, stays as it is.
-        ResidualStarCleanup.RefillWhereBrighter(holeStars, data, domain, layers, colours, w, h);
+        ResidualStarCleanup.RefillWhereBrighter(holeStars, data, domain, layers, colours, w, h, progress);
         progress.Advance();
         return (protectedCount, false);
     }

@@ -421,15 +421,18 @@ internal static class ResidualStarCleanup
     /// at their dark level, takes the level of what has come back round it since, while a
     /// source the network kept stays as it is. One star after another, in order.
     /// </summary>
-    internal static void RefillWhereBrighter(IReadOnlyList<Source> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h)
+    /// <param name="progress">Checked for cancellation now and then (no advance).</param>
+    internal static void RefillWhereBrighter(IReadOnlyList<Source> stars, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
         if (stars.Count == 0) return;
         var patch = new StarPatch(colours);
         var image = new Planes(data, layers, domain, colours, w, h);
         int n = w * h, side = 2 * ((int)Math.Ceiling(MaxSaturatedRadius) + 2) + 1;
         var before = new float[colours * side * side];
-        foreach (var s in stars)
+        for (int j = 0; j < stars.Count; j++)
         {
+            if ((j & 255) == 255) progress.ThrowIfCancelled();
+            var s = stars[j];
             // The disc reaches its radius and half a pixel.
             int reach = (int)Math.Ceiling(FillRadius(s)) + 1;
             int x0 = Math.Max(0, (int)Math.Floor(s.X) - reach), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X) + reach);

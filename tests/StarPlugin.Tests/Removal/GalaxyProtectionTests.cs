@@ -190,7 +190,7 @@ public class GalaxyProtectionTests
 
     /// <summary>
     /// A compact galaxy (σ 3 px, twice a star's width and more) in a galaxy field, sharing a
-    /// small region with a brighter star 9 px away, which judges the region: as Coma's
+    /// small region with a brighter star 10 px away, which judges the region: as Coma's
     /// NGC 4927, it comes back as a part of its own; the star stays as the network left it.
     /// </summary>
     /// <remarks>
@@ -204,7 +204,7 @@ public class GalaxyProtectionTests
     public void InAGalaxyFieldACompactGalaxyBesideABrighterStarComesBack(double starSigmaX, double starSigmaY, double starPeak)
     {
         var (image, _) = Mixed(stars: 64, galaxies: 60);
-        (int X, int Y) galaxy = (240, 440), star = (249, 440);
+        (int X, int Y) galaxy = (240, 440), star = (250, 440);
         TestImages.AddGaussian(image, galaxy.X, galaxy.Y, 3, 3, 0.55);
         TestImages.AddGaussian(image, star.X, star.Y, starSigmaX, starSigmaY, starPeak);
         System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
@@ -230,8 +230,15 @@ public class GalaxyProtectionTests
         double Galaxy(double x, double y) => 0.45 * Math.Exp(-((x - large.X) * (x - large.X) + (y - large.Y) * (y - large.Y)) / (2 * 7.0 * 7));
         TestImages.AddGaussian(image, large.X, large.Y, 7, 7, 0.45);
         TestImages.AddGaussian(image, star.X, star.Y, 1.1, 1.1, 0.5);
+        // A second star on the galaxy, which this remover kept (its layer 0 round it): the
+        // refill may only give light back, so it stays as it is.
+        (double X, double Y) keptStar = (232, 436);
+        TestImages.AddGaussian(image, keptStar.X, keptStar.Y, 1.1, 1.1, 0.5);
         var layers = image.Data.ToArray();
         System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
+        for (int c = 0; c < 3; c++)
+            for (int y = (int)keptStar.Y - 6; y <= (int)keptStar.Y + 6; y++)
+                for (int x = (int)keptStar.X - 6; x <= (int)keptStar.X + 6; x++) layers[c * S * S + y * S + x] = 0;
         var domain = ModelDomain.Scale(1f);
         var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
         var (kept, _) = GalaxyProtection.Apply(found.Targets, always: false, image.Data, domain, layers, 3, S, S, ProgressReporter.None, soft: found.FillOnly);
@@ -250,6 +257,7 @@ public class GalaxyProtectionTests
         }
         Assert.That(Starless(large.X - 4, large.Y - 4), Is.EqualTo(Galaxy(large.X - 4, large.Y - 4)).Within(0.02), "the galaxy comes back");
         Assert.That(Starless(star.X, star.Y), Is.EqualTo(Galaxy(star.X, star.Y)).Within(0.06), "the star's disc at the galaxy's level");
+        Assert.That(Starless(keptStar.X, keptStar.Y) + Sky, Is.EqualTo(CoreMean(image, (int)keptStar.X, (int)keptStar.Y)).Within(1e-6), "the kept star as it was");
     }
 
     [Test]
