@@ -210,8 +210,8 @@ internal static class GalaxyProtection
             // A soft source is a galaxy on its own, whatever else shares its region (NGC 4907's
             // small region is judged by a clipped star beside it), and its FWHM, measured on
             // 4×4 bins, is the galaxy's whole width, not a core's: its part reaches one FWHM.
-            // In a galaxy field so is any resolved source: NGC 4927 shares a small region with
-            // a brighter star.
+            // In a galaxy field so is a resolved source twice a star's width (SmallRegionBroad):
+            // NGC 4927 shares a small region with a brighter star.
             bool isSoft = i >= confident.Count;
             bool small = !isSoft && regions.Area[k] <= DiscArea(MinLargeRadius, t);
             if (k <= 0 || galaxy[k] || small && !(galaxyField && t.Width > SmallRegionBroad * locus.At(t.Star.Brightness)) || t.Star.Saturated || !test.IsResolved(t, locus) || Spiked(i)) continue;
