@@ -62,8 +62,10 @@ internal static class DiffractionSpikes
     public const float NearClipped = 0.9f;
 
     /// <summary>Whether <paramref name="s"/> has a four-armed spider (see the class): a star, whatever its width says.</summary>
-    public static bool HasSpikes(ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h) =>
-        Spider(new Planes(data, [], domain, colours, w, h), s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), new double[360]) is not null;
+    /// <param name="armSigma">How far (σ) three arms must stand (<see cref="MinArmSigma"/>, or lower for a stricter test of stardom).</param>
+    /// <param name="armRings">The share of rings they must stand on (<see cref="MinArmRings"/>, or lower).</param>
+    public static bool HasSpikes(ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h, double armSigma = MinArmSigma, double armRings = MinArmRings) =>
+        Spider(new Planes(data, [], domain, colours, w, h), s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), new double[360], armSigma, armRings) is not null;
 
     /// <summary>Cleans the spikes of the census' clipped sources; returns how many stars had spikes.</summary>
     /// <param name="layers">Model-domain star layer, planar (channel c at c·w·h), edited in place.</param>
@@ -138,7 +140,7 @@ internal static class DiffractionSpikes
     /// input's luminance on 1-px rings from <paramref name="core"/> out <see cref="RingSpan"/> px,
     /// each less its median, summed per degree.
     /// </summary>
-    private static double? Spider(Planes p, double x0, double y0, double core, double[] profile)
+    private static double? Spider(Planes p, double x0, double y0, double core, double[] profile, double armSigma = MinArmSigma, double armRings = MinArmRings)
     {
         Array.Clear(profile);
         var ring = new double[360];
@@ -213,7 +215,7 @@ internal static class DiffractionSpikes
             for (int r = 0; r < rings; r++)
                 for (int d = -2; d <= 2; d++)
                     if (high[r * 360 + ((at + 90 * arm + d) % 360 + 360) % 360]) { along++; break; }
-            if (peak - level >= MinArmSigma * sigma && along >= MinArmRings * rings) standing++;
+            if (peak - level >= armSigma * sigma && along >= armRings * rings) standing++;
         }
         return standing >= 3 ? at * Math.PI / 180 : null;
     }

@@ -216,6 +216,35 @@ public class GalaxyProtectionTests
     }
 
     /// <summary>
+    /// A round compact galaxy (σ 3 px, about three times a star's width) whose top just
+    /// clips, in a galaxy field: clipped sources never counted as galaxies, and Coma's small
+    /// ellipticals (NGC 4881, 4860, 4923) stayed erased. A pixel or two clipped leaves the
+    /// profile's width, so it comes back; with a four-armed spider the same source is a
+    /// star and stays removed.
+    /// </summary>
+    [TestCase(false, 0.83)]
+    [TestCase(true, 0.83)]
+    [TestCase(false, 3.0)] // a clipped disc 8 px across: a clipped star's plateau, however broad
+    public void InAGalaxyFieldABarelyClippedGalaxyComesBackUnlessItHasSpikes(bool spikes, double peak)
+    {
+        const int S = 512;
+        var (image, _) = Mixed(stars: 64, galaxies: 60);
+        (int X, int Y) source = (240, 440);
+        TestImages.AddGaussian(image, source.X + 0.5, source.Y, 3, 3, peak);
+        // A clipped star far off, so that the frame has a clip level at all.
+        TestImages.AddGaussian(image, 60, 470, 1.5, 1.5, 1.5);
+        if (spikes) TestImages.AddSpikes(image.Data, S, S, source.X, source.Y, 0.35, 0.25, length: 60, decay: 30, start: 4);
+        System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
+        var never = Run(image, GalaxyMode.Never);
+        Assert.That(CoreMean(never, source.X, source.Y), Is.LessThan(CoreMean(image, source.X, source.Y) - 0.1), "the network's cut");
+        var auto = Run(image, GalaxyMode.Auto);
+        if (spikes || peak > 1)
+            Assert.That(CoreMean(auto, source.X, source.Y), Is.EqualTo(CoreMean(never, source.X, source.Y)).Within(1e-6), "a star stays removed");
+        else
+            Assert.That(CoreMean(auto, source.X, source.Y), Is.EqualTo(CoreMean(image, source.X, source.Y)).Within(1e-6), "the galaxy comes back");
+    }
+
+    /// <summary>
     /// A star 9 px from the centre of a large galaxy, with a remover that took everything
     /// above the sky, galaxy and star alike: the galaxy comes back round the star, and the
     /// star's disc is filled from the galaxy given back round it, not left at the sky's
