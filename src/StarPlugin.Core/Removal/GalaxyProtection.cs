@@ -206,12 +206,12 @@ internal static class GalaxyProtection
         bool ClippedGalaxy(int i)
         {
             if (!galaxyField || i >= confident.Count || !sources[i].Star.Saturated || Spiked(i)) return false;
-            if (clippedGalaxy.TryGetValue(i, out bool is_)) return is_;
+            if (clippedGalaxy.TryGetValue(i, out bool galaxyLike)) return galaxyLike;
             var t = sources[i];
-            is_ = t.Width > ClippedGalaxyBroad * locus.At(t.Star.Brightness) && ClippedPixels(t.Star, data, domain, colours, w, h) <= BarelyClipped
+            galaxyLike = t.Width > ClippedGalaxyBroad * locus.At(t.Star.Brightness) && ClippedPixels(t.Star, data, domain, colours, w, h) <= BarelyClipped
                 && !DiffractionSpikes.HasSpikes(t.Star, data, domain, colours, w, h, LooseArmSigma, LooseArmRings);
-            clippedGalaxy[i] = is_;
-            return is_;
+            clippedGalaxy[i] = galaxyLike;
+            return galaxyLike;
         }
         double psf = galaxyField ? FramePsf(confident) : 0;
         for (int k = 1; k <= regions.Count; k++)
