@@ -80,6 +80,25 @@ internal static class ResidualStarCleanup
     /// <summary>The least a clipped source's centre stands above its sky (model domain) for its fill to grow with its halo.</summary>
     public const double MinHaloContrast = 0.4;
     /// <summary>
+    /// How far (in σ of the sky round it, <see cref="StarPatch.HaloRadius"/>) a clipped star's
+    /// centre must stand above that sky for its fill disc to go out to the halo's edge; under
+    /// it the halo is taken away instead (<see cref="StarPatch.SubtractHalo"/>). The discs
+    /// that flattened nebulae stood 2-26 σ (M17's bars, the Rosette's ridges, NGC 2170's
+    /// reflection nebulae); haloes on a plain sky 45 and more (the Dark Shark, M15, Coma, Hydra).
+    /// Spiked stars (<see cref="FillAnyway"/>) from HaloOnSkySpiked: the disc also covers their
+    /// spikes' colour fringes, which a subtracted halo leaves (Leo, LDN 673, M3).
+    /// </summary>
+    public const double HaloOnSky = 30, HaloOnSkySpiked = 10;
+    /// <summary>Rings (px) and sectors of <see cref="StarPatch.SubtractHalo"/>, and the width of the ring outside the halo its background comes from.</summary>
+    private const int HaloBand = 2, HaloSectors = 8;
+    /// <summary>
+    /// The halo at a ring is the fall of the HaloRank-th least sector (from 0): the least
+    /// alone sat under the halo in a nebula's grain; the third least took a fifth of a
+    /// bright band through the star (tests).
+    /// </summary>
+    private const int HaloRank = 1;
+    private const double HaloBackgroundWidth = 3;
+    /// <summary>
     /// The fill's noise has the annulus' σ (its MAD about the plane) but at most GrainCap ×
     /// the σ its pixels' second differences along rows give. Where a neighbour's wing or a halo
     /// crossed the annulus, the MAD was many times the sky's noise and the fill became a
@@ -94,8 +113,9 @@ internal static class ResidualStarCleanup
     /// <summary>
     /// Cell size of the parallel schedule. Sources of one phase are a cell apart, so what
     /// one source reads (up to MaxSaturatedRadius + annulus + 1 px from its centre, in
-    /// Assess and HaloRadius) plus what another writes (a fill, up to MaxSaturatedRadius +
-    /// 0.5 px) must stay under it: 35 + 30.5 &lt; 80.
+    /// Assess and HaloRadius; SubtractHalo to MaxSaturatedRadius + HaloBackgroundWidth) plus
+    /// what another writes (a fill, up to MaxSaturatedRadius + 0.5 px; a halo taken away,
+    /// under MaxSaturatedRadius + 1) must stay under it: 35 + 31 &lt; 80.
     /// </summary>
     private const int Cell = 80;
 
@@ -493,14 +513,25 @@ internal static class ResidualStarCleanup
             if ((wide || s.Saturated) && !(at.Removed >= MinRemovedWide)) return false;
             // A clipped star's halo reaches further than its width says (the width of a
             // clipped core is the plateau's): a fill to that radius left the halo's outer
-            // part as a coloured ring round a flat disc (Dark Shark, NGC 691). The disc then
-            // goes past the outermost two rings in a row of the starless result that stand
-            // above the sky in all four quadrants, quiet rings between allowed.
-            if (s.Saturated && HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
+            // part as a coloured ring round a flat disc (Dark Shark, NGC 691).
+            if (s.Saturated && HaloRadius(p, s, at.Radius, out double contrast) is var grown && grown >= at.Radius + 1)
             {
-                // Assess loads the patch the fill works on: back to the first one if the wider does not stand.
-                var wider = Assess(p, s, grown);
-                at = wider.Stands ? wider : Assess(p, s);
+                if (contrast >= HaloOnSky)
+                {
+                    // On a plain sky the disc goes out to the halo's edge. Assess loads the
+                    // patch the fill works on: back to the first one if the wider does not stand.
+                    var wider = Assess(p, s, grown);
+                    at = wider.Stands ? wider : Assess(p, s);
+                }
+                else
+                {
+                    // Elsewhere a halo is taken away, then the core is filled at its own
+                    // radius on what that leaves. Out to the growth's cap: on a busy sky what
+                    // stands of a halo above it ends well inside the halo's edge.
+                    SubtractHalo(p, s, at.Radius, HaloLimit(at.Radius));
+                    at = Assess(p, s, anyway: true);
+                    if (at.Radius <= 0) return true;
+                }
             }
             Fill(p, s, at);
             return true;
@@ -518,15 +549,119 @@ internal static class ResidualStarCleanup
         {
             var at = Assess(p, s, anyway: true);
             if (at.Radius <= 0) return false;
-            if (growWithHalo && HaloRadius(p, s, at.Radius) is var grown && grown >= at.Radius + 1)
+            if (growWithHalo && HaloRadius(p, s, at.Radius, out double contrast) is var grown && grown >= at.Radius + 1)
             {
-                // Assess loads the patch the fill works on: back to the first one if the wider cannot be measured.
-                var wider = Assess(p, s, grown, anyway: true);
-                at = wider.Radius > 0 ? wider : Assess(p, s, anyway: true);
+                // As in Clean, but the disc goes to the halo's edge on a busier sky: these are
+                // stars, and the disc also covers their spikes' colour fringes.
+                if (contrast >= HaloOnSkySpiked)
+                {
+                    // Assess loads the patch the fill works on: back to the first one if the wider cannot be measured.
+                    var wider = Assess(p, s, grown, anyway: true);
+                    at = wider.Radius > 0 ? wider : Assess(p, s, anyway: true);
+                }
+                else
+                {
+                    SubtractHalo(p, s, at.Radius, HaloLimit(at.Radius));
+                    at = Assess(p, s, anyway: true);
+                    if (at.Radius <= 0) return true;
+                }
             }
             Fill(p, s, at);
             return true;
         }
+
+        /// <summary>
+        /// Takes a clipped star's halo out of the starless result between its fill radius
+        /// (less the feather) and <paramref name="outer"/>: per colour, in rings of
+        /// <see cref="HaloBand"/> px and <see cref="HaloSectors"/> sectors, the median of each
+        /// ring-sector less the median of its sector just outside (outer + 1 to outer +
+        /// <see cref="HaloBackgroundWidth"/>), the second least over the sectors (never below 0) per
+        /// ring, linear between ring centres and tapered to 0 a pixel past outer. Only light
+        /// that falls off outward in every direction goes: a halo does, and its grain, the
+        /// nebula or galaxy under it stay. A disc of sky plane plus noise out to the halo's
+        /// edge (as before) put flat discs into bright nebulae where their glow stood above
+        /// the sky as a halo would (M17's clipped bars, the Rosette's ridges, NGC 2170's
+        /// reflection nebulae), and into galaxies beside a star.
+        /// </summary>
+        private void SubtractHalo(Planes p, Source s, double inner, double outer)
+        {
+            int w = p.Width, n = w * p.Height;
+            double from = Math.Max(0, inner - 2), bgFrom = outer + 1, bgTo = outer + HaloBackgroundWidth;
+            int bands = Math.Max(1, (int)Math.Ceiling((bgFrom - from) / HaloBand));
+            int reach = (int)Math.Ceiling(bgTo);
+            int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
+            int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
+            int pw = x1 - x0 + 1;
+            // Each pixel's bucket: ring band × sector, the background ring last; -1 outside.
+            int buckets = (bands + 1) * HaloSectors;
+            Span<int> start = stackalloc int[buckets + 1];
+            start.Clear();
+            for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++)
+                {
+                    double dx = x - s.X, dy = y - s.Y, d = Math.Sqrt(dx * dx + dy * dy);
+                    int band = d >= from && d < bgFrom ? Math.Min(bands - 1, (int)((d - from) / HaloBand)) : d >= bgFrom && d <= bgTo ? bands : -1;
+                    int b = band < 0 ? -1 : band * HaloSectors + Math.Min(HaloSectors - 1, (int)((Math.Atan2(dy, dx) + Math.PI) * (HaloSectors / (2 * Math.PI))));
+                    _bucketOf[(y - y0) * pw + (x - x0)] = b;
+                    if (b >= 0) start[b + 1]++;
+                }
+            for (int b = 0; b < buckets; b++) start[b + 1] += start[b];
+            // A sector of the background ring cut off by the frame's edge: no halo measured.
+            for (int k = 0; k < HaloSectors; k++)
+                if (start[bands * HaloSectors + k + 1] - start[bands * HaloSectors + k] < 4) return;
+            Span<int> next = stackalloc int[buckets];
+            Span<double> halo = stackalloc double[bands];
+            Span<double> background = stackalloc double[HaloSectors], falls = stackalloc double[HaloSectors];
+            for (int c = 0; c < p.Colours; c++)
+            {
+                start[..buckets].CopyTo(next);
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                    {
+                        int b = _bucketOf[(y - y0) * pw + (x - x0)];
+                        if (b < 0) continue;
+                        int i = c * n + y * w + x;
+                        _samples[next[b]++] = p.Domain.Map(p.Data[i]) - p.Layers[i];
+                    }
+                for (int k = 0; k < HaloSectors; k++)
+                {
+                    int b = bands * HaloSectors + k, nb = start[b + 1] - start[b];
+                    background[k] = RobustStatistics.Select(_samples, start[b], nb, nb / 2);
+                }
+                for (int band = 0; band < bands; band++)
+                {
+                    int m = 0;
+                    for (int k = 0; k < HaloSectors; k++)
+                    {
+                        int b = band * HaloSectors + k, nb = start[b + 1] - start[b];
+                        // A sector the frame cuts off says nothing.
+                        if (nb == 0) continue;
+                        falls[m++] = RobustStatistics.Select(_samples, start[b], nb, nb / 2) - background[k];
+                    }
+                    falls[..m].Sort();
+                    double fall = m < HaloSectors / 2 ? 0 : falls[Math.Min(m - 1, HaloRank)];
+                    // Not-a-number pixels (a corrupt frame) give none.
+                    halo[band] = double.IsFinite(fall) ? Math.Max(0, fall) : 0;
+                }
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                    {
+                        double dx = x - s.X, dy = y - s.Y, d = Math.Sqrt(dx * dx + dy * dy);
+                        if (d < from || d >= bgFrom) continue;
+                        // Linear between band centres; flat inside the first centre (the fill
+                        // covers it), and to 0 at a pixel past outer.
+                        double u = (d - from) / HaloBand - 0.5;
+                        int lo = Math.Clamp((int)Math.Floor(u), 0, bands - 1), hi = Math.Min(lo + 1, bands - 1);
+                        double t = Math.Clamp(u - lo, 0, 1);
+                        double value = halo[lo] + t * (halo[hi] - halo[lo]);
+                        value *= Math.Clamp(bgFrom - d, 0, 1);
+                        p.Layers[c * n + y * w + x] += (float)value;
+                    }
+            }
+        }
+
+        /// <summary>How far a clipped star's fill of radius r may reach for its halo.</summary>
+        private static double HaloLimit(double r) => Math.Min(HaloGrowth * r, MaxSaturatedRadius);
 
         /// <summary>
         /// The fill radius that takes in what stands of a saturated star's halo in the
@@ -539,13 +674,15 @@ internal static class ResidualStarCleanup
         /// MaxSaturatedRadius. No growth where the centre stands less than
         /// <see cref="MinHaloContrast"/> above the sky.
         /// </summary>
-        private double HaloRadius(Planes p, Source s, double r)
+        /// <param name="contrast">How far the star's centre stands above that sky, in σ of the sky (0 where the disc does not grow for want of contrast or sky).</param>
+        private double HaloRadius(Planes p, Source s, double r, out double contrast)
         {
+            contrast = 0;
             int reach = (int)(MaxSaturatedRadius + AnnulusWidth);
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
-            double limit = Math.Min(HaloGrowth * r, MaxSaturatedRadius);
+            double limit = HaloLimit(r);
             int run = 0, edge = (int)Math.Floor(r - 1.5), first = Math.Max(0, edge);
             // The sky, from the outermost AnnulusWidth rings alone (a sixth of the box).
             int m = 0;
@@ -577,6 +714,7 @@ internal static class ResidualStarCleanup
                 centre += _haloRow[0] / p.Colours;
             }
             if (!(centre - sky >= MinHaloContrast)) return r;
+            contrast = (centre - sky) / sigma;
             // The starless luminance of the box the loop below can reach (its rings end below
             // the limit; the sky came from the band), and each pixel's ring-and-quadrant bucket.
             int box = Math.Min(reach, (int)Math.Ceiling(limit) + 1);
