@@ -83,7 +83,11 @@ internal static class CleanupDiagnostics
         using var csv = new StreamWriter(outCsv);
         // The locus of the confident census (as keep-galaxies judges by): a star's width at each source's brightness.
         var locusOfCensus = StellarLocus.Estimate(targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList());
-        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only,locus");
+        // For the clipped (or nearly) sources, which DiffractionSpikes looks at: whether the spider test finds arms (1/0), else empty.
+        var white = LinearDataDetector.WhitePoint(image);
+        string Spikes(ResidualStarCleanup.Source s) => s.Saturated || s.Brightness >= DiffractionSpikes.NearClipped
+            ? (DiffractionSpikes.HasSpikes(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h) ? "1" : "0") : "";
+        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only,locus,spikes");
         for (int t = 0; t < targets.Count; t++)
         {
             var (s, width, wide) = targets[t];
@@ -98,7 +102,7 @@ internal static class CleanupDiagnostics
                         starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
                     }
             csv.WriteLine(FormattableString.Invariant(
-                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4},{(t >= censusCount ? 1 : 0)},{locusOfCensus.At(s.Brightness):F3}"));
+                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4},{(t >= censusCount ? 1 : 0)},{locusOfCensus.At(s.Brightness):F3},{Spikes(s)}"));
         }
         // What keep-galaxies auto judges the frame by (GalaxyProtection.Apply).
         var confident = targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();

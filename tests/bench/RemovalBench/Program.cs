@@ -17,6 +17,7 @@ using StarPlugin.Synthesis;
 //   RemovalBench galaxies OURS.onnx PEER.onnx IMAGE OUT_DIR         → galaxy light kept on a deep field
 //   RemovalBench cleanup-diagnostics MODEL N OUT.csv               → the cleanup's candidates with their truth
 //   RemovalBench census MODEL field:SEED[:A-B]|IMAGE OUT.csv        → the census of one frame, with the network's error at each source
+//   RemovalBench stages MODEL ROUNDS IMAGE...                       → milliseconds per pipeline stage (default options), median of the rounds
 //   RemovalBench peer-run | detect-csv | synthetic ...              → the real-image bench's C# side (RealDev.cs, real_dev_bench.sh)
 //   RemovalBench synthetic OURS PEER|- CACHE_DIR OUT.json [PICTURES_DIR] → also the fields and results as PNGs
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -35,8 +36,41 @@ return args[0] switch
     "detect-csv" => RealDev.DetectCsv(args[1], args.Skip(2)),
     "synthetic" => RealDev.Synthetic(args[1], args[2], args[3], args[4], (seed, min, max) => SyntheticField(seed, min, max), args.Length > 5 ? args[5] : null),
     "census" => CleanupDiagnostics.Census(args[1], args[2].StartsWith("field:", StringComparison.Ordinal) ? FieldCase(args[2][6..]) : (ImageFile.Read(args[2]), null), args[3]),
+    "stages" => Stages(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3..]),
     _ => 1,
 };
+
+// Where a default run's time goes: the progress callback names each stage as it starts,
+// so the time between two names is the earlier stage's. One warm-up run per picture,
+// then ROUNDS runs; the median per stage. In process: start-up and codecs not included.
+static int Stages(string model, int rounds, string[] pictures)
+{
+    using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
+    foreach (var path in pictures)
+    {
+        var image = ImageFile.Read(path);
+        var perStage = new Dictionary<string, List<double>>();
+        for (int round = 0; round <= rounds; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            var marks = new List<(string Stage, double Ms)>();
+            remover.Remove(image, new RemovalOptions(), (_, stage) =>
+            {
+                if (marks.Count == 0 || marks[^1].Stage != stage) marks.Add((stage, clock.Elapsed.TotalMilliseconds));
+                return true;
+            });
+            marks.Add(("total", clock.Elapsed.TotalMilliseconds));
+            if (round == 0) continue;
+            for (int k = 0; k + 1 < marks.Count; k++)
+                (perStage.TryGetValue(marks[k].Stage, out var l) ? l : perStage[marks[k].Stage] = []).Add(marks[k + 1].Ms - marks[k].Ms);
+            (perStage.TryGetValue("total", out var t) ? t : perStage["total"] = []).Add(marks[^1].Ms);
+        }
+        static double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+        Console.WriteLine($"{Path.GetFileName(path)} ({image.Width}×{image.Height}): " +
+            string.Join(", ", perStage.Select(kv => FormattableString.Invariant($"{kv.Key} {Median(kv.Value):F0} ms"))));
+    }
+    return 0;
+}
 
 // Where residual stars come from (a diagnostic, not part of the published tables):
 //   RemovalBench residuals MODEL field:SEED[:FWHMMIN-FWHMMAX]|real:IMAGE|heldout:N [OUT_DIR]
