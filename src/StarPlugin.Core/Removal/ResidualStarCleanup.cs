@@ -80,16 +80,18 @@ internal static class ResidualStarCleanup
     /// <summary>The least a clipped source's centre stands above its sky (model domain) for its fill to grow with its halo.</summary>
     public const double MinHaloContrast = 0.4;
     /// <summary>
-    /// How far (in σ of the sky round it, <see cref="StarPatch.HaloRadius"/>) a clipped star's
-    /// centre must stand above that sky for its fill disc to go out to the halo's edge; under
-    /// it the halo is taken away instead (<see cref="StarPatch.SubtractHalo"/>). The discs
-    /// that flattened nebulae stood 2-26 σ (M17's bars, the Rosette's ridges, NGC 2170's
-    /// reflection nebulae); haloes on a plain sky 45 and more (the Dark Shark, M15, Coma, Hydra).
-    /// Spiked stars (<see cref="FillAnyway"/>) from HaloOnSkySpiked: the disc also covers their
-    /// spikes' colour fringes, which a subtracted halo leaves (Leo, LDN 673, M3).
+    /// Plain sky: a clipped star's centre stands at least this many σ of the sky round it
+    /// (<see cref="StarPatch.HaloRadius"/>; σ of its far rings, noise and texture alike) above
+    /// that sky. Only there does its fill disc go out to the halo's edge; elsewhere the halo
+    /// is taken away (<see cref="StarPatch.SubtractHalo"/>). The discs that flattened nebulae
+    /// stood 2-26 σ (M17's bars, the Rosette's ridges, NGC 2170's reflection nebulae); haloes
+    /// on a plain sky 45 and more (the Dark Shark, M15, Coma, Hydra). A noisy plain sky
+    /// (noise over 3 % of the range) reads busy, and a smooth bright nebula plain.
+    /// Spiked stars (<see cref="FillAnyway"/>) from PlainSkySigmasSpiked: the disc also covers
+    /// their spikes' colour fringes, which a subtracted halo leaves (Leo, LDN 673, M3).
     /// </summary>
-    public const double HaloOnSky = 30, HaloOnSkySpiked = 10;
-    /// <summary>Rings (px) and sectors of <see cref="StarPatch.SubtractHalo"/>, and the width of the ring outside the halo its background comes from.</summary>
+    public const double PlainSkySigmas = 30, PlainSkySigmasSpiked = 10;
+    /// <summary>Rings (px) and sectors <see cref="StarPatch.SubtractHalo"/> measures a halo in.</summary>
     private const int HaloBand = 2, HaloSectors = 8;
     /// <summary>
     /// The halo at a ring is the fall of the HaloRank-th least sector (from 0): the least
@@ -97,7 +99,14 @@ internal static class ResidualStarCleanup
     /// bright band through the star (tests).
     /// </summary>
     private const int HaloRank = 1;
-    private const double HaloBackgroundWidth = 3;
+    /// <summary>
+    /// The ring a halo's fall is measured against: from a pixel to this many past its outer
+    /// radius. Within a star's patch (<see cref="StarPatch"/>) and the schedule's reach (<see cref="Cell"/>)
+    /// while it is at most AnnulusWidth + 1.
+    /// </summary>
+    private const double HaloBackgroundReach = 3;
+    /// <summary>Fewest pixels of a ring-sector that count (fewer: cut off by the frame's edge).</summary>
+    private const int MinSectorPixels = 4;
     /// <summary>
     /// The fill's noise has the annulus' σ (its MAD about the plane) but at most GrainCap ×
     /// the σ its pixels' second differences along rows give. Where a neighbour's wing or a halo
@@ -113,7 +122,7 @@ internal static class ResidualStarCleanup
     /// <summary>
     /// Cell size of the parallel schedule. Sources of one phase are a cell apart, so what
     /// one source reads (up to MaxSaturatedRadius + annulus + 1 px from its centre, in
-    /// Assess and HaloRadius; SubtractHalo to MaxSaturatedRadius + HaloBackgroundWidth) plus
+    /// Assess and HaloRadius; SubtractHalo to MaxSaturatedRadius + HaloBackgroundReach) plus
     /// what another writes (a fill, up to MaxSaturatedRadius + 0.5 px; a halo taken away,
     /// under MaxSaturatedRadius + 1) must stay under it: 35 + 31 &lt; 80.
     /// </summary>
@@ -427,9 +436,10 @@ internal static class ResidualStarCleanup
     }
 
     /// <summary>
-    /// Fills clipped star <paramref name="s"/> out to its halo whether or not the network left
-    /// anything of it that stands out (<see cref="StarPatch.FillAnyway"/>); for stars known to
-    /// be stars by other means. False where it cannot be measured.
+    /// Fills clipped star <paramref name="s"/> out to its halo (or, on a busy sky, takes the
+    /// halo away and fills the core) whether or not the network left anything of it that
+    /// stands out (<see cref="StarPatch.FillAnyway"/>); for stars known to be stars by other
+    /// means. False where it cannot be measured.
     /// </summary>
     internal static bool FillAnyway(Source s, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h) =>
         new StarPatch(colours).FillAnyway(new Planes(data, layers, domain, colours, w, h), s);
@@ -514,9 +524,9 @@ internal static class ResidualStarCleanup
             // A clipped star's halo reaches further than its width says (the width of a
             // clipped core is the plateau's): a fill to that radius left the halo's outer
             // part as a coloured ring round a flat disc (Dark Shark, NGC 691).
-            if (s.Saturated && HaloRadius(p, s, at.Radius, out double contrast) is var grown && grown >= at.Radius + 1)
+            if (s.Saturated && HaloRadius(p, s, at.Radius, out double centreSigmas) is var grown && grown >= at.Radius + 1)
             {
-                if (contrast >= HaloOnSky)
+                if (centreSigmas >= PlainSkySigmas)
                 {
                     // On a plain sky the disc goes out to the halo's edge. Assess loads the
                     // patch the fill works on: back to the first one if the wider does not stand.
@@ -539,7 +549,8 @@ internal static class ResidualStarCleanup
 
         /// <summary>
         /// Fills a (nearly) clipped star whatever the network made of it, out to its halo
-        /// (<see cref="HaloRadius"/>): for stars known to be stars otherwise (their
+        /// (<see cref="HaloRadius"/>; below <see cref="PlainSkySigmasSpiked"/> the halo is taken
+        /// away, <see cref="SubtractHalo"/>, and the core filled): for stars known to be stars otherwise (their
         /// diffraction spikes), where the network's leftovers (a coloured ring round a dark
         /// centre) do not stand out of an annulus they lift. False where the patch cannot be
         /// measured (too near the frame's edge).
@@ -549,11 +560,11 @@ internal static class ResidualStarCleanup
         {
             var at = Assess(p, s, anyway: true);
             if (at.Radius <= 0) return false;
-            if (growWithHalo && HaloRadius(p, s, at.Radius, out double contrast) is var grown && grown >= at.Radius + 1)
+            if (growWithHalo && HaloRadius(p, s, at.Radius, out double centreSigmas) is var grown && grown >= at.Radius + 1)
             {
                 // As in Clean, but the disc goes to the halo's edge on a busier sky: these are
                 // stars, and the disc also covers their spikes' colour fringes.
-                if (contrast >= HaloOnSkySpiked)
+                if (centreSigmas >= PlainSkySigmasSpiked)
                 {
                     // Assess loads the patch the fill works on: back to the first one if the wider cannot be measured.
                     var wider = Assess(p, s, grown, anyway: true);
@@ -575,24 +586,27 @@ internal static class ResidualStarCleanup
         /// (less the feather) and <paramref name="outer"/>: per colour, in rings of
         /// <see cref="HaloBand"/> px and <see cref="HaloSectors"/> sectors, the median of each
         /// ring-sector less the median of its sector just outside (outer + 1 to outer +
-        /// <see cref="HaloBackgroundWidth"/>), the second least over the sectors (never below 0) per
+        /// <see cref="HaloBackgroundReach"/>), the second least over the sectors (never below 0) per
         /// ring, linear between ring centres and tapered to 0 a pixel past outer. Only light
-        /// that falls off outward in every direction goes: a halo does, and its grain, the
-        /// nebula or galaxy under it stay. A disc of sky plane plus noise out to the halo's
-        /// edge (as before) put flat discs into bright nebulae where their glow stood above
-        /// the sky as a halo would (M17's clipped bars, the Rosette's ridges, NGC 2170's
-        /// reflection nebulae), and into galaxies beside a star.
+        /// that falls off outward in (nearly) every direction goes: a halo does; a ridge
+        /// through the star, a nebula's edge beside it and the grain under the halo stay,
+        /// where a disc of sky plane and noise would flatten them. Sectors the frame's edge
+        /// cuts off are left out; with fewer than half the sectors left nothing is taken.
         /// </summary>
         private void SubtractHalo(Planes p, Source s, double inner, double outer)
         {
+            // Whether a ring-sector from r0 to r1 holding nb pixels is at least half there (the frame cuts the rest).
+            static bool Whole(int nb, double r0, double r1) => nb >= MinSectorPixels && nb >= 0.5 * Math.PI * (r1 * r1 - r0 * r0) / HaloSectors;
             int w = p.Width, n = w * p.Height;
-            double from = Math.Max(0, inner - 2), bgFrom = outer + 1, bgTo = outer + HaloBackgroundWidth;
+            double from = Math.Max(0, inner - 2), bgFrom = outer + 1, bgTo = outer + HaloBackgroundReach;
             int bands = Math.Max(1, (int)Math.Ceiling((bgFrom - from) / HaloBand));
             int reach = (int)Math.Ceiling(bgTo);
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
             int pw = x1 - x0 + 1;
             // Each pixel's bucket: ring band × sector, the background ring last; -1 outside.
+            // Its distance from the star goes in HaloRadius' scratch, done with by now.
+            var distance = _halo;
             int buckets = (bands + 1) * HaloSectors;
             Span<int> start = stackalloc int[buckets + 1];
             start.Clear();
@@ -600,15 +614,13 @@ internal static class ResidualStarCleanup
                 for (int x = x0; x <= x1; x++)
                 {
                     double dx = x - s.X, dy = y - s.Y, d = Math.Sqrt(dx * dx + dy * dy);
+                    distance[(y - y0) * pw + (x - x0)] = (float)d;
                     int band = d >= from && d < bgFrom ? Math.Min(bands - 1, (int)((d - from) / HaloBand)) : d >= bgFrom && d <= bgTo ? bands : -1;
                     int b = band < 0 ? -1 : band * HaloSectors + Math.Min(HaloSectors - 1, (int)((Math.Atan2(dy, dx) + Math.PI) * (HaloSectors / (2 * Math.PI))));
                     _bucketOf[(y - y0) * pw + (x - x0)] = b;
                     if (b >= 0) start[b + 1]++;
                 }
             for (int b = 0; b < buckets; b++) start[b + 1] += start[b];
-            // A sector of the background ring cut off by the frame's edge: no halo measured.
-            for (int k = 0; k < HaloSectors; k++)
-                if (start[bands * HaloSectors + k + 1] - start[bands * HaloSectors + k] < 4) return;
             Span<int> next = stackalloc int[buckets];
             Span<double> halo = stackalloc double[bands];
             Span<double> background = stackalloc double[HaloSectors], falls = stackalloc double[HaloSectors];
@@ -623,10 +635,12 @@ internal static class ResidualStarCleanup
                         int i = c * n + y * w + x;
                         _samples[next[b]++] = p.Domain.Map(p.Data[i]) - p.Layers[i];
                     }
+                // A sector whose background ring the frame cuts (half of it or more) says nothing
+                // (NaN): what is left of it lies to one side of the sector's rings inside.
                 for (int k = 0; k < HaloSectors; k++)
                 {
                     int b = bands * HaloSectors + k, nb = start[b + 1] - start[b];
-                    background[k] = RobustStatistics.Select(_samples, start[b], nb, nb / 2);
+                    background[k] = Whole(nb, bgFrom, bgTo) ? RobustStatistics.Select(_samples, start[b], nb, nb / 2) : double.NaN;
                 }
                 for (int band = 0; band < bands; band++)
                 {
@@ -634,8 +648,7 @@ internal static class ResidualStarCleanup
                     for (int k = 0; k < HaloSectors; k++)
                     {
                         int b = band * HaloSectors + k, nb = start[b + 1] - start[b];
-                        // A sector the frame cuts off says nothing.
-                        if (nb == 0) continue;
+                        if (!Whole(nb, from + band * HaloBand, Math.Min(bgFrom, from + (band + 1) * HaloBand)) || double.IsNaN(background[k])) continue;
                         falls[m++] = RobustStatistics.Select(_samples, start[b], nb, nb / 2) - background[k];
                     }
                     falls[..m].Sort();
@@ -646,7 +659,7 @@ internal static class ResidualStarCleanup
                 for (int y = y0; y <= y1; y++)
                     for (int x = x0; x <= x1; x++)
                     {
-                        double dx = x - s.X, dy = y - s.Y, d = Math.Sqrt(dx * dx + dy * dy);
+                        double d = distance[(y - y0) * pw + (x - x0)];
                         if (d < from || d >= bgFrom) continue;
                         // Linear between band centres; flat inside the first centre (the fill
                         // covers it), and to 0 at a pixel past outer.
@@ -674,10 +687,13 @@ internal static class ResidualStarCleanup
         /// MaxSaturatedRadius. No growth where the centre stands less than
         /// <see cref="MinHaloContrast"/> above the sky.
         /// </summary>
-        /// <param name="contrast">How far the star's centre stands above that sky, in σ of the sky (0 where the disc does not grow for want of contrast or sky).</param>
-        private double HaloRadius(Planes p, Source s, double r, out double contrast)
+        /// <param name="centreSigmas">
+        /// How far the star's centre stands above that sky, in σ of the sky (0 where the disc
+        /// does not grow for want of contrast or sky; not a number, never plain, where σ is not).
+        /// </param>
+        private double HaloRadius(Planes p, Source s, double r, out double centreSigmas)
         {
-            contrast = 0;
+            centreSigmas = 0;
             int reach = (int)(MaxSaturatedRadius + AnnulusWidth);
             int w = p.Width, n = w * p.Height;
             int x0 = Math.Max(0, (int)Math.Floor(s.X - reach)), x1 = Math.Min(w - 1, (int)Math.Ceiling(s.X + reach));
@@ -714,7 +730,7 @@ internal static class ResidualStarCleanup
                 centre += _haloRow[0] / p.Colours;
             }
             if (!(centre - sky >= MinHaloContrast)) return r;
-            contrast = (centre - sky) / sigma;
+            centreSigmas = (centre - sky) / sigma;
             // The starless luminance of the box the loop below can reach (its rings end below
             // the limit; the sky came from the band), and each pixel's ring-and-quadrant bucket.
             int box = Math.Min(reach, (int)Math.Ceiling(limit) + 1);
