@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using StarPlugin.Imaging;
 using StarPlugin.Progress;
+using StarPlugin.Threading;
 
 namespace StarPlugin.Removal;
 
@@ -73,17 +74,26 @@ internal static class DiffractionSpikes
     public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> census, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
     {
         int found = 0;
-        var profile = new double[360];
         var image = new Planes(data, layers, domain, colours, w, h);
         // The brightest clipped sources only: spikes are the brightest stars', and a frame
         // clipped all over (noise at the clip level) lists clipped sources by the thousand.
-        var clipped = census.Where(t => t.Star.Saturated || t.Star.Brightness >= NearClipped).OrderByDescending(t => t.Star.Flux).Take(MaxStars);
-        foreach (var t in clipped)
+        var clipped = census.Where(t => t.Star.Saturated || t.Star.Brightness >= NearClipped).OrderByDescending(t => t.Star.Flux).Take(MaxStars).ToArray();
+        // The spider tests read only the input: all of them at once, on every core (most of
+        // this stage's time: Coma's 200 clipped sources took 80 ms on one). The arms and
+        // fills, which write the star layer, then one star after another in that order.
+        var angles = new double?[clipped.Length];
+        ParallelWorkers.For(clipped.Length, () => new double[360], (k, profile) =>
+        {
+            if (progress.IsCancelled) return;
+            var s = clipped[k].Star;
+            angles[k] = Spider(image, s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), profile);
+        });
+        for (int k = 0; k < clipped.Length; k++)
         {
             progress.ThrowIfCancelled();
-            var s = t.Star;
+            var s = clipped[k].Star;
             double core = Math.Max(2, 0.5 * s.Fwhm);
-            if (Spider(image, s.X, s.Y, core, profile) is not { } angle) continue;
+            if (angles[k] is not { } angle) continue;
             found++;
             for (int arm = 0; arm < 4; arm++)
             {
