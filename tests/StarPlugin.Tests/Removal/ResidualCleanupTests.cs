@@ -355,25 +355,29 @@ public class ResidualCleanupTests
     /// <summary>
     /// A clipped star on a broad bright band of nebula (as M17's bars), which lifts every
     /// quadrant of each ring round the star above the far sky, as a halo would. Only light
-    /// that falls off outward in every direction is taken: along the band it does not, and
-    /// the band keeps its light beyond the star's own fill. Before, the disc grew over the
-    /// band and replaced it by the sky plane of an annulus half on the band, half off it.
+    /// that falls off outward in (nearly) every direction is taken: along the band it does
+    /// not, and the band keeps its light beyond the star's own fill. Before, the disc grew
+    /// over the band and replaced it by the sky plane of an annulus half on the band, half
+    /// off it. Along the rows (the band on the edges between the halo's sectors) and at 30°
+    /// (across them).
     /// </summary>
-    [Test]
-    public void AClippedStarOnABrightNebulaBandLeavesTheBand()
+    [TestCase(0)]
+    [TestCase(30)]
+    public void AClippedStarOnABrightNebulaBandLeavesTheBand(int degrees)
     {
         var rng = new Random(37);
         var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
         (int X, int Y) at = (100, 100);
+        double ux = Math.Cos(degrees * Math.PI / 180), uy = Math.Sin(degrees * Math.PI / 180);
         static double Texture(int x, int y) => 0.03 * (Math.Sin(2 * Math.PI * x / 11) + Math.Sin(2 * Math.PI * y / 13) + Math.Sin(2 * Math.PI * (x + y) / 17));
-        // The band: 0.25 high, flat across 24 px with soft edges, along the rows through the star.
-        static double Band(int y) => 0.25 / (1 + Math.Exp((Math.Abs(y - 100) - 12) / 1.5));
+        // The band: 0.25 high, flat across 24 px with soft edges, through the star.
+        double Band(int x, int y) => 0.25 / (1 + Math.Exp((Math.Abs(-(x - at.X) * uy + (y - at.Y) * ux) - 12) / 1.5));
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < 200; y++)
                 for (int x = 0; x < 200; x++)
                 {
                     double d2 = (x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y);
-                    image[c, y, x] += (float)(Texture(x, y) + Band(y) + (d2 < 18 * 18 ? 3.0 * Math.Exp(-d2 / (2 * 2.5 * 2.5)) : 0));
+                    image[c, y, x] += (float)(Texture(x, y) + Band(x, y) + (d2 < 18 * 18 ? 3.0 * Math.Exp(-d2 / (2 * 2.5 * 2.5)) : 0));
                 }
         for (int k = 0; k < 6; k++)
         {
@@ -381,20 +385,21 @@ public class ResidualCleanupTests
             TestImages.AddGaussian(image, 20 + 32 * k, 180, 1.1, 1.1, 0.3);
         }
         for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
-        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, "threshold-band.onnx"));
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, $"threshold-band-{degrees}.onnx"));
         var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        // On the band, 16-27 px either side of the star along it (past its own fill, 13-15 px:
+        // the clipped top measures 9 px across), within 4 px of its middle.
+        var onBand = new HashSet<(int X, int Y)>();
+        for (int along = 16; along <= 27; along++)
+            for (int across = -4; across <= 4; across++)
+                foreach (int side in new[] { -1, 1 })
+                    onBand.Add(((int)Math.Round(at.X + side * along * ux - across * uy), (int)Math.Round(at.Y + side * along * uy + across * ux)));
         for (int c = 0; c < 3; c++)
         {
-            // On the band, 16-27 px either side of the star (past its own fill, 13-15 px:
-            // the clipped top measures 9 px across): its light kept.
-            double kept = 0, had = 0;
-            for (int y = 96; y <= 104; y++)
-                foreach (int x in Enumerable.Range(73, 12).Concat(Enumerable.Range(116, 12)))
-                {
-                    kept += cleaned[c, y, x] - Sky - Texture(x, y);
-                    had += Band(y);
-                }
-            // (97 % here; 89 % with the disc out to the halo's edge, 82 % with the sectors' median fall as the halo.)
+            double kept = onBand.Sum(q => cleaned[c, q.Y, q.X] - Sky - Texture(q.X, q.Y)), had = onBand.Sum(q => Band(q.X, q.Y));
+            // (Along the rows: 97 %; 89 % with the disc out to the halo's edge, 82 % with the
+            // sectors' median fall as the halo. At 30°: 99 %, and 90 % with the median; the disc
+            // does not grow there: not every quadrant of a ring stands.)
             Assert.That(kept / had, Is.GreaterThan(0.94), $"channel {c}: the band keeps its light beside the star");
         }
     }
