@@ -295,6 +295,35 @@ public class ResidualCleanupTests
         }
     }
 
+    /// <summary>The nebula's fine structure in the busy-sky tests: 0.037 rms, periods of 11-17 px.</summary>
+    private static double Texture(int x, int y) => 0.03 * (Math.Sin(2 * Math.PI * x / 11) + Math.Sin(2 * Math.PI * y / 13) + Math.Sin(2 * Math.PI * (x + y) / 17));
+
+    /// <summary>
+    /// A 200² noisy sky with <see cref="Texture"/> everywhere, <paramref name="nebula"/>, a
+    /// clipped star at <paramref name="at"/> and twelve faint stars along the top and bottom
+    /// (the field's PSF); the input and its starless result from a network that takes only
+    /// what is above 0.6 (the clipped star's core).
+    /// </summary>
+    private (AstroImage Image, AstroImage Starless) ClippedStarInABusyNebula(int seed, (int X, int Y) at, Func<int, int, double> nebula, string name)
+    {
+        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, new Random(seed));
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 200; y++)
+                for (int x = 0; x < 200; x++)
+                {
+                    double d2 = (x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y);
+                    image[c, y, x] += (float)(Texture(x, y) + nebula(x, y) + (d2 < 18 * 18 ? 3.0 * Math.Exp(-d2 / (2 * 2.5 * 2.5)) : 0));
+                }
+        for (int k = 0; k < 6; k++)
+        {
+            TestImages.AddGaussian(image, 20 + 32 * k, 20, 1.1, 1.1, 0.3);
+            TestImages.AddGaussian(image, 20 + 32 * k, 180, 1.1, 1.1, 0.3);
+        }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, $"threshold-{name}.onnx"));
+        return (image, partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless);
+    }
+
     /// <summary>
     /// A clipped star in a bright nebula with fine structure (its far sky as busy as M17's or
     /// the Rosette's: the star's centre stands under HaloOnSky σ of it), in a round glow the
@@ -308,26 +337,9 @@ public class ResidualCleanupTests
     [TestCase(26)]
     public void AGlowRoundAClippedStarInABusyNebulaGoesItsStructureStays(int starX)
     {
-        var rng = new Random(29);
-        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
         (int X, int Y) at = (starX, 100);
-        // Structure everywhere (0.037 rms), the glow (0.2 at the centre, σ 12 px) and the clipped star.
-        static double Texture(int x, int y) => 0.03 * (Math.Sin(2 * Math.PI * x / 11) + Math.Sin(2 * Math.PI * y / 13) + Math.Sin(2 * Math.PI * (x + y) / 17));
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < 200; y++)
-                for (int x = 0; x < 200; x++)
-                {
-                    double d2 = (x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y);
-                    image[c, y, x] += (float)(Texture(x, y) + 0.2 * Math.Exp(-d2 / (2 * 12.0 * 12.0)) + (d2 < 18 * 18 ? 3.0 * Math.Exp(-d2 / (2 * 2.5 * 2.5)) : 0));
-                }
-        for (int k = 0; k < 6; k++)
-        {
-            TestImages.AddGaussian(image, 20 + 32 * k, 20, 1.1, 1.1, 0.3);
-            TestImages.AddGaussian(image, 20 + 32 * k, 180, 1.1, 1.1, 0.3);
-        }
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
-        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, $"threshold-busy-{starX}.onnx"));
-        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        // The glow: 0.2 at the centre, σ 12 px.
+        var (image, cleaned) = ClippedStarInABusyNebula(29, at, (x, y) => 0.2 * Math.Exp(-((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y)) / (2 * 12.0 * 12.0)), $"busy-{starX}");
         // Over the ring 16-24 px, past the star's own fill (13-15 px; the glow is 0.03-0.08 there).
         var pixels = new List<(int X, int Y)>();
         for (int y = at.Y - 24; y <= at.Y + 24; y++)
@@ -365,28 +377,11 @@ public class ResidualCleanupTests
     [TestCase(30)]
     public void AClippedStarOnABrightNebulaBandLeavesTheBand(int degrees)
     {
-        var rng = new Random(37);
-        var image = TestImages.NoisySky(200, 200, 3, Sky, Noise, rng);
         (int X, int Y) at = (100, 100);
         double ux = Math.Cos(degrees * Math.PI / 180), uy = Math.Sin(degrees * Math.PI / 180);
-        static double Texture(int x, int y) => 0.03 * (Math.Sin(2 * Math.PI * x / 11) + Math.Sin(2 * Math.PI * y / 13) + Math.Sin(2 * Math.PI * (x + y) / 17));
         // The band: 0.25 high, flat across 24 px with soft edges, through the star.
         double Band(int x, int y) => 0.25 / (1 + Math.Exp((Math.Abs(-(x - at.X) * uy + (y - at.Y) * ux) - 12) / 1.5));
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < 200; y++)
-                for (int x = 0; x < 200; x++)
-                {
-                    double d2 = (x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y);
-                    image[c, y, x] += (float)(Texture(x, y) + Band(x, y) + (d2 < 18 * 18 ? 3.0 * Math.Exp(-d2 / (2 * 2.5 * 2.5)) : 0));
-                }
-        for (int k = 0; k < 6; k++)
-        {
-            TestImages.AddGaussian(image, 20 + 32 * k, 20, 1.1, 1.1, 0.3);
-            TestImages.AddGaussian(image, 20 + 32 * k, 180, 1.1, 1.1, 0.3);
-        }
-        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
-        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, $"threshold-band-{degrees}.onnx"));
-        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        var (_, cleaned) = ClippedStarInABusyNebula(37, at, Band, $"band-{degrees}");
         // On the band, 16-27 px either side of the star along it (past its own fill, 13-15 px:
         // the clipped top measures 9 px across), within 4 px of its middle.
         var onBand = new HashSet<(int X, int Y)>();
