@@ -189,6 +189,9 @@ public class BrowserTests
         Assert.That(await page.Locator("h1").InnerTextAsync(), Is.EqualTo("个人中心"));
         await Shot(page, "me-zh");
         await page.GotoAsync(_url + "/classify");
+        // The page translates itself once its session has loaded, after the load event
+        // GotoAsync waits for (a CI run under load read the button still empty).
+        await page.WaitForFunctionAsync("() => document.getElementById('btn-lens').textContent.length > 0");
         Assert.That(await page.InnerTextAsync("#btn-lens"), Is.EqualTo("是透镜"));
         await page.WaitForFunctionAsync("() => document.getElementById('subject').complete");
         await Shot(page, "classify-zh");
