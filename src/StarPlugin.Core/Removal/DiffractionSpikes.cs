@@ -51,6 +51,12 @@ internal static class DiffractionSpikes
     /// for each with spikes (Leo: 207 clipped, 33 with spikes, 50 ms on one core).
     /// </summary>
     public const int MaxStars = 256;
+    /// <summary>
+    /// How far out a spiked star's halo is taken away where it goes on past the fills' reach
+    /// (<see cref="ResidualStarCleanup.MaxSaturatedRadius"/>): Fornax's and Coma's brightest
+    /// stars left a soft disc, the fill's level, inside a halo 50-70 px across.
+    /// </summary>
+    public const double WideHaloReach = 90;
 
     private static readonly double[] Cos = Enumerable.Range(0, 360).Select(a => Math.Cos(a * Math.PI / 180)).ToArray();
     private static readonly double[] Sin = Enumerable.Range(0, 360).Select(a => Math.Sin(a * Math.PI / 180)).ToArray();
@@ -104,8 +110,10 @@ internal static class DiffractionSpikes
                 if (length > core) Flatten(image, s.X, s.Y, theta, length + 1, halfWidth + 1);
             }
             // The spikes say it is a star: its core and halo go too, after the arms (so the
-            // fill's annulus is free of them), whatever the network left of it.
-            ResidualStarCleanup.FillAnyway(s, data, domain, layers, colours, w, h);
+            // fill's annulus is free of them), whatever the network left of it; and where the
+            // halo goes on past the fill's reach, the rest of it out to WideHaloReach.
+            if (ResidualStarCleanup.FillAnyway(s, data, domain, layers, colours, w, h, out bool haloBeyond) && haloBeyond)
+                ResidualStarCleanup.SubtractWideHalo(s, data, domain, layers, colours, w, h, WideHaloReach);
         }
         progress.Advance();
         return found;

@@ -441,8 +441,20 @@ internal static class ResidualStarCleanup
     /// stands out (<see cref="StarPatch.FillAnyway"/>); for stars known to be stars by other
     /// means. False where it cannot be measured.
     /// </summary>
-    internal static bool FillAnyway(Source s, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h) =>
-        new StarPatch(colours).FillAnyway(new Planes(data, layers, domain, colours, w, h), s);
+    /// <param name="haloBeyond">Whether what stands of its halo reaches the growth's cap (<see cref="MaxSaturatedRadius"/> at most): the halo goes on past it.</param>
+    internal static bool FillAnyway(Source s, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, out bool haloBeyond) =>
+        new StarPatch(colours).FillAnyway(new Planes(data, layers, domain, colours, w, h), s, out haloBeyond);
+
+    /// <summary>
+    /// Takes what is left of a star's halo, out to <paramref name="outer"/> px, from the
+    /// starless result (<see cref="StarPatch.SubtractHalo"/> from the centre out): for the few
+    /// brightest stars, whose halo goes on past what the fills reach. One star at a time.
+    /// </summary>
+    internal static void SubtractWideHalo(Source s, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, double outer)
+    {
+        int side = 2 * (int)Math.Ceiling(outer + HaloBackgroundReach) + 3;
+        StarPatch.SubtractHalo(new Planes(data, layers, domain, colours, w, h), s, 0, outer, new int[side * side], new float[side * side], new float[side * side]);
+    }
 
     /// <summary>
     /// Fills each star's disc afresh from its annulus in the current starless result (at its
@@ -473,7 +485,7 @@ internal static class ResidualStarCleanup
                 for (int y = y0; y <= y1; y++) layers.AsSpan(c * n + y * w + x0, bw).CopyTo(before.AsSpan((c * bh + y - y0) * bw, bw));
             // Not grown with the halo: over a galaxy every ring stands, and the disc grew past
             // the galaxy into the removed sky beyond, whose level it then took.
-            if (!patch.FillAnyway(image, s, growWithHalo: false)) continue;
+            if (!patch.FillAnyway(image, s, out _, growWithHalo: false)) continue;
             for (int c = 0; c < colours; c++)
                 for (int y = y0; y <= y1; y++)
                 {
@@ -538,7 +550,7 @@ internal static class ResidualStarCleanup
                     // Elsewhere a halo is taken away, then the core is filled at its own
                     // radius on what that leaves. Out to the growth's cap: on a busy sky what
                     // stands of a halo above it ends well inside the halo's edge.
-                    SubtractHalo(p, s, at.Radius, HaloLimit(at.Radius));
+                    SubtractHalo(p, s, at.Radius, HaloLimit(at.Radius), _bucketOf, _samples, _halo);
                     at = Assess(p, s, anyway: true);
                     if (at.Radius <= 0) return true;
                 }
@@ -556,12 +568,15 @@ internal static class ResidualStarCleanup
         /// measured (too near the frame's edge).
         /// </summary>
         /// <param name="growWithHalo">Whether the disc grows with what stands of the halo; without, it is the star's fill radius.</param>
-        public bool FillAnyway(Planes p, Source s, bool growWithHalo = true)
+        /// <param name="haloBeyond">Whether what stands of the halo reaches the growth's cap.</param>
+        public bool FillAnyway(Planes p, Source s, out bool haloBeyond, bool growWithHalo = true)
         {
+            haloBeyond = false;
             var at = Assess(p, s, anyway: true);
             if (at.Radius <= 0) return false;
             if (growWithHalo && HaloRadius(p, s, at.Radius, out double centreSigmas) is var grown && grown >= at.Radius + 1)
             {
+                haloBeyond = grown >= HaloLimit(at.Radius) - 0.5;
                 // As in Clean, but the disc goes to the halo's edge on a busier sky: these are
                 // stars, and the disc also covers their spikes' colour fringes.
                 if (centreSigmas >= PlainSkySigmasSpiked)
@@ -572,7 +587,7 @@ internal static class ResidualStarCleanup
                 }
                 else
                 {
-                    SubtractHalo(p, s, at.Radius, HaloLimit(at.Radius));
+                    SubtractHalo(p, s, at.Radius, HaloLimit(at.Radius), _bucketOf, _samples, _halo);
                     at = Assess(p, s, anyway: true);
                     if (at.Radius <= 0) return true;
                 }
@@ -593,7 +608,8 @@ internal static class ResidualStarCleanup
         /// where a disc of sky plane and noise would flatten them. Sectors the frame's edge
         /// cuts off are left out; with fewer than half the sectors left nothing is taken.
         /// </summary>
-        private void SubtractHalo(Planes p, Source s, double inner, double outer)
+        /// <param name="bucketOf">Scratch of (2·⌈outer + HaloBackgroundReach⌉ + 3)² or more; so are <paramref name="samples"/> and <paramref name="distance"/>.</param>
+        public static void SubtractHalo(Planes p, Source s, double inner, double outer, int[] bucketOf, float[] samples, float[] distance)
         {
             // Whether a ring-sector from r0 to r1 holding nb pixels is at least half there (the frame cuts the rest).
             static bool Whole(int nb, double r0, double r1) => nb >= MinSectorPixels && nb >= 0.5 * Math.PI * (r1 * r1 - r0 * r0) / HaloSectors;
@@ -605,8 +621,6 @@ internal static class ResidualStarCleanup
             int y0 = Math.Max(0, (int)Math.Floor(s.Y - reach)), y1 = Math.Min(p.Height - 1, (int)Math.Ceiling(s.Y + reach));
             int pw = x1 - x0 + 1;
             // Each pixel's bucket: ring band × sector, the background ring last; -1 outside.
-            // Its distance from the star goes in HaloRadius' scratch, done with by now.
-            var distance = _halo;
             int buckets = (bands + 1) * HaloSectors;
             Span<int> start = stackalloc int[buckets + 1];
             start.Clear();
@@ -617,7 +631,7 @@ internal static class ResidualStarCleanup
                     distance[(y - y0) * pw + (x - x0)] = (float)d;
                     int band = d >= from && d < bgFrom ? Math.Min(bands - 1, (int)((d - from) / HaloBand)) : d >= bgFrom && d <= bgTo ? bands : -1;
                     int b = band < 0 ? -1 : band * HaloSectors + Math.Min(HaloSectors - 1, (int)((Math.Atan2(dy, dx) + Math.PI) * (HaloSectors / (2 * Math.PI))));
-                    _bucketOf[(y - y0) * pw + (x - x0)] = b;
+                    bucketOf[(y - y0) * pw + (x - x0)] = b;
                     if (b >= 0) start[b + 1]++;
                 }
             for (int b = 0; b < buckets; b++) start[b + 1] += start[b];
@@ -630,18 +644,19 @@ internal static class ResidualStarCleanup
                 for (int y = y0; y <= y1; y++)
                     for (int x = x0; x <= x1; x++)
                     {
-                        int b = _bucketOf[(y - y0) * pw + (x - x0)];
+                        int b = bucketOf[(y - y0) * pw + (x - x0)];
                         if (b < 0) continue;
                         int i = c * n + y * w + x;
-                        _samples[next[b]++] = p.Domain.Map(p.Data[i]) - p.Layers[i];
+                        samples[next[b]++] = p.Domain.Map(p.Data[i]) - p.Layers[i];
                     }
                 // A sector whose background ring the frame cuts (half of it or more) says nothing
                 // (NaN): what is left of it lies to one side of the sector's rings inside.
                 for (int k = 0; k < HaloSectors; k++)
                 {
                     int b = bands * HaloSectors + k, nb = start[b + 1] - start[b];
-                    background[k] = Whole(nb, bgFrom, bgTo) ? RobustStatistics.Select(_samples, start[b], nb, nb / 2) : double.NaN;
+                    background[k] = Whole(nb, bgFrom, bgTo) ? RobustStatistics.Select(samples, start[b], nb, nb / 2) : double.NaN;
                 }
+                int firstMeasured = -1;
                 for (int band = 0; band < bands; band++)
                 {
                     int m = 0;
@@ -649,13 +664,17 @@ internal static class ResidualStarCleanup
                     {
                         int b = band * HaloSectors + k, nb = start[b + 1] - start[b];
                         if (!Whole(nb, from + band * HaloBand, Math.Min(bgFrom, from + (band + 1) * HaloBand)) || double.IsNaN(background[k])) continue;
-                        falls[m++] = RobustStatistics.Select(_samples, start[b], nb, nb / 2) - background[k];
+                        falls[m++] = RobustStatistics.Select(samples, start[b], nb, nb / 2) - background[k];
                     }
                     falls[..m].Sort();
                     double fall = m < HaloSectors / 2 ? 0 : falls[Math.Min(m - 1, HaloRank)];
+                    if (m >= HaloSectors / 2 && firstMeasured < 0) firstMeasured = band;
                     // Not-a-number pixels (a corrupt frame) give none.
                     halo[band] = double.IsFinite(fall) ? Math.Max(0, fall) : 0;
                 }
+                // Rings too small for eight sectors (from the centre out) take the first
+                // measured ring's level: left at 0 they kept a dot of the fill in the middle.
+                for (int band = 0; band < firstMeasured; band++) halo[band] = halo[firstMeasured];
                 for (int y = y0; y <= y1; y++)
                     for (int x = x0; x <= x1; x++)
                     {

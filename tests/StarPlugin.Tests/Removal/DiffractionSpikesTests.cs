@@ -121,6 +121,63 @@ public class DiffractionSpikesTests
     }
 
     /// <summary>
+    /// A spiked star whose halo goes on far past what a fill reaches (30 px), as Fornax's
+    /// and Coma's brightest: the remover left the arms and a faint halo (σ 25 px). The
+    /// fill's disc, at the halo's level round it, left a soft disc with a rim inside the
+    /// rest of the halo; now the halo goes out to 90 px, and the disc with it. A small
+    /// galaxy on the halo, which the remover kept, stays.
+    /// </summary>
+    [Test]
+    public void ASpikedStarsWideHaloGoesPastTheFill()
+    {
+        var extra = Arms();
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < S; y++)
+                for (int x = 0; x < S; x++)
+                {
+                    double d2 = (x - S / 2) * (x - S / 2) + (y - S / 2) * (y - S / 2);
+                    extra[c * S * S + y * S + x] += (float)(0.1 * ArmColour[c] * Math.Exp(-d2 / (2 * 25.0 * 25.0)));
+                }
+        // The galaxy: 0.15 high, σ 5 × 2.5 px, 58 px from the star.
+        (int X, int Y) galaxy = (S / 2 + 55, S / 2 - 20);
+        double Galaxy(int x, int y) => 0.15 * Math.Exp(-(x - galaxy.X) * (x - galaxy.X) / (2 * 5.0 * 5.0) - (y - galaxy.Y) * (y - galaxy.Y) / (2 * 2.5 * 2.5));
+        for (int c = 0; c < 3; c++)
+            for (int y = galaxy.Y - 10; y <= galaxy.Y + 10; y++)
+                for (int x = galaxy.X - 20; x <= galaxy.X + 20; x++)
+                    extra[c * S * S + y * S + x] += (float)Galaxy(x, y);
+        var (image, layers) = Scene(Field(1), extra);
+        double Starless(int c, int x, int y) => image[c, y, x] - layers[c * S * S + y * S + x];
+        // Per channel over rings round the star, off the arms (more than 6° from them).
+        double RingMean(int c, double r0, double r1)
+        {
+            double sum = 0; int n = 0;
+            for (int y = 0; y < S; y++)
+                for (int x = 0; x < S; x++)
+                {
+                    double dx = x - S / 2, dy = y - S / 2, r = Math.Sqrt(dx * dx + dy * dy);
+                    if (r < r0 || r > r1) continue;
+                    double a = (Math.Atan2(dy, dx) - Angle) * 180 / Math.PI, off = ((a % 90) + 90) % 90;
+                    if (Math.Min(off, 90 - off) < 6) continue;
+                    sum += Starless(c, x, y); n++;
+                }
+            return sum / n;
+        }
+        Assert.That(RingMean(0, 32, 48) - Sky, Is.GreaterThan(0.02), "the remover left the halo past 30 px");
+        Assert.That(Run(image, layers), Is.EqualTo(1), "one star with spikes");
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(RingMean(c, 0, 2.5) - Sky, Is.InRange(-3 * Noise, 3 * Noise), $"channel {c}: in the middle, the sky");
+            Assert.That(RingMean(c, 10, 28) - Sky, Is.InRange(-3 * Noise, 3 * Noise), $"channel {c}: inside the fill's reach, the sky");
+            Assert.That(RingMean(c, 32, 48) - Sky, Is.InRange(-3 * Noise, 3 * Noise), $"channel {c}: past it, the sky");
+        }
+        // The galaxy keeps its light (the halo under it goes).
+        double kept = 0, had = 0;
+        for (int y = galaxy.Y - 5; y <= galaxy.Y + 5; y++)
+            for (int x = galaxy.X - 10; x <= galaxy.X + 10; x++) { kept += Starless(1, x, y) - Sky; had += Galaxy(x, y); }
+        Assert.That(kept / had, Is.InRange(0.85, 1.15), "the galaxy on the halo stays");
+    }
+
+    /// <summary>
     /// A clipped star with a halo among 1,500 stars scattered over the frame (a globular
     /// cluster's outskirts, as round M15's brightest star), with faint arms of
     /// <paramref name="arm"/> at 0.5 rad, fading outward; true when the detector's census
