@@ -24,9 +24,14 @@ namespace StarPlugin.Removal;
 /// back within a disc round each source of the cleanup's census (<see cref="ExclusionRadius"/>:
 /// wide round clipped stars, whose halos are wide too), nor, within <see cref="SpikeReach"/>
 /// px of a clipped or nearly clipped star, along lines that run out from it.
+/// Past the frame's edge the layer counts as 0, so a star at the edge is no line.
 /// Runs after the other stages: what they took or gave back is the layer it reads.
-/// Works on the model-domain star layer in place, in bands of <see cref="Band"/> rows, each
-/// with the halo rows its openings reach; memory is a few band-sized planes per worker.
+/// Works on the model-domain star layer in place, in bands of <see cref="Band"/> rows read
+/// with <see cref="HaloRows"/> rows each side, whose luminance is copied before any band
+/// writes (about 2 · HaloRows / Band, a fifth, of one plane), so the result does not
+/// depend on the threads. Memory per worker: about 4.5 band-sized planes of floats and one
+/// of bytes (14 MB at 6000 px wide). Cancellation is checked per band; workers that see it
+/// stop, and the calling thread throws.
 /// </summary>
 internal static class FilamentRestore
 {
@@ -38,7 +43,7 @@ internal static class FilamentRestore
     public const int SpikeReach = 150;
     /// <summary>A line within this share of the angle step of the direction to such a star runs out from it.</summary>
     public const double SpikeAngleShare = 1;
-    /// <summary>Brightest sources looked at for spikes (as <see cref="DiffractionSpikes.MaxStars"/>).</summary>
+    /// <summary>Brightest clipped or nearly clipped sources (census and fill-only) whose lines are kept: as many as <see cref="DiffractionSpikes"/> looks at.</summary>
     public const int MaxSpikedStars = DiffractionSpikes.MaxStars;
     /// <summary>A clipped source's disc: this many times its fill's radius from its width, at most 1.5 × the fills' largest.</summary>
     public const double ClippedDiscScale = 3;
@@ -54,7 +59,9 @@ internal static class FilamentRestore
     /// <summary>Rows per band.</summary>
     private const int Band = 128;
 
-    private static readonly int Reach = LineLength / 2;
+    private const int Reach = LineLength / 2;
+    /// <summary>Rows a band reads beyond its own: the openings' reach (erosion and dilation) and the ridge test's.</summary>
+    private const int HaloRows = 2 * Reach + Side;
     /// <summary>Each angle's line as pixel offsets (dx, dy) from its middle.</summary>
     private static readonly (int Dx, int Dy)[][] Lines = MakeLines();
     /// <summary>Per angle, the offset <see cref="Side"/> px across its line (rounded).</summary>
@@ -122,53 +129,63 @@ internal static class FilamentRestore
         ? Math.Min(1.5 * ResidualStarCleanup.MaxSaturatedRadius, ClippedDiscScale * (ResidualStarCleanup.RadiusScale * s.Fwhm + 2))
         : ResidualStarCleanup.FillRadius(s) + 1;
 
-    /// <param name="stars">The cleanup's sources (census and fill-only): discs round them are left alone; the clipped and nearly clipped ones' lines too.</param>
+    /// <param name="census">The cleanup's census: discs round its sources are left alone; the clipped and nearly clipped ones' lines too.</param>
+    /// <param name="fillOnly">The fills' other sources (one-pixel and soft stars), as the census.</param>
     /// <param name="layers">Model-domain star layer, planar (channel c at c·w·h), edited in place.</param>
     /// <param name="data">The input, planar like the layer, in input units.</param>
     /// <param name="progress">One unit, advanced on the calling thread when done.</param>
-    public static void Apply(IReadOnlyList<ResidualStarCleanup.Target> stars, float[] layers, float[] data, ModelDomain domain, int colours, int w, int h, ProgressReporter progress)
+    /// <param name="options">Parallelism (the tests run one worker); null: every core.</param>
+    public static void Apply(IReadOnlyList<ResidualStarCleanup.Target> census, IReadOnlyList<ResidualStarCleanup.Target> fillOnly, float[] layers, float[] data, ModelDomain domain,
+        int colours, int w, int h, ProgressReporter progress, ParallelOptions? options = null)
     {
         int n = w * h;
-        int halo = 2 * Reach + Side;
         int bands = (h + Band - 1) / Band;
-        var discs = stars.Select(t => (t.Star.X, t.Star.Y, R: ExclusionRadius(t.Star))).Where(d => double.IsFinite(d.X) && double.IsFinite(d.Y) && double.IsFinite(d.R)).ToArray();
-        var spiked = stars.Where(t => (t.Star.Saturated || t.Star.Brightness >= DiffractionSpikes.NearClipped) && double.IsFinite(t.Star.X) && double.IsFinite(t.Star.Y))
-            .OrderByDescending(t => t.Star.Flux).Take(MaxSpikedStars).Select(t => ((int)Math.Round(t.Star.X), (int)Math.Round(t.Star.Y))).ToArray();
-        // The rows each band reads beyond its own, as they were before any band wrote: bands
-        // run in parallel, and a neighbour's rows may already have been given back.
-        var edges = new float[bands][];
-        ParallelWorkers.For(bands, () => 0, (b, _) =>
+        // Discs by their top row, so each band finds its own by a binary search.
+        var discs = new List<(double Top, double X, double Y, double R)>(census.Count + fillOnly.Count);
+        var spiked = new List<(double Flux, int X, int Y)>();
+        foreach (var list in (IReadOnlyList<ResidualStarCleanup.Target>[])[census, fillOnly])
+            foreach (var t in list)
+            {
+                var star = t.Star;
+                double r = ExclusionRadius(star);
+                if (!double.IsFinite(star.X) || !double.IsFinite(star.Y) || !double.IsFinite(r) || r < 0) continue;
+                discs.Add((star.Y - r, star.X, star.Y, r));
+                if (star.Saturated || star.Brightness >= DiffractionSpikes.NearClipped) spiked.Add((star.Flux, (int)Math.Round(star.X), (int)Math.Round(star.Y)));
+            }
+        discs.Sort((a, b) => a.Top.CompareTo(b.Top));
+        double widest = discs.Count > 0 ? discs.Max(d => d.R) : 0;
+        var brightest = spiked.OrderByDescending(t => t.Flux).Take(MaxSpikedStars).Select(t => (t.X, t.Y)).ToArray();
+        // The luminance of the rows each band reads beyond its own, as they were before any
+        // band wrote: bands run in parallel, and a neighbour's rows may already have been given back.
+        var haloRows = new float[bands][];
+        ParallelWorkers.For(bands, () => (Input: new float[w], Clamped: new float[w]), (b, s) =>
         {
             int y0 = b * Band, y1 = Math.Min(h, y0 + Band);
-            int above = Math.Min(halo, y0), below = Math.Min(halo, h - y1);
-            var copy = new float[(long)colours * (above + below) * w];
-            for (int c = 0; c < colours; c++)
+            int a0 = Math.Max(0, y0 - HaloRows), a1 = Math.Min(h, y1 + HaloRows);
+            var rows = new float[(long)(y0 - a0 + a1 - y1) * w];
+            int k = 0;
+            for (int y = a0; y < a1; y++)
             {
-                layers.AsSpan(c * n + (y0 - above) * w, above * w).CopyTo(copy.AsSpan(c * (above + below) * w, above * w));
-                layers.AsSpan(c * n + y1 * w, below * w).CopyTo(copy.AsSpan((c * (above + below) + above) * w, below * w));
+                if (y >= y0 && y < y1) continue;
+                LuminanceRow(layers, data, domain, colours, n, w, y, rows.AsSpan(k++ * w, w), s.Input, s.Clamped);
             }
-            edges[b] = copy;
-        });
+            haloRows[b] = rows;
+        }, options);
         progress.ThrowIfCancelled();
         ParallelWorkers.For(bands, () => new Scratch(w), (b, s) =>
         {
             if (progress.IsCancelled) return;
             int y0 = b * Band, y1 = Math.Min(h, y0 + Band);
-            int a0 = Math.Max(0, y0 - halo), a1 = Math.Min(h, y1 + halo);
-            int above = y0 - a0, below = a1 - y1;
-            Exclusions(discs, spiked, s.Blocked, s.RowBlocked, w, y0, y1);
+            int a0 = Math.Max(0, y0 - HaloRows), a1 = Math.Min(h, y1 + HaloRows);
+            Exclusions(discs, widest, brightest, s.Blocked, s.RowBlocked, w, y0, y1);
             // The luminance of the clamped layer over the band and its halo rows: one opening
             // for all colours (a third of the work), shared out by each colour's part below.
             for (int y = a0; y < a1; y++)
             {
                 var row = s.Layer.AsSpan((y - a0) * w, w);
-                row.Clear();
-                for (int c = 0; c < colours; c++)
-                {
-                    ClampedRow(layers, edges[b], data, domain, c, colours, n, w, y, y0, y1, above, below, s.Input, s.Clamped);
-                    TensorPrimitives.Add(row, s.Clamped, row);
-                }
-                if (colours > 1) TensorPrimitives.Multiply(row, 1f / colours, row);
+                if (y < y0) haloRows[b].AsSpan((y - a0) * w, w).CopyTo(row);
+                else if (y >= y1) haloRows[b].AsSpan((y0 - a0 + y - y1) * w, w).CopyTo(row);
+                else LuminanceRow(layers, data, domain, colours, n, w, y, row, s.Input, s.Clamped);
             }
             var ridge = s.Ridge.AsSpan(0, (y1 - y0) * w);
             ridge.Fill(float.NegativeInfinity);
@@ -183,12 +200,16 @@ internal static class FilamentRestore
                 {
                     var er = s.Eroded.AsSpan((y - e0) * w, w);
                     er.Fill(float.PositiveInfinity);
+                    // Past the frame's edge the layer counts as 0: a line there fits under
+                    // nothing, or a star at the edge would pass for a line half its length.
                     foreach (var (dx, dy) in line)
                     {
                         int yy = y + dy;
-                        if (yy < a0 || yy >= a1) continue;
+                        if (yy < 0 || yy >= h) { er.Clear(); break; }
                         int x0 = Math.Max(0, -dx), x1 = Math.Min(w, w - dx);
-                        if (x1 <= x0) continue;
+                        if (x1 <= x0) { er.Clear(); break; }
+                        er[..x0].Clear();
+                        er[x1..].Clear();
                         TensorPrimitives.Min(er.Slice(x0, x1 - x0), s.Layer.AsSpan((yy - a0) * w + x0 + dx, x1 - x0), er.Slice(x0, x1 - x0));
                     }
                 }
@@ -233,7 +254,7 @@ internal static class FilamentRestore
                 var lum = s.Layer.AsSpan((y - a0) * w, w);
                 for (int c = 0; c < colours; c++)
                 {
-                    ClampedRow(layers, edges[b], data, domain, c, colours, n, w, y, y0, y1, above, below, s.Input, s.Clamped);
+                    ClampedRow(layers, data, domain, c, n, w, y, s.Input, s.Clamped);
                     var l = layers.AsSpan(c * n + y * w, w);
                     for (int x = 0; x < w; x++)
                     {
@@ -261,24 +282,34 @@ internal static class FilamentRestore
         TensorPrimitives.Max(dst[x0..x1], opened.AsSpan((y - p0) * w + x0 + dx, x1 - x0), dst[x0..x1]);
     }
 
-    /// <summary>Row y of colour c's star layer clamped to [0, input] (0 where either is not finite), from the band's copy of its halo rows outside y0..y1.</summary>
-    private static void ClampedRow(float[] layers, float[] edges, float[] data, ModelDomain domain, int c, int colours, int n, int w, int y, int y0, int y1, int above, int below, float[] input, float[] clamped)
+    /// <summary>Row y of colour c's star layer clamped to [0, input] (0 where the layer is not finite; the domain maps a non-finite input to 0).</summary>
+    private static void ClampedRow(float[] layers, float[] data, ModelDomain domain, int c, int n, int w, int y, float[] input, float[] clamped)
     {
-        if (y < y0) edges.AsSpan((c * (above + below) + y - (y0 - above)) * w, w).CopyTo(clamped);
-        else if (y >= y1) edges.AsSpan((c * (above + below) + above + y - y1) * w, w).CopyTo(clamped);
-        else layers.AsSpan(c * n + y * w, w).CopyTo(clamped);
         domain.Map(data.AsSpan(c * n + y * w, w), input);
+        var layer = layers.AsSpan(c * n + y * w, w);
         for (int x = 0; x < w; x++)
         {
-            float v = input[x], l = clamped[x];
-            clamped[x] = float.IsFinite(v) && float.IsFinite(l) ? Math.Clamp(l, 0f, Math.Max(v, 0f)) : 0f;
+            float l = layer[x];
+            clamped[x] = float.IsFinite(l) ? Math.Clamp(l, 0f, input[x]) : 0f;
         }
+    }
+
+    /// <summary>Row y of the clamped layer's luminance (the mean over the colours) into <paramref name="row"/>.</summary>
+    private static void LuminanceRow(float[] layers, float[] data, ModelDomain domain, int colours, int n, int w, int y, Span<float> row, float[] input, float[] clamped)
+    {
+        row.Clear();
+        for (int c = 0; c < colours; c++)
+        {
+            ClampedRow(layers, data, domain, c, n, w, y, input, clamped);
+            TensorPrimitives.Add(row, clamped, row);
+        }
+        if (colours > 1) TensorPrimitives.Multiply(row, 1f / colours, row);
     }
 
     /// <summary>Per-worker band buffers.</summary>
     private sealed class Scratch(int w)
     {
-        public readonly float[] Layer = new float[(long)(Band + 2 * (2 * Reach + FilamentRestore.Side)) * w];
+        public readonly float[] Layer = new float[(long)(Band + 2 * HaloRows) * w];
         public readonly float[] Eroded = new float[(long)(Band + 2 * (Reach + FilamentRestore.Side)) * w];
         public readonly float[] Opened = new float[(long)(Band + 2 * FilamentRestore.Side) * w];
         /// <summary>A row of the ridge test: the higher opening beside the line, then the opening's height above it.</summary>
@@ -293,34 +324,50 @@ internal static class FilamentRestore
     }
 
     /// <summary>Marks, for rows y0..y1, the angles not given back: all within the sources' discs, and lines running out from the clipped stars.</summary>
-    private static void Exclusions((double X, double Y, double R)[] discs, (int X, int Y)[] spiked, byte[] blocked, byte[] rowBlocked, int w, int y0, int y1)
+    /// <param name="discs">Sorted by their top row; <paramref name="widest"/> is the largest radius.</param>
+    private static void Exclusions(List<(double Top, double X, double Y, double R)> discs, double widest, (int X, int Y)[] brightest, byte[] blocked, byte[] rowBlocked, int w, int y0, int y1)
     {
         Array.Clear(blocked, 0, (y1 - y0) * w);
         Array.Clear(rowBlocked);
         int side = 2 * SpikeReach + 1;
-        foreach (var (sx, sy) in spiked)
+        foreach (var (sx, sy) in brightest)
         {
             if (sy + SpikeReach < y0 || sy - SpikeReach >= y1) continue;
             int ya = Math.Max(y0, sy - SpikeReach), yb = Math.Min(y1, sy + SpikeReach + 1);
             int xa = Math.Max(0, sx - SpikeReach), xb = Math.Min(w, sx + SpikeReach + 1);
+            if (xb <= xa) continue;
             for (int y = ya; y < yb; y++)
             {
-                var row = blocked.AsSpan((y - y0) * w, w);
                 int k = (y - sy + SpikeReach) * side - sx + SpikeReach;
-                OrInto(row.Slice(xa, xb - xa), Radial.AsSpan(k + xa, xb - xa));
+                OrInto(blocked.AsSpan((y - y0) * w + xa, xb - xa), Radial.AsSpan(k + xa, xb - xa));
                 rowBlocked[y - y0] |= RadialRowAny[y - sy + SpikeReach];
             }
         }
-        foreach (var (dx, dy, r) in discs)
+        // The discs whose top is above y1 and whose bottom (at most 2·widest below the top) reaches y0.
+        int first = LowerBound(discs, y0 - 2 * widest);
+        for (int i = first; i < discs.Count && discs[i].Top < y1; i++)
         {
-            if (dy + r < y0 || dy - r >= y1) continue;
-            int ya = Math.Max(y0, (int)Math.Ceiling(dy - r)), yb = Math.Min(y1 - 1, (int)Math.Floor(dy + r));
+            var (_, cx, cy, r) = discs[i];
+            if (cy + r < y0) continue;
+            int ya = Math.Max(y0, (int)Math.Ceiling(cy - r)), yb = Math.Min(y1 - 1, (int)Math.Floor(cy + r));
             for (int y = ya; y <= yb; y++)
             {
-                double half = Math.Sqrt(Math.Max(0, r * r - (y - dy) * (y - dy)));
-                int xa = Math.Max(0, (int)Math.Ceiling(dx - half)), xb = Math.Min(w - 1, (int)Math.Floor(dx + half));
+                double half = Math.Sqrt(Math.Max(0, r * r - (y - cy) * (y - cy)));
+                int xa = Math.Max(0, (int)Math.Ceiling(cx - half)), xb = Math.Min(w - 1, (int)Math.Floor(cx + half));
                 if (xb >= xa) { blocked.AsSpan((y - y0) * w + xa, xb - xa + 1).Fill(0xFF); rowBlocked[y - y0] = 0xFF; }
             }
         }
+    }
+
+    /// <summary>The first disc whose top row is at or below <paramref name="top"/>.</summary>
+    private static int LowerBound(List<(double Top, double X, double Y, double R)> discs, double top)
+    {
+        int lo = 0, hi = discs.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (discs[mid].Top < top) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 }

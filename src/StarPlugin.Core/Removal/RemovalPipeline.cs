@@ -18,7 +18,7 @@ namespace StarPlugin.Removal;
 /// - Then, unless <see cref="RemovalOptions.Cleanup"/> is off, stars the network left
 ///   behind are found and refilled from the surrounding sky (<see cref="ResidualStarCleanup"/>),
 ///   and the diffuse glow it took with the stars is given back (<see cref="DiffuseLightRestore"/>),
-///   and, last, the nebula filaments it took for stars (<see cref="FilamentRestore"/>).
+///   and the nebula filaments it took for stars (<see cref="FilamentRestore"/>).
 /// Calls on one instance are serialised; use one instance per thread for parallel work.
 /// </summary>
 public sealed class RemovalPipeline
@@ -114,7 +114,7 @@ public sealed class RemovalPipeline
         {
             // One locus for both stages: what a star of each brightness looks like here.
             var locus = GalaxyProtection.LocusOf(found.Targets);
-            double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 0.995 : 0.96;
+            double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
             {
                 double fills = 0.96 + (split - 0.96) * 0.75;
@@ -126,17 +126,16 @@ public sealed class RemovalPipeline
                 // stage: that stage then only ever gives light back, galaxies or not.
                 // The spikes' colour fringes the network leaves round clipped stars, after the
                 // fills (which replace the cores the arms start from).
-                double spikes = fills + (split - fills) / 4;
+                double spikes = fills + (split - fills) / 4, glow = split - (split - spikes) / 4;
                 DiffractionSpikes.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(fills, spikes, 1, "cleaning diffraction spikes").Started());
-                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(spikes, split, 2L * colours, "giving back the diffuse glow").Started());
+                DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(spikes, glow, 2L * colours, "giving back the diffuse glow").Started());
+                // The filaments after the glow (what the other stages took or gave back is the
+                // layer they read) and before the galaxy stage, for the same reason as the glow.
+                FilamentRestore.Apply(found.Targets, found.FillOnly, layers, image.Data, domain, colours, w, h, progress.Slice(glow, split, 1, "giving back nebula filaments").Started());
             }
-            // The filaments last: what every other stage took or gave back is the layer they read.
-            double galaxiesEnd = options.Cleanup ? 0.995 : 1;
             if (galaxies)
                 (galaxiesKept, galaxyStageLimited) = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h,
-                    progress.Slice(split, galaxiesEnd, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus, found.FillOnly);
-            if (options.Cleanup)
-                FilamentRestore.Apply([.. found.Targets, .. found.FillOnly], layers, image.Data, domain, colours, w, h, progress.Slice(galaxiesEnd, 1, 1, "giving back nebula filaments").Started());
+                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus, found.FillOnly);
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:

@@ -14,10 +14,10 @@ public class FilamentRestoreTests
     private const int W = 300, H = 300;
 
     /// <summary>The stage on an input of 1 everywhere (model domain = input): the layer is clamped to [0, 1] only.</summary>
-    private static void Apply(float[] layer, int colours, IReadOnlyList<ResidualStarCleanup.Target> census, float[]? input = null)
+    private static void Apply(float[] layer, int colours, IReadOnlyList<ResidualStarCleanup.Target> census, float[]? input = null, ParallelOptions? options = null)
     {
         if (input == null) { input = new float[layer.Length]; Array.Fill(input, 1f); }
-        FilamentRestore.Apply(census, layer, input, ModelDomain.Scale(1f), colours, W, H, ProgressReporter.None);
+        FilamentRestore.Apply(census, [], layer, input, ModelDomain.Scale(1f), colours, W, H, ProgressReporter.None, options);
     }
 
     private static ResidualStarCleanup.Target Source(double x, double y, double fwhm, bool clipped = false) =>
@@ -91,16 +91,15 @@ public class FilamentRestoreTests
     [Test]
     public void AClippedStarsRoundHaloStays()
     {
-        // Along a line out from a star its halo falls all the way, and an opening keeps all
-        // of it; across, a line's ends stand lower. So a halo reads as a little along and
-        // less across: out from clipped stars those lines are not given back.
+        // A clipped star's disc (three fill radii) and, past it, the lines out from it that are
+        // not given back keep its halo: with neither, 3.3 % of this one came back.
         var layer = new float[W * H];
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
                 layer[y * W + x] = (float)Math.Min(1, Star(x, y, 150, 140, 3, 1) + Star(x, y, 150, 140, 12, 0.3));
         var before = (float[])layer.Clone();
         Apply(layer, 1, [Source(150, 140, 6, clipped: true)]);
-        Assert.That(Sum(layer, 0, (_, _) => true) / Sum(before, 0, (_, _) => true), Is.GreaterThan(0.99));
+        Assert.That(Sum(layer, 0, (_, _) => true) / Sum(before, 0, (_, _) => true), Is.GreaterThan(0.999));
     }
 
     [Test]
@@ -160,8 +159,9 @@ public class FilamentRestoreTests
     [Test]
     public void TheBandsLeaveNoSeam()
     {
-        // Work goes in bands of 128 rows: the same scene 50 rows lower (its rows now in other
-        // bands, across other bands' edges) must come out the same, 50 rows lower.
+        // Work goes in bands of 128 rows, in parallel: the same scene 50 rows lower (its rows
+        // now in other bands, across other bands' edges) must come out the same, 50 rows lower.
+        // (Reading a neighbour's rows after it gave them back failed here, not in the test below.)
         float[] Scene(int shift)
         {
             var layer = new float[W * H];
@@ -189,14 +189,94 @@ public class FilamentRestoreTests
     }
 
     [Test]
-    public void NotFiniteInputOrLayerIsLeftAsItIs()
+    public void AStarAtTheFramesEdgeStays()
     {
+        // Past the edge the layer counts as nothing: half a star there is no line.
         var layer = new float[W * H];
-        var input = new float[W * H];
-        Array.Fill(input, 1f);
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
-                layer[y * W + x] = (float)Line(x, y, 30, 30, 270, 270, 1.0, 0.5);
+                layer[y * W + x] = (float)(Star(x, y, 2, 150, 1.5, 0.6) + Star(x, y, 150, 1, 1.5, 0.6) + Star(x, y, 297, 297, 1.5, 0.6));
+        var before = (float[])layer.Clone();
+        Apply(layer, 1, []);
+        Assert.That(Sum(layer, 0, (_, _) => true) / Sum(before, 0, (_, _) => true), Is.GreaterThan(0.99));
+    }
+
+    /// <summary>
+    /// The stage as its doc says, on the whole image at once, one colour, input 1, no census:
+    /// openings by the line (outside the frame the layer is 0), the ridge test, the most of it
+    /// taken away. Slow and plain, for the bands to be checked against.
+    /// </summary>
+    private static float[] WholeImage(float[] layer)
+    {
+        var lum = layer.Select(v => float.IsFinite(v) ? Math.Clamp(v, 0f, 1f) : 0f).ToArray();
+        var ridge = Enumerable.Repeat(float.NegativeInfinity, W * H).ToArray();
+        int reach = FilamentRestore.LineLength / 2;
+        for (int o = 0; o < FilamentRestore.Orientations; o++)
+        {
+            double t = o * Math.PI / FilamentRestore.Orientations;
+            var line = new HashSet<(int, int)>();
+            for (int i = 0; i < 4 * FilamentRestore.LineLength; i++)
+            {
+                double s = -reach + 2.0 * reach * i / (4 * FilamentRestore.LineLength - 1);
+                line.Add(((int)Math.Round(reach + s * Math.Cos(t)) - reach, (int)Math.Round(reach + s * Math.Sin(t)) - reach));
+            }
+            float At(float[] a, int x, int y) => x < 0 || y < 0 || x >= W || y >= H ? 0f : a[y * W + x];
+            var eroded = new float[W * H];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    eroded[y * W + x] = line.Min(d => At(lum, x + d.Item1, y + d.Item2));
+            var opened = new float[W * H];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    opened[y * W + x] = line.Where(d => x - d.Item1 >= 0 && x - d.Item1 < W && y - d.Item2 >= 0 && y - d.Item2 < H)
+                        .Select(d => eroded[(y - d.Item2) * W + x - d.Item1]).DefaultIfEmpty(float.NegativeInfinity).Max();
+            int nx = (int)Math.Round(-Math.Sin(t) * FilamentRestore.Side), ny = (int)Math.Round(Math.Cos(t) * FilamentRestore.Side);
+            float Opened(int x, int y) => x < 0 || y < 0 || x >= W || y >= H ? float.PositiveInfinity : opened[y * W + x];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                {
+                    float o1 = opened[y * W + x];
+                    float side = Math.Max(Opened(x + nx, y + ny), Opened(x - nx, y - ny));
+                    ridge[y * W + x] = Math.Max(ridge[y * W + x], (1 - FilamentRestore.RingAllowance) * o1 - side);
+                }
+        }
+        var result = (float[])layer.Clone();
+        for (int i = 0; i < result.Length; i++)
+            if (ridge[i] > 0 && lum[i] > 0) result[i] -= Math.Min(lum[i], ridge[i]);
+        return result;
+    }
+
+    [Test]
+    public void TheBandsGiveWhatTheWholeImageGives()
+    {
+        // Bands of 128 rows with the rows their openings and ridge test reach, and the frame's
+        // edges, against the plain computation over the whole image (one worker, bands in order).
+        var layer = new float[W * H];
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                layer[y * W + x] = (float)Math.Min(1, Line(x, y, 20, 100, 280, 150, 1.2, 0.5) + Line(x, y, 100, 20, 130, 290, 1.0, 0.4)
+                    + Line(x, y, 200, 240, 290, 270, 1.5, 0.3) + Star(x, y, 60, 250, 4, 0.3));
+        var expected = WholeImage(layer);
+        Apply(layer, 1, [], options: new ParallelOptions { MaxDegreeOfParallelism = 1 });
+        double worst = 0;
+        for (int i = 0; i < layer.Length; i++) worst = Math.Max(worst, Math.Abs(layer[i] - expected[i]));
+        Assert.That(worst, Is.LessThan(1e-5));
+    }
+
+    [Test]
+    public void NotFiniteInputOrLayerIsLeftAsItIs()
+    {
+        float[] Filament()
+        {
+            var l = new float[W * H];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    l[y * W + x] = (float)Line(x, y, 30, 30, 270, 270, 1.0, 0.5);
+            return l;
+        }
+        var layer = Filament();
+        var input = new float[W * H];
+        Array.Fill(input, 1f);
         input[150 * W + 150] = float.NaN;
         input[100 * W + 100] = float.PositiveInfinity;
         layer[200 * W + 200] = float.NaN;
@@ -205,5 +285,11 @@ public class FilamentRestoreTests
         Assert.That(layer[150 * W + 150], Is.EqualTo((float)Line(150, 150, 30, 30, 270, 270, 1.0, 0.5)), "no input there: the layer stays");
         for (int i = 0; i < layer.Length; i++)
             if (i != 200 * W + 200) Assert.That(float.IsFinite(layer[i]), $"pixel {i}");
+        // A NaN in the layer is a hole of nothing in the filament, not a NaN that spreads
+        // through the openings: a few pixels along, the filament goes back as it does whole.
+        var whole = Filament();
+        Apply(whole, 1, []);
+        for (int d = 6; d <= 15; d++)
+            Assert.That(layer[(200 + d) * W + 200 + d], Is.EqualTo(whole[(200 + d) * W + 200 + d]).Within(1e-6), $"{d} px along from the NaN");
     }
 }

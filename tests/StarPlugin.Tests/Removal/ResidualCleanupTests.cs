@@ -663,12 +663,13 @@ public class ResidualCleanupTests
             if (first.Count == 0 || first[^1].Stage != stage) first.Add((stage, f));
             return true;
         });
-        Assert.That(first.Select(s => s.Stage), Is.EqualTo(new[] { "finding stars", "removing stars", "filling residual stars", "cleaning diffraction spikes", "giving back the diffuse glow", "keeping galaxies" }));
+        Assert.That(first.Select(s => s.Stage), Is.EqualTo(new[] { "finding stars", "removing stars", "filling residual stars", "cleaning diffraction spikes", "giving back the diffuse glow", "giving back nebula filaments", "keeping galaxies" }));
         Assert.That(first[0].Fraction, Is.EqualTo(0).Within(1e-9), "finding stars");
         Assert.That(first[1].Fraction, Is.EqualTo(0.06).Within(1e-9), "removing stars");
         Assert.That(first[2].Fraction, Is.EqualTo(0.96).Within(1e-9), "filling residual stars");
         Assert.That(first[3].Fraction, Is.EqualTo(0.975).Within(1e-9), "cleaning diffraction spikes");
         Assert.That(first[4].Fraction, Is.EqualTo(0.97625).Within(1e-9), "giving back the diffuse glow");
-        Assert.That(first[5].Fraction, Is.EqualTo(0.98).Within(1e-9), "keeping galaxies");
+        Assert.That(first[5].Fraction, Is.EqualTo(0.9790625).Within(1e-9), "giving back nebula filaments");
+        Assert.That(first[6].Fraction, Is.EqualTo(0.98).Within(1e-9), "keeping galaxies");
     }
 }
