@@ -74,16 +74,6 @@ internal static class FilamentRestore
     private static readonly byte[] RadialRowAny = Enumerable.Range(0, 2 * SpikeReach + 1)
         .Select(r => Radial.AsSpan(r * (2 * SpikeReach + 1), 2 * SpikeReach + 1).ToArray().Aggregate((byte)0, (a, v) => (byte)(a | v))).ToArray();
 
-    /// <summary>dst |= src, a vector at a time.</summary>
-    private static void OrInto(Span<byte> dst, ReadOnlySpan<byte> src)
-    {
-        int i = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated)
-            for (int step = System.Numerics.Vector<byte>.Count; i + step <= dst.Length; i += step)
-                (new System.Numerics.Vector<byte>(dst.Slice(i)) | new System.Numerics.Vector<byte>(src.Slice(i))).CopyTo(dst.Slice(i));
-        for (; i < dst.Length; i++) dst[i] |= src[i];
-    }
-
     private static (int, int)[][] MakeLines()
     {
         var lines = new (int, int)[Orientations][];
@@ -339,7 +329,8 @@ internal static class FilamentRestore
             for (int y = ya; y < yb; y++)
             {
                 int k = (y - sy + SpikeReach) * side - sx + SpikeReach;
-                OrInto(blocked.AsSpan((y - y0) * w + xa, xb - xa), Radial.AsSpan(k + xa, xb - xa));
+                var row = blocked.AsSpan((y - y0) * w + xa, xb - xa);
+                TensorPrimitives.BitwiseOr<byte>(row, Radial.AsSpan(k + xa, xb - xa), row);
                 rowBlocked[y - y0] |= RadialRowAny[y - sy + SpikeReach];
             }
         }
