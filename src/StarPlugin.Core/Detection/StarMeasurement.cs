@@ -112,16 +112,32 @@ internal sealed class StarMeasurement
         var plane = _plane.Span;
         for (int yy = ya; yy <= yb; yy++)
         {
-            double dy = yy - y, wy = _wy[yy - ya], rowBg = b0 + by * (yy - y0);
+            double dy = yy - y, dy2 = dy * dy, wy = _wy[yy - ya], rowBg = b0 + by * (yy - y0);
             int row = yy * _width;
-            for (int xx = xa; xx <= xb; xx++)
+            // The row's pixels within the circle are one run (the distance falls, then
+            // rises): its ends found by the same test, so the loops below need none and
+            // sum the same pixels in the same order (most of the detector's time was here).
+            int from = xa, to = xb;
+            while (from <= to && (from - x) * (from - x) + dy2 > r2) from++;
+            while (to >= from && (to - x) * (to - x) + dy2 > r2) to--;
+            if (!second)
+            {
+                for (int xx = from; xx <= to; xx++)
+                {
+                    double dx = xx - x;
+                    double v = plane[row + xx] - (rowBg + bx * (xx - x0));
+                    double w = _wx[xx - xa] * wy * v;
+                    m0 += w; mx += w * dx; my += w * dy;
+                }
+                continue;
+            }
+            for (int xx = from; xx <= to; xx++)
             {
                 double dx = xx - x;
-                if (dx * dx + dy * dy > r2) continue;
                 double v = plane[row + xx] - (rowBg + bx * (xx - x0));
                 double w = _wx[xx - xa] * wy * v;
                 m0 += w; mx += w * dx; my += w * dy;
-                if (second) { mxx += w * dx * dx; myy += w * dy * dy; mxy += w * dx * dy; if (v > peak) peak = v; }
+                mxx += w * dx * dx; myy += w * dy * dy; mxy += w * dx * dy; if (v > peak) peak = v;
             }
         }
         return (m0, mx, my, mxx, myy, mxy, peak);

@@ -62,4 +62,17 @@ internal sealed class TileGrid
 
     /// <summary>Weight of tile <paramref name="index"/> at tile-local coordinate <paramref name="local"/>.</summary>
     public float Weight(int index, int local) => _weights[index][local];
+
+    /// <summary>
+    /// Tile <paramref name="index"/>'s weights, and the span of them that is not 0: the zeros
+    /// are the margins at its ends, so the rest is one run.
+    /// </summary>
+    public (float[] Weights, int From, int To) NonZero(int index)
+    {
+        var w = _weights[index];
+        int from = 0, to = w.Length;
+        while (from < to && w[from] == 0) from++;
+        while (to > from && w[to - 1] == 0) to--;
+        return (w, from, to);
+    }
 }

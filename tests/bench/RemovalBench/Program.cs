@@ -42,32 +42,36 @@ return args[0] switch
 
 // Where a default run's time goes: the progress callback names each stage as it starts,
 // so the time between two names is the earlier stage's. One warm-up run per picture,
-// then ROUNDS runs; the median per stage. In process: start-up and codecs not included.
+// then ROUNDS runs; the median per stage, wall and the process' CPU time (CPU ÷ wall
+// below the core count: cores left idle in that stage). In process: start-up and codecs not included.
 static int Stages(string model, int rounds, string[] pictures)
 {
     using var remover = new StarRemover(model, new StarPlugin.Inference.SessionOptions { Device = ExecutionDevice.Cpu });
     foreach (var path in pictures)
     {
         var image = ImageFile.Read(path);
-        var perStage = new Dictionary<string, List<double>>();
+        var perStage = new Dictionary<string, List<(double Wall, double Cpu)>>();
+        var process = Process.GetCurrentProcess();
+        double CpuMs() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
+        void Add(string stage, double wall, double cpu) => (perStage.TryGetValue(stage, out var l) ? l : perStage[stage] = []).Add((wall, cpu));
         for (int round = 0; round <= rounds; round++)
         {
             var clock = Stopwatch.StartNew();
-            var marks = new List<(string Stage, double Ms)>();
+            double cpu0 = CpuMs();
+            var marks = new List<(string Stage, double Ms, double Cpu)>();
             remover.Remove(image, new RemovalOptions(), (_, stage) =>
             {
-                if (marks.Count == 0 || marks[^1].Stage != stage) marks.Add((stage, clock.Elapsed.TotalMilliseconds));
+                if (marks.Count == 0 || marks[^1].Stage != stage) marks.Add((stage, clock.Elapsed.TotalMilliseconds, CpuMs() - cpu0));
                 return true;
             });
-            marks.Add(("total", clock.Elapsed.TotalMilliseconds));
+            marks.Add(("total", clock.Elapsed.TotalMilliseconds, CpuMs() - cpu0));
             if (round == 0) continue;
-            for (int k = 0; k + 1 < marks.Count; k++)
-                (perStage.TryGetValue(marks[k].Stage, out var l) ? l : perStage[marks[k].Stage] = []).Add(marks[k + 1].Ms - marks[k].Ms);
-            (perStage.TryGetValue("total", out var t) ? t : perStage["total"] = []).Add(marks[^1].Ms);
+            for (int k = 0; k + 1 < marks.Count; k++) Add(marks[k].Stage, marks[k + 1].Ms - marks[k].Ms, marks[k + 1].Cpu - marks[k].Cpu);
+            Add("total", marks[^1].Ms, marks[^1].Cpu);
         }
-        static double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
-        Console.WriteLine($"{Path.GetFileName(path)} ({image.Width}×{image.Height}): " +
-            string.Join(", ", perStage.Select(kv => FormattableString.Invariant($"{kv.Key} {Median(kv.Value):F0} ms"))));
+        static double Median(IEnumerable<double> v) { var s = v.Order().ToList(); return s[s.Count / 2]; }
+        Console.WriteLine($"{Path.GetFileName(path)} ({image.Width}×{image.Height}), wall / CPU: " +
+            string.Join(", ", perStage.Select(kv => FormattableString.Invariant($"{kv.Key} {Median(kv.Value.Select(v => v.Wall)):F0} / {Median(kv.Value.Select(v => v.Cpu)):F0} ms"))));
     }
     return 0;
 }
