@@ -72,12 +72,48 @@ internal static class DiffractionSpikes
     /// <param name="armSigma">How far (σ) three arms must stand (<see cref="MinArmSigma"/>, or lower for a stricter test of stardom).</param>
     /// <param name="armRings">The share of rings they must stand on (<see cref="MinArmRings"/>, or lower).</param>
     public static bool HasSpikes(ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h, double armSigma = MinArmSigma, double armRings = MinArmRings) =>
-        Spider(new Planes(data, [], domain, colours, w, h), s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), new double[360], armSigma, armRings) is not null;
+        ReadSpider(s, data, domain, colours, w, h).Angle(armSigma, armRings) is not null;
+
+    /// <summary>The spider test's measurements round <paramref name="s"/>, for <see cref="SpiderReading.Angle"/> at any thresholds.</summary>
+    public static SpiderReading ReadSpider(ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h) =>
+        Spider(new Planes(data, [], domain, colours, w, h), s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), new double[360]);
+
+    /// <summary>
+    /// What the spider test measured round a star (see the class): the fold's strongest
+    /// degree, the profile's level and noise away from the arms, and per arm its peak and on
+    /// how many of the rings it stands high; none where the star cannot be judged (an arm
+    /// off the frame, no noise). One reading answers the test at any thresholds: the
+    /// keep-galaxies stage asks at two, about sources the spike stage has read already.
+    /// </summary>
+    public sealed class SpiderReading
+    {
+        internal static readonly SpiderReading None = new(false, 0, 0, 0, [], [], 0);
+        private readonly bool _judged;
+        private readonly int _at, _rings;
+        private readonly double _level, _sigma;
+        private readonly double[] _peaks;
+        private readonly int[] _along;
+
+        internal SpiderReading(bool judged, int at, double level, double sigma, double[] peaks, int[] along, int rings) =>
+            (_judged, _at, _level, _sigma, _peaks, _along, _rings) = (judged, at, level, sigma, peaks, along, rings);
+
+        /// <summary>The spider's angle (radians, in [0, π/2)) when at least three arms stand <paramref name="armSigma"/> σ on <paramref name="armRings"/> of the rings, else null.</summary>
+        public double? Angle(double armSigma = MinArmSigma, double armRings = MinArmRings)
+        {
+            if (!_judged) return null;
+            int standing = 0;
+            for (int arm = 0; arm < 4; arm++)
+                if (_peaks[arm] - _level >= armSigma * _sigma && _along[arm] >= armRings * _rings) standing++;
+            return standing >= 3 ? _at * Math.PI / 180 : null;
+        }
+    }
 
     /// <summary>Cleans the spikes of the census' clipped sources; returns how many stars had spikes.</summary>
     /// <param name="layers">Model-domain star layer, planar (channel c at c·w·h), edited in place.</param>
     /// <param name="data">The input, planar like the layer, in input units.</param>
-    public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> census, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress)
+    /// <param name="read">Where given, gets the spider readings of the sources looked at, by position (for the keep-galaxies stage).</param>
+    public static int Apply(IReadOnlyList<ResidualStarCleanup.Target> census, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress,
+        Dictionary<(double X, double Y, double Fwhm), SpiderReading>? read = null)
     {
         int found = 0;
         var image = new Planes(data, layers, domain, colours, w, h);
@@ -87,19 +123,22 @@ internal static class DiffractionSpikes
         // The spider tests read only the input: all of them at once, on every core (most of
         // this stage's time: Coma's 200 clipped sources took 80 ms on one). The arms and
         // fills, which write the star layer, then one star after another in that order.
-        var angles = new double?[clipped.Length];
+        var readings = new SpiderReading[clipped.Length];
         ParallelWorkers.For(clipped.Length, () => new double[360], (k, profile) =>
         {
             if (progress.IsCancelled) return;
             var s = clipped[k].Star;
-            angles[k] = Spider(image, s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), profile);
+            readings[k] = Spider(image, s.X, s.Y, Math.Max(2, 0.5 * s.Fwhm), profile);
         });
+        if (read != null)
+            for (int k = 0; k < clipped.Length; k++)
+                if (readings[k] != null) read[(clipped[k].Star.X, clipped[k].Star.Y, clipped[k].Star.Fwhm)] = readings[k];
         for (int k = 0; k < clipped.Length; k++)
         {
             progress.ThrowIfCancelled();
             var s = clipped[k].Star;
             double core = Math.Max(2, 0.5 * s.Fwhm);
-            if (angles[k] is not { } angle) continue;
+            if (readings[k]?.Angle() is not { } angle) continue;
             found++;
             for (int arm = 0; arm < 4; arm++)
             {
@@ -154,11 +193,11 @@ internal static class DiffractionSpikes
     }
 
     /// <summary>
-    /// The spider's angle (radians, in [0, π/2)) when the star has spikes, else null: the
-    /// input's luminance on 1-px rings from <paramref name="core"/> out <see cref="RingSpan"/> px,
-    /// each less its median, summed per degree.
+    /// The spider test's reading round a star (<see cref="SpiderReading.Angle"/> says whether it
+    /// has spikes): the input's luminance on 1-px rings from <paramref name="core"/> out
+    /// <see cref="RingSpan"/> px, each less its median, summed per degree.
     /// </summary>
-    private static double? Spider(Planes p, double x0, double y0, double core, double[] profile, double armSigma = MinArmSigma, double armRings = MinArmRings)
+    private static SpiderReading Spider(Planes p, double x0, double y0, double core, double[] profile)
     {
         Array.Clear(profile);
         var ring = new double[360];
@@ -167,7 +206,7 @@ internal static class DiffractionSpikes
         // 9,000 bilinear reads the rings make of them).
         int reach = (int)Math.Ceiling(core + 2 + RingSpan);
         int left = (int)Math.Floor(x0) - reach, top = (int)Math.Floor(y0) - reach, side = 2 * reach + 2;
-        if (left < 0 || top < 0 || left + side > p.Width || top + side > p.Height) return null; // an arm off the frame cannot be judged
+        if (left < 0 || top < 0 || left + side > p.Width || top + side > p.Height) return SpiderReading.None; // an arm off the frame cannot be judged
         var patch = new float[side * side];
         var mapped = new float[side];
         for (int y = 0; y < side; y++)
@@ -223,8 +262,9 @@ internal static class DiffractionSpikes
         double level = Median(away.ToArray());
         for (int i = 0; i < away.Count; i++) away[i] = Math.Abs(away[i] - level);
         double sigma = 1.4826 * Median(away.ToArray());
-        if (!(sigma > 0)) return null;
-        int standing = 0;
+        if (!(sigma > 0)) return SpiderReading.None;
+        var peaks = new double[4];
+        var alongs = new int[4];
         for (int arm = 0; arm < 4; arm++)
         {
             double peak = double.NegativeInfinity;
@@ -233,9 +273,10 @@ internal static class DiffractionSpikes
             for (int r = 0; r < rings; r++)
                 for (int d = -2; d <= 2; d++)
                     if (high[r * 360 + ((at + 90 * arm + d) % 360 + 360) % 360]) { along++; break; }
-            if (peak - level >= armSigma * sigma && along >= armRings * rings) standing++;
+            peaks[arm] = peak;
+            alongs[arm] = along;
         }
-        return standing >= 3 ? at * Math.PI / 180 : null;
+        return new SpiderReading(true, at, level, sigma, peaks, alongs, rings);
     }
 
     /// <summary>

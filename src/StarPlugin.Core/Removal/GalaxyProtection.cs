@@ -143,8 +143,12 @@ internal static class GalaxyProtection
     /// FillOnly). Those of the 4×4 pass wider than <see cref="SoftGalaxyWidth"/> are judged
     /// with the census once the stage acts (they do not judge the frame).
     /// </param>
+    /// <param name="spiders">
+    /// Spider readings already made (<see cref="DiffractionSpikes.Apply"/>'s), by source position;
+    /// the stage adds those it makes. The same test on the same input: read once.
+    /// </param>
     public static (int Kept, bool Limited) Apply(IReadOnlyList<ResidualStarCleanup.Target> census, bool always, float[] data, ModelDomain domain, float[] layers, int colours, int w, int h, ProgressReporter progress, long maxRuns = 0, StellarLocus? locus = null,
-        IReadOnlyList<ResidualStarCleanup.Target>? soft = null)
+        IReadOnlyList<ResidualStarCleanup.Target>? soft = null, Dictionary<(double X, double Y, double Fwhm), DiffractionSpikes.SpiderReading>? spiders = null)
     {
         // The census also lists the weaker peaks the fills need; the star-or-galaxy
         // judgement was built and benched on the confident sources only.
@@ -187,13 +191,13 @@ internal static class GalaxyProtection
         // bright sources can have spikes, and each is looked at once.
         bool Bright(int i) => sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness;
         var bright = Enumerable.Range(0, sources.Count).Where(Bright).ToArray();
-        var spiked = new Dictionary<int, bool>();
-        bool Spiked(int i)
+        spiders ??= [];
+        DiffractionSpikes.SpiderReading Spider(in ResidualStarCleanup.Source s)
         {
-            if (!Bright(i)) return false;
-            if (!spiked.TryGetValue(i, out bool has)) spiked[i] = has = DiffractionSpikes.HasSpikes(sources[i].Star, data, domain, colours, w, h);
-            return has;
+            if (!spiders.TryGetValue((s.X, s.Y, s.Fwhm), out var reading)) spiders[(s.X, s.Y, s.Fwhm)] = reading = DiffractionSpikes.ReadSpider(s, data, domain, colours, w, h);
+            return reading;
         }
+        bool Spiked(int i) => Bright(i) && Spider(sources[i].Star).Angle() is not null;
         // In a galaxy field a barely clipped source (a clipped top of a pixel or two, where a
         // clipped star's is a disc) keeps the width of its profile, and counts as a galaxy
         // when it is ClippedGalaxyBroad times a star's width and shows no spikes even to a
@@ -209,7 +213,7 @@ internal static class GalaxyProtection
             if (clippedGalaxy.TryGetValue(i, out bool galaxyLike)) return galaxyLike;
             var t = sources[i];
             galaxyLike = t.Width > ClippedGalaxyBroad * locus.At(t.Star.Brightness) && ClippedPixels(t.Star, data, domain, colours, w, h) <= BarelyClipped
-                && !DiffractionSpikes.HasSpikes(t.Star, data, domain, colours, w, h, LooseArmSigma, LooseArmRings);
+                && Spider(t.Star).Angle(LooseArmSigma, LooseArmRings) is null;
             clippedGalaxy[i] = galaxyLike;
             return galaxyLike;
         }

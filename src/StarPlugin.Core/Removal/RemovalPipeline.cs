@@ -114,6 +114,8 @@ public sealed class RemovalPipeline
         {
             // One locus for both stages: what a star of each brightness looks like here.
             var locus = GalaxyProtection.LocusOf(found.Targets);
+            // The spike stage's spider tests, for the galaxy stage's spike veto: read once.
+            var spiders = new Dictionary<(double X, double Y, double Fwhm), DiffractionSpikes.SpiderReading>();
             double split = options.Cleanup && galaxies ? 0.98 : options.Cleanup ? 1 : 0.96;
             if (options.Cleanup)
             {
@@ -127,7 +129,7 @@ public sealed class RemovalPipeline
                 // The spikes' colour fringes the network leaves round clipped stars, after the
                 // fills (which replace the cores the arms start from).
                 double spikes = fills + (split - fills) / 4, glow = split - (split - spikes) / 4;
-                DiffractionSpikes.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(fills, spikes, 1, "cleaning diffraction spikes").Started());
+                DiffractionSpikes.Apply(found.Targets, image.Data, domain, layers, colours, w, h, progress.Slice(fills, spikes, 1, "cleaning diffraction spikes").Started(), spiders);
                 DiffuseLightRestore.Apply(layers, image.Data, domain, colours, w, h, progress.Slice(spikes, glow, 2L * colours, "giving back the diffuse glow").Started());
                 // The filaments after the glow (what the other stages took or gave back is the
                 // layer they read) and before the galaxy stage, for the same reason as the glow.
@@ -135,7 +137,7 @@ public sealed class RemovalPipeline
             }
             if (galaxies)
                 (galaxiesKept, galaxyStageLimited) = GalaxyProtection.Apply(found.Targets, options.KeepGalaxies == GalaxyMode.Always, image.Data, domain, layers, colours, w, h,
-                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus, found.FillOnly);
+                    progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus, found.FillOnly, spiders);
         }
 
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:
