@@ -7,7 +7,10 @@
 #        brightest clipped star of M3, NGC 6752, IC 2944, Coma and others: balance it with
 #        bright stars before raising it), CLIPPED_STAR_SHARE (0: real samples holding a
 #        clipped star that the target removes, the galaxy crops' counterweight),
-#        BIG_CLIPPED_STARS (unset: when 1, half of those stars are enlarged 1.5-3.5x)
+#        BIG_CLIPPED_STARS (unset: when 1, half of those stars are enlarged 1.5-3.5x),
+#        BASE (16: the shipped width; 12 or 8 train a narrower, cheaper network from
+#        models/training/checkpoint-baseN.pt, or the first time from the wide one cut down
+#        by prune.py, into runs/real1-baseN.pt)
 # 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
@@ -49,10 +52,21 @@ for set in src srcval; do
   nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing || echo "train_real.sh: some pictures failed (above); going on without them" >&2
   nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib" --galaxies "$galaxies" --planetary "$planetary"
 done
-ckpt=models/training/runs/real1.pt
+base="${BASE:-16}"
 mkdir -p models/training/runs
-[ -f "$ckpt" ] || cp models/training/checkpoint.pt "$ckpt"
-exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" \
+if [ "$base" = 16 ]; then
+  ckpt=models/training/runs/real1.pt
+  [ -f "$ckpt" ] || cp models/training/checkpoint.pt "$ckpt"
+else
+  # A narrower network (fewer channels at every level, cheaper to run): resumed from its
+  # own committed checkpoint, or the first time cut down from the wide one (prune.py).
+  ckpt=models/training/runs/real1-base$base.pt
+  if [ ! -f "$ckpt" ]; then
+    if [ -f models/training/checkpoint-base$base.pt ]; then cp models/training/checkpoint-base$base.pt "$ckpt"
+    else $py models/training/prune.py models/training/checkpoint.pt "$base" "$ckpt"; fi
+  fi
+fi
+exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" --base "$base" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
   --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0}" \
   --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}" ${BIG_CLIPPED_STARS:+--real-big-clipped-stars}

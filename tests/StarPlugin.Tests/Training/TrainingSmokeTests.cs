@@ -33,6 +33,21 @@ public class TrainingSmokeTests
         Assert.That(output, Does.Contain("484092 parameters"));
     }
 
+    /// <summary>
+    /// The cut to a narrower network (models/training/prune.py, the warm start of a cheaper
+    /// one): to its own width the same network to the bit; where a quarter of every feature
+    /// map is dead, the cut to base 12 keeps the live channels and computes what the wide
+    /// network does (models/training/check_prune.py on the committed checkpoint).
+    /// </summary>
+    [Test]
+    public void PruningKeepsTheLiveChannelsAndTheirWiring()
+    {
+        RequireTrainingTools();
+        var (code, output) = Repo.Run("/usr/bin/python3", "models/training/check_prune.py");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("prune ok"));
+    }
+
     [Test]
     public void TrainerLearnsTheStarLayerOfTheStreamedPairs()
     {
