@@ -125,6 +125,8 @@ def main():
     ap.add_argument("--real-galaxy-share", type=float, default=0.0, help="share of the real samples cut around a catalogued galaxy of the library")
     ap.add_argument("--real-clipped-star-share", type=float, default=0.0, help="share of the real samples holding a clipped star of the library to remove")
     ap.add_argument("--real-big-clipped-stars", action="store_true", help="enlarge half the clipped-star composites' stars 1.5-3.5x, centred")
+    ap.add_argument("--teacher", default="", help="a trained checkpoint whose star layer the network also learns (distillation: a narrower network's fine-tune)")
+    ap.add_argument("--distill", type=float, default=0.5, help="share of the loss that is the teacher's star layer as the target (with --teacher)")
     ap.add_argument("--smoke", action="store_true", help="two steps, tiny batch, checkpoint to a temp file (CI)")
     a = ap.parse_args()
     if a.smoke:
@@ -150,6 +152,13 @@ def main():
         opt.load_state_dict(ck["opt"])
         state = {k: ck[k] for k in ("step", "seed", "base", "log")}
         print(f"resumed at step {state['step']}, generator seed {state['seed']}", flush=True)
+    teacher = None
+    if a.teacher:
+        tk = torch.load(a.teacher, map_location=device)
+        teacher = StarUNet(tk.get("base", 16)).to(device).eval()
+        teacher.load_state_dict(add_psf_input(tk.get("ema", tk["model"])))
+        for p in teacher.parameters(): p.requires_grad_(False)
+        print(f"teacher {a.teacher} (step {tk['step']}, base {tk.get('base', 16)}), distillation share {a.distill}", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"device {device}, {params} parameters, batch {a.batch} of {a.size}²", flush=True)
     n_real = int(round(a.real_share * a.batch)) if a.real_lib else 0
@@ -186,6 +195,12 @@ def main():
             for g in opt.param_groups: g["lr"] = lr
             pred = model(torch.cat([x, psf], 1))
             loss, on, off, on_gal = loss_fn(pred, y, x - y, gmask, a.galaxy_weight, wmap)
+            if teacher is not None:
+                # The teacher's star layer as a second target, everywhere (it has no unsure
+                # pixels): dense and consistent where the library's targets are not.
+                with torch.no_grad(): taught = teacher(torch.cat([x, psf], 1))
+                distilled, _, _, _ = loss_fn(pred, taught, x - taught, gmask, a.galaxy_weight, torch.ones_like(wmap))
+                loss = (1 - a.distill) * loss + a.distill * distilled
             opt.zero_grad(); loss.backward(); opt.step()
             update_ema(ema, model, a.ema)
             state["step"] += 1; steps_here += 1

@@ -10,7 +10,8 @@
 #        BIG_CLIPPED_STARS (unset: when 1, half of those stars are enlarged 1.5-3.5x),
 #        BASE (16: the shipped width; 12 or 8 train a narrower, cheaper network from
 #        models/training/checkpoint-baseN.pt, or the first time from the wide one cut down
-#        by prune.py, into runs/real1-baseN.pt)
+#        by prune.py, into runs/real1-baseN.pt; it also learns the wide network's star
+#        layer, DISTILL (0.5) of the loss)
 # 1. the pictures: realdata/sources.py links the 535 to train on and the 10 held out
 #    (realdata/pictures.csv lists them with their credits) from Debian's stellarium-data;
 # 2. what the current pipeline makes of them: `starplugin remove --with-mask` (TIFF);
@@ -52,7 +53,7 @@ for set in src srcval; do
   nice -n 10 "$STARPLUGIN_CLI" remove "$data/$set" --out-dir "$clean" --with-mask --format tif --skip-existing || echo "train_real.sh: some pictures failed (above); going on without them" >&2
   nice -n 10 $py models/training/realdata/build_library.py "$data/$set" "$clean" "$lib" --galaxies "$galaxies" --planetary "$planetary"
 done
-base="${BASE:-16}"
+base="${BASE:-16}" teach=()
 mkdir -p models/training/runs
 if [ "$base" = 16 ]; then
   ckpt=models/training/runs/real1.pt
@@ -61,6 +62,8 @@ else
   # A narrower network (fewer channels at every level, cheaper to run): resumed from its
   # own committed checkpoint, or the first time cut down from the wide one (prune.py).
   ckpt=models/training/runs/real1-base$base.pt
+  # It also learns the wide network's star layer (DISTILL: that target's share of the loss).
+  teach=(--teacher models/training/checkpoint.pt --distill "${DISTILL:-0.5}")
   if [ ! -f "$ckpt" ]; then
     if [ -f models/training/checkpoint-base$base.pt ]; then cp models/training/checkpoint-base$base.pt "$ckpt"
     else $py models/training/prune.py models/training/checkpoint.pt "$base" "$ckpt"; fi
@@ -69,4 +72,4 @@ fi
 exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" --base "$base" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
   --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0}" \
-  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}" ${BIG_CLIPPED_STARS:+--real-big-clipped-stars}
+  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}" ${BIG_CLIPPED_STARS:+--real-big-clipped-stars} "${teach[@]}"
