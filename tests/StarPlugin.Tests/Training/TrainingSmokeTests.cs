@@ -48,6 +48,19 @@ public class TrainingSmokeTests
         Assert.That(output, Does.Contain("prune ok"));
     }
 
+    /// <summary>The narrower network's training: base 8, learning the committed network's star layer beside the pairs' (distillation).</summary>
+    [Test]
+    public void TwoStepSmokeTrainingOfANarrowerNetworkWithATeacherRuns()
+    {
+        RequireTrainingTools();
+        var (code, output) = Repo.Run("/usr/bin/python3", "models/training/train.py --smoke --threads 1 --base 8 --teacher models/training/checkpoint.pt",
+            env: new Dictionary<string, string> { ["TMPDIR"] = Path.GetTempPath() });
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("teacher models/training/checkpoint.pt (step 146461, base 16)"));
+        Assert.That(output, Does.Contain("121860 parameters"));
+        Assert.That(output, Does.Contain("smoke training ok"));
+    }
+
     [Test]
     public void TrainerLearnsTheStarLayerOfTheStreamedPairs()
     {
