@@ -8,7 +8,7 @@
 #        bright stars before raising it), CLIPPED_STAR_SHARE (0: real samples holding a
 #        clipped star that the target removes, the galaxy crops' counterweight),
 #        BIG_CLIPPED_STARS (unset: when 1, half of those stars are enlarged 1.5-3.5x),
-#        BASE (16: the shipped width; 12 or 8 train a narrower, cheaper network from
+#        BASE (16: the shipped width; 8 trains a narrower, cheaper network (12 runs no faster) from
 #        models/training/checkpoint-baseN.pt, or the first time from the wide one cut down
 #        by prune.py, into runs/real1-baseN.pt; it also learns the wide network's star
 #        layer, DISTILL (0.5) of the loss)
