@@ -83,16 +83,22 @@ public class BrowserTests
 
     // Signing in redirects to /learn. Wait for the redirect itself, not for every cutout on
     // /learn to load, and where it never comes, say what the page said: one CI run failed
-    // here on a bare 20 s timeout that told nothing.
+    // here on a bare 20 s timeout that told nothing. page.Url is polled rather than
+    // WaitForURLAsync(Commit): when the URL already matches, that call ignores Commit and
+    // waits for `load` (playwright-dotnet #3365), which failed a CI run standing on /learn.
     private static async Task RedirectedToLearnAsync(IPage page, string errorId)
     {
-        try { await page.WaitForURLAsync("**/learn", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 }); }
-        catch (TimeoutException)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (new Uri(page.Url).AbsolutePath != "/learn")
         {
-            string said;
-            try { said = await page.Locator("#" + errorId).InnerTextAsync(new() { Timeout = 1_000 }); }
-            catch (Exception e) when (e is TimeoutException or PlaywrightException) { said = "(no error shown)"; }
-            Assert.Fail($"no redirect to /learn after signing in; the page is {page.Url} and says: {said}");
+            if (DateTime.UtcNow > deadline)
+            {
+                string said;
+                try { said = await page.Locator("#" + errorId).InnerTextAsync(new() { Timeout = 1_000 }); }
+                catch (Exception e) when (e is TimeoutException or PlaywrightException) { said = "(no error shown)"; }
+                Assert.Fail($"no redirect to /learn after signing in; the page is {page.Url} and says: {said}");
+            }
+            await Task.Delay(50);
         }
     }
 
