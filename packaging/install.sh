@@ -72,7 +72,9 @@ build() {
   done
   gcc -O2 -Wall -Wextra -Werror -Inative/cpu -o artifacts/bin/starplugin native/cli/starplugin-launcher.c
   install -m 644 artifacts/native/libonnxruntime.so artifacts/bin/
-  install -m 644 models/starless-v1.onnx models/lensfinder-v1.onnx artifacts/bin/models/
+  # starless-v1.onnx, the 8-bit network, is the default; its float original is there for
+  # GPUs (--model .../starless-v1-float.onnx), which have no integer convolutions to gain.
+  install -m 644 models/starless-v1.onnx models/starless-v1-float.onnx models/lensfinder-v1.onnx artifacts/bin/models/
   # The lens-finding platform runs on ASP.NET Core: its own program, which needs the .NET 10
   # runtime (with ASP.NET Core), in lensfinder/ beside the CLI (`starplugin lensfinder`
   # starts it). Release tarballs leave it out: they run with no .NET.

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Exports the trained checkpoint to models/starless-v1.onnx (opset 17, dynamic N/H/W,
+"""Exports the trained checkpoint to models/starless-v1-float.onnx (opset 17, dynamic N/H/W,
 NCHW float32: RGB, then the PSF plane) with the engine's contract in metadata_props,
 checks it with onnx.checker, and writes a sample tile with torch's output beside it
-(starless-v1.check.bin: int32 n, input channels, h, w; the input; the 3-channel
+(starless-v1-float.check.bin: int32 n, input channels, h, w; the input; the 3-channel
 output) so the test suite can compare our ONNX Runtime engine with torch.
+The network StarPlugin runs by default is the 8-bit copy of this export that
+quantize.py writes (models/starless-v1.onnx); this one is its reference.
 A network whose PSF weights are all zero (the RGB-only network, widened) exports
 without the PSF plane: the engine would measure the PSF for nothing."""
 import os, struct, sys
@@ -21,7 +23,7 @@ MODELS = os.path.dirname(HERE)
 
 def main():
     ckpt_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "checkpoint.pt")
-    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(MODELS, "starless-v1.onnx")
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(MODELS, "starless-v1-float.onnx")
     ck = torch.load(ckpt_path, map_location="cpu")
     # The weights' moving average when the checkpoint has one (see train.py).
     state = add_psf_input(ck.get("ema", ck["model"]))

@@ -1,20 +1,31 @@
 #!/usr/bin/python3
-"""Writes an 8-bit copy of the exported network (QDQ ONNX: ONNX Runtime fuses each
-DequantizeLinear → Conv → Relu → QuantizeLinear into one integer convolution, which
-on CPUs with VNNI or AVX2 runs several times faster than float).
+"""Writes the 8-bit network StarPlugin ships (models/starless-v1.onnx) from the float
+export (models/starless-v1-float.onnx): QDQ ONNX, which ONNX Runtime fuses into
+integer convolutions (DequantizeLinear → Conv → Relu → QuantizeLinear as one).
 
-  quantize.py CHECKPOINT FLOAT.onnx OUT.onnx CALIBRATION_DIR [--percentile P] [--crops N]
+  quantize.py CHECKPOINT FLOAT.onnx OUT.onnx CALIBRATION_DIR [--exclude-dir=DIR]
+              [--percentile=P] [--crops=N] [--weight-bits=B] [--only=BLOCKS|all]
 
 CALIBRATION_DIR holds pictures (PNG/JPEG) in the model's domain (stretched, 8-bit):
 the activations' ranges are measured on random 256 px crops of them with torch, the
 checkpoint being the one FLOAT.onnx was exported from (checked weight by weight).
-What stays float, and why:
+--exclude-dir leaves out the pictures named as in DIR (the shipped model: the
+training library's pictures less the 49 the real-image bench judges it on).
+What stays float, and why (measured, model card "Engine"):
 - the first convolution's input (the picture): a 16-bit or linear picture's faint
   sky would be rounded to 1/255 of the range;
+- the half-resolution decoder (u1's output, d1's convolutions): u1's output spans
+  -86..127 where the skip it is concatenated with spans 0..11, and one scale for both
+  moved 6-12 % of the output pixels by over 2 levels; float there, under 0.4 %;
 - the last convolution (its output is the star layer itself, subtracted from the
   picture at full precision).
-Weights are int8, symmetric, one scale per output channel; activations uint8 (after
-ReLU from 0, the upsampling convolutions' outputs asymmetric)."""
+--only lists the blocks whose convolutions are integer (default DEFAULT_BLOCKS below;
+u1 there quantizes its input, d2's output, so that d2's last convolution is integer).
+Weights symmetric, one scale per output channel, 7 bits by default: with 8, a pair of
+products can pass 32767 in the VPMADDUBSW that ONNX Runtime's x86 kernels use on CPUs
+without VNNI and saturate there (on VNNI CPUs it would not): 7 bits give the same
+results on every x86 CPU. Activations uint8 (from 0 after ReLU; the upsampling
+convolutions' outputs asymmetric), at the given percentile of the calibration values."""
 import glob, os, sys
 import numpy as np
 import torch
@@ -115,6 +126,9 @@ def transposed_as_depth_to_space(g, init):
     return pre
 
 
+DEFAULT_BLOCKS = "e1,e2,e3,mid,d3,d2,u3,u2,u1"
+
+
 def u8_params(lo, hi):
     scale = (hi - lo) / 255
     zp = int(np.clip(round(-lo / scale), 0, 255))
@@ -128,6 +142,7 @@ def main():
         raise SystemExit(__doc__)
     ckpt, src, out, cal_dir = args
     percentile = float(opts.get("percentile", "99.999"))
+    weight_max = 2 ** (int(opts.get("weight-bits", "7")) - 1) - 1
     crops = int(opts.get("crops", "4"))
     rng = np.random.default_rng(1)
     model = load_torch(ckpt)
@@ -140,6 +155,9 @@ def main():
         if k not in init or not np.array_equal(numpy_helper.to_array(init[k]), v.numpy()):
             raise SystemExit(f"quantize.py: {src} is not the export of {ckpt} ({k} differs)")
     pics = sorted(p for p in glob.glob(os.path.join(cal_dir, "*")) if p.lower().endswith((".png", ".jpg", ".jpeg")))
+    if "exclude-dir" in opts:
+        held = set(os.listdir(opts["exclude-dir"]))
+        pics = [p for p in pics if os.path.basename(p) not in held]
     ranges, used = calibrate(model, pics, crops, rng, percentile)
 
     for after_d2s, before in transposed_as_depth_to_space(g, init).items():
@@ -156,8 +174,8 @@ def main():
     # --only=e1,e2,...: quantize only these blocks' convolutions (u2: the upsampling into
     # level 2), and the tensors that feed them (through max-pools, concatenations and
     # DepthToSpace, whose inputs must share the quantization to stay integer).
-    if "only" in opts:
-        blocks = opts["only"].split(",")
+    if opts.get("only", DEFAULT_BLOCKS) != "all":
+        blocks = opts.get("only", DEFAULT_BLOCKS).split(",")
         convs = [n for n in g.node if n.op_type == "Conv" and n.input[1] != "out.weight"
                  and n.input[1].split(".")[0].split("_")[0] in blocks]
         want = {n.input[0] for n in convs}
@@ -203,8 +221,8 @@ def main():
         sx = qparams[x[:-3]]
         w = numpy_helper.to_array(init[n.input[1]]).astype(np.float64)
         b = numpy_helper.to_array(init[n.input[2]]).astype(np.float64)
-        sw = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1), 1e-12) / 127
-        wq = np.clip(np.round(w / sw[:, None, None, None]), -127, 127).astype(np.int8)
+        sw = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1), 1e-12) / weight_max
+        wq = np.clip(np.round(w / sw[:, None, None, None]), -weight_max, weight_max).astype(np.int8)
         bs = sx * sw
         bq = np.round(b / bs).astype(np.int32)
         wn, bn = n.input[1], n.input[2]
@@ -241,7 +259,7 @@ def main():
     for p in m.metadata_props:
         if p.key == "starplugin.name":
             p.value = p.value + "-int8"
-    p = m.metadata_props.add(); p.key, p.value = "starplugin.quantization", f"qdq uint8/int8, {used} calibration pictures, percentile {percentile}"
+    p = m.metadata_props.add(); p.key, p.value = "starplugin.quantization", f"qdq: uint8 activations, int{opts.get('weight-bits', '7')} weights, blocks {opts.get('only', DEFAULT_BLOCKS)} (the first and last convolutions float); {used} calibration pictures, percentile {percentile}"
     onnx.checker.check_model(m)
     tmp = out + ".tmp"
     onnx.save(m, tmp)

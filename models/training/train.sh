@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces models/starless-v1.onnx: trains from scratch (or resumes the committed
+# Reproduces models/starless-v1-float.onnx and its 8-bit copy models/starless-v1.onnx: trains from scratch (or resumes the committed
 # checkpoint with --resume) on pairs streamed from `starplugin synth pairs`, then
 # exports and checks the ONNX model. Everything is seeded: torch.manual_seed(1234),
 # training pairs from seed 1,000,000 upwards, held-out pairs from 900,000,000.
@@ -24,4 +24,13 @@ done
 ckpt=models/training/checkpoint.pt
 if [ $resume = 0 ] && [ ${#extra[@]} = 0 ]; then ckpt="models/training/runs/from-scratch.pt"; rm -f "$ckpt"; mkdir -p models/training/runs; fi
 /usr/bin/python3 models/training/train.py --minutes "$minutes" --steps "$steps" --checkpoint "$ckpt" "${extra[@]}"
-[ ${#extra[@]} = 0 ] && /usr/bin/python3 models/training/export.py "$ckpt" models/starless-v1.onnx
+if [ ${#extra[@]} = 0 ]; then
+  /usr/bin/python3 models/training/export.py "$ckpt" models/starless-v1-float.onnx
+  # The shipped network is its 8-bit copy, calibrated on the real training pictures less the dev set.
+  cal=models/training/runs/real-data/src
+  if [ -d "$cal" ]; then
+    /usr/bin/python3 models/training/quantize.py "$ckpt" models/starless-v1-float.onnx models/starless-v1.onnx "$cal" --exclude-dir=../shared/data/real-dev
+  else
+    echo "train.sh: no calibration pictures in $cal (models/training/realdata/build_library.py): models/starless-v1.onnx not rewritten" >&2
+  fi
+fi
