@@ -265,7 +265,7 @@ def main():
     tmp = out + ".tmp"
     onnx.save(m, tmp)
     os.replace(tmp, out)
-    print(f"{out}: {os.path.getsize(out)} bytes, {quantized_convs} integer convolutions, {len(ranges)} quantized tensors, {used} calibration pictures")
+    print(f"{out}: {os.path.getsize(out)} bytes, {quantized_convs} convolutions with integer weights (ONNX Runtime runs those whose output is quantized too in integers), {len(ranges)} quantized tensors, {used} calibration pictures")
 
 
 if __name__ == "__main__":
