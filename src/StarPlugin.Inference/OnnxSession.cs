@@ -46,6 +46,8 @@ public sealed unsafe class OnnxSession : IDisposable
             {
                 nint env;
                 fixed (byte* id = "starplugin\0"u8) api.Check(api.CreateEnv(3 /* ORT_LOGGING_LEVEL_ERROR */, id, &env), "CreateEnv");
+                // No telemetry (OrtLibrary.TelemetryOff): the switch Windows builds obey.
+                api.Check(api.DisableTelemetryEvents(env), "DisableTelemetryEvents");
                 _env = env; // lives for the process: ORT allows one env, and hosts may create sessions repeatedly
             }
         }

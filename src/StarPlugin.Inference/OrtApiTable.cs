@@ -17,6 +17,7 @@ public sealed unsafe class OrtApiTable
     public readonly delegate* unmanaged<nint, int> GetErrorCode;
     public readonly delegate* unmanaged<nint, nint> GetErrorMessage;
     public readonly delegate* unmanaged<int, byte*, nint*, nint> CreateEnv;
+    public readonly delegate* unmanaged<nint, nint> DisableTelemetryEvents;
     public readonly delegate* unmanaged<nint, byte*, nint, nint*, nint> CreateSessionUtf8; // (char* on Unix)
     public readonly delegate* unmanaged<nint, char*, nint, nint*, nint> CreateSessionWide; // (wchar_t* on Windows)
     public readonly delegate* unmanaged<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint> Run;
@@ -58,6 +59,7 @@ public sealed unsafe class OrtApiTable
         ["GetErrorCode"] = 1,
         ["GetErrorMessage"] = 2,
         ["CreateEnv"] = 3,
+        ["DisableTelemetryEvents"] = 6,
         ["CreateSession"] = 7,
         ["Run"] = 9,
         ["CreateSessionOptions"] = 10,
@@ -98,6 +100,7 @@ public sealed unsafe class OrtApiTable
         GetErrorCode = (delegate* unmanaged<nint, int>)Slot(nameof(GetErrorCode));
         GetErrorMessage = (delegate* unmanaged<nint, nint>)Slot(nameof(GetErrorMessage));
         CreateEnv = (delegate* unmanaged<int, byte*, nint*, nint>)Slot(nameof(CreateEnv));
+        DisableTelemetryEvents = (delegate* unmanaged<nint, nint>)Slot(nameof(DisableTelemetryEvents));
         CreateSessionUtf8 = (delegate* unmanaged<nint, byte*, nint, nint*, nint>)Slot("CreateSession");
         CreateSessionWide = (delegate* unmanaged<nint, char*, nint, nint*, nint>)Slot("CreateSession");
         Run = (delegate* unmanaged<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint>)Slot(nameof(Run));

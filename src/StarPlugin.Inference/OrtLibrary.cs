@@ -11,7 +11,7 @@ namespace StarPlugin.Inference;
 /// reads the app's deps.json (the Microsoft.ML.OnnxRuntime package's native asset).
 /// Nothing walks up folders or reads the environment here.
 /// </summary>
-public static unsafe class OrtLibrary
+public static unsafe partial class OrtLibrary
 {
     /// <summary>
     /// The OrtApi version we request. Slots only ever append, so any build ≥ this works;
@@ -53,6 +53,7 @@ public static unsafe class OrtLibrary
 
     private static OrtApiTable Load()
     {
+        TelemetryOff();
         var tried = new List<string>();
         foreach (var path in Candidates())
         {
@@ -81,6 +82,28 @@ public static unsafe class OrtLibrary
         if (table == 0) throw new OrtException($"{_loadedFrom}: ONNX Runtime {version} does not provide API version {ApiVersion}");
         return new OrtApiTable(table, version, _handle);
     }
+
+    /// <summary>The variable ONNX Runtime's Linux and macOS builds (1.32) read to collect nothing.</summary>
+    public const string TelemetryVariable = "ORT_DISABLE_TELEMETRY";
+
+    /// <summary>
+    /// ONNX Runtime's official builds collect telemetry on Linux and macOS by default: a
+    /// device id and an event database under ~/.cache/Microsoft, uploaded to Microsoft
+    /// when online. A plug-in that works on people's photographs sends nothing anywhere:
+    /// the variable goes into the process' native environment (.NET's own
+    /// Environment.SetEnvironmentVariable does not reach getenv on Unix) before the library
+    /// is loaded, since it is read as the library starts. <see cref="OnnxSession"/> also
+    /// calls DisableTelemetryEvents on the environment, the switch Windows builds obey.
+    /// </summary>
+    private static void TelemetryOff()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        if (SetEnv(TelemetryVariable, "1", 1) != 0)
+            throw new OrtException($"cannot set {TelemetryVariable} (setenv failed): ONNX Runtime is not loaded with its telemetry on");
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
 }
 
 /// <summary>An ONNX Runtime error: the library's status code and message, or a loading problem.</summary>

@@ -100,6 +100,28 @@ public partial class NativeAbiTests
     public void CHostileTestPasses() => RunCProgram("native/tests/capi_hostile.c", "sp-hostile");
 
     /// <summary>
+    /// Removal through the C API leaves nothing in the user's home: ONNX Runtime 1.32's
+    /// Linux build otherwise writes a device id and an event database to
+    /// ~/.cache/Microsoft/DeveloperTools/.onnxruntime (its telemetry) as the engine loads.
+    /// </summary>
+    [Test]
+    public void RemovalThroughTheCApiWritesNothingUnderHome()
+    {
+        string dir = Path.GetDirectoryName(Repo.NativeLibrary())!;
+        string exe = CompileAgainst(dir, "native/tests/capi_test.c", "sp-home");
+        string home = Directory.CreateTempSubdirectory("sp-empty-home-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["HOME"] = home, ["XDG_CACHE_HOME"] = Path.Combine(home, ".cache"), ["ORT_DISABLE_TELEMETRY"] = "0" };
+            var (code, output) = Repo.Run(exe, $"\"{Repo.Path_("models", "starless-v1.onnx")}\"", env: env);
+            Assert.That(code, Is.EqualTo(0), output);
+            Assert.That(output, Does.Match(@"\d+ passed, 0 failed"));
+            Assert.That(Directory.EnumerateFileSystemEntries(home, "*", SearchOption.AllDirectories), Is.Empty, "files written under HOME");
+        }
+        finally { File.Delete(exe); Directory.Delete(home, true); }
+    }
+
+    /// <summary>
     /// A host compiled against the previous release's header (ABI 3, kept verbatim in
     /// native/tests/abi) runs on this library, with every struct it passes ending at an
     /// unreadable page.
