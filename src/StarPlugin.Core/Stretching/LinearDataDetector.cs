@@ -24,8 +24,10 @@ public static class LinearDataDetector
     public static bool IsLinear(ReadOnlySpan<float> firstPlane, float whitePoint)
     {
         if (whitePoint <= 0) return false;
-        float median = RobustStatistics.Median(firstPlane);
-        return median / whitePoint < MedianThreshold && !IsEightBit(firstPlane, whitePoint);
+        // The 8-bit test first: it reads 65 536 samples, where the median copies and selects
+        // up to a million (10 ms of a 1 Mpx removal, on one core, before anything else).
+        if (IsEightBit(firstPlane, whitePoint)) return false;
+        return RobustStatistics.Median(firstPlane) / whitePoint < MedianThreshold;
     }
 
     /// <summary>
