@@ -27,6 +27,8 @@ public sealed unsafe class OnnxSession : IDisposable
     private readonly byte[] _inputName, _outputName;
 
     public ExecutionDevice Device { get; }
+    /// <summary>The session's intra-op threads.</summary>
+    public int Threads { get; }
     public string ModelPath { get; }
     public string InputName { get; }
     public string OutputName { get; }
@@ -55,7 +57,7 @@ public sealed unsafe class OnnxSession : IDisposable
         api.Check(api.CreateSessionOptions(&so), "CreateSessionOptions");
         try
         {
-            int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+            int threads = Threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
             api.Check(api.SetIntraOpNumThreads(so, threads), "SetIntraOpNumThreads");
             api.Check(api.SetInterOpNumThreads(so, 1), "SetInterOpNumThreads");
             api.Check(api.SetSessionGraphOptimizationLevel(so, 99 /* ORT_ENABLE_ALL */), "SetSessionGraphOptimizationLevel");

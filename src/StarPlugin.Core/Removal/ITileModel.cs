@@ -15,4 +15,10 @@ public interface ITileModel
     /// result (callers reuse one across tiles); returns the output's shape.
     /// </summary>
     long[] Run(ReadOnlySpan<float> input, ReadOnlySpan<long> shape, Func<int, float[]> output);
+
+    /// <summary>
+    /// How many <see cref="Run"/> calls the tiling engine keeps in flight at once (from
+    /// several threads; 1: one after another). The results are the same either way.
+    /// </summary>
+    int ConcurrentRuns => 1;
 }

@@ -56,14 +56,20 @@ public sealed class TiledModelRunner(ITileModel network)
         var gy = new TileGrid(height, tile, overlap);
         var tiles = (from ty in Enumerable.Range(0, gy.Starts.Length) from tx in Enumerable.Range(0, gx.Starts.Length) select (tx, ty)).ToArray();
         int C = Model.Channels, T = tile, perTile = C * T * T, perTileIn = Model.InputChannels * T * T;
-        var input = new float[perTileIn * batch];
-        var outputBuffer = new float[perTile * batch];
         var reporter = progress.Slice(0, 1, tiles.Length, "removing stars");
+        int batches = (tiles.Length + batch - 1) / batch;
+        int workers = Math.Clamp(Network.ConcurrentRuns, 1, batches);
 
-        for (int first = 0; first < tiles.Length; first += batch)
+        // One batch: its tiles copied in, the network run, its star layer added into the
+        // output. The adding waits its turn (batch order), so every pixel's sum is made in
+        // the same order however many batches are in flight: the same bits as one at a time.
+        int turn = 0;
+        var gate = new object();
+        bool failed = false;
+        void RunBatch(int b, float[] input, float[] outputBuffer)
         {
             reporter.ThrowIfCancelled();
-            int n = Math.Min(batch, tiles.Length - first);
+            int first = b * batch, n = Math.Min(batch, tiles.Length - first);
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
@@ -72,16 +78,61 @@ public sealed class TiledModelRunner(ITileModel network)
                     PsfPlane(psfFwhm!, gx.Starts[tx], gy.Starts[ty], T, input.AsMemory(k * perTileIn + perTile, T * T));
             }
             int produced = 0;
-            var shape = Network.Run(input.AsSpan(0, n * perTileIn), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : new float[count]; });
+            var result = outputBuffer;
+            var shape = Network.Run(input.AsSpan(0, n * perTileIn), InputShape(n, T), count => { produced = count; return count <= outputBuffer.Length ? outputBuffer : result = new float[count]; });
             if (produced != n * perTile)
                 throw new ModelException($"model output has {produced} values for {n} tiles of {T}x{T}x{C} (shape [{string.Join(",", shape)}])");
-            var result = outputBuffer;
+            if (workers > 1)
+                lock (gate)
+                    while (turn != b)
+                    {
+                        if (failed) throw new OperationCanceledException("another tile failed");
+                        Monitor.Wait(gate);
+                    }
             for (int k = 0; k < n; k++)
             {
                 var (tx, ty) = tiles[first + k];
                 Accumulate(result, k * perTile, input, k * perTileIn, output, outputChannel, outputWeight, width, height, gx, gy, tx, ty, T);
             }
             reporter.Advance(n);
+            if (workers > 1) lock (gate) { turn++; Monitor.PulseAll(gate); }
+        }
+
+        if (workers == 1)
+        {
+            var input = new float[perTileIn * batch];
+            var outputBuffer = new float[perTile * batch];
+            for (int b = 0; b < batches; b++) RunBatch(b, input, outputBuffer);
+            return;
+        }
+        // Batches in flight on dedicated threads, each with its own buffers, taking the next
+        // batch as they finish one (ONNX Runtime sessions take concurrent runs).
+        int next = -1;
+        var threads = new Task[workers];
+        for (int w = 0; w < workers; w++)
+            threads[w] = Task.Factory.StartNew(() =>
+            {
+                var input = new float[perTileIn * batch];
+                var outputBuffer = new float[perTile * batch];
+                try
+                {
+                    for (int b; (b = Interlocked.Increment(ref next)) < batches && !Volatile.Read(ref failed);)
+                        RunBatch(b, input, outputBuffer);
+                }
+                catch
+                {
+                    // The others stop at their next batch or their turn; the first error is thrown below.
+                    lock (gate) { failed = true; Monitor.PulseAll(gate); }
+                    throw;
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try { Task.WaitAll(threads); }
+        catch (AggregateException)
+        {
+            // The error that stopped the run, not the "another tile failed" of the workers it stopped.
+            var first = threads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!)
+                .OrderBy(e => e is OperationCanceledException && e.Message == "another tile failed" ? 1 : 0).First();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 
