@@ -86,7 +86,7 @@ public sealed class TiledModelRunner(ITileModel network)
                 lock (gate)
                     while (turn != b)
                     {
-                        if (failed) throw new OperationCanceledException("another tile failed");
+                        if (failed) throw new StoppedByAnotherBatch();
                         Monitor.Wait(gate);
                     }
             for (int k = 0; k < n; k++)
@@ -127,14 +127,16 @@ public sealed class TiledModelRunner(ITileModel network)
                 }
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try { Task.WaitAll(threads); }
-        catch (AggregateException)
+        catch (AggregateException e)
         {
-            // The error that stopped the run, not the "another tile failed" of the workers it stopped.
-            var first = threads.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!)
-                .OrderBy(e => e is OperationCanceledException && e.Message == "another tile failed" ? 1 : 0).First();
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            // The error that stopped the run, not the workers it stopped.
+            var errors = e.Flatten().InnerExceptions;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(errors.FirstOrDefault(x => x is not StoppedByAnotherBatch) ?? errors[0]).Throw();
         }
     }
+
+    /// <summary>A worker waiting its turn when another batch's run failed or was cancelled.</summary>
+    private sealed class StoppedByAnotherBatch() : OperationCanceledException("stopped: another batch of tiles failed");
 
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
