@@ -99,7 +99,7 @@ public static unsafe partial class OrtLibrary
     {
         if (OperatingSystem.IsWindows()) return;
         if (SetEnv(TelemetryVariable, "1", 1) != 0)
-            throw new OrtException($"cannot set {TelemetryVariable} (setenv failed): ONNX Runtime is not loaded with its telemetry on");
+            throw new OrtException($"cannot set {TelemetryVariable} (setenv failed), and StarPlugin does not load ONNX Runtime with its telemetry on");
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
