@@ -527,12 +527,20 @@ internal static class ResidualStarCleanup
         private readonly float[] _samples = new float[Side * Side];
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
+        private ClippedStarShape? _shape;
 
         public bool Clean(Planes p, Source s, bool wide)
         {
             var at = Assess(p, s);
             if (!at.Stands) return false;
-            if ((wide || s.Saturated) && !(at.Removed >= MinRemovedWide)) return false;
+            if ((wide || s.Saturated) && !(at.Removed >= MinRemovedWide))
+            {
+                // The network kept it: a galaxy's clipped core, or a star it took for one. A
+                // sharp, round one is a star (ClippedStarShape), filled as a known star.
+                if (!wide && s.Saturated && (_shape ??= new ClippedStarShape()).IsSharpRoundStar(p.Data, p.Domain, p.Colours, p.Width, p.Height, s.X, s.Y))
+                    return FillAnyway(p, s, out _);
+                return false;
+            }
             // A clipped star's halo reaches further than its width says (the width of a
             // clipped core is the plateau's): a fill to that radius left the halo's outer
             // part as a coloured ring round a flat disc (Dark Shark, NGC 691).

@@ -186,6 +186,30 @@ public class ResidualCleanupTests
             Assert.That(CoreMean(starless, c, at.X, at.Y), Is.EqualTo(CoreMean(image, c, at.X, at.Y)).Within(1e-6), $"channel {c}");
     }
 
+    /// <summary>
+    /// A small clipped star (σ 1.5 px, peak 3× white: a plateau of radius 2.2 px) alone on the
+    /// sky, which the network kept whole, as ours keeps some bright stars of open clusters
+    /// (NGC 3114, NGC 6087): sharp and round, a star by its shape, so it is filled; a clipped
+    /// core on a broad envelope (a galaxy's nucleus) or an elongated one stays.
+    /// </summary>
+    [TestCase(1.5, 1.5, 0.0, true)]
+    [TestCase(1.5, 1.5, 0.4, false)]
+    [TestCase(3.0, 1.5, 0.0, false)]
+    public void AClippedSourceTheNetworkKeptIsFilledWhenItsShapeIsAStars(double sigmaX, double sigmaY, double envelope, bool filled)
+    {
+        var rng = new Random(7);
+        var image = TestImages.NoisySky(160, 160, 3, Sky, Noise, rng);
+        (int X, int Y) at = (80, 80);
+        TestImages.AddGaussian(image, at.X, at.Y, sigmaX, sigmaY, 3.0);
+        if (envelope > 0) TestImages.AddGaussian(image, at.X, at.Y, 10, 8, envelope);
+        for (int k = 0; k < 5; k++) { TestImages.AddGaussian(image, 20 + 30 * k, 20, 1.1, 1.1, 0.3); TestImages.AddGaussian(image, 20 + 30 * k, 140, 1.1, 1.1, 0.3); }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        var starless = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
+        for (int c = 0; c < 3; c++)
+            if (filled) Assert.That(CoreMean(starless, c, at.X, at.Y), Is.LessThan(Sky + 0.1), $"channel {c}: filled with the sky");
+            else Assert.That(CoreMean(starless, c, at.X, at.Y), Is.EqualTo(CoreMean(image, c, at.X, at.Y)).Within(1e-6), $"channel {c}: kept");
+    }
+
     [Test]
     public void ASaturatedCoreTheNetworkBeganToRemoveIsFinished()
     {
