@@ -40,7 +40,8 @@ namespace StarPlugin.Removal;
 /// <see cref="GalaxyMode.Auto"/> (the default) the stage acts only in galaxy fields, where
 /// resolved sources carry at least <see cref="GalaxyFieldShare"/> of the sources' light
 /// (and there are enough round sources, <see cref="StellarLocus.Window"/>, to judge by),
-/// on a sky that stays level under the sources (<see cref="GalaxyFieldSkySpread"/>):
+/// most of that light in elongated sources (<see cref="GalaxyFieldElongatedShare"/>: the
+/// swollen bright stars of star clusters are round), on a sky that stays level under the sources (<see cref="GalaxyFieldSkySpread"/>):
 /// knots in bright nebulosity are broad too, and carried 49–60 % of the light in two
 /// real nebula frames (IC 434, RCW 32), where auto then kept hundreds of them.
 /// Measured: the Hubble deep field 66 %; star fields with nebulae 3–23 % (three real
@@ -122,6 +123,22 @@ internal static class GalaxyProtection
     /// <summary>In <see cref="GalaxyMode.Auto"/>, the share of the unsaturated sources' flux in resolved sources that makes a galaxy field.</summary>
     public const double GalaxyFieldShare = 0.4;
     /// <summary>
+    /// In <see cref="GalaxyMode.Auto"/>, the least share of the resolved sources' flux in
+    /// elongated ones for a galaxy field. Galaxies are seldom round; the bright stars of a
+    /// star cluster, swollen by the stretch past what the locus expects of their brightness
+    /// (bright stars crowd the top of an 8-bit range, where peak brightness no longer tells
+    /// them apart), are. On Stellarium's 535 pictures under 1000 px the share and the sky's
+    /// spread alone made 42 galaxy fields, of which four are (Leo and the groups of NGC 3750,
+    /// 4170 and 4490): the others were 18 star clusters, 9 nebulae and 11 single galaxies,
+    /// where the stage gave back 30-1142 bright stars as galaxies (M37, M38, NGC 3114,
+    /// NGC 6087, NGC 6397, IC 4756, the stars round M65). The galaxy fields' elongated
+    /// sources carry 64-84 % of the resolved light (Leo 68, Coma 73, the Hubble deep field 84;
+    /// the groups 64-75); with this test the stage acts on 9 of the 535: those four, and M35,
+    /// three globular clusters (NGC 362, 6624, 6760: blends in a crowded core are elongated)
+    /// and the Cat's Eye nebula.
+    /// </summary>
+    public const double GalaxyFieldElongatedShare = 0.6;
+    /// <summary>
     /// In <see cref="GalaxyMode.Auto"/>, the most the sky under the sources may vary (the
     /// 10th to 90th percentile of their local backgrounds, in the model domain's [0, 1])
     /// for a galaxy field. Galaxies stand on dark, level sky: the Hubble deep field 0.03,
@@ -155,7 +172,7 @@ internal static class GalaxyProtection
         var confident = new Confident(census);
         locus ??= StellarLocus.Estimate(confident);
         // Auto judges the frame only where it has enough sources to show what its stars look like.
-        bool galaxyField = locus.Measured && ResolvedShare(confident, locus) >= GalaxyFieldShare && SkySpread(confident) <= GalaxyFieldSkySpread;
+        bool galaxyField = IsGalaxyField(confident, locus);
         if (confident.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
         // The large galaxies of a cluster (Leo's NGC 3861, 3884, Coma's NGC 4907, 4911: 9-16 px
         // across against a PSF of 1.3) are too broad for the census' sweeps; only the 4×4
@@ -560,6 +577,24 @@ internal static class GalaxyProtection
             if (InStarField.IsResolved(t, locus)) resolved += t.Star.Flux;
         }
         return all > 0 ? resolved / all : 0;
+    }
+
+    /// <summary>Whether <see cref="GalaxyMode.Auto"/> acts on the frame of these (confident) sources: see <see cref="GalaxyFieldShare"/>, <see cref="GalaxyFieldElongatedShare"/> and <see cref="GalaxyFieldSkySpread"/>.</summary>
+    private static bool IsGalaxyField(IReadOnlyList<ResidualStarCleanup.Target> confident, StellarLocus locus) =>
+        locus.Measured && ResolvedShare(confident, locus) >= GalaxyFieldShare && ElongatedShare(confident, locus) >= GalaxyFieldElongatedShare
+        && SkySpread(confident) <= GalaxyFieldSkySpread;
+
+    /// <summary>The share of the resolved sources' flux (as <see cref="ResolvedShare"/>) in elongated ones (roundness above <see cref="WidthTest.Elongated"/> of the star-field test).</summary>
+    public static double ElongatedShare(IReadOnlyList<ResidualStarCleanup.Target> sources, StellarLocus locus)
+    {
+        double resolved = 0, elongated = 0;
+        foreach (var t in sources)
+        {
+            if (t.Star.Saturated || !(t.Star.Flux > 0) || !InStarField.IsResolved(t, locus)) continue;
+            resolved += t.Star.Flux;
+            if (t.Star.Roundness > InStarField.Elongated) elongated += t.Star.Flux;
+        }
+        return resolved > 0 ? elongated / resolved : 0;
     }
 
     /// <summary>The spread of the sky under the sources (10th to 90th percentile of their measured backgrounds); 0 when too few were measured to tell.</summary>

@@ -107,7 +107,7 @@ internal static class CleanupDiagnostics
         // What keep-galaxies auto judges the frame by (GalaxyProtection.Apply).
         var confident = targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
         var locus = StellarLocus.Estimate(confident);
-        Console.WriteLine(FormattableString.Invariant($"{censusCount} sources and {targets.Count - censusCount} fill-only (one-pixel and soft stars), PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
+        Console.WriteLine(FormattableString.Invariant($"{censusCount} sources and {targets.Count - censusCount} fill-only (one-pixel and soft stars), PSF {psf.Global:F2} px; galaxy field: locus measured {locus.Measured}, resolved share {GalaxyProtection.ResolvedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldShare}), elongated {GalaxyProtection.ElongatedShare(confident, locus):F3} (>= {GalaxyProtection.GalaxyFieldElongatedShare}), sky spread {GalaxyProtection.SkySpread(confident):F3} (<= {GalaxyProtection.GalaxyFieldSkySpread})"));
         return 0;
     }
 }
