@@ -129,7 +129,7 @@ internal static class GalaxyProtection
     /// (bright stars crowd the top of an 8-bit range, where peak brightness no longer tells
     /// them apart), are. On Stellarium's 535 pictures under 1000 px the share and the sky's
     /// spread alone made 42 galaxy fields, of which four are (Leo and the groups of NGC 3750,
-    /// 4170 and 4490): the others were 18 star clusters, 9 nebulae and 11 single galaxies,
+    /// 4170 and 4490): the others were 18 star clusters, 9 nebulae and 11 galaxy pictures,
     /// where the stage gave back 30-1142 bright stars as galaxies (M37, M38, NGC 3114,
     /// NGC 6087, NGC 6397, IC 4756, the stars round M65). The galaxy fields' elongated
     /// sources carry 64-84 % of the resolved light (Leo 68, Coma 73, the Hubble deep field 84;
