@@ -40,7 +40,7 @@ internal sealed class ClippedStarShape
     /// <summary>Stars: elongation (axis ratio from the second moments) at most this (compact galaxies 1.5 and more).</summary>
     public const double MaxElongation = 1.3;
 
-    private const int MaxReach = 35; // 10 × MaxPlateauRadius
+    private const int MaxReach = 35; // 10 × MaxPlateauRadius (rc stays under it: 34 at most)
     // The box round the source: the reach about the plateau's centroid, which may lie a few pixels off.
     private const int Margin = 4, Side = 2 * (MaxReach + Margin) + 1;
     private readonly float[] _lum = new float[Side * Side];
@@ -98,6 +98,8 @@ internal sealed class ClippedStarShape
         double rc = Math.Sqrt(area / Math.PI);
         if (rc >= MaxPlateauRadius) return false;
         double cx = sx / area, cy = sy / area;
+        // The rings must lie in the box: a plateau drawn out far from the source cannot be judged.
+        if (Math.Abs(cx - px) > Margin || Math.Abs(cy - py) > Margin) return false;
         int reach = Math.Min(MaxReach, Math.Max(16, (int)(10 * rc)));
 
         // Ring medians out to the reach (pixels by floor of their distance).
@@ -123,7 +125,9 @@ internal sealed class ClippedStarShape
         if (m == 0 || double.IsNaN(ring[0])) return false;
         outer[..m].Sort();
         double sky = m % 2 == 1 ? outer[m / 2] : (outer[m / 2 - 1] + outer[m / 2]) / 2;
-        double height = Math.Max(ring[0] - sky, 1e-3);
+        // A centre not above the sky (the centroid off a curved plateau) has no profile to judge.
+        if (!(ring[0] - sky > 1e-3)) return false;
+        double height = ring[0] - sky;
         int shoulder = reach;
         for (int k = 0; k <= reach; k++)
             if ((ring[k] - sky) / height < ShoulderLevel) { shoulder = k; break; }

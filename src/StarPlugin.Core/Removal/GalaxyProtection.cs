@@ -562,7 +562,12 @@ internal static class GalaxyProtection
     /// <summary>The stellar locus of a census, from its confident sources (as <see cref="Apply"/> judges by).</summary>
     public static StellarLocus LocusOf(IReadOnlyList<ResidualStarCleanup.Target> census) => StellarLocus.Estimate(new Confident(census));
 
-    /// <summary>Whether resolved sources carry at least <see cref="GalaxyFieldShare"/> of the census' light: a frame where most broad sources are galaxies.</summary>
+    /// <summary>
+    /// Whether resolved sources carry at least <see cref="GalaxyFieldShare"/> of the census' light:
+    /// a frame whose locus may be theirs, which the fills then do not judge by. Not
+    /// <see cref="IsGalaxyField"/>: round sources swollen past the locus (a star cluster's
+    /// bright stars) make it as doubtful as galaxies do.
+    /// </summary>
     public static bool ResolvedSourcesDominate(IReadOnlyList<ResidualStarCleanup.Target> census, StellarLocus locus) =>
         locus.Measured && ResolvedShare(new Confident(census), locus) >= GalaxyFieldShare;
 

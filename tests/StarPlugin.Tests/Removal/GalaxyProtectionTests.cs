@@ -160,8 +160,8 @@ public class GalaxyProtectionTests
     {
         // The galaxy field above with its galaxies round (σ 3.5 px): as many broad sources
         // carrying as much light, but round, as the bright stars of a star cluster are where
-        // the stretch swells them past what their peak brightness predicts (M35, NGC 3114:
-        // auto gave back 57-1142 of them). Galaxies are seldom round; auto acts as never.
+        // the stretch swells them past what their peak brightness predicts (M37, NGC 3114:
+        // auto gave back 30-1142 of them in Stellarium's pictures). Galaxies are seldom round; auto acts as never.
         var (image, round) = Mixed(stars: 64, galaxies: 60, galaxySigmaX: 3.5, galaxySigmaY: 3.5);
         TestImages.AssertSamePixels(Run(image, GalaxyMode.Never), Run(image, GalaxyMode.Auto), tolerance: 0f);
         var always = Run(image, GalaxyMode.Always);

@@ -187,13 +187,16 @@ public class ResidualCleanupTests
     }
 
     /// <summary>
-    /// A small clipped star (σ 1.5 px, peak 3× white: a plateau of radius 2.2 px) alone on the
-    /// sky, which the network kept whole, as ours keeps some bright stars of open clusters
-    /// (NGC 3114, NGC 6087): sharp and round, a star by its shape, so it is filled; a clipped
-    /// core on a broad envelope (a galaxy's nucleus) or an elongated one stays.
+    /// A small clipped star (σ 1.5 px, peak 3× white: a plateau of about 21 px, radius 2.6)
+    /// alone on the sky, which the network kept whole, as ours keeps some clipped stars of
+    /// the synthetic fields: sharp and round, a star by its shape, so it is filled. A clipped
+    /// core on a broad envelope (a galaxy's nucleus) stays, and so does an elongated one
+    /// (σ 2.2 × 1.1: a plateau of radius 2.6 too, 2:1), and one whose plateau is too large
+    /// to judge (σ 3 × 1.5: radius 3.7).
     /// </summary>
     [TestCase(1.5, 1.5, 0.0, true)]
     [TestCase(1.5, 1.5, 0.4, false)]
+    [TestCase(2.2, 1.1, 0.0, false)]
     [TestCase(3.0, 1.5, 0.0, false)]
     public void AClippedSourceTheNetworkKeptIsFilledWhenItsShapeIsAStars(double sigmaX, double sigmaY, double envelope, bool filled)
     {
