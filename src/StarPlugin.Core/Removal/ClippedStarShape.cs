@@ -59,15 +59,8 @@ internal sealed class ClippedStarShape
         int bw = bx1 - bx0 + 1, bh = by1 - by0 + 1;
         if (bw < 3 || bh < 3) return false;
         var lum = _lum.AsSpan(0, bw * bh);
-        lum.Clear();
-        for (int c = 0; c < colours; c++)
-            for (int yy = by0; yy <= by1; yy++)
-            {
-                var row = lum.Slice((yy - by0) * bw, bw);
-                var src = data.AsSpan(c * n + yy * w + bx0, bw);
-                for (int i = 0; i < bw; i++) row[i] += domain.Map(src[i]);
-            }
-        for (int i = 0; i < lum.Length; i++) lum[i] /= colours;
+        for (int yy = by0; yy <= by1; yy++)
+            ResidualStarCleanup.LuminanceRow(data, domain, colours, w, n, yy, bx0, lum.Slice((yy - by0) * bw, bw));
 
         // The peak within a pixel of the source, and its plateau (4-connected, bounded).
         int px = Math.Clamp((int)Math.Round(x), bx0, bx1) - bx0, py = Math.Clamp((int)Math.Round(y), by0, by1) - by0;

@@ -225,18 +225,23 @@ internal static class ResidualStarCleanup
     }
 
     /// <summary>Row y of the luminance, the mean of the colour planes in the model domain, into <paramref name="row"/> (one image row long).</summary>
-    internal static ReadOnlySpan<float> LuminanceRow(float[] data, ModelDomain domain, int colours, int w, int n, int y, Span<float> row)
+    internal static ReadOnlySpan<float> LuminanceRow(float[] data, ModelDomain domain, int colours, int w, int n, int y, Span<float> row) =>
+        LuminanceRow(data, domain, colours, w, n, y, 0, row);
+
+    /// <summary>Columns x0 … x0 + <paramref name="segment"/>.Length − 1 of row y of the luminance, into <paramref name="segment"/>.</summary>
+    internal static ReadOnlySpan<float> LuminanceRow(float[] data, ModelDomain domain, int colours, int w, int n, int y, int x0, Span<float> segment)
     {
-        row.Clear();
-        var mapped = System.Buffers.ArrayPool<float>.Shared.Rent(w);
+        int len = segment.Length;
+        segment.Clear();
+        var mapped = System.Buffers.ArrayPool<float>.Shared.Rent(len);
         for (int c = 0; c < colours; c++)
         {
-            domain.Map(data.AsSpan(c * n + y * w, w), mapped.AsSpan(0, w));
-            TensorPrimitives.Add(row, mapped.AsSpan(0, w), row);
+            domain.Map(data.AsSpan(c * n + y * w + x0, len), mapped.AsSpan(0, len));
+            TensorPrimitives.Add(segment, mapped.AsSpan(0, len), segment);
         }
         System.Buffers.ArrayPool<float>.Shared.Return(mapped);
-        if (colours > 1) TensorPrimitives.Multiply(row, 1f / colours, row);
-        return row;
+        if (colours > 1) TensorPrimitives.Multiply(segment, 1f / colours, segment);
+        return segment;
     }
 
     // One D everywhere and ring backgrounds (no flat-sky relief or mesh background): the
