@@ -323,7 +323,9 @@ internal static class ResidualStarCleanup
                     // source the network kept whole (it may be a galaxy) stays.
                     bool judged = order[j] < stars.Count && locus != null && locus.Measured && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient;
                     bool deferToNetwork = t.Wide && (!judged || GalaxyProtection.InStarField.IsResolved(t, locus!));
-                    if (patch.Clean(image, t.Star, deferToNetwork)) Interlocked.Increment(ref filled);
+                    // What a star of its brightness measures here, for the close-pair test of a judged source.
+                    double starFwhm = deferToNetwork && judged ? t.Star.Fwhm / t.Width * locus!.At(t.Star.Brightness) : double.NaN;
+                    if (patch.Clean(image, t.Star, deferToNetwork, starFwhm)) Interlocked.Increment(ref filled);
                 }
                 return patch;
             }, _ => { });
@@ -533,8 +535,13 @@ internal static class ResidualStarCleanup
         private readonly Offset[] _ring = new Offset[Side * Side], _core = new Offset[Side * Side];
         private readonly (double A, double B, double C, double Sigma, double Grain)[] _fit = new (double, double, double, double, double)[colours];
         private ClippedStarShape? _shape;
+        private CloseDouble? _pair;
 
-        public bool Clean(Planes p, Source s, bool wide)
+        /// <param name="starFwhm">
+        /// For a wide source: the FWHM (px) a star of its brightness has here, so that a close
+        /// pair of stars the network kept is filled (<see cref="CloseDouble"/>); NaN: not judged.
+        /// </param>
+        public bool Clean(Planes p, Source s, bool wide, double starFwhm = double.NaN)
         {
             var at = Assess(p, s);
             if (!at.Stands) return false;
@@ -544,6 +551,14 @@ internal static class ResidualStarCleanup
                 // sharp, round one is a star (ClippedStarShape), filled as a known star.
                 if (!wide && s.Saturated && (_shape ??= new ClippedStarShape()).IsSharpRoundStar(p.Data, p.Domain, p.Colours, p.Width, p.Height, s.X, s.Y))
                     return FillAnyway(p, s, out _);
+                // A broad one may be two stars a FWHM apart, which the network keeps as it
+                // keeps a small galaxy: filled when two stars explain it (CloseDouble).
+                if (wide && !s.Saturated && double.IsFinite(starFwhm)
+                    && (_pair ??= new CloseDouble()).IsPairOfStars(p.Data, p.Domain, p.Colours, p.Width, p.Height, s.X, s.Y, s.Fwhm, starFwhm))
+                {
+                    Fill(p, s, at);
+                    return true;
+                }
                 return false;
             }
             // A clipped star's halo reaches further than its width says (the width of a

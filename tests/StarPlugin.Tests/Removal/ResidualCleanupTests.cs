@@ -213,6 +213,51 @@ public class ResidualCleanupTests
             else Assert.That(CoreMean(starless, c, at.X, at.Y), Is.EqualTo(CoreMean(image, c, at.X, at.Y)).Within(1e-6), $"channel {c}: kept");
     }
 
+    /// <summary>
+    /// A broad source the network kept whole, among 64 stars (σ 1.1 px: enough round ones
+    /// for the stellar locus, so the source is judged against it). Two stars 1.2 FWHM apart
+    /// (σ 1.1, peaks 0.5 and 0.35) read as one broad, elongated source, as a small galaxy
+    /// does: two stars explain it, so it is filled, both stars. A galaxy as elongated and as
+    /// broad (σ 2.4 × 1.5, one smooth profile) stays, and so does a pair of galaxies (two
+    /// round sources each 2.5 times a star's width: wider than a pair of stars).
+    /// </summary>
+    [TestCase("pair of stars", true)]
+    [TestCase("elongated galaxy", false)]
+    [TestCase("pair of broad sources", false)]
+    public void ABroadSourceTheNetworkKeptIsFilledWhenTwoStarsExplainIt(string source, bool filled)
+    {
+        var rng = new Random(5);
+        var image = TestImages.NoisySky(256, 256, 3, Sky, Noise, rng);
+        for (int k = 0; k < 64; k++)
+        {
+            int gx = k % 8, gy = k / 8;
+            if (gx >= 3 && gx <= 4 && gy >= 3 && gy <= 4) continue;
+            TestImages.AddGaussian(image, 16 + 32 * gx + rng.NextDouble() * 4, 16 + 32 * gy + rng.NextDouble() * 4, 1.1, 1.1, 0.2 + 0.4 * rng.NextDouble());
+        }
+        (int X, int Y) a = (126, 128), b = (130, 128);
+        switch (source)
+        {
+            case "pair of stars":
+                a = (126, 128); b = (129, 129);
+                TestImages.AddGaussian(image, 126.4, 128, 1.1, 1.1, 0.5);
+                TestImages.AddGaussian(image, 129.4, 129.4, 1.1, 1.1, 0.35);
+                break;
+            case "elongated galaxy":
+                TestImages.AddGaussian(image, 128, 128, 2.4, 1.5, 0.5);
+                break;
+            default:
+                a = (125, 128); b = (133, 128);
+                TestImages.AddGaussian(image, 125, 128, 2.75, 2.75, 0.4);
+                TestImages.AddGaussian(image, 133, 128, 2.75, 2.75, 0.3);
+                break;
+        }
+        var starless = _remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, KeepGalaxies = GalaxyMode.Never }).Starless;
+        for (int c = 0; c < 3; c++)
+            foreach (var at in new[] { a, b })
+                if (filled) Assert.That(CoreMean(starless, c, at.X, at.Y), Is.LessThan(Sky + 0.05), $"channel {c} at {at}: filled with the sky");
+                else Assert.That(CoreMean(starless, c, at.X, at.Y), Is.EqualTo(CoreMean(image, c, at.X, at.Y)).Within(1e-6), $"channel {c} at {at}: kept");
+    }
+
     [Test]
     public void ASaturatedCoreTheNetworkBeganToRemoveIsFinished()
     {
