@@ -35,6 +35,11 @@ public static class RemovalCommands
         public Option<bool> Json { get; } = CommonOptions.Json();
         public Option<bool> Force { get; } = CommonOptions.Force();
         public Option<double> MaxMegapixels { get; } = CommonOptions.MaxMegapixels();
+        public Option<string> Bin { get; } = new("--bin")
+        {
+            Description = "Bin the picture k x k for the removal, the star layer back at full resolution, for star fields whose stars are wider than the network knows: 1 (default: never), 2 to 8, or auto (by the stars' width, 2x from 2.7 px). Binned, fine nebula structure can go with the stars",
+            DefaultValueFactory = _ => "1",
+        };
         public Option<int> MaxSources { get; } = new("--max-sources")
         {
             Description = "Most sources the star census keeps for the cleanup and keep-galaxies stages, the brightest (0 = no limit): bounds memory on crowded fields, about 180 bytes a source",
@@ -53,7 +58,8 @@ public static class RemovalCommands
             // As the library and the GIMP filters: tiles under 64 px leave a blocky grid.
             Tile.Validators.Add(r => { if (r.GetValueOrDefault<int>() is var t && t != 0 && t is < 64 or > 8192) r.AddError($"--tile {t}: 0 for the model's, or 64..8192 pixels"); });
             MaxSources.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--max-sources must be ≥ 0 (0 = no limit)"); });
-            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, MaxSources, OutDir, Format, SkipExisting, Shard, Json, Force, MaxMegapixels }) c.Add(o);
+            Bin.Validators.Add(r => { if (BinningOf(r.GetValueOrDefault<string>()) < 0) r.AddError($"--bin {r.GetValueOrDefault<string>()}: auto, or 1..{RemovalOptions.MaxBinning}"); });
+            foreach (var o in new Option[] { Model, Device, Threads, Tile, Overlap, Batch, Stretch, NoCleanup, KeepGalaxies, Bin, MaxSources, OutDir, Format, SkipExisting, Shard, Json, Force, MaxMegapixels }) c.Add(o);
             c.Add(Inputs);
         }
 
@@ -116,14 +122,19 @@ public static class RemovalCommands
             Cleanup = !p.GetValue(NoCleanup),
             KeepGalaxies = p.GetValue(KeepGalaxies) switch { "always" => GalaxyMode.Always, "never" => GalaxyMode.Never, _ => GalaxyMode.Auto },
             MaxSources = p.GetValue(MaxSources),
+            Binning = BinningOf(p.GetValue(Bin)),
         };
+
+        /// <summary>--bin's value as <see cref="RemovalOptions.Binning"/> (auto: 0); −1 where it is none.</summary>
+        private static int BinningOf(string? value) =>
+            value is null or "auto" ? 0 : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) && k is >= 1 and <= RemovalOptions.MaxBinning ? k : -1;
     }
 
     /// <summary>One output of a command: its batch suffix and its single-file path (null: not asked for).</summary>
     private sealed record Output(string Suffix, string? SinglePath);
 
     /// <summary>What one image gives: the images of the outputs, in their order, and facts for --json.</summary>
-    private sealed record Produced(IReadOnlyList<AstroImage> Images, bool Stretched, int GalaxiesKept, bool CensusLimited, bool GalaxyStageLimited);
+    private sealed record Produced(IReadOnlyList<AstroImage> Images, bool Stretched, int GalaxiesKept, bool CensusLimited, bool GalaxyStageLimited, int Binning = 1);
 
     public static Command Remove(CliContext ctx)
     {
@@ -151,7 +162,7 @@ public static class RemovalCommands
             return BatchRunner.Run(ctx, p, c, outputs, (remover, img, cb) =>
             {
                 var r = remover.Remove(img, c.Options(p, layer) with { Outputs = wanted }, cb, ctx.Cancellation);
-                return new Produced(outputs.Select(o => o.Suffix switch { "starless" => r.Starless, "stars" => r.Stars, _ => r.Mask }).ToList(), r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited);
+                return new Produced(outputs.Select(o => o.Suffix switch { "starless" => r.Starless, "stars" => r.Stars, _ => r.Mask }).ToList(), r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited, r.Binning);
             });
         }));
         return cmd;
@@ -176,7 +187,7 @@ public static class RemovalCommands
             {
                 // The star layer only, reduced in its own memory: starless + reduced(stars).
                 var r = remover.Remove(img, c.Options(p) with { Outputs = RemovalOutputs.Stars }, cb, ctx.Cancellation);
-                return new Produced([StarReducer.ReduceInPlace(img, r.Stars, a, m)], r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited);
+                return new Produced([StarReducer.ReduceInPlace(img, r.Stars, a, m)], r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited, r.Binning);
             });
         }));
         return cmd;
@@ -194,7 +205,7 @@ public static class RemovalCommands
             return BatchRunner.Run(ctx, p, c, [new("mask", p.GetValue(output))], (remover, img, cb) =>
             {
                 var r = remover.Remove(img, c.Options(p) with { Outputs = RemovalOutputs.Mask }, cb, ctx.Cancellation);
-                return new Produced([r.Mask], r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited);
+                return new Produced([r.Mask], r.Stretched, r.GalaxiesKept, r.CensusLimited, r.GalaxyStageLimited, r.Binning);
             });
         }));
         return cmd;
@@ -239,6 +250,7 @@ public static class RemovalCommands
                         w.WriteStartObject(); w.WriteString("input", inputs[0]); w.WriteBoolean("stretched", result.Stretched);
                         w.WriteNumber("galaxies_kept", result.GalaxiesKept); w.WriteString("device", remover.Device.ToString().ToLowerInvariant());
                         w.WriteBoolean("census_limited", result.CensusLimited); w.WriteBoolean("galaxy_stage_limited", result.GalaxyStageLimited);
+                        w.WriteNumber("binning", result.Binning);
                         w.WriteStartArray("outputs"); foreach (var o in outputs) w.WriteStringValue(o.SinglePath); w.WriteEndArray();
                         w.WriteEndObject();
                     }));
@@ -246,6 +258,8 @@ public static class RemovalCommands
                 {
                     if (result.GalaxiesKept > 0)
                         ctx.Error.WriteLine($"starplugin: kept {result.GalaxiesKept} sources broader than the stars (galaxies); --keep-galaxies never removes them too");
+                    if (result.Binning > 1)
+                        ctx.Error.WriteLine($"starplugin: removed at {result.Binning}x{result.Binning} binning (--bin)");
                     foreach (var note in LimitNotes(result, p.GetValue(c.MaxSources))) ctx.Error.WriteLine($"starplugin: {note}");
                 }
                 return ExitCodes.Ok;

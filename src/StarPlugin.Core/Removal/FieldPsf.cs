@@ -28,6 +28,8 @@ internal sealed class FieldPsf
 
     /// <summary>The frame-wide value: the lower quartile over all the stars used.</summary>
     public double Global { get; private init; }
+    /// <summary>How many detections met the strict test (S/N ≥ 20, correlation ≥ 0.9, unclipped): how well <see cref="Global"/> is measured.</summary>
+    public int ConfidentStars { get; private init; }
 
     /// <summary>
     /// Estimates the PSF from star-like detections: those with S/N ≥ 20, correlation ≥ 0.9
@@ -38,6 +40,7 @@ internal sealed class FieldPsf
     public static FieldPsf Estimate(IReadOnlyList<DetectedStar> candidates, int width, int height)
     {
         var good = candidates.Where(s => s.Snr >= 20 && s.Coefficient >= 0.9f && !s.Saturated).ToList();
+        int confident = good.Count;
         if (good.Count < 5) good = candidates.Where(s => !s.Saturated).ToList();
         double global = good.Count == 0 ? DefaultFwhm : LowerQuartile(good.Select(s => s.Fwhm).ToList());
         double cell = Math.Max(MinCell, Math.Ceiling(Math.Max(width, height) / 8.0));
@@ -46,7 +49,7 @@ internal sealed class FieldPsf
         if (good.Count < MinStars || nx * ny == 1)
         {
             Array.Fill(fwhm, global);
-            return new FieldPsf(fwhm, nx, ny, cell) { Global = global };
+            return new FieldPsf(fwhm, nx, ny, cell) { Global = global, ConfidentStars = confident };
         }
         var byCell = new List<double>[nx * ny];
         for (int k = 0; k < byCell.Length; k++) byCell[k] = [];
@@ -66,7 +69,7 @@ internal sealed class FieldPsf
                 }
                 fwhm[cy * nx + cx] = LowerQuartile(pool);
             }
-        return new FieldPsf(fwhm, nx, ny, cell) { Global = global };
+        return new FieldPsf(fwhm, nx, ny, cell) { Global = global, ConfidentStars = confident };
     }
 
     /// <summary>The stars' FWHM at (x, y), bilinear between cell centres, flat beyond the outer centres.</summary>

@@ -57,6 +57,17 @@ public sealed record RemovalOptions
     public const int DefaultMaxSources = 500_000;
     /// <summary>Runs the keep-galaxies stage may segment per allowed source: a source above 3σ spans a few rows, and the diffuse ones the census does not list need room too.</summary>
     public const int RunsPerSource = 8;
+    /// <summary>
+    /// Bin an oversampled picture k × k before removing its stars, and bring the star layer
+    /// back to full resolution (see Oversampling): 1 (the default) never bins, 0 chooses k
+    /// from the frame's PSF (stars of 2.7 px and wider are binned), 2 to
+    /// <see cref="MaxBinning"/> bin by that factor. For star fields whose stars are wider
+    /// than the network knows; not the default, because binned the pipeline also takes
+    /// fine nebula structure for stars (the Saturn nebula's ansae, NGC 6210's loops).
+    /// </summary>
+    public int Binning { get; init; } = 1;
+    /// <summary>The largest factor <see cref="Binning"/> takes.</summary>
+    public const int MaxBinning = 8;
 }
 
 /// <summary>
@@ -66,6 +77,7 @@ public sealed record RemovalOptions
 /// CensusLimited: the star census found more than <see cref="RemovalOptions.MaxSources"/>
 /// sources and the weakest were not cleaned up. GalaxyStageLimited: the keep-galaxies
 /// stage met more runs of sources than the limit allows and gave nothing back.
+/// Binning: the factor the picture was binned by before the removal (1: not binned).
 /// </summary>
 public sealed record RemovalResult(Imaging.AstroImage Starless, Imaging.AstroImage Stars, Imaging.AstroImage Mask, bool Stretched, int GalaxiesKept = 0,
-    bool CensusLimited = false, bool GalaxyStageLimited = false);
+    bool CensusLimited = false, bool GalaxyStageLimited = false, int Binning = 1);

@@ -35,6 +35,7 @@ public sealed class RemovalPipeline
         options ??= new RemovalOptions();
         if ((options.Outputs & RemovalOutputs.All) == 0) throw new ArgumentException("no output requested");
         if (options.MaxSources < 0) throw new ArgumentException("the source limit must be ≥ 0 (0 = no limit)");
+        if (options.Binning is < 0 or > RemovalOptions.MaxBinning) throw new ArgumentException($"the binning factor must be 0 (by the stars' width) to {RemovalOptions.MaxBinning}");
         lock (_gate)
             return RemoveLocked(image, options, new ProgressReporter(progress, 1, "removing stars", token));
     }
@@ -70,7 +71,16 @@ public sealed class RemovalPipeline
         };
         // Model domain: x_m = clamp(S(x)) with S the linked MTF (linear data) or x/white.
         var domain = stretch ? ModelDomain.Stretch(MtfStretch.Auto(LuminanceSample(image), white)) : ModelDomain.Scale(white);
+        return RemoveInDomain(image, options, progress, white, stretch, domain, mayBin: true);
+    }
 
+    /// <summary>
+    /// The removal in a given model domain (the picture's own, also for its binned copy);
+    /// <paramref name="mayBin"/>: whether an oversampled picture may be binned first (<see cref="Oversampling"/>).
+    /// </summary>
+    private RemovalResult RemoveInDomain(AstroImage image, RemovalOptions options, ProgressReporter progress, float white, bool stretch, ModelDomain domain, bool mayBin)
+    {
+        int w = image.Width, h = image.Height, colours = image.ColorChannels, n = image.PlaneLength;
         int mc = Model.Channels;
         // The census of star-like sources, with the PSF map their widths are measured
         // against, comes first: a PSF-aware model is given that map, and the cleanup and
@@ -87,7 +97,24 @@ public sealed class RemovalPipeline
         // A grey image's layer buffer is exactly one plane: the census works in it first,
         // so the census costs no plane of its own.
         var layerImage = census && image.Channels == 1 ? NewOutput() : null;
-        var found = census ? ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data, options.MaxSources) : default;
+        (List<ResidualStarCleanup.Target> Targets, List<ResidualStarCleanup.Target> FillOnly, FieldPsf Psf, bool Limited) found = (null!, null!, null!, false);
+        bool haveCensus = false;
+        // The frame's PSF says whether the picture is binned first (Oversampling): from the
+        // census where that covers the whole picture, else from a central crop's.
+        int factor = mayBin ? options.Binning : 1;
+        if (factor == 0)
+        {
+            if (census && w <= Oversampling.CropSide && h <= Oversampling.CropSide)
+            {
+                found = ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data, options.MaxSources);
+                haveCensus = true;
+            }
+            progress.ThrowIfCancelled();
+            factor = Oversampling.Factor(Oversampling.MeasureFwhm(image, domain, haveCensus ? found.Psf : null), w, h);
+        }
+        if (factor > 1) return RemoveBinned(image, options, progress, white, stretch, domain, factor);
+        if (census && !haveCensus)
+            found = ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data, options.MaxSources);
         if (layerImage != null) Array.Clear(layerImage.Data);
         // The census' planes are garbage now; on a large image give them back before the
         // outputs are allocated, so the two never add up.
@@ -140,6 +167,37 @@ public sealed class RemovalPipeline
                     progress.Slice(split, 1, 1, "keeping galaxies").Started(), (long)RemovalOptions.RunsPerSource * options.MaxSources, locus, found.FillOnly, spiders);
         }
 
+        return Finish(image, options, layers, stars, starless, domain, white, stretch, galaxiesKept, found.Limited, galaxyStageLimited, 1);
+    }
+
+    /// <summary>
+    /// The removal of an oversampled picture (<see cref="Oversampling"/>): the whole
+    /// pipeline on the picture binned k × k, its star layer back at full resolution.
+    /// </summary>
+    private RemovalResult RemoveBinned(AstroImage image, RemovalOptions options, ProgressReporter progress, float white, bool stretch, ModelDomain domain, int k)
+    {
+        var small = Oversampling.Bin(image, k);
+        var binned = RemoveInDomain(small, options with { Outputs = RemovalOutputs.Starless }, progress.Slice(0.02, 0.97, 1, "removing stars").Started(), white, stretch, domain, mayBin: false);
+        var outputs = options.Outputs;
+        bool layerInStars = outputs.HasFlag(RemovalOutputs.Stars) || !outputs.HasFlag(RemovalOutputs.Starless);
+        AstroImage NewOutput() => new(image.Width, image.Height, image.Channels, image.Metadata.Clone());
+        var layerImage = NewOutput();
+        var stars = layerInStars ? layerImage : null;
+        var starless = !outputs.HasFlag(RemovalOutputs.Starless) ? null : layerInStars ? NewOutput() : layerImage;
+        Oversampling.ExpandLayer(image, small, binned.Starless, k, domain, layerImage.Data);
+        progress.ThrowIfCancelled();
+        return Finish(image, options, layerImage.Data, stars, starless, domain, white, stretch, binned.GalaxiesKept, binned.CensusLimited, binned.GalaxyStageLimited, k);
+    }
+
+    /// <summary>
+    /// The outputs from the model-domain star layer <paramref name="layers"/> (which may be
+    /// <paramref name="stars"/>' or <paramref name="starless"/>' own buffer).
+    /// </summary>
+    private static RemovalResult Finish(AstroImage image, RemovalOptions options, float[] layers, AstroImage? stars, AstroImage? starless, ModelDomain domain, float white, bool stretch,
+        int galaxiesKept, bool censusLimited, bool galaxyStageLimited, int binning)
+    {
+        int w = image.Width, h = image.Height, colours = image.ColorChannels, n = image.PlaneLength;
+        var outputs = options.Outputs;
         // One per-pixel pass, in parallel chunks that span all channels of their pixels:
         // clamp the model-domain layer, add it into the mask's luminance, and convert it to
         // input units (starless = input − stars), in place.
@@ -186,7 +244,7 @@ public sealed class RemovalPipeline
             if (stars != null) image.Plane(image.AlphaChannel).CopyTo(stars.Plane(image.AlphaChannel));
         }
         // With only the mask asked for, the star layer's buffer was scratch.
-        return new RemovalResult(starless!, outputs.HasFlag(RemovalOutputs.Stars) ? stars! : null!, mask!, stretch, galaxiesKept, found.Limited, galaxyStageLimited);
+        return new RemovalResult(starless!, outputs.HasFlag(RemovalOutputs.Stars) ? stars! : null!, mask!, stretch, galaxiesKept, censusLimited, galaxyStageLimited, binning);
     }
 
     /// <summary>
