@@ -127,7 +127,7 @@ public static class RemovalCommands
 
         /// <summary>--bin's value as <see cref="RemovalOptions.Binning"/> (auto: 0); −1 where it is none.</summary>
         private static int BinningOf(string? value) =>
-            value is null or "auto" ? 0 : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) && k is >= 1 and <= RemovalOptions.MaxBinning ? k : -1;
+            value is null ? 1 : value.Equals("auto", StringComparison.OrdinalIgnoreCase) ? 0 : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) && k is >= 1 and <= RemovalOptions.MaxBinning ? k : -1;
     }
 
     /// <summary>One output of a command: its batch suffix and its single-file path (null: not asked for).</summary>

@@ -34,7 +34,14 @@ internal sealed class CloseDouble
     public const double MaxComponentWidth = 2.0;
     /// <summary>The pair's stars are at least this many of their FWHM apart (closer, one star explains it).</summary>
     public const double MinSeparation = 0.5;
-    /// <summary>The box's half-side at most (px): sources wider than this are no pair of stars.</summary>
+    /// <summary>
+    /// The pair's stars lie within this many of the source's FWHM of its centre and of each
+    /// other, so a neighbour in the box's corners is not one of them. (Within 1 or 1.25
+    /// FWHM took a third of the synthetic fields' gain: the detector's FWHM of a blend is
+    /// often its brighter star's.)
+    /// </summary>
+    public const double MaxSeparation = 2.0;
+    /// <summary>The box's half-side at most (px): wider sources are judged on this box.</summary>
     public const int MaxHalf = 20;
     private const int SkyMargin = 3, MaxIterations = 60;
     private const int Side = 2 * (MaxHalf + SkyMargin) + 1, MaxPixels = (2 * MaxHalf + 1) * (2 * MaxHalf + 1), MaxParameters = 8;
@@ -104,7 +111,12 @@ internal sealed class CloseDouble
 
         double componentFwhm = 2 * Math.Sqrt(2 * Math.Log(2)) * Math.Exp(pair[7]);
         double separation = Math.Sqrt((pair[2] - pair[5]) * (pair[2] - pair[5]) + (pair[3] - pair[6]) * (pair[3] - pair[6]));
-        return pair[1] > 0 && pair[4] > 0
+        // Both stars within the source's own width, not one of them a neighbour in the box
+        // (a galaxy beside a star would read as a pair): one source to the detector.
+        double reach = Math.Max(1.5, MaxSeparation * fwhm);
+        bool onSource = separation <= reach && Near(pair[2], pair[3]) && Near(pair[5], pair[6]);
+        bool Near(double px, double py) => (px - x) * (px - x) + (py - y) * (py - y) <= reach * reach;
+        return onSource && pair[1] > 0 && pair[4] > 0
             && Math.Sqrt(pairCost / ellipseCost) <= MaxResidualRatio
             && componentFwhm <= MaxComponentWidth * starFwhm
             && separation >= MinSeparation * componentFwhm;

@@ -26,8 +26,8 @@ namespace StarPlugin.Removal;
 /// </summary>
 /// <remarks>
 /// A k × k binned picture costs a k² th of the work: at 24 MP, stars of 3 px, a quarter.
-/// Memory: the binned picture, its star layer and its mask (7/k² of a colour plane) on
-/// top of the full-resolution input and outputs.
+/// Memory: the binned picture, its star layer, its luminance and its mask (8/k² of a
+/// plane, RGB) on top of the full-resolution input and outputs.
 /// </remarks>
 internal static class Oversampling
 {
@@ -52,9 +52,14 @@ internal static class Oversampling
     public static int Factor(double psf, int w, int h)
     {
         if (!double.IsFinite(psf) || psf <= 0) return 1;
-        int k = Math.Clamp((int)Math.Floor(psf / NetworkFwhm), 1, MaxFactor);
+        return Fitted(Math.Clamp((int)Math.Floor(psf / NetworkFwhm), 1, MaxFactor), w, h);
+    }
+
+    /// <summary>Factor <paramref name="k"/>, lowered until the binned picture is at least <see cref="MinBinnedSide"/> on a side (a named factor too).</summary>
+    public static int Fitted(int k, int w, int h)
+    {
         while (k > 1 && (w / k < MinBinnedSide || h / k < MinBinnedSide)) k--;
-        return k;
+        return Math.Max(1, k);
     }
 
     /// <summary>
@@ -65,26 +70,31 @@ internal static class Oversampling
     /// confident ones) or stars too wide for the scale, the crop is binned 2× and 4× and
     /// measured again, the width scaled back: the coarsest scale whose stars are resolved.
     /// </summary>
-    public static double MeasureFwhm(AstroImage image, ModelDomain domain, FieldPsf? census)
+    /// <returns>NaN where no scale shows enough confident stars (then nothing is binned).</returns>
+    public static double MeasureFwhm(AstroImage image, ModelDomain domain, FieldPsf? census, Progress.ProgressReporter progress)
     {
         var crop = image.Width <= CropSide && image.Height <= CropSide && image.Channels == image.ColorChannels ? image : CentralCrop(image);
-        var psf = census ?? Measure(crop, domain);
+        var psf = census ?? Measure(crop, domain, progress);
         double fwhm = psf.Global;
         int stars = psf.ConfidentStars;
         for (int b = 2; b <= MaxFactor; b *= 2)
         {
             if (stars >= FieldPsf.MinStars && fwhm < b * NetworkFwhm) break;
             if (crop.Width / b < MinBinnedSide || crop.Height / b < MinBinnedSide) break;
-            var coarser = Measure(Bin(crop, b), domain);
+            var coarser = Measure(Bin(crop, b), domain, progress);
             if (coarser.ConfidentStars < FieldPsf.MinStars) break;
             fwhm = b * coarser.Global;
             stars = coarser.ConfidentStars;
         }
-        return fwhm;
+        // A width from unconfident detections (knots, galaxies) bins nothing.
+        return stars >= FieldPsf.MinStars ? fwhm : double.NaN;
     }
 
-    private static FieldPsf Measure(AstroImage image, ModelDomain domain) =>
-        ResidualStarCleanup.FindSources(image.Data, domain, image.ColorChannels, image.Width, image.Height, Progress.ProgressReporter.None).Psf;
+    private static FieldPsf Measure(AstroImage image, ModelDomain domain, Progress.ProgressReporter progress)
+    {
+        progress.ThrowIfCancelled();
+        return ResidualStarCleanup.FindSources(image.Data, domain, image.ColorChannels, image.Width, image.Height, progress).Psf;
+    }
 
     /// <summary>The central crop of <paramref name="image"/>'s colour channels, at most <see cref="CropSide"/> on a side.</summary>
     public static AstroImage CentralCrop(AstroImage image)
@@ -137,18 +147,19 @@ internal static class Oversampling
     /// <summary>
     /// The full-resolution model-domain star layer, into <paramref name="layers"/> (planar,
     /// colours × w × h), from the removal of the binned picture: <paramref name="small"/>
-    /// (<see cref="Bin"/> of <paramref name="image"/>) and its starless result, in input units.
+    /// (<see cref="Bin"/> of <paramref name="image"/>) and its starless result, in input
+    /// units, which is overwritten with the binned star layer (no other binned plane: memory).
     /// </summary>
-    public static void ExpandLayer(AstroImage image, AstroImage small, AstroImage smallStarless, int k, ModelDomain domain, float[] layers)
+    public static void ExpandLayer(AstroImage image, AstroImage small, AstroImage smallStarlessScratch, int k, ModelDomain domain, float[] layers)
     {
         int w = image.Width, h = image.Height, colours = image.ColorChannels, n = image.PlaneLength;
         int bw = small.Width, bh = small.Height, bn = small.PlaneLength;
-        // The binned star layer (input units), in the binned starless image's own buffer
-        // (no other binned plane: memory), and where the stars are, at the binned scale.
-        var layer = smallStarless.Data;
+        // The binned star layer (input units), in the binned starless image's own buffer,
+        // and where the stars are, at the binned scale.
+        var layer = smallStarlessScratch.Data;
         for (int c = 0; c < colours; c++)
         {
-            var s = small.Plane(c); var sl = smallStarless.Plane(c);
+            var s = small.Plane(c); var sl = smallStarlessScratch.Plane(c);
             for (int i = 0; i < bn; i++) sl[i] = Math.Max(0f, s[i] - sl[i]);
         }
         var stars = StarPixels(small, layer, domain);
@@ -174,8 +185,8 @@ internal static class Oversampling
                     float starLayer = w00 * layer[o + a] + w01 * layer[o + b] + w10 * layer[o + cc] + w11 * layer[o + d];
                     if (!float.IsFinite(input)) { layers[c * n + y * w + x] = 0f; continue; }
                     // Within the stars the detail the binning took (their sharp cores) goes with them.
-                    float stars = starLayer + m * (input - binned);
-                    layers[c * n + y * w + x] = domain.Map(input) - domain.Map(input - stars);
+                    float starLight = starLayer + m * (input - binned);
+                    layers[c * n + y * w + x] = domain.Map(input) - domain.Map(input - starLight);
                 }
             }
         });

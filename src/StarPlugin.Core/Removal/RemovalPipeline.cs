@@ -110,8 +110,9 @@ public sealed class RemovalPipeline
                 haveCensus = true;
             }
             progress.ThrowIfCancelled();
-            factor = Oversampling.Factor(Oversampling.MeasureFwhm(image, domain, haveCensus ? found.Psf : null), w, h);
+            factor = Oversampling.Factor(Oversampling.MeasureFwhm(image, domain, haveCensus ? found.Psf : null, progress.Slice(0, 0.02, 1, "measuring the stars").Started()), w, h);
         }
+        factor = Oversampling.Fitted(factor, w, h);
         if (factor > 1) return RemoveBinned(image, options, progress, white, stretch, domain, factor);
         if (census && !haveCensus)
             found = ResidualStarCleanup.FindSources(image.Data, domain, colours, w, h, progress.Slice(0, 0.06, 1, "finding stars").Started(), layerImage?.Data, options.MaxSources);

@@ -258,6 +258,29 @@ public class ResidualCleanupTests
                 else Assert.That(CoreMean(starless, c, at.X, at.Y), Is.EqualTo(CoreMean(image, c, at.X, at.Y)).Within(1e-6), $"channel {c} at {at}: kept");
     }
 
+    /// <summary>
+    /// The pair test itself, on a noisy sky: two stars (σ 1.1, 3.2 px apart) are a pair; one
+    /// elongated Gaussian of the same extent is not; a pair at the frame's corner is judged
+    /// on what the box holds; a picture of NaN (the model domain reads it as 0) is no pair.
+    /// </summary>
+    [TestCase("pair", 60.0, 60.0, true)]
+    [TestCase("ellipse", 60.0, 60.0, false)]
+    [TestCase("pair", 1.0, 1.0, true)]
+    [TestCase("NaN", 60.0, 60.0, false)]
+    public void TwoStarsArePairAndOneEllipseIsNot(string what, double x, double y, bool pair)
+    {
+        var image = TestImages.NoisySky(120, 120, 3, Sky, Noise, new Random(9));
+        if (what == "ellipse") TestImages.AddGaussian(image, x, y, 2.0, 1.1, 0.5);
+        else
+        {
+            TestImages.AddGaussian(image, x - 1.6, y, 1.1, 1.1, 0.5);
+            TestImages.AddGaussian(image, x + 1.6, y, 1.1, 1.1, 0.35);
+        }
+        if (what == "NaN") Array.Fill(image.Data, float.NaN);
+        bool judged = new CloseDouble().IsPairOfStars(image.Data, ModelDomain.Scale(1f), 3, image.Width, image.Height, x, y, 4.5, 2.6);
+        Assert.That(judged, Is.EqualTo(pair));
+    }
+
     [Test]
     public void ASaturatedCoreTheNetworkBeganToRemoveIsFinished()
     {
