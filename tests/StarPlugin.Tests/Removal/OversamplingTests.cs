@@ -118,6 +118,15 @@ public class OversamplingTests
         Assert.That((result.Mask.Width, result.Mask.Height), Is.EqualTo((image.Width, image.Height)));
     }
 
+    /// <summary>A named factor is lowered until the binned picture keeps 64 px a side: a 100-px picture is not binned 8×.</summary>
+    [TestCase(100, 8, 1)]
+    [TestCase(200, 8, 3)]
+    public void ANamedFactorKeepsTheBinnedPictureLargeEnough(int size, int binning, int used)
+    {
+        var (image, _) = Field(0.9, size, 3, 3);
+        Assert.That(_remover.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Binning = binning }).Binning, Is.EqualTo(used));
+    }
+
     [TestCase(-1)]
     [TestCase(RemovalOptions.MaxBinning + 1)]
     public void AFactorOutOfRangeIsRefused(int binning)
