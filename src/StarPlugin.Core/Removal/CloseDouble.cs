@@ -49,8 +49,6 @@ internal sealed class CloseDouble
     private readonly float[] _box = new float[Side * Side];
     private readonly float[] _sorted = new float[Side * Side];
     private readonly double[] _x = new double[MaxPixels], _y = new double[MaxPixels], _v = new double[MaxPixels];
-    private readonly double[] _r = new double[MaxPixels], _j = new double[MaxPixels * MaxParameters];
-    private readonly double[] _trialR = new double[MaxPixels], _trialJ = new double[MaxPixels * MaxParameters];
     private int _m;
 
     /// <summary>
@@ -144,21 +142,29 @@ internal sealed class CloseDouble
         return true;
     }
 
-    /// <summary>Fills the model's residuals (model − data) and its derivatives (row-major, one row per pixel) at <paramref name="p"/>.</summary>
-    private delegate void ModelFunction(ReadOnlySpan<double> p, double[] r, double[] j, CloseDouble self);
+    /// <summary>
+    /// The sum of squared residuals (model − data) at <paramref name="p"/>; with
+    /// <paramref name="normal"/>, also the normal equations JᵀJ (upper triangle) and Jᵀr into
+    /// <paramref name="a"/> and <paramref name="g"/>, accumulated pixel by pixel: no stored
+    /// Jacobian (13 KB a parameter would put each instance on the large-object heap).
+    /// </summary>
+    private delegate double ModelFunction(ReadOnlySpan<double> p, Span<double> a, Span<double> g, bool normal, CloseDouble self);
 
     /// <summary>Sky b, amplitude a, centre (xc, yc), log widths along and across the angle θ.</summary>
-    private static void EllipseModel(ReadOnlySpan<double> p, double[] r, double[] j, CloseDouble self)
+    private static double EllipseModel(ReadOnlySpan<double> p, Span<double> a, Span<double> g, bool normal, CloseDouble self)
     {
-        double b = p[0], a = p[1], xc = p[2], yc = p[3], sa = Math.Exp(p[4]), sb = Math.Exp(p[5]), c = Math.Cos(p[6]), s = Math.Sin(p[6]);
-        double ia = 1 / (sa * sa), ib = 1 / (sb * sb);
+        double b = p[0], amp = p[1], xc = p[2], yc = p[3], sa = Math.Exp(p[4]), sb = Math.Exp(p[5]), c = Math.Cos(p[6]), s = Math.Sin(p[6]);
+        double ia = 1 / (sa * sa), ib = 1 / (sb * sb), cost = 0;
+        Span<double> row = stackalloc double[7];
+        if (normal) { a[..49].Clear(); g[..7].Clear(); }
         for (int i = 0; i < self._m; i++)
         {
             double dx = self._x[i] - xc, dy = self._y[i] - yc;
             double u = dx * c + dy * s, v = -dx * s + dy * c;
-            double e = Math.Exp(-0.5 * (u * u * ia + v * v * ib)), ae = a * e;
-            r[i] = b + ae - self._v[i];
-            var row = j.AsSpan(i * 7, 7);
+            double e = Math.Exp(-0.5 * (u * u * ia + v * v * ib)), ae = amp * e;
+            double r = b + ae - self._v[i];
+            cost += r * r;
+            if (!normal) continue;
             row[0] = 1;
             row[1] = e;
             row[2] = ae * (u * ia * c - v * ib * s);
@@ -166,24 +172,43 @@ internal sealed class CloseDouble
             row[4] = ae * u * u * ia;
             row[5] = ae * v * v * ib;
             row[6] = -ae * u * v * (ia - ib);
+            Accumulate(row, r, a, g);
         }
+        return cost;
     }
 
     /// <summary>Sky b, then amplitude and centre of each star (a1, x1, y1, a2, x2, y2), then their shared log width.</summary>
-    private static void PairModel(ReadOnlySpan<double> p, double[] r, double[] j, CloseDouble self)
+    private static double PairModel(ReadOnlySpan<double> p, Span<double> a, Span<double> g, bool normal, CloseDouble self)
     {
-        double b = p[0], a1 = p[1], x1 = p[2], y1 = p[3], a2 = p[4], x2 = p[5], y2 = p[6], s = Math.Exp(p[7]), i2 = 1 / (s * s);
+        double b = p[0], a1 = p[1], x1 = p[2], y1 = p[3], a2 = p[4], x2 = p[5], y2 = p[6], s = Math.Exp(p[7]), i2 = 1 / (s * s), cost = 0;
+        Span<double> row = stackalloc double[8];
+        if (normal) { a[..64].Clear(); g[..8].Clear(); }
         for (int i = 0; i < self._m; i++)
         {
             double dx1 = self._x[i] - x1, dy1 = self._y[i] - y1, dx2 = self._x[i] - x2, dy2 = self._y[i] - y2;
             double q1 = (dx1 * dx1 + dy1 * dy1) * i2, q2 = (dx2 * dx2 + dy2 * dy2) * i2;
             double g1 = Math.Exp(-0.5 * q1), g2 = Math.Exp(-0.5 * q2);
-            r[i] = b + a1 * g1 + a2 * g2 - self._v[i];
-            var row = j.AsSpan(i * 8, 8);
+            double r = b + a1 * g1 + a2 * g2 - self._v[i];
+            cost += r * r;
+            if (!normal) continue;
             row[0] = 1;
             row[1] = g1; row[2] = a1 * g1 * dx1 * i2; row[3] = a1 * g1 * dy1 * i2;
             row[4] = g2; row[5] = a2 * g2 * dx2 * i2; row[6] = a2 * g2 * dy2 * i2;
             row[7] = a1 * g1 * q1 + a2 * g2 * q2;
+            Accumulate(row, r, a, g);
+        }
+        return cost;
+    }
+
+    /// <summary>One pixel's share of JᵀJ (upper triangle) and Jᵀr: its derivatives <paramref name="row"/>, its residual <paramref name="r"/>.</summary>
+    private static void Accumulate(ReadOnlySpan<double> row, double r, Span<double> a, Span<double> g)
+    {
+        int k = row.Length;
+        for (int u = 0; u < k; u++)
+        {
+            double ju = row[u];
+            g[u] += ju * r;
+            for (int v = u; v < k; v++) a[u * k + v] += ju * row[v];
         }
     }
 
@@ -194,25 +219,11 @@ internal sealed class CloseDouble
     /// </summary>
     private double Fit(Span<double> p, ModelFunction model, int x0, int x1, int y0, int y1, int half)
     {
-        int k = p.Length, m = _m;
+        int k = p.Length;
         Span<double> a = stackalloc double[MaxParameters * MaxParameters], g = stackalloc double[MaxParameters], step = stackalloc double[MaxParameters], trial = stackalloc double[MaxParameters];
-        model(p, _r, _j, this);
-        double cost = SumOfSquares(_r, m), lambda = 1e-3;
+        double cost = model(p, a, g, true, this), lambda = 1e-3;
         for (int iteration = 0; iteration < MaxIterations && double.IsFinite(cost); iteration++)
         {
-            // Normal equations JᵀJ and Jᵀr.
-            a[..(k * k)].Clear(); g[..k].Clear();
-            for (int i = 0; i < m; i++)
-            {
-                var row = _j.AsSpan(i * k, k);
-                double ri = _r[i];
-                for (int u = 0; u < k; u++)
-                {
-                    double ju = row[u];
-                    g[u] += ju * ri;
-                    for (int v = u; v < k; v++) a[u * k + v] += ju * row[v];
-                }
-            }
             for (int u = 0; u < k; u++) for (int v = 0; v < u; v++) a[u * k + v] = a[v * k + u];
             bool improved = false;
             while (lambda < 1e10)
@@ -220,15 +231,13 @@ internal sealed class CloseDouble
                 if (!SolveDamped(a, g, step, k, lambda)) { lambda *= 4; continue; }
                 for (int u = 0; u < k; u++) trial[u] = p[u] - step[u];
                 Clamp(trial, k, x0, x1, y0, y1, half);
-                model(trial[..k], _trialR, _trialJ, this);
-                double trialCost = SumOfSquares(_trialR, m);
+                double trialCost = model(trial[..k], a, g, false, this);
                 if (trialCost < cost)
                 {
                     bool converged = cost - trialCost <= 1e-9 * cost;
                     trial[..k].CopyTo(p);
-                    _trialR.AsSpan(0, m).CopyTo(_r);
-                    _trialJ.AsSpan(0, m * k).CopyTo(_j);
-                    cost = trialCost;
+                    // The normal equations at the accepted point (the trial computed only its cost).
+                    cost = model(p, a, g, true, this);
                     lambda = Math.Max(1e-9, lambda / 3);
                     improved = !converged;
                     break;
@@ -254,13 +263,6 @@ internal sealed class CloseDouble
             p[5] = Math.Clamp(p[5], x0, x1); p[6] = Math.Clamp(p[6], y0, y1);
             p[7] = Math.Clamp(p[7], lo, hi);
         }
-    }
-
-    private static double SumOfSquares(double[] r, int m)
-    {
-        double s = 0;
-        for (int i = 0; i < m; i++) s += r[i] * r[i];
-        return s;
     }
 
     /// <summary>Solves (A + λ·diag A) x = g by Cholesky; false where it is not positive definite.</summary>
