@@ -215,7 +215,7 @@ internal static class Oversampling
             int i = p / (bw - 1) * bw + p % (bw - 1);
             diffs[m++] = Luminance(i + 1) - Luminance(i);
         }
-        float sigma = RobustStatistics.MedianMad(diffs.AsSpan(0, m)).Mad * 1.4826f / MathF.Sqrt(2);
+        float sigma = RobustStatistics.MedianMad(diffs.AsSpan(0, m)).Mad * (float)RobustStatistics.MadToSigma / MathF.Sqrt(2);
         float level = StarSigmas * Math.Max(sigma, 1e-4f);
         // The layer's luminance (model domain), then the stars grown from it.
         var layerLum = new float[bn];
