@@ -125,6 +125,7 @@ def main():
     ap.add_argument("--real-galaxy-share", type=float, default=0.0, help="share of the real samples cut around a catalogued galaxy of the library")
     ap.add_argument("--real-clipped-star-share", type=float, default=0.0, help="share of the real samples holding a clipped star of the library to remove")
     ap.add_argument("--real-big-clipped-stars", action="store_true", help="enlarge half the clipped-star composites' stars 1.5-3.5x, centred")
+    ap.add_argument("--real-enlarge-share", type=float, default=0.0, help="share of the real samples cut smaller and enlarged 1.5-3.5x with grain of their own (oversampled pictures' wide stars)")
     ap.add_argument("--teacher", default="", help="a trained checkpoint whose star layer the network also learns (distillation: a narrower network's fine-tune)")
     ap.add_argument("--distill", type=float, default=0.5, help="share of the loss that is the teacher's star layer as the target (with --teacher)")
     ap.add_argument("--smoke", action="store_true", help="two steps, tiny batch, checkpoint to a temp file (CI)")
@@ -166,7 +167,8 @@ def main():
     if n_real:
         from realdata.realpairs import RealPairs
         real = RealPairs(a.real_lib, a.size, galaxy_share=a.real_galaxy_share,
-                         clipped_star_share=a.real_clipped_star_share, big_clipped_stars=a.real_big_clipped_stars)
+                         clipped_star_share=a.real_clipped_star_share, big_clipped_stars=a.real_big_clipped_stars,
+                         enlarge_share=a.real_enlarge_share)
         print(f"real pictures: {len(real.lib.items)}, {n_real} of {a.batch} samples per batch", flush=True)
     stream = PairStream(a.size, state["seed"])
     rng = np.random.default_rng(state["step"])
@@ -184,8 +186,12 @@ def main():
             if stop: print("stopping on signal", flush=True); break
             x, y, gmask, psf = stream.batch(a.batch - n_real, rng)
             wmap = torch.ones_like(gmask)
+            enlarged = [False] * (a.batch - n_real)
             if n_real:
-                rx, ry, rw, rg = (torch.from_numpy(np.stack(v)) for v in zip(*(real.sample(rng) for _ in range(n_real))))
+                drawn = []
+                for _ in range(n_real):
+                    drawn.append(real.sample(rng)); enlarged.append(real.last_enlarged)
+                rx, ry, rw, rg = (torch.from_numpy(np.stack(v)) for v in zip(*drawn))
                 x, y, wmap = torch.cat([x, rx]), torch.cat([y, ry]), torch.cat([wmap, rw])
                 gmask, psf = torch.cat([gmask, rg]), torch.cat([psf, torch.zeros_like(rw)])
             x, y, gmask, psf, wmap = x.to(device), y.to(device), gmask.to(device), psf.to(device), wmap.to(device)
@@ -199,7 +205,9 @@ def main():
                 # The teacher's star layer as a second target, everywhere (it has no unsure
                 # pixels): dense and consistent where the library's targets are not.
                 with torch.no_grad(): taught = teacher(torch.cat([x, psf], 1))
-                distilled, _, _, _ = loss_fn(pred, taught, x - taught, gmask, a.galaxy_weight, torch.ones_like(wmap))
+                # Not on enlarged samples: the teacher never saw stars that wide and keeps them.
+                taught_here = torch.tensor([0.0 if e else 1.0 for e in enlarged], device=device).view(-1, 1, 1, 1)
+                distilled, _, _, _ = loss_fn(pred, taught, x - taught, gmask, a.galaxy_weight, torch.ones_like(wmap) * taught_here)
                 loss = (1 - a.distill) * loss + a.distill * distilled
             opt.zero_grad(); loss.backward(); opt.step()
             update_ema(ema, model, a.ema)

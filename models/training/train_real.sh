@@ -8,6 +8,7 @@
 #        bright stars before raising it), CLIPPED_STAR_SHARE (0: real samples holding a
 #        clipped star that the target removes, the galaxy crops' counterweight),
 #        BIG_CLIPPED_STARS (unset: when 1, half of those stars are enlarged 1.5-3.5x),
+#        ENLARGE_SHARE (0: real samples cut smaller and enlarged 1.5-3.5x, for oversampled pictures' wide stars),
 #        BASE (16: the shipped width; 8 trains a narrower, cheaper network (12 runs no faster) from
 #        models/training/checkpoint-baseN.pt, or the first time from the wide one cut down
 #        by prune.py, into runs/real1-baseN.pt; it also learns the wide network's star
@@ -72,4 +73,5 @@ fi
 exec nice -n 15 $py models/training/train.py --minutes "${MINUTES:-600}" --checkpoint "$ckpt" --base "$base" \
   --lr "${LR:-3e-4}" --min-lr "${MINLR:-3e-4}" --no-psf-input --real-lib "$data/lib" --real-val "$data/libval" \
   --real-share 0.6 --galaxy-weight 1 --real-galaxy-share "${GALAXY_SHARE:-0}" \
-  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}" ${BIG_CLIPPED_STARS:+--real-big-clipped-stars} "${teach[@]}"
+  --real-clipped-star-share "${CLIPPED_STAR_SHARE:-0}" ${BIG_CLIPPED_STARS:+--real-big-clipped-stars} \
+  --real-enlarge-share "${ENLARGE_SHARE:-0}" "${teach[@]}"

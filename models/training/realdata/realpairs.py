@@ -115,8 +115,14 @@ def resize(a, size):
 
 class RealPairs:
     def __init__(self, folder, size, names=None, original_share=0.25, galaxy_share=0.0, clipped_star_share=0.0,
-                 big_clipped_stars=False):
+                 big_clipped_stars=False, enlarge_share=0.0):
         self.lib = RealLibrary(folder, names)
+        # Share of samples cut smaller and enlarged 1.5-3.5x, with grain of their own: the
+        # library's stars are 1.3-4.5 px (1000-px textures), and on a picture enlarged 2-3x,
+        # as an oversampled camera frame is, the network kept the brightest stars whole and
+        # left grey discs where others were (NGC 2244, docs/real-dev/oversampled-n2244.jpg).
+        self.enlarge_share = enlarge_share
+        self.last_enlarged = False
         self.big_clipped_stars = big_clipped_stars
         self.size = size
         self.original_share = original_share
@@ -130,9 +136,10 @@ class RealPairs:
         if galaxy_share + clipped_star_share > 1:
             raise ValueError("galaxy_share + clipped_star_share must not exceed 1")
 
-    def star_layer(self, rng, exclude, clipped_star=False):
-        """A real star layer of size² from another picture: scaled, gain-adjusted."""
-        s = self.size
+    def star_layer(self, rng, exclude, clipped_star=False, size=0):
+        """A real star layer of size² (the sample's size by default) from another picture:
+        scaled, gain-adjusted."""
+        s = size or self.size
         # Half the clipped stars are enlarged 1.5-3.5x round their core: the library's
         # removed clipped stars are 6-20 px wide, and the stars the network kept whole on
         # real pictures (the Dark Shark's, NGC 691's, M15's) are 20-40 px with halos
@@ -162,6 +169,42 @@ class RealPairs:
 
     def sample(self, rng):
         s = self.size
+        k = 1.0
+        if self.enlarge_share and rng.random() < self.enlarge_share:  # no draw at 0: held-out samples as before
+            k = float(np.exp(rng.uniform(np.log(1.5), np.log(3.5))))
+        self.last_enlarged = k > 1
+        src = s if k == 1 else max(32, int(round(s / k)))
+        inp, bg, weight, galaxy = self.compose(rng, src)
+        if k > 1:
+            inp, bg, weight, galaxy = self.enlarge(inp, bg, weight, galaxy, s, rng)
+        inp = self.degrade(inp, rng)
+        if rng.random() < 0.1:  # grey pictures
+            inp = np.repeat(inp.mean(2, keepdims=True), 3, 2)
+            bg = np.repeat(bg.mean(2, keepdims=True), 3, 2)
+        stars = inp - bg
+        chw = lambda a: np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+        return chw(inp), chw(stars), weight[None].astype(np.float32), galaxy[None]
+
+    @staticmethod
+    def enlarge(inp, bg, weight, galaxy, size, rng):
+        """The pair enlarged to size² (bicubic), with grain per pixel again: enlarging
+        smooths the picture's grain into blobs as wide as the factor, where a camera's
+        oversampled frame has it pixel by pixel. The same grain goes under both input and
+        background (the stars screen-blended over it), so the star layer stays the pair's."""
+        star = np.clip(1 - (1 - inp) / np.maximum(1 - bg, 1e-4), 0, 1)
+        up = lambda a: np.stack([np.asarray(Image.fromarray(a[..., c].astype(np.float32), "F").resize((size, size), Image.BICUBIC))
+                                 for c in range(a.shape[2])], 2)
+        nearest = lambda a: np.asarray(Image.fromarray(a.astype(np.uint8)).resize((size, size), Image.NEAREST))
+        d = np.abs(np.diff(bg, axis=1))
+        sigma = 1.4826 / np.sqrt(2) * float(np.median(d)) if d.size else 0.0
+        sigma = max(sigma, 1.0 / 255) * float(rng.uniform(0.5, 1.2))
+        bg = np.clip(up(bg) + rng.normal(0, sigma, (size, size, 1)).astype(np.float32) * (1 + 0.2 * rng.standard_normal(3)).astype(np.float32), 0, 1)
+        star = np.clip(up(star), 0, 1)
+        inp = 1 - (1 - bg) * (1 - star)
+        return inp, bg, nearest(weight) > 0, nearest(galaxy).astype(np.float32)
+
+    def compose(self, rng, s):
+        """A pair of s² before what pictures go through: (input, background, weight, galaxy)."""
         kind = ""
         if self.galaxy_share or self.clipped_star_share:  # no draw otherwise: the held-out samples stay those of earlier runs
             r = rng.random()
@@ -189,19 +232,13 @@ class RealPairs:
             inp = cut(it["orig"]).astype(np.float32) / 255
             weight = ~(unsure | cut(it["refilled"]).astype(bool))
         else:
-            st = self.star_layer(rng, i, clipped_star=kind == "clipped star")
+            st = self.star_layer(rng, i, clipped_star=kind == "clipped star", size=s)
             if rng.random() < 0.3:  # Milky Way densities: a second picture's stars too
-                st2 = self.star_layer(rng, i)
+                st2 = self.star_layer(rng, i, size=s)
                 st = 1 - (1 - st) * (1 - st2)
             inp = 1 - (1 - bg) * (1 - st)
             weight = ~unsure
-        inp = self.degrade(inp, rng)
-        if rng.random() < 0.1:  # grey pictures
-            inp = np.repeat(inp.mean(2, keepdims=True), 3, 2)
-            bg = np.repeat(bg.mean(2, keepdims=True), 3, 2)
-        stars = inp - bg
-        chw = lambda a: np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
-        return chw(inp), chw(stars), weight[None].astype(np.float32), galaxy[None]
+        return inp, bg, weight, galaxy
 
     @staticmethod
     def degrade(inp, rng):

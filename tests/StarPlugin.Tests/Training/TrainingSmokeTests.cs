@@ -98,4 +98,18 @@ public class TrainingSmokeTests
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("clipped ok"));
     }
+
+    /// <summary>
+    /// The trainer's enlarged real samples (oversampled pictures' wide stars): stars 1.5-3.5x
+    /// the library's width, grain per pixel as strong as the picture's, and at share 0 the
+    /// sample stream unchanged: models/training/realdata/check_enlarge.py.
+    /// </summary>
+    [Test]
+    public void EnlargedRealSamplesHaveWideStarsAndGrainPerPixel()
+    {
+        RequireLibraryTools();
+        var (code, output) = Repo.Run("/usr/bin/python3", "models/training/realdata/check_enlarge.py");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("enlarge ok"));
+    }
 }
