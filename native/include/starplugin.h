@@ -78,8 +78,9 @@ extern "C" {
  * 2: sp_removal_options.cleanup; 3: sp_removal_options.keep_galaxies;
  * 4: sp_options (opaque, keyed settings) with sp_remove, sp_reduce and sp_detect;
  *    reference-counted engines with handles that are never reused; progress callbacks
- *    on the calling thread; SP_MAX_EXTENT. */
-#define SP_ABI_VERSION 4
+ *    on the calling thread; SP_MAX_EXTENT.
+ * 5: sp_options key "binning". */
+#define SP_ABI_VERSION 5
 
 /* The most floats one sp_image descriptor may span, from data[0] to its last sample
  * (16 Gi floats, 64 GiB): far above any image the library accepts (2^30 samples), far
@@ -147,6 +148,14 @@ typedef enum sp_galaxies { SP_GALAXIES_AUTO = 0, SP_GALAXIES_ALWAYS = 1, SP_GALA
  *   "keep_galaxies"   int     0         remove, reduce       sp_galaxies: give back sources broader than the frame's
  *                                                            stars (small galaxies): 0 auto (in galaxy fields only),
  *                                                            1 always, 2 never
+ *   "binning"         int     1         remove, reduce       bin the picture k x k for the removal and bring the star
+ *                                                            layer back to full resolution, for oversampled pictures
+ *                                                            (stars wider than about 2.7 px FWHM, which the network
+ *                                                            otherwise keeps when bright): 1 never, 0 auto (k from the
+ *                                                            stars' measured FWHM), 2..8 that factor. A factor is
+ *                                                            lowered until the binned picture is 64 px a side or more.
+ *                                                            Off by default: binned, fine structure of small nebulae
+ *                                                            can go with the stars (ABI 5)
  *   "amount"          double  0.5       reduce               strength of the reduction, 0..1
  *   "reduce_mode"     int     0         reduce               sp_reduce_mode: 0 shrink, 1 scale
  *   "threshold"       double  0.58      detect               correlation threshold D in (-1, 1)

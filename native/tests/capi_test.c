@@ -248,6 +248,58 @@ int main(int argc, char** argv) {
     tc.calls = tc.foreign = 0;
     CHECK(sp_reduce(engine, &in, NULL, ro, &s4, on_caller, &tc) == SP_OK && tc.calls > 0 && tc.foreign == 0, "reduction callbacks on the calling thread");
 
+    /* --- ABI 5: the "binning" key --- */
+    CHECK(sp_options_get(o, "binning", &v) == SP_OK && v == 1, "options: binning default 1 (never)");
+    int every_factor = 1;
+    for (int k = 0; k <= 8; k++)
+        if (sp_options_set_int(o, "binning", k) != SP_OK || sp_options_get(o, "binning", &v) != SP_OK || v != k) every_factor = 0;
+    CHECK(every_factor, "options: binning 0 (auto), 1 (never) and 2..8 are accepted");
+    CHECK(sp_options_set_double(o, "binning", 3.0) == SP_OK, "options: binning 3 as a double");
+    CHECK(sp_options_set_int(o, "binning", 9) == SP_ERR_INVALID_ARGUMENT, "options: binning 9 is refused");
+    CHECK(strstr(sp_last_error(), "binning") != NULL, "options: the error names binning");
+    CHECK(sp_options_set_int(o, "binning", -1) == SP_ERR_INVALID_ARGUMENT, "options: binning -1 is refused");
+    CHECK(sp_options_set_double(o, "binning", 2.5) == SP_ERR_INVALID_ARGUMENT, "options: binning 2.5 is refused");
+    CHECK(sp_options_get(o, "binning", &v) == SP_OK && v == 3, "options: a refused binning leaves the value");
+
+    /* An oversampled picture (stars 5.7 px FWHM, 20 of them), large enough to bin 2x2
+     * (the library bins nothing below 64 px a side): binning changes the result, and the
+     * star layer still adds up to the input. */
+    const int OW = 160, OH = 144, ON = OW * OH * 3;
+    float* over = calloc((size_t)ON, sizeof(float));
+    for (int i = 0; i < ON; i++) over[i] = 0.1f + 0.01f * (float)rand() / RAND_MAX;
+    for (int k = 0; k < 20; k++) add_star(over, OW, OH, 3, 20 + 30 * (k % 5) + 0.3, 18 + 36 * (k / 5) + 0.6, 0.3 + 0.025 * k, 2.4);
+    sp_image oin = make(over, OW, OH, 3);
+    float* obuf[8];
+    sp_image oimg[8];
+    for (int i = 0; i < 8; i++) { obuf[i] = calloc((size_t)ON, sizeof(float)); oimg[i] = make(obuf[i], OW, OH, 3); }
+    sp_options *bin1 = NULL, *bin2 = NULL, *bin_auto = NULL;
+    CHECK(sp_options_create(&bin1) == SP_OK && sp_options_set_int(bin1, "binning", 1) == SP_OK, "binning 1");
+    CHECK(sp_options_create(&bin2) == SP_OK && sp_options_set_int(bin2, "binning", 2) == SP_OK, "binning 2");
+    CHECK(sp_options_create(&bin_auto) == SP_OK && sp_options_set_int(bin_auto, "binning", 0) == SP_OK, "binning 0 (auto)");
+    CHECK(sp_remove(engine, &oin, NULL, NULL, &oimg[0], &oimg[1], NULL, NULL, NULL) == SP_OK, "remove, default options");
+    CHECK(sp_remove(engine, &oin, NULL, bin1, &oimg[2], NULL, NULL, NULL, NULL) == SP_OK, "remove, binning 1");
+    CHECK(sp_remove(engine, &oin, NULL, bin2, &oimg[3], &oimg[4], NULL, NULL, NULL) == SP_OK, "remove, binning 2");
+    CHECK(sp_remove(engine, &oin, NULL, bin_auto, &oimg[5], NULL, NULL, NULL, NULL) == SP_OK, "remove, binning auto");
+    double sum1 = 0, sum2 = 0, moved = 0;
+    for (int i = 0; i < ON; i++) {
+        sum1 = fmax(sum1, fabs(obuf[0][i] + obuf[1][i] - over[i]));
+        sum2 = fmax(sum2, fabs(obuf[3][i] + obuf[4][i] - over[i]));
+        moved = fmax(moved, fabs(obuf[3][i] - obuf[0][i]));
+    }
+    CHECK(memcmp(obuf[0], obuf[2], (size_t)ON * sizeof(float)) == 0, "binning 1 is the default");
+    CHECK(sum1 < 1e-5 && sum2 < 1e-5, "binning 2: starless + stars = input, as without binning");
+    CHECK(moved > 1e-3, "binning 2 gives another starless image than binning 1");
+    printf("binning 2: starless differs by up to %g; sum error %g\n", moved, sum2);
+    CHECK(memcmp(obuf[5], obuf[3], (size_t)ON * sizeof(float)) == 0, "auto bins stars 5.7 px wide 2x2 (the largest factor that keeps 64 px)");
+    CHECK(sp_reduce(engine, &oin, NULL, NULL, &oimg[6], NULL, NULL) == SP_OK && sp_reduce(engine, &oin, NULL, bin2, &oimg[7], NULL, NULL) == SP_OK,
+          "reduce, binning 1 and 2");
+    double reduced_moved = 0;
+    for (int i = 0; i < ON; i++) reduced_moved = fmax(reduced_moved, fabs(obuf[7][i] - obuf[6][i]));
+    CHECK(reduced_moved > 1e-3, "sp_reduce reads binning");
+    sp_options_release(bin1); sp_options_release(bin2); sp_options_release(bin_auto);
+    for (int i = 0; i < 8; i++) free(obuf[i]);
+    free(over);
+
     sp_engine_release(engine);
     sp_options_release(ro);
     sp_options_release(o);

@@ -7,7 +7,7 @@ namespace StarPlugin.Native.Exports;
 /// <summary>Version, ABI version and error reporting.</summary>
 internal static unsafe class LibraryExports
 {
-    public const int AbiVersion = 4;   // SP_ABI_VERSION (starplugin.h lists what each added)
+    public const int AbiVersion = 5;   // SP_ABI_VERSION (starplugin.h lists what each added)
     private static readonly nint VersionString = Marshal.StringToCoTaskMemUTF8(typeof(LibraryExports).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
     private static readonly nint[] StatusStrings = Enumerable.Range(0, 9).Select(i => Marshal.StringToCoTaskMemUTF8(Boundary.StatusString(i))).ToArray();
 

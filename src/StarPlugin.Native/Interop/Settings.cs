@@ -29,6 +29,7 @@ internal sealed class Settings
         new("batch", true, 1, 1, 256),
         new("cleanup", true, 1, 0, 1),
         new("keep_galaxies", true, 0, 0, 2),
+        new("binning", true, 1, 0, RemovalOptions.MaxBinning),
         new("amount", false, 0.5, 0, 1),
         new("reduce_mode", true, 0, 0, 1),
         new("threshold", false, SettingKey.Decimal(DetectDefaults.Threshold), -1, 1),
@@ -80,6 +81,7 @@ internal sealed class Settings
         Tiling = new TilingOptions { Tile = (int)Read(set, "tile"), Overlap = (int)Read(set, "overlap"), Batch = (int)Read(set, "batch") },
         Cleanup = Read(set, "cleanup") != 0,
         KeepGalaxies = (int)Read(set, "keep_galaxies") switch { 1 => GalaxyMode.Always, 2 => GalaxyMode.Never, _ => GalaxyMode.Auto },
+        Binning = (int)Read(set, "binning"),
     };
 
     public static (float Amount, ReductionMode Mode) Reduction(IReadOnlyDictionary<string, double>? set) =>

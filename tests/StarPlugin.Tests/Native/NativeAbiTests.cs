@@ -122,6 +122,70 @@ public partial class NativeAbiTests
     }
 
     /// <summary>
+    /// The key table of starplugin.h (key, type, default) read from the header's comment,
+    /// the multi-key row ("g_min", "g_max", "g_step" with its defaults on the next line) too.
+    /// </summary>
+    private static List<(string Key, string Type, double Default)> HeaderKeyTable()
+    {
+        var lines = File.ReadAllLines(Repo.Path_("native", "include", "starplugin.h"));
+        int head = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^\s*\*\s+key\s+type\s+default\s+used by"));
+        Assert.That(head, Is.GreaterThan(0), "the key table's heading");
+        var keys = new List<(string, string, double)>();
+        static double Value(string v) => v == "NaN" ? double.NaN : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+        for (int i = head + 1; i < lines.Length && lines[i].Trim() != "*"; i++)
+        {
+            var row = Regex.Match(lines[i], @"^\s*\*\s+((?:""\w+"",?\s*)+)(?:(int|double)\s+(\S+(?:,\s*\S+)*)\s\s)?");
+            if (!row.Success) continue; // a continued meaning
+            var names = Regex.Matches(row.Groups[1].Value, @"""(\w+)""").Select(m => m.Groups[1].Value).ToList();
+            string type = row.Groups[2].Value, defaults = row.Groups[3].Value;
+            if (type == "")
+            {
+                var next = Regex.Match(lines[++i], @"^\s*\*\s+(int|double)\s+(\S+(?:,\s*\S+)*)\s\s");
+                Assert.That(next.Success, Is.True, lines[i]);
+                type = next.Groups[1].Value; defaults = next.Groups[2].Value;
+            }
+            var values = defaults.Split(',').Select(v => Value(v.Trim())).ToList();
+            Assert.That(values, Has.Count.EqualTo(names.Count), lines[i]);
+            keys.AddRange(names.Select((n, k) => (n, type, values[k])));
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// Every key the header documents is one the library knows, at the documented default
+    /// (read back with sp_options_get from a fresh options object).
+    /// </summary>
+    [Test]
+    public void TheHeadersKeyTableIsWhatTheLibraryHolds()
+    {
+        var keys = HeaderKeyTable();
+        Assert.That(keys.Select(k => k.Key), Does.Contain("binning").And.Contain("keep_galaxies").And.Contain("g_step").And.Contain("saturation"));
+        string dir = Directory.CreateTempSubdirectory("sp-keys").FullName;
+        try
+        {
+            string source = Path.Combine(dir, "keys.c");
+            File.WriteAllText(source, "#include <stdio.h>\n#include \"starplugin.h\"\nint main(void) {\n    sp_options* o = NULL; double v;\n    if (sp_options_create(&o) != SP_OK) return 1;\n" +
+                string.Concat(keys.Select(k => $"    if (sp_options_get(o, \"{k.Key}\", &v) == SP_OK) printf(\"{k.Key} %.17g\\n\", v); else printf(\"{k.Key} unknown: %s\\n\", sp_last_error());\n")) +
+                "    sp_options_release(o);\n    return 0;\n}\n");
+            string exe = CompileAgainst(Path.GetDirectoryName(Repo.NativeLibrary())!, $"\"{source}\"", "sp-keys");
+            try
+            {
+                var (code, output) = Repo.Run(exe, "");
+                Assert.That(code, Is.EqualTo(0), output);
+                var read = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 2)).ToDictionary(p => p[0], p => p[1]);
+                foreach (var (key, type, def) in keys)
+                {
+                    Assert.That(read[key], Does.Not.Contain("unknown"), $"\"{key}\": {read[key]}");
+                    double v = double.Parse(read[key], System.Globalization.CultureInfo.InvariantCulture);
+                    Assert.That(v, double.IsNaN(def) ? Is.NaN : Is.EqualTo(def), $"\"{key}\" ({type}) defaults to {def} in starplugin.h");
+                }
+            }
+            finally { File.Delete(exe); }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
     /// A host compiled against the previous release's header (ABI 3, kept verbatim in
     /// native/tests/abi) runs on this library, with every struct it passes ending at an
     /// unreadable page.
