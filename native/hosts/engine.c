@@ -140,37 +140,53 @@ typedef struct removal_args {
     sp_engine* engine;
     sp_image in, starless, stars, mask;
     int has_starless, has_stars, has_mask;
-    sp_removal_options options;
-    int reduce;
-    float amount;
-    int mode;
+    sp_options* options;
 } removal_args;
 
 static int call_remove(void* p, sp_progress_fn progress, void* user) {
     removal_args* a = p;
-    return sp_remove_stars(a->engine, &a->in, NULL, &a->options, a->has_starless ? &a->starless : NULL,
-                           a->has_stars ? &a->stars : NULL, a->has_mask ? &a->mask : NULL, progress, user);
+    return sp_remove(a->engine, &a->in, NULL, a->options, a->has_starless ? &a->starless : NULL,
+                     a->has_stars ? &a->stars : NULL, a->has_mask ? &a->mask : NULL, progress, user);
 }
 
 static int call_reduce(void* p, sp_progress_fn progress, void* user) {
     removal_args* a = p;
-    return sp_reduce_stars(a->engine, &a->in, NULL, &a->options, a->amount, a->mode, &a->starless, progress, user);
+    return sp_reduce(a->engine, &a->in, NULL, a->options, &a->starless, progress, user);
 }
 
-static void removal_options(const sph_values* v, sp_removal_options* o) {
+/* 1 if a call on this thread succeeded; else 0, with the library's message in err. */
+static int succeeded(sp_status status, const char* what, char* err, size_t err_size) {
+    if (status == SP_OK) return 1;
+    fail_text(err, err_size, what, sp_last_error());
+    return 0;
+}
+
+/* The removal keys of Remove Stars' values (v) in a new options object (*out, released by
+ * the caller with sp_options_release; NULL on failure, with the message in err). */
+static int removal_options(const sph_values* v, sp_options** out, const char* what, char* err, size_t err_size) {
     const sph_filter* f = &sph_filters[SPH_REMOVE];
     const char* stretch = word(f, v, "stretch");
     const char* galaxies = word(f, v, "keep-galaxies");
-    memset(o, 0, sizeof *o);
-    o->stretch = !strcmp(stretch, "always") ? SP_STRETCH_ALWAYS : !strcmp(stretch, "never") ? SP_STRETCH_NEVER : SP_STRETCH_AUTO;
-    o->star_layer = SP_STARS_ADD;
-    o->tile = (int32_t)value(f, v, "tile");
-    o->cleanup = value(f, v, "cleanup") != 0 ? 1 : -1;
-    o->keep_galaxies = !strcmp(galaxies, "always") ? 1 : !strcmp(galaxies, "never") ? -1 : 0;
+    const char* binning = word(f, v, "binning"); /* --bin's words: "auto" or the factor */
+    sp_options* o = NULL;
+    *out = NULL;
+    if (!succeeded(sp_options_create(&o), what, err, err_size)) return 0;
+    int ok = succeeded(sp_options_set_int(o, "stretch", !strcmp(stretch, "always") ? SP_STRETCH_ALWAYS : !strcmp(stretch, "never") ? SP_STRETCH_NEVER : SP_STRETCH_AUTO), what, err, err_size)
+          && succeeded(sp_options_set_int(o, "star_layer", SP_STARS_ADD), what, err, err_size)
+          && succeeded(sp_options_set_int(o, "tile", (int64_t)value(f, v, "tile")), what, err, err_size)
+          && succeeded(sp_options_set_int(o, "cleanup", value(f, v, "cleanup") != 0), what, err, err_size)
+          && succeeded(sp_options_set_int(o, "keep_galaxies", !strcmp(galaxies, "always") ? SP_GALAXIES_ALWAYS
+                                                            : !strcmp(galaxies, "never") ? SP_GALAXIES_NEVER : SP_GALAXIES_AUTO), what, err, err_size)
+          && succeeded(sp_options_set_int(o, "binning", !strcmp(binning, "auto") ? 0 : g_ascii_strtoll(binning, NULL, 10)), what, err, err_size);
+    if (!ok) { sp_options_release(o); return 0; }
+    *out = o;
+    return 1;
 }
 
 int sph_remove(sph_engine* engine, const sph_pixels* in, const sph_values* v,
                float* starless, float* stars, float* mask, const sph_progress* progress, char* err, size_t err_size) {
+    const char* what = "star removal failed";
+    sph_values defaults;
     removal_args a;
     memset(&a, 0, sizeof a);
     a.engine = engine->sp;
@@ -178,13 +194,16 @@ int sph_remove(sph_engine* engine, const sph_pixels* in, const sph_values* v,
     a.starless = image_of(starless, in->width, in->height, in->channels); a.has_starless = starless != NULL;
     a.stars = image_of(stars, in->width, in->height, in->channels); a.has_stars = stars != NULL;
     a.mask = image_of(mask, in->width, in->height, 1); a.has_mask = mask != NULL;
-    if (v) removal_options(v, &a.options);
-    else { sph_values d; sph_defaults(&sph_filters[SPH_REMOVE], &d); removal_options(&d, &a.options); }
-    return run(call_remove, &a, progress, "star removal failed", err, err_size);
+    if (!v) { sph_defaults(&sph_filters[SPH_REMOVE], &defaults); v = &defaults; }
+    if (!removal_options(v, &a.options, what, err, err_size)) return SPH_FAILED;
+    int status = run(call_remove, &a, progress, what, err, err_size);
+    sp_options_release(a.options);
+    return status;
 }
 
 int sph_reduce(sph_engine* engine, const sph_pixels* in, const sph_values* v, float* out,
                const sph_progress* progress, char* err, size_t err_size) {
+    const char* what = "star reduction failed";
     const sph_filter* f = &sph_filters[SPH_REDUCE];
     sph_values removal;
     removal_args a;
@@ -192,11 +211,14 @@ int sph_reduce(sph_engine* engine, const sph_pixels* in, const sph_values* v, fl
     a.engine = engine->sp;
     a.in = image_of(in->data, in->width, in->height, in->channels);
     a.starless = image_of(out, in->width, in->height, in->channels);
+    /* The star layer as Remove Stars finds it with its defaults. */
     sph_defaults(&sph_filters[SPH_REMOVE], &removal);
-    removal_options(&removal, &a.options);
-    a.amount = (float)value(f, v, "amount");
-    a.mode = !strcmp(word(f, v, "mode"), "scale") ? SP_REDUCE_SCALE : SP_REDUCE_SHRINK;
-    return run(call_reduce, &a, progress, "star reduction failed", err, err_size);
+    if (!removal_options(&removal, &a.options, what, err, err_size)) return SPH_FAILED;
+    int ok = succeeded(sp_options_set_double(a.options, "amount", value(f, v, "amount")), what, err, err_size)
+          && succeeded(sp_options_set_int(a.options, "reduce_mode", !strcmp(word(f, v, "mode"), "scale") ? SP_REDUCE_SCALE : SP_REDUCE_SHRINK), what, err, err_size);
+    int status = ok ? run(call_reduce, &a, progress, what, err, err_size) : SPH_FAILED;
+    sp_options_release(a.options);
+    return status;
 }
 
 int sph_mask(sph_engine* engine, const sph_pixels* in, float* mask, const sph_progress* progress, char* err, size_t err_size) {

@@ -32,6 +32,14 @@ static const sph_choice galaxy_choices[] = {
     { "always", "Always keep them" },
     { "never", "Never (remove them too)" },
 };
+/* The command line's --bin words; the G'MIC command takes the factor itself (0 = auto). */
+static const sph_choice binning_choices[] = {
+    { "1", "Off (full resolution)" },
+    { "auto", "Auto (from the stars' width)" },
+    { "2", "2\u00d72" },
+    { "3", "3\u00d73" },
+    { "4", "4\u00d74" },
+};
 static const sph_choice reduce_modes[] = {
     { "shrink", "Shrink (smaller stars)" },
     { "scale", "Dim (same size, fainter)" },
@@ -58,6 +66,13 @@ static const sph_param remove_params[] = {
     { "tile", "_Tile size", "The image goes through the network in overlapping square tiles of this many pixels; the "
       "result has no seams at any size. Larger tiles take more memory. The model's choice is the size it was trained at.",
       SPH_INT, 0, 64, 2048, 32, 0, "Model's choice", NULL, 0, "--tile", 0, 0 },
+    /* Appended after the value range in G'MIC (argument 5), so that older calls keep working. */
+    { "binning", "_Binning", "For oversampled pictures, whose stars are several pixels wide (a long focal length "
+      "with small pixels): the network works on the picture binned 2\u00d72 or more, so that bright stars go whole "
+      "instead of leaving a core or a disc behind, and the star layer comes back at full resolution. It costs fine "
+      "detail of small nebulae, which can go with the stars. Off is right for most pictures; Auto bins only where "
+      "the stars are wider than about 2.7 pixels.",
+      SPH_CHOICE, 0, 0, 4, 1, 0, NULL, binning_choices, N(binning_choices), "--bin", 0, 5 },
 };
 
 static const sph_param reduce_params[] = {
@@ -121,7 +136,8 @@ const sph_filter sph_filters[SPH_FILTER_COUNT] = {
       "Output: Replace turns the layer starless. New layers adds a Starless layer and a Stars layer in Addition "
       "mode, which add up to the original exactly, and a Star Mask channel.\n\n"
       "Fill leftover stars refills stars the network missed from the surrounding sky; Keep galaxies gives back "
-      "sources broader than the field's stars.",
+      "sources broader than the field's stars. Binning is for oversampled pictures, whose stars are several "
+      "pixels wide: off by default.",
       "remove", "starless", remove_params, N(remove_params), NULL, NULL, 1 },
     { SPH_REDUCE, "plug-in-starplugin-reduce-stars", "R_educe Stars...", "Reduce Stars",
       "Shrink or dim the stars; nebulae and galaxies stay as they are. RGB or grey; indexed images are converted first.",

@@ -73,6 +73,72 @@ int main(void) {
     for (int i = 0; i < W * H * C; i++) { peak_in = fmaxf(peak_in, in[i]); peak_out = fmaxf(peak_out, out[i]); }
     CHECK(peak_out < peak_in, "stars removed");
 
+    /* Binning: the dialog's word reaches the library. 2x2 gives another starless image
+     * than Off, whose star layer still adds up to the input; Auto runs. */
+    const sph_filter* rf = &sph_filters[SPH_REMOVE];
+    int b = sph_param_index(rf, "binning");
+    CHECK(b >= 0 && rf->params[b].kind == SPH_CHOICE, "Remove Stars has a binning choice");
+    if (b >= 0) {
+        int two = -1, automatic = -1;
+        for (int k = 0; k < rf->params[b].n_choices; k++) {
+            if (!strcmp(rf->params[b].choices[k].word, "2")) two = k;
+            if (!strcmp(rf->params[b].choices[k].word, "auto")) automatic = k;
+        }
+        CHECK(two >= 0 && automatic >= 0, "binning offers 2 and auto");
+        CHECK(!strcmp(rf->params[b].choices[(int)v.v[b]].word, "1"), "binning is off by default");
+        float* plain = malloc(sizeof(float) * W * H * C);
+        float* starless2 = malloc(sizeof(float) * W * H * C);
+        float* stars2 = malloc(sizeof(float) * W * H * C);
+        sph_values bv = v;
+        bv.v[b] = two;
+        CHECK(sph_remove(engine, &px, &v, plain, NULL, NULL, NULL, err, sizeof err) == SPH_OK, err);
+        CHECK(sph_remove(engine, &px, &bv, starless2, stars2, NULL, &progress, err, sizeof err) == SPH_OK, err);
+        double sum = 0, moved = 0;
+        for (int i = 0; i < W * H * C; i++) {
+            sum = fmax(sum, fabs(starless2[i] + stars2[i] - in[i]));
+            moved = fmax(moved, fabs(starless2[i] - plain[i]));
+        }
+        CHECK(sum < 1e-5, "binned 2x2: starless + stars = input");
+        CHECK(moved > 1e-3, "binned 2x2: another starless image than Off");
+        printf("binning 2x2: starless differs from Off by up to %g\n", moved);
+        bv.v[b] = automatic;
+        CHECK(sph_remove(engine, &px, &bv, starless2, NULL, NULL, NULL, err, sizeof err) == SPH_OK, err);
+        free(plain); free(starless2); free(stars2);
+    }
+
+    /* A setting the library refuses (the table's validation skipped) fails with its message. */
+    sph_values odd = v;
+    odd.v[sph_param_index(rf, "tile")] = 10;
+    err[0] = '\0';
+    CHECK(sph_remove(engine, &px, &odd, out, NULL, NULL, NULL, err, sizeof err) == SPH_FAILED, "tile 10 is refused");
+    CHECK(strstr(err, "tile") != NULL, "the message names the setting");
+    printf("refused: %s\n", err);
+
+    /* Reduce Stars: its amount and mode reach the library. */
+    const sph_filter* df = &sph_filters[SPH_REDUCE];
+    sph_values rv;
+    sph_defaults(df, &rv);
+    float* dimmed = malloc(sizeof(float) * W * H * C);
+    float* shrunk = malloc(sizeof(float) * W * H * C);
+    rv.v[sph_param_index(df, "amount")] = 0;
+    CHECK(sph_reduce(engine, &px, &rv, out, NULL, err, sizeof err) == SPH_OK, err);
+    double kept = 0;
+    for (int i = 0; i < W * H * C; i++) kept = fmax(kept, fabs(out[i] - in[i]));
+    CHECK(kept < 1e-5, "amount 0 leaves the picture as it is");
+    rv.v[sph_param_index(df, "amount")] = 1;
+    CHECK(sph_reduce(engine, &px, &rv, shrunk, &progress, err, sizeof err) == SPH_OK, err);
+    rv.v[sph_param_index(df, "mode")] = 1; /* scale */
+    CHECK(sph_reduce(engine, &px, &rv, dimmed, NULL, err, sizeof err) == SPH_OK, err);
+    float peak_shrunk = 0, peak_in0 = 0;
+    int modes_differ = 0;
+    for (int i = 0; i < W * H * C; i++) {
+        peak_shrunk = fmaxf(peak_shrunk, shrunk[i]); peak_in0 = fmaxf(peak_in0, in[i]);
+        if (fabsf(shrunk[i] - dimmed[i]) > 1e-4f) modes_differ = 1;
+    }
+    CHECK(peak_shrunk < peak_in0, "amount 1 reduces the stars");
+    CHECK(modes_differ, "shrink and scale differ");
+    free(dimmed); free(shrunk);
+
     /* Without a progress function the work runs on this thread and still succeeds. */
     CHECK(sph_remove(engine, &px, &v, out, NULL, NULL, NULL, err, sizeof err) == SPH_OK, err);
 

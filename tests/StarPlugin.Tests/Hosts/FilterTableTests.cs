@@ -23,6 +23,54 @@ public class FilterTableTests
 
     private static double Number(string s) => double.Parse(s.Trim(), CultureInfo.InvariantCulture);
 
+    /// <summary>One argument of a G'MIC command: a table parameter, or the value range (Param null), with what `check` accepts.</summary>
+    private sealed record GmicArg(int Position, TableParam? Param, double Default, double Min, double Max, bool Integral);
+
+    /// <summary>
+    /// Binning's G'MIC argument is the factor itself, as the C API's key "binning" and --bin
+    /// take it (0 = auto, 1 = off, 2..<see cref="RemovalOptions.MaxBinning"/>), not the index
+    /// of the dialog's choice: the command accepts every factor the command line does, the
+    /// dialog offers five of them.
+    /// </summary>
+    private static bool TakesFactor(TableParam p) => p.Cli == "--bin";
+
+    /// <summary>A --bin word as the factor (auto: 0).</summary>
+    private static int Factor(string word) => word == "auto" ? 0 : int.Parse(word, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static string FactorWord(int k) => k == 0 ? "auto" : k.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A G'MIC command's arguments by position: the table's parameters at theirs, and the
+    /// value range at the one position among 1..n+1 none of them takes (the last, except
+    /// where a parameter was appended after it, as starless' binning).
+    /// </summary>
+    private static List<GmicArg> GmicArgs(TableFilter f)
+    {
+        var args = f.Params.Where(p => p.GmicArg > 0).Select(p => TakesFactor(p)
+            ? new GmicArg(p.GmicArg, p, Factor(p.DefaultWord), 0, RemovalOptions.MaxBinning, true)
+            : new GmicArg(p.GmicArg, p, p.Default, p.Min, p.Max, p.Kind != "float")).ToList();
+        int range = Enumerable.Range(1, args.Count + 1).Except(args.Select(a => a.Position)).First();
+        args.Add(new GmicArg(range, null, 0, 0, double.PositiveInfinity, false));
+        return args.OrderBy(a => a.Position).ToList();
+    }
+
+    private static int ValueRange(TableFilter f) => GmicArgs(f).Single(a => a.Param == null).Position;
+
+    /// <summary>A G'MIC argument list split at its top-level commas (not those inside {...} or (...)).</summary>
+    private static string[] SplitGmicArgs(string list)
+    {
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i < list.Length; i++)
+        {
+            if (list[i] is '{' or '(') depth++;
+            else if (list[i] is '}' or ')') depth--;
+            else if (list[i] == ',' && depth == 0) { parts.Add(list[start..i]); start = i + 1; }
+        }
+        parts.Add(list[start..]);
+        return parts.ToArray();
+    }
+
     [Test]
     public void TableIsWellFormed()
     {
@@ -32,8 +80,10 @@ public class FilterTableTests
             Assert.That(f.Params.Count(p => p.Kind == "file"), Is.LessThanOrEqualTo(1), $"{f}: one file parameter at most (sph_values.text)");
             Assert.That(f.Params.Count, Is.LessThanOrEqualTo(12), $"{f}: SPH_MAX_PARAMS");
             Assert.That(f.Params.Select(p => p.Name), Is.Unique, f.Proc);
-            var gmic = f.Params.Where(p => p.GmicArg > 0).Select(p => p.GmicArg).OrderBy(a => a).ToList();
-            Assert.That(gmic, Is.EqualTo(Enumerable.Range(1, gmic.Count)), $"{f}: G'MIC positions 1..n");
+            // G'MIC positions: distinct, within 1..n+1; the one left free is the value range's.
+            var gmic = f.Params.Where(p => p.GmicArg > 0).Select(p => p.GmicArg).ToList();
+            Assert.That(gmic, Is.Unique, $"{f}: G'MIC positions");
+            Assert.That(gmic, Is.All.InRange(1, gmic.Count + 1), $"{f}: G'MIC positions 1..n+1");
             foreach (var p in f.Registered)
             {
                 Assert.That(p.Label, Is.Not.Null.And.Not.Empty, $"{f}.{p}");
@@ -67,21 +117,29 @@ public class FilterTableTests
         var defaults = file.Defaults(f.GmicCommand);
         var words = file.WordLists(f.GmicCommand);
         var cliArgs = file.CliArguments(f.GmicCommand);
-        foreach (var p in f.Params.Where(p => p.GmicArg > 0))
+        foreach (var a in GmicArgs(f).Where(a => a.Param != null))
         {
-            Assert.That(defaults, Does.ContainKey(p.GmicArg), $"{f.GmicCommand} ${p.GmicArg} ({p.Name}) has a default");
-            Assert.That(Number(defaults[p.GmicArg]), Is.EqualTo(p.Default).Within(1e-9), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
-            if (p.Kind == "choice")
+            var p = a.Param!;
+            string what = $"{f.GmicCommand} ${a.Position} ({p.Name})";
+            Assert.That(defaults, Does.ContainKey(a.Position), $"{what} has a default");
+            Assert.That(Number(defaults[a.Position]), Is.EqualTo(a.Default).Within(1e-9), what);
+            if (p.Kind != "choice") continue;
+            Assert.That(words, Does.ContainKey(a.Position), $"{f.GmicCommand} maps ${a.Position} to the command line's words");
+            if (TakesFactor(p))
             {
-                Assert.That(words, Does.ContainKey(p.GmicArg), $"{f.GmicCommand} maps ${p.GmicArg} to the command line's words");
-                Assert.That(words[p.GmicArg], Is.EqualTo(p.Choices.Select(c => c.Word).ToArray()), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
-                Assert.That(cliArgs[p.GmicArg - 1].Words, Is.EqualTo(p.Choices.Select(c => c.Word).ToArray()), $"#@cli {f.GmicCommand}: {p.Name}");
+                // `arg {$n+1},auto,1,2,...`: factor k becomes --bin's word for k, every one the dialog offers among them.
+                Assert.That(words[a.Position], Is.EqualTo(Enumerable.Range(0, RemovalOptions.MaxBinning + 1).Select(FactorWord).ToArray()), what);
+                Assert.That(p.Choices.Select(c => c.Word), Is.SubsetOf(words[a.Position]), what);
+                continue;
             }
+            Assert.That(words[a.Position], Is.EqualTo(p.Choices.Select(c => c.Word).ToArray()), what);
+            Assert.That(cliArgs[a.Position - 1].Words, Is.EqualTo(p.Choices.Select(c => c.Word).ToArray()), $"#@cli {f.GmicCommand}: {p.Name}");
         }
-        // The value range comes right after the table's parameters, default 0 (auto).
-        int range = f.Params.Count(p => p.GmicArg > 0) + 1;
+        // The value range: after the table's parameters (or before one appended later), default 0 (auto).
+        int range = ValueRange(f);
         Assert.That(defaults.GetValueOrDefault(range), Is.EqualTo("0"), $"{f.GmicCommand} ${range} is the value range");
         Assert.That(cliArgs[range - 1].Name, Does.StartWith("_value_range"), $"#@cli {f.GmicCommand}");
+        Assert.That(cliArgs, Has.Count.EqualTo(GmicArgs(f).Count + (f.Params.Any(p => p.Kind == "file") ? 1 : 0)), $"#@cli {f.GmicCommand}: one entry per argument");
     }
 
     [TestCaseSource(nameof(Filters))]
@@ -90,19 +148,21 @@ public class FilterTableTests
         // The `check` a G'MIC command starts with accepts exactly the table's range for
         // every parameter (integers for choices, check boxes and integers), and the value
         // range (the argument after them) from 0 up; nothing else is checked.
+        // (Binning's range is the command line's factors, see TakesFactor.)
         var f = T.ByProc(proc);
         var ranges = Gmic.CheckRanges(f.GmicCommand);
-        var tableArgs = f.Params.Where(p => p.GmicArg > 0).ToList();
-        foreach (var p in tableArgs)
+        var args = GmicArgs(f);
+        foreach (var a in args.Where(a => a.Param != null))
         {
-            Assert.That(ranges, Does.ContainKey(p.GmicArg), $"{f.GmicCommand} checks ${p.GmicArg} ({p.Name})");
-            var expected = new CheckRange(p.Min, true, p.Max, true, p.Kind != "float");
-            Assert.That(ranges[p.GmicArg].ToString(), Is.EqualTo(expected.ToString()), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
-            Assert.That(ranges[p.GmicArg], Is.EqualTo(expected), $"{f.GmicCommand} ${p.GmicArg} ({p.Name})");
+            string what = $"{f.GmicCommand} ${a.Position} ({a.Param!.Name})";
+            Assert.That(ranges, Does.ContainKey(a.Position), $"{f.GmicCommand} checks ${a.Position} ({a.Param.Name})");
+            var expected = new CheckRange(a.Min, true, a.Max, true, a.Integral);
+            Assert.That(ranges[a.Position].ToString(), Is.EqualTo(expected.ToString()), what);
+            Assert.That(ranges[a.Position], Is.EqualTo(expected), what);
         }
-        int range = tableArgs.Count + 1;
+        int range = ValueRange(f);
         Assert.That(ranges.GetValueOrDefault(range), Is.EqualTo(new CheckRange(0, true)), $"{f.GmicCommand} ${range} (value range) >= 0");
-        Assert.That(ranges.Keys, Is.SubsetOf(tableArgs.Select(p => p.GmicArg).Append(range)), $"{f.GmicCommand}: checks only its parameters");
+        Assert.That(ranges.Keys, Is.SubsetOf(args.Select(a => a.Position)), $"{f.GmicCommand}: checks only its parameters");
     }
 
     [TestCaseSource(nameof(Filters))]
@@ -115,7 +175,9 @@ public class FilterTableTests
         {
             var (name, words) = usage[p.GmicArg - 1];
             string what = $"#@cli {f.GmicCommand} ${p.GmicArg} ({p.Name}): {name}";
-            if (p.Kind is "choice" or "bool")
+            if (TakesFactor(p))
+                Assert.That(words, Is.EqualTo(new[] { "auto", "off", $"2..{RemovalOptions.MaxBinning}" }), $"{what}: 0 = auto, 1 = off, 2..max");
+            else if (p.Kind is "choice" or "bool")
                 Assert.That(words, Has.Length.EqualTo((int)p.Max + 1), what);
             else
             {
@@ -143,26 +205,20 @@ public class FilterTableTests
         // Black box: G'MIC runs each command with every parameter at its bounds (accepted)
         // and just outside them (refused by `check`, "Invalid argument"), the others at
         // their defaults. The command line is replaced by a no-op, so only the checks run.
-        if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "gmic"))))
-        {
-            if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_HOSTS") == "1") Assert.Fail("gmic is not installed");
-            Assert.Ignore("gmic is not installed (STARPLUGIN_FULL_DEPS=1 tools/apt-deps.sh)");
-        }
-        static string G(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        RequireGmic();
         var probes = new List<(string Command, string Args, bool Accepted, string What)>();
         foreach (var f in T.Filters)
         {
-            var args = f.Params.Where(p => p.GmicArg > 0).OrderBy(p => p.GmicArg).ToList();
-            foreach (var p in args)
+            var args = GmicArgs(f);
+            foreach (var a in args.Where(a => a.Param != null))
             {
-                bool integral = p.Kind != "float";
-                double eps = integral ? 1 : (p.Max - p.Min) * 1e-3;
-                var values = new List<(double, bool)> { (p.Min, true), (p.Max, true), (p.Min - eps, false), (p.Max + eps, false) };
-                if (integral && p.Max > p.Min) values.Add((p.Min + 0.5, false));
+                double eps = a.Integral ? 1 : (a.Max - a.Min) * 1e-3;
+                var values = new List<(double, bool)> { (a.Min, true), (a.Max, true), (a.Min - eps, false), (a.Max + eps, false) };
+                if (a.Integral && a.Max > a.Min) values.Add((a.Min + 0.5, false));
                 foreach (var (v, ok) in values)
                 {
-                    string list = string.Join(",", args.Select(q => q == p ? G(v) : G(q.Default)).Append("0"));
-                    probes.Add((f.GmicCommand, list, ok, $"{f.GmicCommand} {list} ({p.Name} = {G(v)})"));
+                    string list = string.Join(",", args.Select(q => q == a ? G(v) : G(q.Default)));
+                    probes.Add((f.GmicCommand, list, ok, $"{f.GmicCommand} {list} ({a.Param!.Name} = {G(v)})"));
                 }
             }
         }
@@ -189,6 +245,64 @@ public class FilterTableTests
         finally { Directory.Delete(dir, true); }
     }
 
+    private static void RequireGmic()
+    {
+        if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "gmic")))) return;
+        if (Environment.GetEnvironmentVariable("STARPLUGIN_REQUIRE_HOSTS") == "1") Assert.Fail("gmic is not installed");
+        Assert.Ignore("gmic is not installed (STARPLUGIN_FULL_DEPS=1 tools/apt-deps.sh)");
+    }
+
+    private static string G(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    [Test]
+    public void GmicChoicesReachTheCommandLineAsTheTablesWords()
+    {
+        // Black box: G'MIC runs each command, and its G'MIC-Qt command, with every value of
+        // every choice (the others at their defaults), and the command line it would start
+        // must carry the table's word for that value: the choice's index for the G'MIC-Qt
+        // command (as the dialog's) and for the command, or for binning the factor 0..8
+        // (auto, 1..8) the command takes. The command line is replaced by a command that
+        // returns its arguments (an echo that deep in the call stack G'MIC does not print).
+        RequireGmic();
+        var probes = new List<(string Call, string Expected)>();
+        foreach (var f in T.Filters)
+        {
+            var args = GmicArgs(f);
+            var controls = args.Where(a => a.Param != null).ToList();
+            foreach (var a in controls.Where(a => a.Param!.Kind == "choice" && a.Param.Cli != null))
+            {
+                var p = a.Param!;
+                for (int k = 0; k < p.Choices.Count; k++)
+                    probes.Add(($"{f.GmicCommand}_gui {string.Join(",", controls.Select(q => q == a ? G(k) : G(q.Param!.Default)))}", $"{p.Cli} {p.Choices[k].Word}"));
+                var values = TakesFactor(p)
+                    ? Enumerable.Range(0, RemovalOptions.MaxBinning + 1).Select(k => (k, FactorWord(k)))
+                    : p.Choices.Select((c, k) => (k, c.Word));
+                foreach (var (v, word) in values)
+                    probes.Add(($"{f.GmicCommand} {string.Join(",", args.Select(q => q == a ? G(v) : G(q.Default)))}", $"{p.Cli} {word}"));
+            }
+        }
+        Assert.That(probes.Select(p => p.Expected), Does.Contain("--bin auto").And.Contain("--bin 8").And.Contain("--stretch never"), "the probes cover binning");
+        string dir = Directory.CreateTempSubdirectory("sp-gmic-words").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "echo.gmic"), "_starplugin_each :\n  u \"$*\"\n");
+            var script = new System.Text.StringBuilder("probes :\n");
+            for (int i = 0; i < probes.Count; i++)
+                script.Append($"  l {probes[i].Call} e \"PROBE {i} ARGS \"${{}} onfail e \"PROBE {i} FAILED \"${{}} endl\n");
+            File.WriteAllText(Path.Combine(dir, "probes.gmic"), script.ToString());
+            var env = new Dictionary<string, string> { ["HOME"] = dir, ["TMPDIR"] = dir, ["GMIC_SYSTEM_PATH"] = dir };
+            var (_, output) = Repo.Run("gmic", ["-m", Repo.Path_("native", "gmic", "starplugin.gmic"), "-m", Path.Combine(dir, "echo.gmic"),
+                "-m", Path.Combine(dir, "probes.gmic"), "1", "probes"], workDir: dir, env: env);
+            for (int i = 0; i < probes.Count; i++)
+            {
+                var each = Regex.Match(output, $@"PROBE {i} ARGS (.*)");
+                Assert.That(each.Success, Is.True, $"{probes[i].Call}: did not run\n{Regex.Match(output, $@"PROBE {i} .*").Value}");
+                Assert.That(each.Groups[1].Value, Does.Match($@"(^|[\s,]){Regex.Escape(probes[i].Expected)}([\s,]|$)"), probes[i].Call);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [TestCaseSource(nameof(Filters))]
     public void GmicQtFilterFollowsTheTable(string proc)
     {
@@ -200,15 +314,18 @@ public class FilterTableTests
         // The gui command passes its $k on to the command: which table parameter each one is.
         string call = file.Commands[f.GmicCommand + "_gui"].Single();
         Assert.That(call, Does.StartWith(f.GmicCommand));
-        var callArgs = call.Length > f.GmicCommand.Length ? call[f.GmicCommand.Length..].Trim().Split(',') : [];
-        var tableArgs = f.Params.Where(p => p.GmicArg > 0).OrderBy(p => p.GmicArg).ToList();
+        var callArgs = call.Length > f.GmicCommand.Length ? SplitGmicArgs(call[f.GmicCommand.Length..].Trim()) : [];
+        var tableArgs = GmicArgs(f).Where(a => a.Param != null).ToList();
         Assert.That(callArgs.Length, Is.EqualTo(tableArgs.Count + 1), call);
-        Assert.That(callArgs[^1], Is.EqualTo("255"), "G'MIC-Qt hands over 0..255");
+        Assert.That(callArgs[ValueRange(f) - 1], Is.EqualTo("255"), "G'MIC-Qt hands over 0..255");
         Assert.That(valued.Count, Is.EqualTo(tableArgs.Count), $"{gui.Name}: one control per parameter");
         for (int j = 0; j < tableArgs.Count; j++)
         {
-            var p = tableArgs[j];
-            Assert.That(callArgs[j], Is.EqualTo("$" + (j + 1)), call);
+            var p = tableArgs[j].Param!;
+            // Binning's control gives a choice index, its command takes the factor: the call
+            // turns one into the other (GmicChoicesReachTheCommandLineAsTheTablesWords runs it).
+            if (TakesFactor(p)) Assert.That(callArgs[tableArgs[j].Position - 1], Does.Match($@"^\{{.*\$\{{?{j + 1}\b.*\}}$"), call);
+            else Assert.That(callArgs[tableArgs[j].Position - 1], Is.EqualTo("$" + (j + 1)), call);
             var g = valued[j];
             string what = $"{gui.Name} / {g.Label} ({p.Name})";
             switch (p.Kind)
@@ -283,6 +400,31 @@ public class FilterTableTests
             ("detect", "--snr", null) => (double)new DetectionOptions().SnrThreshold,
             _ => value,
         };
+    }
+
+    [TestCaseSource(nameof(Filters))]
+    public void CommandLineTakesEveryWordOfTheTablesChoices(string proc)
+    {
+        var f = T.ByProc(proc);
+        string[] positional = f.CliCommand == "mock-lens" ? ["in.png", "out.png"] : ["in.png"];
+        var root = Program.BuildRoot(new CliContext(new StringWriter(), new StringWriter(), interactive: false));
+        foreach (var p in f.Params.Where(p => p.Kind == "choice" && p.Cli != null))
+            foreach (var c in p.Choices)
+            {
+                var parse = root.Parse([f.CliCommand, .. positional, p.Cli!, c.Word]);
+                Assert.That(parse.Errors, Is.Empty, $"starplugin {f.CliCommand} {p.Cli} {c.Word} ({p.Name}: {c.Label}): {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+            }
+    }
+
+    [Test]
+    public void RemoveStarsOffersBinningAsTheCommandLine()
+    {
+        // Off (never), auto and the small factors, Off the default, as --bin's.
+        var binning = T.ByProc("plug-in-starplugin-remove-stars").Params.Single(p => p.Name == "binning");
+        Assert.That(binning.Cli, Is.EqualTo("--bin"));
+        Assert.That(binning.Choices.Select(c => c.Word), Is.EqualTo(new[] { "1", "auto", "2", "3", "4" }));
+        Assert.That(binning.DefaultWord, Is.EqualTo("1"));
+        Assert.That(new RemovalOptions().Binning, Is.EqualTo(Factor(binning.DefaultWord)), "the dialog's default is the library's");
     }
 
     [TestCaseSource(nameof(Filters))]

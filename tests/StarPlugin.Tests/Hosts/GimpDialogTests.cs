@@ -45,7 +45,7 @@ public class GimpDialogTests
             // Reduce: stored values in, the dialog opens on them, OK, they are stored again.
             $$"""(let* ((i (open "field.png"))) (set-last "{{Reduce}}" "amount=0.9\nmode=1\n") (plug-in-starplugin-reduce-stars RUN-INTERACTIVE i (drw i) 0.2 0) (save i "dialog.tif") (say "STORED " (get-last "{{Reduce}}")) (plug-in-starplugin-reduce-stars RUN-WITH-LAST-VALS i (drw i) 0.2 0) (gimp-image-delete i))""",
             """(let* ((i (open "field.png"))) (plug-in-starplugin-reduce-stars RUN-NONINTERACTIVE i (drw i) 0.9 1) (save i "direct.tif") (gimp-image-delete i))""",
-            """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-INTERACTIVE i (drw i) 0 0 1 0 0) (gimp-image-delete i))""",
+            """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-INTERACTIVE i (drw i) 0 0 1 0 0 0) (gimp-image-delete i))""",
             """(let* ((i (open "field.png"))) (plug-in-starplugin-star-mask RUN-INTERACTIVE i (drw i) 0) (gimp-image-delete i))""",
             """(let* ((i (open "field.png"))) (plug-in-starplugin-detect-stars RUN-INTERACTIVE i (drw i) 0.58 5 "") (gimp-image-delete i))""",
             """(let* ((i (open "cutout.png"))) (plug-in-starplugin-mock-lens RUN-INTERACTIVE i (drw i) 8 0.8 30 1.5 1) (gimp-image-delete i))""",

@@ -30,22 +30,24 @@ public partial class GimpHostTests
         """;
 
     // One GIMP session runs every case (start-up costs seconds); each case saves its result.
-    // Remove: output (0 replace, 1 layers), stretch, cleanup, keep-galaxies, tile.
+    // Remove: output (0 replace, 1 layers), stretch, cleanup, keep-galaxies, tile, binning (0 off, 1 auto, 2..4 = 2x2..4x4).
     private static readonly string[] Cases =
     [
         """(let* ((i (open "field.png"))) (save i "input.tif") (gimp-image-convert-precision i 600) (save i "inputf.tif") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 250) (save i "input16.png") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0) (save i "remove8.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0 0) (save i "remove8nc.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 1 0) (save i "remove8kg.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 1 1 0 0) (save i "removef.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 0 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0) (gimp-selection-none i) (save i "removesel.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 48 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0) (gimp-selection-none i) (save i "removeself.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 0) (save i "remove8.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 0 0 0 0) (save i "remove8nc.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 1 0 0) (save i "remove8kg.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 1 1 0 0 0) (save i "removef.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 0 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 0) (gimp-selection-none i) (save i "removesel.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (gimp-image-select-rectangle i CHANNEL-OP-REPLACE 48 0 48 96) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 0) (gimp-selection-none i) (save i "removeself.tif") (gimp-image-delete i))""",
         // New layers: Starless + Stars (Addition) must composite back to the original.
-        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (say "LAYERS-REMOVE " (layers i) " " (channels i)) (let ((ls (cadr (gimp-image-get-layers i)))) (say "NAMES " (car (gimp-item-get-name (aref ls 0))) "/" (car (gimp-item-get-name (aref ls 1)))) (gimp-file-save RUN-NONINTERACTIVE i (aref ls 1) "starless8.png" "starless8.png")) (merged i "layers8.png") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 250) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (merged i "layers16.png") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (merged i "layersf.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (gimp-image-select-ellipse i CHANNEL-OP-REPLACE 10 10 70 70) (gimp-selection-feather i 16) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0) (gimp-selection-none i) (merged i "layerssel.png") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0 0) (say "LAYERS-REMOVE " (layers i) " " (channels i)) (let ((ls (cadr (gimp-image-get-layers i)))) (say "NAMES " (car (gimp-item-get-name (aref ls 0))) "/" (car (gimp-item-get-name (aref ls 1)))) (gimp-file-save RUN-NONINTERACTIVE i (aref ls 1) "starless8.png" "starless8.png")) (merged i "layers8.png") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 250) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0 0) (merged i "layers16.png") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-convert-precision i 600) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0 0) (merged i "layersf.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-select-ellipse i CHANNEL-OP-REPLACE 10 10 70 70) (gimp-selection-feather i 16) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 1 0 1 0 0 0) (gimp-selection-none i) (merged i "layerssel.png") (gimp-image-delete i))""",
+        """(let* ((i (open "oversampled.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 2) (save i "remove-bin2.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "oversampled.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 0) (save i "remove-bin-off.tif") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (plug-in-starplugin-reduce-stars RUN-NONINTERACTIVE i (drw i) 0.8 1) (save i "reduce.tif") (gimp-image-delete i))""",
         // Repeat (Ctrl+F): GIMP's last values, whatever the other arguments say.
         """(let* ((i (open "field.png"))) (plug-in-starplugin-reduce-stars RUN-NONINTERACTIVE i (drw i) 0.9 1) (save i "reduce91.tif") (gimp-image-delete i))""",
@@ -56,7 +58,7 @@ public partial class GimpHostTests
         """(let* ((i (open "field.png"))) (plug-in-starplugin-star-mask RUN-NONINTERACTIVE i (drw i) 1) (say "SELECTION-EMPTY " (car (gimp-selection-is-empty i))) (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (say "DETECT-COUNT " (car (plug-in-starplugin-detect-stars RUN-NONINTERACTIVE i (drw i) 0.58 5 "catalogue.csv"))) (say "LAYERS-DETECT " (layers i) " " (car (gimp-item-get-name (aref (cadr (gimp-image-get-layers i)) 0)))) (gimp-image-delete i))""",
         """(let* ((i (open "cutout.png"))) (plug-in-starplugin-mock-lens RUN-NONINTERACTIVE i (drw i) 10 0.8 40 1.5 3) (save i "lens.tif") (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (plug-in-gmic-qt RUN-NONINTERACTIVE i (drw i) 1 0 "starless_gui 0,1,0") (save i "gmicqt.tif") (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-gmic-qt RUN-NONINTERACTIVE i (drw i) 1 0 "starless_gui 0,1,0,0") (save i "gmicqt.tif") (gimp-image-delete i))""",
         // What GIMP registered: PROC name, then ARG index type name for each argument.
         """(for-each (lambda (p) (let ((n (cadr (cddddr (cdr (gimp-procedural-db-proc-info p)))))) (say "PROC " p " " n) (let loop ((k 0)) (if (< k n) (let ((a (gimp-procedural-db-proc-arg p k))) (say "ARG " p " " k " " (car a) " " (cadr a)) (loop (+ k 1))))))) (list "plug-in-starplugin-remove-stars" "plug-in-starplugin-reduce-stars" "plug-in-starplugin-star-mask" "plug-in-starplugin-detect-stars" "plug-in-starplugin-mock-lens"))""",
     ];
@@ -64,8 +66,9 @@ public partial class GimpHostTests
     // Calls that must fail with a message, and change nothing.
     private static readonly string[] Refusals =
     [
-        """(let* ((i (open "field.png"))) (gimp-image-convert-indexed i CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 32 FALSE FALSE "") (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0) (gimp-image-delete i))""",
-        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 10) (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (gimp-image-convert-indexed i CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 32 FALSE FALSE "") (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 0) (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 10 0) (gimp-image-delete i))""",
+        """(let* ((i (open "field.png"))) (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (drw i) 0 0 1 0 0 5) (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (plug-in-starplugin-detect-stars RUN-NONINTERACTIVE i (drw i) 0.58 5 "no/such/folder/stars.csv") (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (gimp-image-convert-indexed i CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 32 FALSE FALSE "") (catch #f (plug-in-starplugin-reduce-stars RUN-NONINTERACTIVE i (drw i) 0.5 0)) (say "INDEXED-AFTER " (car (gimp-image-base-type i)) " " (layers i)) (gimp-image-delete i))""",
         """(let* ((i (open "field.png"))) (catch #f (plug-in-starplugin-detect-stars RUN-NONINTERACTIVE i (drw i) 0.58 5 "no/such/folder/stars.csv")) (say "DETECT-FAILED-LAYERS " (layers i)) (gimp-image-delete i))""",
@@ -150,6 +153,21 @@ public partial class GimpHostTests
             if (before.Data[i] <= median) { sky++; if (Math.Abs(after.Data[i] - before.Data[i]) <= 1.5f / 255) same++; }
         Assert.That(same, Is.EqualTo(sky), "sky pixels unchanged");
         Assert.That(Max(after), Is.LessThan(Max(before) * 0.8f), "star peaks removed");
+    }
+
+    [Test]
+    public void BinningRemovesAsTheCommandLinesBin()
+    {
+        // Binning 2x2 (choice 2) on an oversampled picture gives what --bin 2 gives, and not
+        // what Off gives: the choice reached the library.
+        string cli = Path.Combine(_h.Dir, "cli-bin2.tif");
+        var (code, output) = _h.Cli("remove", "oversampled.png", "--starless", cli, "--bin", "2", "--force");
+        Assert.That(code, Is.EqualTo(0), output);
+        var gimp = _h.Read("remove-bin2.tif"); var reference = _h.Read("cli-bin2.tif"); var off = _h.Read("remove-bin-off.tif");
+        Assert.That(gimp.Width, Is.EqualTo(160));
+        for (int i = 0; i < gimp.Data.Length; i++)
+            Assert.That(gimp.Data[i], Is.EqualTo(reference.Data[i]).Within(0.6f / 255), $"sample {i}");
+        Assert.That(gimp.Data.Zip(off.Data).Count(p => Math.Abs(p.First - p.Second) > 1f / 255), Is.GreaterThan(100), "samples unlike Off's");
     }
 
     [Test]
@@ -288,6 +306,10 @@ public partial class GimpHostTests
         Assert.That(_refusals, Does.Contain("the image is indexed: convert it to RGB or grey first"));
         Assert.That(_refusals, Does.Contain("INDEXED-AFTER 2 1"), "still indexed, still one layer");
     }
+
+    [Test]
+    public void ABinningBeyondItsChoicesIsRefused() =>
+        Assert.That(_refusals, Does.Contain("binning: 5 is not one of its 5 choices (0 to 4)"));
 
     [Test]
     public void TileSizesBelow64AreRefused() =>

@@ -117,7 +117,7 @@ internal sealed partial class GmicCommandFile
     [GeneratedRegex(@"^\$\{?(\d+)(?:=[^}]*)?\}?\s*(>=|<=|>|<)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)$")]
     private static partial Regex CompareRegex();
 
-    /// <summary>The #@cli usage line's arguments in order; for `_name={ 0=a | 1=b }` the words a, b.</summary>
+    /// <summary>The #@cli usage line's arguments in order; for `_name={ 0=a | 1=b | 2..8 }` the words a, b, 2..8.</summary>
     public List<(string Name, string[]? Words)> CliArguments(string command)
     {
         string usage = CliLines.First(l => l.StartsWith($"#@cli {command} :", StringComparison.Ordinal));
@@ -132,7 +132,7 @@ internal sealed partial class GmicCommandFile
             {
                 string a = args[start..i].Trim();
                 var m = CliChoiceRegex().Match(a);
-                list.Add(m.Success ? (m.Groups[1].Value, m.Groups[2].Value.Split('|').Select(w => w.Trim().Split('=')[1].Trim()).ToArray()) : (a, null));
+                list.Add(m.Success ? (m.Groups[1].Value, m.Groups[2].Value.Split('|').Select(w => w.Split('=')[^1].Trim()).ToArray()) : (a, null));
                 start = i + 1;
             }
         }

@@ -71,6 +71,9 @@ public class GmicHostTests
             yield return new TestCaseData(field, "star_detect 0.5,4", new[] { "detect", "IN", "--overlay", "OUT", "-D", "0.5", "--snr", "4" }, white);
             yield return new TestCaseData(cutout, "mock_lens 9,0.7,40,2,5", new[] { "mock-lens", "IN", "OUT", "--theta-e", "9", "--q", "0.7", "--arc-snr", "40", "--source-re", "2", "--seed", "5" }, white);
         }
+        // Binning, the argument after the value range: the factor, or 0 for auto.
+        yield return new TestCaseData("oversampled.png", "starless 0,1,0,0,2", new[] { "remove", "IN", "--starless", "OUT", "--bin", "2" }, 255f);
+        yield return new TestCaseData("oversampled.png", "starless 0,1,0,255,0", new[] { "remove", "IN", "--starless", "OUT", "--bin", "auto" }, 255f);
     }
 
     [TestCaseSource(nameof(AgainstTheCommandLine))]
@@ -90,6 +93,17 @@ public class GmicHostTests
         // agree to float rounding, where the old wrapper was 48569/65535 off.
         Assert.That(worst, Is.LessThan(1e-5f), $"largest difference {worst} of white");
         Assert.That(c.Data.Max(), Is.GreaterThan(0.01f), "a result with something in it");
+    }
+
+    [Test]
+    public void BinningGivesAnotherStarlessImage()
+    {
+        // Not a comparison that holds because binning did nothing (a picture too small to bin).
+        Assert.That(Gmic("oversampled.png starless 0,1,0,0,2 -o binned.tif,float").Code, Is.EqualTo(0));
+        Assert.That(Gmic("oversampled.png starless 0 -o unbinned.tif,float").Code, Is.EqualTo(0));
+        var binned = _h.Read("binned.tif"); var unbinned = _h.Read("unbinned.tif");
+        int differ = binned.Data.Zip(unbinned.Data).Count(p => Math.Abs(p.First - p.Second) > 1);
+        Assert.That(differ, Is.GreaterThan(100), "samples that differ by more than 1 of 255");
     }
 
     [Test]
@@ -142,6 +156,9 @@ public class GmicHostTests
         Assert.That(Gmic("field.png starless 0,3 -o x.png").Code, Is.Not.EqualTo(0), "cleanup is 0 or 1");
         Assert.That(Gmic("field.png starless 0,1,3 -o x.png").Code, Is.Not.EqualTo(0), "keep_galaxies is 0, 1 or 2");
         Assert.That(Gmic("field.png starless 0,1,0,-1 -o x.png").Code, Is.Not.EqualTo(0), "the value range is ≥ 0");
+        Assert.That(Gmic("field.png starless 0,1,0,0,9 -o x.png").Code, Is.Not.EqualTo(0), "binning is 0 (auto) to 8");
+        Assert.That(Gmic("field.png starless 0,1,0,0,-1 -o x.png").Code, Is.Not.EqualTo(0), "binning is 0 (auto) to 8");
+        Assert.That(Gmic("field.png starless 0,1,0,0,1.5 -o x.png").Code, Is.Not.EqualTo(0), "binning is a whole factor");
     }
 
     [Test]
@@ -161,7 +178,7 @@ public class GmicHostTests
     public void EveryGmicQtChoiceRuns()
     {
         // The G'MIC-Qt commands with every value of every choice (G'MIC-Qt passes indices).
-        foreach (var args in new[] { "0,1,0", "1,1,1", "2,0,2" })
+        foreach (var args in new[] { "0,1,0,0", "1,1,1,1", "2,0,2,2", "0,1,0,3", "0,1,0,4" })
         {
             var (code, log) = Gmic($"field.png starless_gui {args} -o gui.png");
             Assert.That(code, Is.EqualTo(0), $"starless_gui {args}: {log}");

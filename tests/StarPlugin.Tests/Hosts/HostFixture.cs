@@ -47,14 +47,10 @@ internal sealed class HostFixture : IDisposable
         Assert.That(code, Is.EqualTo(0), output);
 
         // A stretched 8-bit star field, as a user would open in GIMP.
-        var field = StarFieldSynthesizer.Render(new StarFieldOptions { Width = 96, Height = 96, StarCount = 25, Seed = 9, FluxMin = 5000, Background = new NebulaBackground { NebulaAmplitude = 500 } });
-        var img = field.Image.Clone();
-        var s = MtfStretch.Auto(img.Plane(0), 1f, 0.2f);
-        s.Apply(img.Plane(0));
-        System.Numerics.Tensors.TensorPrimitives.Max(img.Plane(0), 0f, img.Plane(0)); System.Numerics.Tensors.TensorPrimitives.Min(img.Plane(0), 1f, img.Plane(0)); // an 8-bit picture holds [0, 1]; writers no longer clip
-        var rgb = new AstroImage(96, 96, 3);
-        for (int c = 0; c < 3; c++) img.Plane(0).CopyTo(rgb.Plane(c));
-        ImageFile.Write(Path.Combine(Dir, "field.png"), rgb, new WriteOptions { Depth = SampleFormat.UInt8 });
+        WriteStretched("field.png", new StarFieldOptions { Width = 96, Height = 96, StarCount = 25, Seed = 9, FluxMin = 5000, Background = new NebulaBackground { NebulaAmplitude = 500 } });
+        // An oversampled one (stars 5 to 6 px wide, a long focal length on small pixels),
+        // large enough to bin 2x2 (the library bins nothing below 64 px a side).
+        WriteStretched("oversampled.png", new StarFieldOptions { Width = 160, Height = 160, StarCount = 30, Seed = 4, FluxMin = 20000, FwhmMin = 5, FwhmMax = 6, Background = new NebulaBackground { NebulaAmplitude = 500 } });
         // A cutout with a central galaxy for the mock lens.
         var cut = new AstroImage(64, 64, 3);
         var rng = new Random(1);
@@ -62,6 +58,18 @@ internal sealed class HostFixture : IDisposable
         for (int c = 0; c < 3; c++) GalaxyRenderer.Sersic(cut.Plane(c), 64, 64, 32, 32, 3, 3, 0.8, 0.3, 0.3);
         System.Numerics.Tensors.TensorPrimitives.Min(cut.Data, 1f, cut.Data); // the galaxy's core saturates the 8-bit picture, as the writer used to clip it
         ImageFile.Write(Path.Combine(Dir, "cutout.png"), cut, new WriteOptions { Depth = SampleFormat.UInt8 });
+    }
+
+    /// <summary>A synthetic star field, stretched, written as 8-bit RGB (three equal channels).</summary>
+    private void WriteStretched(string name, StarFieldOptions options)
+    {
+        var img = StarFieldSynthesizer.Render(options).Image.Clone();
+        var s = MtfStretch.Auto(img.Plane(0), 1f, 0.2f);
+        s.Apply(img.Plane(0));
+        System.Numerics.Tensors.TensorPrimitives.Max(img.Plane(0), 0f, img.Plane(0)); System.Numerics.Tensors.TensorPrimitives.Min(img.Plane(0), 1f, img.Plane(0)); // an 8-bit picture holds [0, 1]; writers no longer clip
+        var rgb = new AstroImage(img.Width, img.Height, 3);
+        for (int c = 0; c < 3; c++) img.Plane(0).CopyTo(rgb.Plane(c));
+        ImageFile.Write(Path.Combine(Dir, name), rgb, new WriteOptions { Depth = SampleFormat.UInt8 });
     }
 
     private static bool OnPath(string tool) =>
