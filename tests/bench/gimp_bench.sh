@@ -74,7 +74,7 @@ def gimp_times(output, runs, pics):
         # Palette pictures are made RGB first, as the filter asks a user to (not timed).
         for r in range(runs):
             script.append(f'(let* ((i (car (gimp-file-load RUN-NONINTERACTIVE "{p}" "{p}")))) (if (= (car (gimp-image-base-type i)) INDEXED) (gimp-image-convert-rgb i)) '
-                          f'(say "BEGIN {k} {r}") (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (car (gimp-image-get-active-drawable i)) {output} 0 1 0 0) (say "END {k} {r}") (gimp-image-delete i))')
+                          f'(say "BEGIN {k} {r}") (plug-in-starplugin-remove-stars RUN-NONINTERACTIVE i (car (gimp-image-get-active-drawable i)) {output} 0 1 0 0 0) (say "END {k} {r}") (gimp-image-delete i))')
     args = ["gimp-console-2.10", "-i", "-d", "-f", "--stack-trace-mode=never", "-b", "(begin " + " ".join(script) + ")", "-b", "(gimp-quit 0)"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     begin, times, lines = {}, {}, []
