@@ -16,7 +16,8 @@ Measures, per picture and scale:
   result keeps (aperture = its footprint's radius, sky = median of the annulus 2-3 radii,
   scaled with the picture), and how many keep over half;
 - residual stars: sep's star-like sources (3σ, S/N >= 10, round, FWHM <= 6k px) of the input
-  that sep still finds within 2k px in the result, as the real-image bench counts them.
+  that sep still finds within 2k px in the result at the same absolute threshold, as the
+  real-image bench counts them (its mesh, area and widths scaled by k).
 Usage: oversampled.py --model M --cli CLI --data DIR --work DIR --report OUT.md
                       [--images a,b] [--peer PEER --bench RemovalBench.dll] [--threads 2]"""
 import argparse, hashlib, os, subprocess, sys
@@ -33,16 +34,20 @@ def lum(a):
     return np.ascontiguousarray(a[..., :3].astype(np.float64).mean(axis=2))
 
 
-def extract(L, k):
+def extract(L, k, rms=None):
+    """sep at 3σ with the real-image bench's mesh and minimum area scaled by k; σ is the
+    frame's global rms unless given (the input's for a result: the same absolute threshold)."""
     bkg = sep.Background(L, bw=64 * k, bh=64 * k)
-    return sep.extract(L - bkg.back(), 3.0, err=bkg.globalrms, minarea=5 * k * k), bkg.globalrms
+    rms = bkg.globalrms if rms is None else rms
+    return sep.extract(L - bkg.back(), 3.0, err=rms, minarea=5 * k * k), rms
 
 
 def starlike(L, k):
+    """Star-like sources as real_dev.star_like counts them, FWHM scaled by k; and σ."""
     o, rms = extract(L, k)
     fw = 2.3548 * np.sqrt((o["a"] ** 2 + o["b"] ** 2) / 2)
     snr = o["flux"] / (rms * np.sqrt(np.maximum(o["npix"], 1)))
-    return o[(o["flag"] == 0) & (snr >= 10) & (fw <= 6 * k) & (o["a"] <= 1.5 * o["b"])]
+    return o[(o["flag"] == 0) & (snr >= 10) & (fw <= 6 * k) & (o["a"] <= 1.5 * o["b"])], rms
 
 
 def light(L, x, y, r):
@@ -120,7 +125,7 @@ def main():
         stars = (before > 0) & (after < 0.3 * before)
         for k in SCALES:
             inp = lum(np.asarray(Image.open(paths[k])))
-            counted = starlike(inp, k)
+            counted, rms = starlike(inp, k)
             for name in removers:
                 res = run(name, k)
                 kept = []
@@ -128,7 +133,7 @@ def main():
                     X, Y = (x + 0.5) * k - 0.5, (y + 0.5) * k - 0.5
                     li = light(inp, X, Y, r * k)
                     kept.append(light(res, X, Y, r * k) / li if li > 0 else 0.0)
-                found, _ = extract(res, k)
+                found, _ = extract(res, k, rms)
                 left = sum(bool((((found["x"] - x) ** 2 + (found["y"] - y) ** 2) <= (2 * k) ** 2).any())
                            for x, y in zip(counted["x"], counted["y"])) if len(found) else 0
                 rows.append((stem, k, name, np.array(kept), 100.0 * left / max(len(counted), 1), len(counted)))
