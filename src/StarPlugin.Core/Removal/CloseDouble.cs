@@ -49,7 +49,11 @@ internal sealed class CloseDouble
     private readonly float[] _box = new float[Side * Side];
     private readonly float[] _sorted = new float[Side * Side];
     private readonly double[] _x = new double[MaxPixels], _y = new double[MaxPixels], _v = new double[MaxPixels];
-    private int _m;
+    // The fit's pixels are the rows _top.. and columns _left.. of a box _cols wide, row by row:
+    // a round Gaussian there is a column factor times a row factor (PairModel).
+    private readonly double[] _colFactor1 = new double[2 * MaxHalf + 1], _colFactor2 = new double[2 * MaxHalf + 1];
+    private readonly double[] _rowFactor1 = new double[2 * MaxHalf + 1], _rowFactor2 = new double[2 * MaxHalf + 1];
+    private int _m, _left, _top, _cols, _rows;
 
     /// <summary>
     /// The test above for the source at (<paramref name="x"/>, <paramref name="y"/>) of FWHM
@@ -88,6 +92,7 @@ internal sealed class CloseDouble
                 peak = Math.Max(peak, v);
             }
         if (!(peak > 0) || _m < 25) return false;
+        _left = fx0; _top = fy0; _cols = fx1 - fx0 + 1; _rows = fy1 - fy0 + 1;
 
         // One ellipse, started from the light's moments.
         Span<double> ellipse = stackalloc double[7];
@@ -183,11 +188,25 @@ internal sealed class CloseDouble
         double b = p[0], a1 = p[1], x1 = p[2], y1 = p[3], a2 = p[4], x2 = p[5], y2 = p[6], s = Math.Exp(p[7]), i2 = 1 / (s * s), cost = 0;
         Span<double> row = stackalloc double[8];
         if (normal) { a[..64].Clear(); g[..8].Clear(); }
+        // exp(−q/2) of a round Gaussian is a column factor times a row factor: 2(cols + rows)
+        // exponentials a call instead of 2·cols·rows (the pair's fit was a tenth of a
+        // removal's CPU at 24 MP on the rim nebula, most of it in exp).
+        for (int c = 0; c < self._cols; c++)
+        {
+            double x = self._left + c, d1 = x - x1, d2 = x - x2;
+            self._colFactor1[c] = Math.Exp(-0.5 * d1 * d1 * i2); self._colFactor2[c] = Math.Exp(-0.5 * d2 * d2 * i2);
+        }
+        for (int r = 0; r < self._rows; r++)
+        {
+            double y = self._top + r, d1 = y - y1, d2 = y - y2;
+            self._rowFactor1[r] = Math.Exp(-0.5 * d1 * d1 * i2); self._rowFactor2[r] = Math.Exp(-0.5 * d2 * d2 * i2);
+        }
         for (int i = 0; i < self._m; i++)
         {
             double dx1 = self._x[i] - x1, dy1 = self._y[i] - y1, dx2 = self._x[i] - x2, dy2 = self._y[i] - y2;
             double q1 = (dx1 * dx1 + dy1 * dy1) * i2, q2 = (dx2 * dx2 + dy2 * dy2) * i2;
-            double g1 = Math.Exp(-0.5 * q1), g2 = Math.Exp(-0.5 * q2);
+            int pr = i / self._cols, pc = i - pr * self._cols;
+            double g1 = self._colFactor1[pc] * self._rowFactor1[pr], g2 = self._colFactor2[pc] * self._rowFactor2[pr];
             double r = b + a1 * g1 + a2 * g2 - self._v[i];
             cost += r * r;
             if (!normal) continue;
@@ -221,6 +240,9 @@ internal sealed class CloseDouble
     {
         int k = p.Length;
         Span<double> a = stackalloc double[MaxParameters * MaxParameters], g = stackalloc double[MaxParameters], step = stackalloc double[MaxParameters], trial = stackalloc double[MaxParameters];
+        // A trial's normal equations, computed with its cost: an accepted trial's are the next
+        // iteration's (one evaluation a step instead of two; most trials are accepted).
+        Span<double> trialA = stackalloc double[MaxParameters * MaxParameters], trialG = stackalloc double[MaxParameters];
         double cost = model(p, a, g, true, this), lambda = 1e-3;
         for (int iteration = 0; iteration < MaxIterations && double.IsFinite(cost); iteration++)
         {
@@ -231,13 +253,13 @@ internal sealed class CloseDouble
                 if (!SolveDamped(a, g, step, k, lambda)) { lambda *= 4; continue; }
                 for (int u = 0; u < k; u++) trial[u] = p[u] - step[u];
                 Clamp(trial, k, x0, x1, y0, y1, half);
-                double trialCost = model(trial[..k], a, g, false, this);
+                double trialCost = model(trial[..k], trialA, trialG, true, this);
                 if (trialCost < cost)
                 {
                     bool converged = cost - trialCost <= 1e-9 * cost;
                     trial[..k].CopyTo(p);
-                    // The normal equations at the accepted point (the trial computed only its cost).
-                    cost = model(p, a, g, true, this);
+                    cost = trialCost;
+                    trialA[..(k * k)].CopyTo(a); trialG[..k].CopyTo(g);
                     lambda = Math.Max(1e-9, lambda / 3);
                     improved = !converged;
                     break;
