@@ -111,3 +111,41 @@ internal static class CleanupDiagnostics
         return 0;
     }
 }
+
+/// <summary>
+/// What keep-galaxies auto judges each frame by, without the network (fast enough for
+/// hundreds of pictures): one line per picture with the three frame measures, and, where
+/// OUT_DIR is given, the census as PICTURE.csv (with each source's local sky),
+/// for finding what tells galaxy fields from the star fields auto takes for them.
+/// </summary>
+internal static class GalaxyFieldDiagnostics
+{
+    public static int Run(string outDir, IEnumerable<string> pictures)
+    {
+        if (outDir != "-") Directory.CreateDirectory(outDir);
+        foreach (var path in pictures)
+        {
+            AstroImage image;
+            try { image = StarPlugin.IO.ImageFile.Read(path); }
+            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException) { Console.WriteLine($"{Path.GetFileName(path)}: unreadable ({e.Message})"); continue; }
+            int w = image.Width, h = image.Height;
+            var domain = ModelDomain.Scale(LinearDataDetector.WhitePoint(image));
+            var (census, _, psf, _) = ResidualStarCleanup.FindSources(image.Data, domain, image.ColorChannels, w, h, new ProgressReporter(null, 1, "", default));
+            var confident = census.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
+            var locus = StellarLocus.Estimate(confident);
+            bool field = GalaxyProtection.IsGalaxyField(confident, locus);
+            Console.WriteLine(FormattableString.Invariant($"{Path.GetFileNameWithoutExtension(path)} {w}x{h} sources {census.Count} confident {confident.Count} psf {psf.Global:F2} locus {locus.Measured} resolved {GalaxyProtection.ResolvedShare(confident, locus):F3} elongated {GalaxyProtection.ElongatedShare(confident, locus):F3} sky {GalaxyProtection.SkySpread(confident):F3} field {(field ? 1 : 0)}"));
+            if (outDir == "-") continue;
+            using var csv = new StreamWriter(Path.Combine(outDir, Path.GetFileNameWithoutExtension(path) + ".csv"));
+            csv.WriteLine("x,y,coefficient,brightness,flux,background,fwhm,width,roundness,saturated,locus,resolved,confident");
+            foreach (var t in census)
+            {
+                bool isConfident = t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated;
+                var s = t.Star;
+                csv.WriteLine(FormattableString.Invariant(
+                    $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Background:F4},{s.Fwhm:F2},{t.Width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(locus.Measured ? locus.At(s.Brightness) : double.NaN):F3},{(locus.Measured && GalaxyProtection.InStarField.IsResolved(t, locus) ? 1 : 0)},{(isConfident ? 1 : 0)}"));
+            }
+        }
+        return 0;
+    }
+}

@@ -17,6 +17,7 @@ using StarPlugin.Synthesis;
 //   RemovalBench galaxies OURS.onnx PEER.onnx IMAGE OUT_DIR         → galaxy light kept on a deep field
 //   RemovalBench cleanup-diagnostics MODEL N OUT.csv               → the cleanup's candidates with their truth
 //   RemovalBench census MODEL field:SEED[:A-B]|IMAGE OUT.csv        → the census of one frame, with the network's error at each source
+//   RemovalBench galaxy-field OUT_DIR|- IMAGE...                    → what keep-galaxies auto judges each frame by (no network)
 //   RemovalBench stages MODEL ROUNDS IMAGE...                       → milliseconds per pipeline stage (default options), median of the rounds
 //   RemovalBench peer-run | detect-csv | synthetic ...              → the real-image bench's C# side (RealDev.cs, real_dev_bench.sh)
 //   RemovalBench synthetic OURS PEER|- CACHE_DIR OUT.json [PICTURES_DIR] → also the fields and results as PNGs
@@ -36,6 +37,7 @@ return args[0] switch
     "detect-csv" => RealDev.DetectCsv(args[1], args.Skip(2)),
     "synthetic" => RealDev.Synthetic(args[1], args[2], args[3], args[4], (seed, min, max) => SyntheticField(seed, min, max), args.Length > 5 ? args[5] : null),
     "census" => CleanupDiagnostics.Census(args[1], args[2].StartsWith("field:", StringComparison.Ordinal) ? FieldCase(args[2][6..]) : (ImageFile.Read(args[2]), null), args[3]),
+    "galaxy-field" => GalaxyFieldDiagnostics.Run(args[1], args.Skip(2)),
     "stages" => Stages(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3..]),
     _ => 1,
 };
