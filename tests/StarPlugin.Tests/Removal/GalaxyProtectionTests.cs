@@ -304,6 +304,81 @@ public class GalaxyProtectionTests
         Assert.That(Starless(keptStar.X, keptStar.Y) + Sky, Is.EqualTo(CoreMean(image, (int)keptStar.X, (int)keptStar.Y)).Within(1e-6), "the kept star as it was");
     }
 
+    /// <summary>
+    /// A faint star the detector finds only weakly (correlation under
+    /// <see cref="GalaxyProtection.ConfidentCoefficient"/>, which the stage's judgement does
+    /// not read) on a galaxy given back stays removed where stars carry most of the frame's
+    /// light (Leo's and Coma's faint dots came back with the galaxies round them); where
+    /// galaxies dominate (<see cref="GalaxyProtection.GalaxyDominatedShare"/>) such a peak is
+    /// as likely a knot of the galaxy and comes back with it. The two frames differ only in
+    /// the grid's stars far from the galaxy (the same noise, galaxies and faint star).
+    /// </summary>
+    [Test]
+    public void AFaintStarOnAGalaxyGivenBackStaysRemovedUnlessGalaxiesDominate()
+    {
+        double starry = FaintStarStanding(galaxiesDominate: false), dominated = FaintStarStanding(galaxiesDominate: true);
+        // Its light within 2.5 px is 2π σ² (1 − e^(−2.5²/2σ²)) × its peak, about 0.42; the
+        // ring's plane on the galaxy's curved slope takes about half of it from the figure
+        // either way, and the fill's disc does not reach its outermost light.
+        Assert.That(dominated, Is.GreaterThan(0.15), "where galaxies dominate the peak comes back with the galaxy");
+        Assert.That(starry, Is.LessThan(0.7 * dominated), "among more stars the faint star is taken");
+    }
+
+    private const double FaintPeak = 0.06;
+
+    /// <summary>The faint star's light left in the starless result (mean of the colours).</summary>
+    private static double FaintStarStanding(bool galaxiesDominate)
+    {
+        const int S = 512;
+        var (image, _) = Mixed(stars: galaxiesDominate ? 64 : 128, galaxies: 60);
+        (double X, double Y) large = (256, 448), faint = (268, 454);
+        double Galaxy(double x, double y) => 0.45 * Math.Exp(-((x - large.X) * (x - large.X) + (y - large.Y) * (y - large.Y)) / (2 * 7.0 * 7));
+        TestImages.AddGaussian(image, large.X, large.Y, 7, 7, 0.45);
+        TestImages.AddGaussian(image, faint.X, faint.Y, 1.1, 1.1, FaintPeak);
+        var layers = image.Data.ToArray();
+        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
+        var domain = ModelDomain.Scale(1f);
+        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
+        var confident = found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
+        var locus = GalaxyProtection.LocusOf(found.Targets);
+        double share = GalaxyProtection.ResolvedShare(confident, locus);
+        Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), "a galaxy field");
+        Assert.That(share >= GalaxyProtection.GalaxyDominatedShare, Is.EqualTo(galaxiesDominate), $"resolved share {share:F2}");
+        var weak = found.Targets.Where(t => Math.Abs(t.Star.X - faint.X) < 1.5 && Math.Abs(t.Star.Y - faint.Y) < 1.5).ToList();
+        Assert.That(weak, Has.Count.EqualTo(1), "the detector finds the faint star");
+        Assert.That(weak[0].Star.Coefficient, Is.LessThan(GalaxyProtection.ConfidentCoefficient), "weakly");
+        var (kept, _) = GalaxyProtection.Apply(found.Targets, always: false, image.Data, domain, layers, 3, S, S, ProgressReporter.None, soft: found.FillOnly);
+        Assert.That(kept, Is.GreaterThan(0));
+        double Starless(int c, int x, int y) => image.Data[c * S * S + y * S + x] - layers[c * S * S + y * S + x];
+        double galaxyLevel = 0;
+        for (int c = 0; c < 3; c++)
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) galaxyLevel += Starless(c, (int)large.X - 4 + dx, (int)large.Y - 4 + dy) / 27;
+        Assert.That(galaxyLevel - Sky, Is.EqualTo(Galaxy(large.X - 4, large.Y - 4)).Within(0.02), "the galaxy comes back");
+        // The star's light within 2.5 px above a plane through the ring 4-7 px round it
+        // (about 0.42 per colour where it is left; the galaxy's slope is in the plane).
+        int cx = (int)Math.Round(faint.X), cy = (int)Math.Round(faint.Y);
+        double light = 0;
+        for (int c = 0; c < 3; c++)
+        {
+            double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, svx = 0, svy = 0;
+            for (int dy = -7; dy <= 7; dy++)
+                for (int dx = -7; dx <= 7; dx++)
+                {
+                    double r = Math.Sqrt(dx * dx + dy * dy), v = Starless(c, cx + dx, cy + dy);
+                    if (r < 4 || r > 7) continue;
+                    n++; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; sv += v; svx += v * dx; svy += v * dy;
+                }
+            // The ring is symmetric about the centre: the plane's terms separate.
+            double b0 = sv / n, bx = svx / sxx, by = svy / syy;
+            for (int dy = -3; dy <= 3; dy++)
+                for (int dx = -3; dx <= 3; dx++)
+                    if (dx * dx + dy * dy <= 6.25) light += (Starless(c, cx + dx, cy + dy) - (b0 + bx * dx + by * dy)) / 3;
+        }
+        TestContext.Out.WriteLine($"faint star's light left {light:F3} (galaxies dominate: {galaxiesDominate})");
+        return light;
+    }
+
     [Test]
     public void InAGalaxyFieldAnEdgeOnGalaxyTheDetectorMissesComesBack()
     {
