@@ -311,7 +311,7 @@ public class GalaxyProtectionTests
     /// light (Leo's and Coma's faint dots came back with the galaxies round them); where
     /// galaxies dominate (<see cref="GalaxyProtection.GalaxyDominatedShare"/>) such a peak is
     /// as likely a knot of the galaxy and comes back with it. The two frames differ only in
-    /// the grid's stars far from the galaxy (the same noise, galaxies and faint star).
+    /// the grid's stars far from the galaxy and the small galaxies' peaks (the same noise, large galaxy and faint star).
     /// </summary>
     [Test]
     public void AFaintStarOnAGalaxyGivenBackStaysRemovedUnlessGalaxiesDominate()

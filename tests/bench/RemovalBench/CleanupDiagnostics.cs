@@ -114,7 +114,8 @@ internal static class CleanupDiagnostics
 
 /// <summary>
 /// What keep-galaxies auto judges each frame by, without the network (fast enough for
-/// hundreds of pictures): one line per picture with the three frame measures, and, where
+/// hundreds of pictures), for display-stretched pictures (the domain scaled to the white
+/// point, the census unlimited: a linear picture's would differ): one line per picture with the three frame measures, and, where
 /// OUT_DIR is given, the census as PICTURE.csv (with each source's local sky),
 /// for finding what tells galaxy fields from the star fields auto takes for them.
 /// </summary>
@@ -127,7 +128,7 @@ internal static class GalaxyFieldDiagnostics
         {
             AstroImage image;
             try { image = StarPlugin.IO.ImageFile.Read(path); }
-            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException) { Console.WriteLine($"{Path.GetFileName(path)}: unreadable ({e.Message})"); continue; }
+            catch (Exception e) when (e is IOException or StarPlugin.IO.ImageFormatException or StarPlugin.Imaging.ImageSizeException) { Console.WriteLine($"{Path.GetFileName(path)}: unreadable ({e.Message})"); continue; }
             int w = image.Width, h = image.Height;
             var domain = ModelDomain.Scale(LinearDataDetector.WhitePoint(image));
             var (census, _, psf, _) = ResidualStarCleanup.FindSources(image.Data, domain, image.ColorChannels, w, h, new ProgressReporter(null, 1, "", default));
