@@ -394,7 +394,10 @@ public class CliSafetyTests
             "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n" +
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n" +
             "print(r.returncode); print(r.stderr)";
-        var (code, output) = Repo.Run("/usr/bin/python3", ["-c", Measure, "dotnet", CliDll, .. args]);
+        // The collector's young-generation budget follows the CPU's L3 cache: on a host with
+        // 260 MiB of it every run's peak rose by 30-40 MiB (0.25 of a plane here), whatever
+        // the image. Held at 16 MiB, so the bounds measure image-sized memory only.
+        var (code, output) = Repo.Run("/usr/bin/python3", ["-c", Measure, "dotnet", CliDll, .. args], env: new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x1000000" });
         Assert.That(code, Is.EqualTo(0), output);
         var lines = output.Split('\n');
         return (int.Parse(lines[1]), double.Parse(lines[0]) / 1024, string.Join("\n", lines.Skip(2)));
@@ -449,8 +452,11 @@ public class CliSafetyTests
         }
         // 2.2-2.35 planes on different machines of the same kind (2.32-2.35 on 2026-12-05's,
         // with and without that day's changes): a margin for the allocator and the collector.
+        // On 2026-12-07's host (260 MiB of L3, the young generation held at 16 MiB above) the
+        // network alone 1.99-2.18 and the default stages 2.46-2.51, the code of 12-06 and of
+        // 12-07 alike: the stages' bound allows that host; a stage's plane would add 1.
         Assert.That(Growth("--no-cleanup", "--keep-galaxies", "never"), Is.LessThan(2.4), "network alone: input + starless");
-        Assert.That(Growth("--keep-galaxies", "always"), Is.LessThan(2.5), "default stages: input + starless + the stages' working sets, no stage's planes");
+        Assert.That(Growth("--keep-galaxies", "always"), Is.LessThan(2.75), "default stages: input + starless + the stages' working sets, no stage's planes");
     }
 
     /// <summary>
