@@ -65,13 +65,23 @@ def run_removers(a, stems, ours_dir, peer_dir):
     for i, stem in enumerate(stems):
         src = os.path.join(a.data, stem + ".png")
         times[stem] = {}
-        for variant, extra in (("default", []), ("network", ["--no-cleanup", "--keep-galaxies", "never"]), ("never", ["--keep-galaxies", "never"])):
+        variants = [("default", []), ("network", ["--no-cleanup", "--keep-galaxies", "never"]), ("never", ["--keep-galaxies", "never"])]
+        # What the README advises for pictures of galaxies: --keep-galaxies (always).
+        if group(stem) != "field":
+            variants.append(("always", ["--keep-galaxies", "always"]))
+        for variant, extra in variants:
             out = os.path.join(ours_dir, variant, stem + ".png")
             os.makedirs(os.path.dirname(out), exist_ok=True)
             t = timed([a.cli, "remove", src, "--starless", out, "--model", a.model, "--threads", str(a.threads), "--json", "--force"] + extra, log)
             info = json.loads(t.pop("stdout"))
             t["galaxies_kept"] = info.get("galaxies_kept", 0)
             times[stem][variant] = t
+        # Second pass: the default result run again. What a remover changes on a picture with
+        # no stars left is what it does to a background (the off-star measures on the
+        # photographs also count the faint stars under sep's threshold it takes).
+        out = os.path.join(ours_dir, "pass2", stem + ".png")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        timed([a.cli, "remove", os.path.join(ours_dir, "default", stem + ".png"), "--starless", out, "--model", a.model, "--threads", str(a.threads), "--json", "--force"], log).pop("stdout")
         peer_png, peer_json = os.path.join(peer_dir, stem + ".png"), os.path.join(peer_dir, stem + ".json")
         if not a.only_ours and not os.path.exists(peer_json):
             os.makedirs(peer_dir, exist_ok=True)
@@ -79,6 +89,9 @@ def run_removers(a, stems, ours_dir, peer_dir):
             t.pop("stdout")
             with open(peer_json, "w") as f:
                 json.dump(t, f)
+        peer_pass2 = os.path.join(peer_dir, stem + "-pass2.png")
+        if not a.only_ours and os.path.exists(peer_png) and not os.path.exists(peer_pass2):
+            timed(["dotnet", a.bench, "peer-run", a.peer, peer_png, peer_pass2], log).pop("stdout")
         if os.path.exists(peer_json):
             times[stem]["peer"] = json.load(open(peer_json))
         d = times[stem]["default"]
@@ -343,8 +356,8 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
 
     # The input scored as a remover that does nothing: the scale of each measure.
     results = {"input": inp}
-    for r in ("default", "network", "never", "peer"):
-        if r in paths:
+    for r in ("default", "network", "never", "always", "peer"):
+        if r in paths and os.path.exists(paths[r]):
             results[r], _ = load(paths[r])
 
     def bright_excess(img):
@@ -485,6 +498,14 @@ def measure_image(stem, a, paths, det_dir, tile, overlap, catalogue):
             m["galaxy_light"] = float(100 * num.sum() / den.sum()) if den.sum() > 0 else np.nan
             ok = den > 0
             m["galaxy_median"] = float(100 * np.median(num[ok] / den[ok])) if ok.any() else np.nan
+    # Second pass (see run_removers): the off-star change a remover makes to its own starless result.
+    log_of = lambda img: np.stack([ndimage.gaussian_laplace(img[..., c], 1.0) for c in range(3)], axis=2)
+    for r in ("default", "peer"):
+        if r in results and paths.get(r + "_pass2") and os.path.exists(paths[r + "_pass2"]) and off.any():
+            again, _ = load(paths[r + "_pass2"])
+            first = results[r]
+            res[r]["pass2_bias"] = float(100 * (again - first)[off].mean())
+            res[r]["pass2_detail"] = float(100 * np.abs(log_of(again)[off]).mean() / np.abs(log_of(first)[off]).mean())
     # Keep galaxies auto against never (with the cleanup): identical 8-bit results?
     if "never" in results:
         dd = np.abs(results["default"] - results["never"]) * 255
@@ -787,6 +808,40 @@ def write_report(a, rows, times, synth, present, meta):
     P()
     P(f"Keep galaxies auto == never on the nebula and star fields: {len(fld) - len(bad)} of {len(fld)}" + (" (differs on: " + ", ".join(bad) + ")" if bad else "") + ". "
       "On the clusters and galaxies auto acts on: " + (", ".join(f"{r['stem']} ({times[r['stem']]['default']['galaxies_kept']} sources)" for r in rows if r['group'] != 'field' and times[r['stem']]['default']['galaxies_kept']) or "none") + ".")
+    # Keep galaxies always, as the README advises for pictures of galaxies.
+    gal_rows = [r for r in rows if r["group"] != "field" and "always" in r]
+    if gal_rows:
+        P()
+        P("With `--keep-galaxies` (always), as the README advises for pictures of galaxies (the default's auto acts on galaxy fields only), on the clusters and galaxies: residual stars (sep 3σ) and galaxy light kept, ours default → always.")
+        P()
+        P("| picture | group | residual sep 3σ %: default → always | galaxy light %: default → always (median galaxy) |")
+        P("|---|---|---|---|")
+        for r in gal_rows:
+            d, al = r["default"], r["always"]
+            P(f"| {r['stem']} | {r['group']} | {fmt(d.get('residual_sep3'))} → {fmt(al.get('residual_sep3'))} | "
+              f"{fmt(d.get('galaxy_light'))} → {fmt(al.get('galaxy_light'))} ({fmt(d.get('galaxy_median'), '{:.0f}')} → {fmt(al.get('galaxy_median'), '{:.0f}')}) |")
+        for g, label in (("cluster", "clusters"), ("galaxy", "galaxies")):
+            gr = [r for r in gal_rows if r["group"] == g]
+            mean = lambda r_, k: fmt(np.nanmean([x[r_].get(k, np.nan) for x in gr]))
+            P(f"| mean | {label} | {mean('default', 'residual_sep3')} → {mean('always', 'residual_sep3')} | {mean('default', 'galaxy_light')} → {mean('always', 'galaxy_light')} |")
+    # Second pass.
+    p2 = [r_ for r_ in ("default", "peer") if any("pass2_detail" in r.get(r_, {}) for r in rows)]
+    if p2:
+        P()
+        P("Off the stars, each remover's own starless result run through it again (second pass): what it changes on a background with no stars left. "
+          "The off-star bias and detail above also count the faint stars under sep's threshold that a remover takes (they lie off the stars).")
+        P()
+        P("| measure | group | " + " | ".join(f"{names[r_]}: mean | worst" for r_ in p2) + " |")
+        P("|---|---|" + "---:|---:|" * len(p2))
+        for label, key, worst, sp in (("second pass: off-star bias % of range", "pass2_bias", "abs", "{:+.2f}"), ("second pass: detail kept off the stars %", "pass2_detail", "min", "{:.0f}")):
+            for g, rs in groups:
+                if g == "galaxies":
+                    continue
+                cells = []
+                for r_ in p2:
+                    mean, wv, wn = stats(rs, r_, key, worst)
+                    cells.append(f"{fmt(mean, sp)} | {fmt(wv, sp)}{'' if wn is None else ' (' + wn + ')'}")
+                P(f"| {label} | {g} | " + " | ".join(cells) + " |")
     # Speed.
     P()
     P("### Time per picture (whole process, start-up, model load and PNG in/out included)")
@@ -860,6 +915,8 @@ def write_report(a, rows, times, synth, present, meta):
     P("- **Nebula light kept**: off the stars, where the input's large-scale luminance (4×4 bins, 5-bin median) is ≥ 0.08 above the sky (its 5th percentile): Σ(result − sky) ÷ Σ(input − sky), luminance; pictures with < 1 % such pixels have no figure.")
     P("- **Galaxy light kept**: the galaxies of Stellarium's own deep-sky catalogue on each picture (NGC, IC, UGC, PGC; placed with the picture's sky corners from the same package, `tests/bench/real_dev_galaxies.py` → `real_dev_galaxies.csv`; checked by eye, the ellipses sit on the galaxies), apertures 1.5× their D25 ellipses, at least 4 px, without discs around star-like sep objects farther than 4 px from a galaxy's centre: Σ(result − background) ÷ Σ(input − background), luminance, background = sep's 64-px mesh of the input. Light-weighted over all galaxies of the group (the median galaxy in the per-picture notes). Stars before removal exclude everything inside galaxy apertures that are under 10 % of the frame.")
     P("- **Keep galaxies auto == never**: the default result against the same run with `--keep-galaxies never`, byte for byte (8-bit).")
+    P("- **Second pass**: ours default's result (the peer's) run through ours default (the peer) again; bias and detail kept as above, over the same off-star pixels, of the second result against the first.")
+    P("- **With --keep-galaxies**: the same measures on the result of `--keep-galaxies always`, run on the cluster and galaxy pictures only.")
     P()
     P("## Per picture")
     P()
@@ -981,15 +1038,17 @@ def main():
         catalogue = [dict(r, x=float(r["x"]), y=float(r["y"]), a=float(r["a"]), b=float(r["b"]), theta=float(r["theta"])) for r in csv.DictReader(f)]
     for i, s in enumerate(stems):
         paths = {"input": os.path.join(a.data, s + ".png")}
-        for r in ("default", "network", "never"):
+        for r in ("default", "network", "never", "always"):
             paths[r] = os.path.join(ours_dir, r, s + ".png")
+        paths["default_pass2"] = os.path.join(ours_dir, "pass2", s + ".png")
         if "peer" in present:
             paths["peer"] = os.path.join(peer_dir, s + ".png")
+            paths["peer_pass2"] = os.path.join(peer_dir, s + "-pass2.png")
         res, results = measure_image(s, a, paths, det_dir, tile, overlap, catalogue)
         residual_xy = res.pop("_residual_xy", [])
         rows.append(res)
         if not a.no_sheets:
-            contact_sheet(res, {k: v for k, v in results.items() if k != "never"}, os.path.join(a.sheets, s + ".jpg"))
+            contact_sheet(res, {k: v for k, v in results.items() if k not in ("never", "always")}, os.path.join(a.sheets, s + ".jpg"))
             # Where ours default leaves more than a point above the peer, what it leaves, to judge by eye.
             if "peer" in res and res["default"]["residual_sep3"] > res["peer"]["residual_sep3"] + 1:
                 residual_sheet(res, results, residual_xy, os.path.join(a.sheets, s + "-residual.jpg"))

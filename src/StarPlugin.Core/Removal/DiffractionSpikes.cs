@@ -97,6 +97,9 @@ internal static class DiffractionSpikes
         internal SpiderReading(bool judged, int at, double level, double sigma, double[] peaks, int[] along, int rings) =>
             (_judged, _at, _level, _sigma, _peaks, _along, _rings) = (judged, at, level, sigma, peaks, along, rings);
 
+        /// <summary>Whether the star could be judged at all (its rings inside the frame, a noise to judge by).</summary>
+        public bool Judged => _judged;
+
         /// <summary>The spider's angle (radians, in [0, π/2)) when at least three arms stand <paramref name="armSigma"/> σ on <paramref name="armRings"/> of the rings, else null.</summary>
         public double? Angle(double armSigma = MinArmSigma, double armRings = MinArmRings)
         {

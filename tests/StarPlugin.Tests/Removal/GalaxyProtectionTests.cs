@@ -465,4 +465,47 @@ public class GalaxyProtectionTests
         for (int c = 0; c < 3; c++)
             Assert.That(image[c, (int)star.Y, (int)star.X] - layers[c * S * S + (int)star.Y * S + (int)star.X], Is.EqualTo(Sky).Within(4 * Noise), "the star stays removed");
     }
+
+    /// <summary>
+    /// Under --keep-galaxies always, in a star field: a galaxy whose core clips over more than
+    /// a pixel or two (an exponential disc, its top clipped over a few pixels, its light
+    /// smooth far past them) comes back; a clipped star's plateau (a broad Gaussian, clipped
+    /// 8 px across) stays removed. Clipped sources never counted as galaxies outside galaxy
+    /// fields: the hard-stretched Fornax cluster lost NGC 1387, 1379, 1382 and 1404 whole.
+    /// </summary>
+    [Test]
+    public void UnderAlwaysASmoothClippedGalaxyComesBackAndAClippedStarStaysRemoved()
+    {
+        const int S = 512;
+        var rng = new Random(5);
+        var image = TestImages.NoisySky(S, S, 3, Sky, Noise, rng);
+        for (int k = 0; k < 64; k++) TestImages.AddGaussian(image, 16 + (k % 16) * 32, 16 + (k / 16) * 32, 0.85, 0.85, 0.5 + 0.25 * rng.NextDouble());
+        (int X, int Y) galaxy = (256, 272), star = (120, 400);
+        // I = 1.2 exp(−r/h) over the sky, h 10 × 6 px at 0.4 rad: clipped over about 30 px, a quarter of its peak 20 times that.
+        for (int c = 0; c < 3; c++)
+            for (int y = galaxy.Y - 40; y <= galaxy.Y + 40; y++)
+                for (int x = galaxy.X - 40; x <= galaxy.X + 40; x++)
+                {
+                    double dx = x - galaxy.X, dy = y - galaxy.Y;
+                    double u = dx * Math.Cos(0.4) + dy * Math.Sin(0.4), v = -dx * Math.Sin(0.4) + dy * Math.Cos(0.4);
+                    image[c, y, x] += (float)(1.2 * Math.Exp(-Math.Sqrt(u * u / 100 + v * v / 36)));
+                }
+        TestImages.AddGaussian(image, star.X, star.Y, 3, 3, 3.0);
+        System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
+        var layers = image.Data.ToArray();
+        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
+        var domain = ModelDomain.Scale(1f);
+        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
+        var locus = GalaxyProtection.LocusOf(found.Targets);
+        Assert.That(GalaxyProtection.IsGalaxyField(found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList(), locus), Is.False, "a star field");
+        var source = found.Targets.Single(t => Math.Abs(t.Star.X - galaxy.X) < 2 && Math.Abs(t.Star.Y - galaxy.Y) < 2);
+        Assert.That(source.Star.Saturated, "the galaxy's top is clipped");
+        GalaxyProtection.Apply(found.Targets, always: true, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.That(layers[c * S * S + galaxy.Y * S + galaxy.X], Is.EqualTo(0f).Within(1e-6), "the galaxy comes back");
+            Assert.That(layers[c * S * S + (galaxy.Y + 6) * S + galaxy.X + 3], Is.EqualTo(0f).Within(1e-6), "its skirt too");
+            Assert.That(image[c, star.Y, star.X] - layers[c * S * S + star.Y * S + star.X], Is.EqualTo(Sky).Within(1e-6), "the clipped star stays removed");
+        }
+    }
 }
