@@ -822,6 +822,8 @@ def write_report(a, rows, times, synth, present, meta):
               f"{fmt(d.get('galaxy_light'))} → {fmt(al.get('galaxy_light'))} ({fmt(d.get('galaxy_median'), '{:.0f}')} → {fmt(al.get('galaxy_median'), '{:.0f}')}) |")
         for g, label in (("cluster", "clusters"), ("galaxy", "galaxies")):
             gr = [r for r in gal_rows if r["group"] == g]
+            if not gr:
+                continue
             mean = lambda r_, k: fmt(np.nanmean([x[r_].get(k, np.nan) for x in gr]))
             P(f"| mean | {label} | {mean('default', 'residual_sep3')} → {mean('always', 'residual_sep3')} | {mean('default', 'galaxy_light')} → {mean('always', 'galaxy_light')} |")
     # Second pass.

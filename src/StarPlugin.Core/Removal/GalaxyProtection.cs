@@ -49,8 +49,8 @@ namespace StarPlugin.Removal;
 /// In a galaxy field the tests loosen (<see cref="InGalaxyField"/>, sourceless regions).
 /// The deep field's default result keeps 83 % of the galaxies' light (72 % with the
 /// star-field tests, 36 % from the network alone). A clipped source counts as a galaxy
-/// only where the stage acts, without spikes, and either barely clipped in a galaxy field
-/// or smooth far past its clipped top (<see cref="SmoothClippedShare"/>, <see cref="QuarterExtent"/>):
+/// only without spikes, and either barely clipped in a galaxy field or, under always,
+/// smooth far past its clipped top (<see cref="SmoothClippedShare"/>, <see cref="QuarterExtent"/>):
 /// a clipped star is far likelier, and the one clipped elliptical of the deep field looks
 /// like one to the detector; but a hard-stretched cluster clips every bright galaxy's core.
 /// </summary>
@@ -125,9 +125,9 @@ internal static class GalaxyProtection
     /// <summary>The most clipped pixels of a barely clipped source (the detector makes a clipped disc of 4 and more).</summary>
     public const int BarelyClipped = 2;
     /// <summary>
-    /// A clipped source with more clipped pixels than <see cref="BarelyClipped"/> counts as a
-    /// galaxy (where the stage acts and it is <see cref="ClippedGalaxyBroad"/> times a star's
-    /// width, without spikes) when its light is smooth: of the pixels above a quarter of its
+    /// Under <see cref="GalaxyMode.Always"/>, a clipped source with more clipped pixels than
+    /// <see cref="BarelyClipped"/> counts as a galaxy (more than <see cref="SmoothClippedBroad"/>
+    /// times a star's width, its spider judged and without arms even to the looser test) when its light is smooth: of the pixels above a quarter of its
     /// peak (over the sky, connected to its top, <see cref="QuarterRegion"/>), at least this
     /// share survive an opening by a 3×3 square. The hard-stretched Fornax and Hydra
     /// clusters clip every bright galaxy's core, and the network took NGC 1387, 1379, 1382 and
@@ -142,7 +142,12 @@ internal static class GalaxyProtection
     /// the clipped galaxies of Fornax 3.2-6.4.
     /// </summary>
     public const double SmoothClippedBroad = 3;
-    /// <summary>Half the side of the box <see cref="QuarterRegion"/> reads (px).</summary>
+    /// <summary>
+    /// Half the side of the box <see cref="QuarterRegion"/> reads (px). The region is at most
+    /// the box (2,401 px), so a source with more than 200 clipped pixels never reaches
+    /// <see cref="QuarterExtent"/>: such a top is a bright star's far likelier than a galaxy's
+    /// (and the network keeps the large galaxies). Its spans live on the stack (about 27 KB).
+    /// </summary>
     public const int SmoothReach = 24;
     /// <summary>
     /// And its light reaches far past its clipped top: the pixels above a quarter of its peak
@@ -260,27 +265,30 @@ internal static class GalaxyProtection
         // 2.9-3.5 times a star's width). Of the 46 so judged on Leo and Coma with up to 3
         // clipped pixels and the usual spike test, two were stars with spikes: one (3 clipped
         // pixels) the pixel count leaves out, the other the looser spike test (arms at 3 σ on
-        // 40 % of the rings) finds. Wherever the stage acts (in any frame under always) a
-        // more clipped source counts too when its light is smooth and reaches far past its
-        // clipped top (ClippedGalaxyProfile): Fornax's ellipticals, taken whole by the network.
+        // 40 % of the rings) finds. Under always (in any frame) a more clipped source counts
+        // too when its light is smooth and reaches far past its clipped top
+        // (ClippedGalaxyProfile): Fornax's ellipticals, taken whole by the network. Not in
+        // auto: of the frames auto takes for galaxy fields on Stellarium's pictures, it gave
+        // back the clipped core of the globular cluster NGC 6624 whole.
         var clippedGalaxy = new Dictionary<int, bool>();
         bool ClippedGalaxy(int i)
         {
             if (!(galaxyField || always) || i >= confident.Count || !sources[i].Star.Saturated || Spiked(i)) return false;
             if (clippedGalaxy.TryGetValue(i, out bool galaxyLike)) return galaxyLike;
             var t = sources[i];
-            galaxyLike = t.Width > ClippedGalaxyBroad * locus.At(t.Star.Brightness) && ClippedGalaxyProfile(t, galaxyField)
+            galaxyLike = t.Width > ClippedGalaxyBroad * locus.At(t.Star.Brightness) && ClippedGalaxyProfile(t)
                 && Spider(t.Star).Angle(LooseArmSigma, LooseArmRings) is null;
             clippedGalaxy[i] = galaxyLike;
             return galaxyLike;
         }
         // A barely clipped top (a pixel or two, where a clipped star's is a disc), in a galaxy
-        // field; or, more clipped, smooth light reaching far past the clipped top (SmoothClippedShare, QuarterExtent).
-        bool ClippedGalaxyProfile(ResidualStarCleanup.Target t, bool inGalaxyField)
+        // field; or, under always, more clipped and broader still (SmoothClippedBroad), smooth
+        // light reaching far past the clipped top (SmoothClippedShare, QuarterExtent).
+        bool ClippedGalaxyProfile(ResidualStarCleanup.Target t)
         {
             var s = t.Star;
-            if (inGalaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped) return true;
-            if (t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
+            if (galaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped) return true;
+            if (!always || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
             // A star too near the frame's edge for the spider test may have spikes (Perseus'
             // brightest, in a corner, came back whole): not judged, no galaxy.
             if (!Spider(s).Judged) return false;
