@@ -476,11 +476,26 @@ internal static class GalaxyProtection
     private static int ClippedPixels(in ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h)
     {
         const int R = 4, Side = 2 * R + 1;
-        int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1), n = w * h;
-        int x0 = Math.Max(0, cx - R), x1 = Math.Min(w - 1, cx + R), y0 = Math.Max(0, cy - R), y1 = Math.Min(h - 1, cy + R);
-        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
         Span<float> lum = stackalloc float[Side * Side];
-        Span<float> mapped = stackalloc float[Side];
+        int start = TopOfBox(s, data, domain, colours, w, h, R, lum, out int bw, out int bh);
+        // Unmeasurable is never barely clipped.
+        if (start < 0 || !float.IsFinite(lum[start])) return int.MaxValue;
+        Span<bool> seen = stackalloc bool[Side * Side];
+        Span<int> stack = stackalloc int[Side * Side];
+        return Flood(lum[..(bw * bh)], bw, bh, start, 0.995f * lum[start], seen, stack);
+    }
+
+    /// <summary>
+    /// The luminance (model domain) of the box of ±<paramref name="reach"/> px round a source,
+    /// cut by the frame, into <paramref name="lum"/> (<paramref name="bw"/> × <paramref name="bh"/>,
+    /// row by row), and the index in it of its brightest pixel within a pixel of the source's centre.
+    /// </summary>
+    private static int TopOfBox(in ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h, int reach, Span<float> lum, out int bw, out int bh)
+    {
+        int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1), n = w * h;
+        int x0 = Math.Max(0, cx - reach), x1 = Math.Min(w - 1, cx + reach), y0 = Math.Max(0, cy - reach), y1 = Math.Min(h - 1, cy + reach);
+        bw = x1 - x0 + 1; bh = y1 - y0 + 1;
+        Span<float> mapped = stackalloc float[2 * reach + 1];
         lum.Clear();
         for (int c = 0; c < colours; c++)
             for (int y = y0; y <= y1; y++)
@@ -495,28 +510,7 @@ internal static class GalaxyProtection
                 int i = (y - y0) * bw + x - x0;
                 if (start < 0 || lum[i] > lum[start]) start = i;
             }
-        // Unmeasurable is never barely clipped.
-        if (start < 0 || !float.IsFinite(lum[start])) return int.MaxValue;
-        float level = 0.995f * lum[start];
-        Span<bool> seen = stackalloc bool[Side * Side];
-        Span<int> stack = stackalloc int[Side * Side];
-        int top = 0, count = 0;
-        stack[top++] = start; seen[start] = true;
-        while (top > 0)
-        {
-            int i = stack[--top], x = i % bw, y = i / bw;
-            count++;
-            static void Visit(int j, Span<bool> seen, Span<int> stack, ref int top, Span<float> lum, float level)
-            {
-                if (seen[j] || !(lum[j] >= level)) return;
-                seen[j] = true; stack[top++] = j;
-            }
-            if (x > 0) Visit(i - 1, seen, stack, ref top, lum, level);
-            if (x < bw - 1) Visit(i + 1, seen, stack, ref top, lum, level);
-            if (y > 0) Visit(i - bw, seen, stack, ref top, lum, level);
-            if (y < bh - 1) Visit(i + bw, seen, stack, ref top, lum, level);
-        }
-        return count;
+        return start;
     }
 
     /// <summary>
@@ -531,31 +525,14 @@ internal static class GalaxyProtection
     internal static (double Smooth, int Area, int Clipped) QuarterRegion(in ResidualStarCleanup.Source s, float[] data, ModelDomain domain, int colours, int w, int h)
     {
         const int R = SmoothReach, Side = 2 * R + 1;
-        int cx = Math.Clamp((int)Math.Round(s.X), 0, w - 1), cy = Math.Clamp((int)Math.Round(s.Y), 0, h - 1), n = w * h;
-        int x0 = Math.Max(0, cx - R), x1 = Math.Min(w - 1, cx + R), y0 = Math.Max(0, cy - R), y1 = Math.Min(h - 1, cy + R);
-        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-        if (bw < 3 || bh < 3) return (0, 0, 0);
         Span<float> lum = stackalloc float[Side * Side];
-        Span<float> mapped = stackalloc float[Side];
-        lum.Clear();
-        for (int c = 0; c < colours; c++)
-            for (int y = y0; y <= y1; y++)
-            {
-                domain.Map(data.AsSpan(c * n + y * w + x0, bw), mapped[..bw]);
-                for (int x = 0; x < bw; x++) lum[(y - y0) * bw + x] += mapped[x] / colours;
-            }
-        Span<float> border = stackalloc float[2 * Side + 2 * Side];
+        int start = TopOfBox(s, data, domain, colours, w, h, R, lum, out int bw, out int bh);
+        if (bw < 3 || bh < 3) return (0, 0, 0);
+        Span<float> border = stackalloc float[4 * Side];
         int nb = 0;
         for (int x = 0; x < bw; x++) { border[nb++] = lum[x]; border[nb++] = lum[(bh - 1) * bw + x]; }
         for (int y = 1; y < bh - 1; y++) { border[nb++] = lum[y * bw]; border[nb++] = lum[y * bw + bw - 1]; }
         float sky = RobustStatistics.Median(border[..nb]);
-        int start = -1;
-        for (int y = Math.Max(y0, cy - 1); y <= Math.Min(y1, cy + 1); y++)
-            for (int x = Math.Max(x0, cx - 1); x <= Math.Min(x1, cx + 1); x++)
-            {
-                int i = (y - y0) * bw + x - x0;
-                if (start < 0 || lum[i] > lum[start]) start = i;
-            }
         if (start < 0 || !float.IsFinite(lum[start]) || !float.IsFinite(sky) || !(lum[start] > sky)) return (0, 0, 0);
         float level = sky + 0.25f * (lum[start] - sky);
         // The quarter-level region connected to the top, and its clipped top.
