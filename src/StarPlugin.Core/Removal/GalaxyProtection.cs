@@ -127,9 +127,10 @@ internal static class GalaxyProtection
     /// <summary>
     /// Under <see cref="GalaxyMode.Always"/>, a clipped source with more clipped pixels than
     /// <see cref="BarelyClipped"/> counts as a galaxy (more than <see cref="SmoothClippedBroad"/>
-    /// times a star's width, its spider judged and without arms even to the looser test) when its light is smooth: of the pixels above a quarter of its
-    /// peak (over the sky, connected to its top, <see cref="QuarterRegion"/>), at least this
-    /// share survive an opening by a 3×3 square. The hard-stretched Fornax and Hydra
+    /// times a star's width, its spider judged and without arms even to the looser test)
+    /// when its light is smooth: of the pixels a quarter of the way from the sky to its top
+    /// (connected to its top, <see cref="QuarterRegion"/>), at least this share survive an
+    /// opening by a 3×3 square. The hard-stretched Fornax and Hydra
     /// clusters clip every bright galaxy's core, and the network took NGC 1387, 1379, 1382 and
     /// 1404 whole: such galaxies read 0.9-1.0; Fornax's clipped stars, with thin spikes and
     /// ragged haloes the spider test misses, 0.46-0.48.
