@@ -122,6 +122,19 @@ internal static class GalaxyProtection
     /// pixels that is this many times a star's width counts as a galaxy (unless it has spikes).
     /// </summary>
     public const double ClippedGalaxyBroad = 2.5;
+    /// <summary>
+    /// Under <see cref="GalaxyMode.Always"/> outside galaxy fields, an unclipped source this
+    /// round (roundness at most this) is a star however broad. In a stretched frame a bright
+    /// star swells with its light while its peak stays near the top, so its width outruns
+    /// the locus at that peak: on the pictures of galaxies (NGC 5363, 691, 2146, 4274) the
+    /// stage gave back dozens of plain bright stars whole, 1.6-3.5 times the locus and
+    /// roundness 0.01-0.07. Galaxies are seldom that round; galaxy fields keep their tests,
+    /// and a source broader than <see cref="RoundStarBroad"/> times the locus (a large round
+    /// elliptical) is judged as before.
+    /// </summary>
+    public const double RoundStar = 0.1;
+    /// <summary>The broadest (times the locus) a round source is taken for a swollen star: those stars reached 3.5.</summary>
+    public const double RoundStarBroad = 4;
     /// <summary>The most clipped pixels of a barely clipped source (the detector makes a clipped disc of 4 and more).</summary>
     public const int BarelyClipped = 2;
     /// <summary>
@@ -224,6 +237,8 @@ internal static class GalaxyProtection
         // unclipped, and the fills leave such sources alone too.
         var sources = soft == null ? confident : confident.With(soft.Where(t => !t.Star.Saturated && t.Width > SoftGalaxyWidth).ToArray());
         var test = galaxyField ? InGalaxyField : InStarField;
+        bool Resolved(ResidualStarCleanup.Target t) => test.IsResolved(t, locus)
+            && (galaxyField || t.Star.Saturated || t.Star.Roundness > RoundStar || t.Width > RoundStarBroad * locus.At(t.Star.Brightness));
         int n = w * h;
         // The luminance is computed row by row wherever it is needed, the regions are kept
         // as runs, and the weight lives in bands of rows: the stage's memory is a band and
@@ -306,7 +321,7 @@ internal static class GalaxyProtection
                 continue;
             }
             var s = sources[brightest[k]];
-            if (regions.Area[k] > DiscArea(MaxRadius, s) || s.Star.Saturated && !ClippedGalaxy(brightest[k]) || !test.IsResolved(s, locus) || Spiked(brightest[k])) continue;
+            if (regions.Area[k] > DiscArea(MaxRadius, s) || s.Star.Saturated && !ClippedGalaxy(brightest[k]) || !Resolved(s) || Spiked(brightest[k])) continue;
             galaxy[k] = true; protectedCount++;
         }
         // Large regions (a galaxy in nebulosity or touching a neighbour): only the part of the
@@ -335,7 +350,7 @@ internal static class GalaxyProtection
             // NGC 4927 shares a small region with a brighter star.
             bool isSoft = i >= confident.Count;
             bool small = !isSoft && regions.Area[k] <= DiscArea(MinLargeRadius, t);
-            if (k <= 0 || galaxy[k] || small && !(galaxyField && t.Width > SmallRegionBroad * locus.At(t.Star.Brightness)) || t.Star.Saturated && !ClippedGalaxy(i) || !test.IsResolved(t, locus) || Spiked(i)) continue;
+            if (k <= 0 || galaxy[k] || small && !(galaxyField && t.Width > SmallRegionBroad * locus.At(t.Star.Brightness)) || t.Star.Saturated && !ClippedGalaxy(i) || !Resolved(t) || Spiked(i)) continue;
             var part = new Disc(t.Star.X, t.Star.Y, (isSoft ? 1 : GalaxyRadius) * t.Star.Fwhm + 3, k);
             // Nor round a star with spikes: a part beside Leo's gave back its core.
             if (bright.Any(j => j != i && part.Contains((int)Math.Round(sources[j].Star.X), (int)Math.Round(sources[j].Star.Y)) && Spiked(j))) continue;
@@ -371,7 +386,7 @@ internal static class GalaxyProtection
             // galaxy (1.96 times) and a star beside Leo's PGC 36694 came back whole with the
             // galaxy round them. (Clipped nuclei of given-back galaxies, NGC 4872's 1.9 times,
             // sit in judged regions, where a hole left a dark disc.)
-            if (test.IsResolved(sources[i], locus)
+            if (Resolved(sources[i])
                 && !(s.Saturated && sources[i].Width <= SmallRegionBroad * locus.At(s.Brightness) && AnyContains(unjudgedOf[k], cx, cy))) continue;
             if (!galaxy[k] && !partIndex.AnyContains(cx, cy, k)) continue;
             // As with a weight plane filled hole by hole: a source whose centre an earlier
@@ -391,7 +406,7 @@ internal static class GalaxyProtection
             if ((i & 4095) == 4095) progress.ThrowIfCancelled();
             var t = census[i];
             var s = t.Star;
-            if (s.Coefficient >= ConfidentCoefficient || s.Saturated || test.IsResolved(t, locus)) continue;
+            if (s.Coefficient >= ConfidentCoefficient || s.Saturated || Resolved(t)) continue;
             int k = RegionAt(regions, s, w, h);
             // (A region no confident source judged is given back whole as an edge-on or diffuse
             // galaxy; a weak peak in it is taken too, which would dent such a galaxy's core
