@@ -130,11 +130,16 @@ internal static class GalaxyProtection
     /// stage gave back dozens of plain bright stars whole, 1.6-3.5 times the locus and
     /// roundness 0.01-0.07. Galaxies are seldom that round; galaxy fields keep their tests,
     /// and a source broader than <see cref="RoundStarBroad"/> times the locus (a large round
-    /// elliptical) is judged as before.
+    /// elliptical) is judged as before. Where the frame's own stars are less round (a
+    /// photographic plate's: the Digitized Sky Survey's NGC 4274, median 0.24) the limit is
+    /// their median roundness, and elongated means more than three in four of them
+    /// (<see cref="StarRoundness"/>): there the stage gave back faint stars as elongated.
     /// </summary>
     public const double RoundStar = 0.1;
     /// <summary>The broadest (times the locus) a round source is taken for a swollen star: those stars reached 3.5.</summary>
     public const double RoundStarBroad = 4;
+    /// <summary>The fewest bright unclipped sources <see cref="StarRoundness"/> reads a frame's stars from.</summary>
+    public const int StarRoundnessSources = 30;
     /// <summary>The most clipped pixels of a barely clipped source (the detector makes a clipped disc of 4 and more).</summary>
     public const int BarelyClipped = 2;
     /// <summary>
@@ -236,9 +241,10 @@ internal static class GalaxyProtection
         // pass sees them, and the network took 94-96 % of each. No star is that broad
         // unclipped, and the fills leave such sources alone too.
         var sources = soft == null ? confident : confident.With(soft.Where(t => !t.Star.Saturated && t.Width > SoftGalaxyWidth).ToArray());
-        var test = galaxyField ? InGalaxyField : InStarField;
+        var test = galaxyField ? InGalaxyField : InStarField with { Elongated = Math.Max(InStarField.Elongated, StarRoundness(confident, 0.75)) };
+        double roundStar = galaxyField ? 0 : Math.Max(RoundStar, StarRoundness(confident, 0.5));
         bool Resolved(ResidualStarCleanup.Target t) => test.IsResolved(t, locus)
-            && (galaxyField || t.Star.Saturated || t.Star.Roundness > RoundStar || t.Width > RoundStarBroad * locus.At(t.Star.Brightness));
+            && (galaxyField || t.Star.Saturated || t.Star.Roundness > roundStar || t.Width > RoundStarBroad * locus.At(t.Star.Brightness));
         int n = w * h;
         // The luminance is computed row by row wherever it is needed, the regions are kept
         // as runs, and the weight lives in bands of rows: the stage's memory is a band and
@@ -819,6 +825,22 @@ internal static class GalaxyProtection
             if (t.Star.Roundness > InStarField.Elongated) elongated += t.Star.Flux;
         }
         return resolved > 0 ? elongated / resolved : 0;
+    }
+
+    /// <summary>
+    /// A quantile of the roundness of the unclipped sources at least
+    /// <see cref="SpikeCheckBrightness"/> bright, mostly stars even in a galaxy cluster: how
+    /// round this frame's stars are (median 0.06-0.11 on most pictures, 0.24 on a DSS plate);
+    /// 0 with fewer than <see cref="StarRoundnessSources"/> of them.
+    /// </summary>
+    public static double StarRoundness(IReadOnlyList<ResidualStarCleanup.Target> sources, double quantile)
+    {
+        var r = new List<float>();
+        foreach (var t in sources) if (!t.Star.Saturated && t.Star.Brightness >= SpikeCheckBrightness && float.IsFinite(t.Star.Roundness)) r.Add(t.Star.Roundness);
+        // Too few to tell the frame's stars from its galaxies (a 256² crop): none.
+        if (r.Count < StarRoundnessSources) return 0;
+        r.Sort();
+        return r[(int)(quantile * (r.Count - 1))];
     }
 
     /// <summary>The spread of the sky under the sources (10th to 90th percentile of their measured backgrounds); 0 when too few were measured to tell.</summary>
