@@ -523,55 +523,27 @@ public class GalaxyProtectionTests
             Assert.That(image[c, star.Y, star.X] - layers[c * S * S + star.Y * S + star.X], Is.EqualTo(Sky).Within(1e-6), "the clipped star stays removed");
         }
     }
+
     /// <summary>
-    /// Under --keep-galaxies always, in a star field: a bright star swollen by the stretch (a
-    /// round Gaussian three times the field's stars' width, unclipped) stays removed, while an
-    /// elongated galaxy of the same width and fainter comes back. On the pictures of galaxies
-    /// (NGC 5363, 691, 2146) the stage gave such stars back whole: their width outruns the
-    /// locus at their peak, which the stretch holds near the top.
+    /// Under --keep-galaxies always, in a star field: a bright star swollen by the stretch
+    /// (three times the field's stars' width, unclipped, as round as they are) stays removed,
+    /// while an elongated galaxy of the same width and fainter comes back. On the pictures of
+    /// galaxies (NGC 5363, 691, 2146) the stage gave such stars back whole: their width
+    /// outruns the locus at their peak, which the stretch holds near the top. The second case
+    /// is a photographic plate, whose stars are all a little elongated (σ 1.15 × 0.85 px; the
+    /// Digitized Sky Survey's NGC 4274 frame, median roundness 0.24): round is read against them.
     /// </summary>
-    [Test]
-    public void UnderAlwaysASwollenRoundStarStaysRemovedBesideAnElongatedGalaxy()
+    [TestCase(7, 0.85, 0.85, 2.6, 2.6, 4.0, 2.0, false)]
+    [TestCase(9, 1.15, 0.85, 3.0, 2.2, 4.5, 1.5, true)]
+    public void UnderAlwaysASwollenStarStaysRemovedBesideAnElongatedGalaxy(int seed, double starSx, double starSy, double swollenSx, double swollenSy, double galaxySx, double galaxySy, bool plate)
     {
         const int S = 512;
-        var rng = new Random(7);
+        var rng = new Random(seed);
         var image = TestImages.NoisySky(S, S, 3, Sky, Noise, rng);
-        for (int k = 0; k < 64; k++) TestImages.AddGaussian(image, 16 + (k % 16) * 32, 16 + (k / 16) * 32, 0.85, 0.85, 0.5 + 0.25 * rng.NextDouble());
+        for (int k = 0; k < 64; k++) TestImages.AddGaussian(image, 16 + (k % 16) * 32, 16 + (k / 16) * 32, starSx, starSy, 0.55 + 0.2 * rng.NextDouble());
         (int X, int Y) star = (136, 400), galaxy = (376, 400);
-        TestImages.AddGaussian(image, star.X, star.Y, 2.6, 2.6, 0.7);
-        TestImages.AddGaussian(image, galaxy.X, galaxy.Y, 4.0, 2.0, 0.5);
-        var layers = image.Data.ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
-        var domain = ModelDomain.Scale(1f);
-        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
-        var locus = GalaxyProtection.LocusOf(found.Targets);
-        Assert.That(GalaxyProtection.IsGalaxyField(found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList(), locus), Is.False, "a star field");
-        var source = found.Targets.Single(t => Math.Abs(t.Star.X - star.X) < 2 && Math.Abs(t.Star.Y - star.Y) < 2 && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient);
-        Assert.That(GalaxyProtection.InStarField.IsResolved(source, locus), "by its width the star passes for a galaxy");
-        Assert.That(source.Star.Roundness, Is.LessThanOrEqualTo(GalaxyProtection.RoundStar), "it is round");
-        GalaxyProtection.Apply(found.Targets, always: true, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
-        for (int c = 0; c < 3; c++)
-        {
-            Assert.That(image[c, star.Y, star.X] - layers[c * S * S + star.Y * S + star.X], Is.EqualTo(Sky).Within(1e-6), "the swollen star stays removed");
-            Assert.That(layers[c * S * S + galaxy.Y * S + galaxy.X], Is.EqualTo(0f).Within(1e-6), "the galaxy comes back");
-        }
-    }
-    /// <summary>
-    /// The same on a photographic plate, where every star is a little elongated (σ 1.15 ×
-    /// 0.85 px, as the Digitized Sky Survey's NGC 4274 frame, median roundness 0.24): the
-    /// swollen bright star, as elongated as the others, stays removed; a galaxy three times
-    /// as long as wide still comes back.
-    /// </summary>
-    [Test]
-    public void UnderAlwaysOnAPlateOfElongatedStarsASwollenStarStaysRemoved()
-    {
-        const int S = 512;
-        var rng = new Random(9);
-        var image = TestImages.NoisySky(S, S, 3, Sky, Noise, rng);
-        for (int k = 0; k < 64; k++) TestImages.AddGaussian(image, 16 + (k % 16) * 32, 16 + (k / 16) * 32, 1.15, 0.85, 0.55 + 0.2 * rng.NextDouble());
-        (int X, int Y) star = (136, 400), galaxy = (376, 400);
-        TestImages.AddGaussian(image, star.X, star.Y, 3.0, 2.2, 0.7);
-        TestImages.AddGaussian(image, galaxy.X, galaxy.Y, 4.5, 1.5, 0.5);
+        TestImages.AddGaussian(image, star.X, star.Y, swollenSx, swollenSy, 0.7);
+        TestImages.AddGaussian(image, galaxy.X, galaxy.Y, galaxySx, galaxySy, 0.5);
         var layers = image.Data.ToArray();
         System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
         var domain = ModelDomain.Scale(1f);
@@ -581,8 +553,13 @@ public class GalaxyProtectionTests
         Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), Is.False, "a star field");
         var source = found.Targets.Single(t => Math.Abs(t.Star.X - star.X) < 2 && Math.Abs(t.Star.Y - star.Y) < 2 && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient);
         Assert.That(GalaxyProtection.InStarField.IsResolved(source, locus), "by its width the star passes for a galaxy");
-        Assert.That(source.Star.Roundness, Is.GreaterThan(GalaxyProtection.RoundStar), "it is no rounder than the plate's stars");
-        Assert.That(GalaxyProtection.StarRoundness(confident, 0.5), Is.GreaterThan(GalaxyProtection.RoundStar), "nor are they round");
+        if (plate)
+        {
+            Assert.That(source.Star.Roundness, Is.GreaterThan(GalaxyProtection.RoundStar), "it is no rounder than the plate's stars");
+            Assert.That(GalaxyProtection.StarRoundness(confident, 0.5), Is.GreaterThan(GalaxyProtection.RoundStar), "nor are they round");
+        }
+        else
+            Assert.That(source.Star.Roundness, Is.LessThanOrEqualTo(GalaxyProtection.RoundStar), "it is round");
         GalaxyProtection.Apply(found.Targets, always: true, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
         for (int c = 0; c < 3; c++)
         {
