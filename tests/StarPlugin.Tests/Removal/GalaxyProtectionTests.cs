@@ -55,6 +55,21 @@ public class GalaxyProtectionTests
         return sum / 27;
     }
 
+    /// <summary>
+    /// What the stage reads of a test frame (S × S, three colours, the model domain its own
+    /// scale): a star layer that took everything above the sky, the census, its confident
+    /// sources and the frame's locus.
+    /// </summary>
+    private static (float[] Layers, ModelDomain Domain, (List<ResidualStarCleanup.Target> Targets, List<ResidualStarCleanup.Target> FillOnly, FieldPsf Psf, bool Limited) Found, List<ResidualStarCleanup.Target> Confident, StellarLocus Locus) Census(AstroImage image, int S)
+    {
+        var layers = image.Data.ToArray();
+        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
+        var domain = ModelDomain.Scale(1f);
+        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
+        var confident = found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
+        return (layers, domain, found, confident, GalaxyProtection.LocusOf(found.Targets));
+    }
+
     [Test]
     public void TheGalaxyComesBackWholeAndTheStarsStayRemoved()
     {
@@ -338,12 +353,7 @@ public class GalaxyProtectionTests
         double Galaxy(double x, double y) => 0.45 * Math.Exp(-((x - large.X) * (x - large.X) + (y - large.Y) * (y - large.Y)) / (2 * 7.0 * 7));
         TestImages.AddGaussian(image, large.X, large.Y, 7, 7, 0.45);
         TestImages.AddGaussian(image, faint.X, faint.Y, 1.1, 1.1, FaintPeak);
-        var layers = image.Data.ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
-        var domain = ModelDomain.Scale(1f);
-        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
-        var confident = found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
-        var locus = GalaxyProtection.LocusOf(found.Targets);
+        var (layers, domain, found, confident, locus) = Census(image, S);
         double share = GalaxyProtection.ResolvedShare(confident, locus);
         Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), "a galaxy field");
         Assert.That(share >= GalaxyProtection.GalaxyDominatedShare, Is.EqualTo(galaxiesDominate), $"resolved share {share:F2}");
@@ -456,11 +466,7 @@ public class GalaxyProtectionTests
         TestImages.AddGaussian(image, star.X, star.Y, 1.6, 1.6, 0.62);
         TestImages.AddGaussian(image, star.X + 3.5, star.Y + 1, 1.3, 1.3, 0.3);
         TestImages.AddSpikes(image.Data, S, S, star.X, star.Y, 0.35, 0.25, length: 60, decay: 30, start: 2);
-        var layers = image.Data.ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
-        var domain = ModelDomain.Scale(1f);
-        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
-        var locus = GalaxyProtection.LocusOf(found.Targets);
+        var (layers, domain, found, confident, locus) = Census(image, S);
         var source = found.Targets.Single(t => Math.Abs(t.Star.X - star.X) < 2 && Math.Abs(t.Star.Y - star.Y) < 2 && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient);
         Assert.That(GalaxyProtection.InStarField.IsResolved(source, locus), "by its width alone the star passes for a galaxy");
         Assert.That(DiffractionSpikes.HasSpikes(source.Star, image.Data, domain, 3, S, S), "its spikes are found");
@@ -499,12 +505,8 @@ public class GalaxyProtectionTests
                 }
         TestImages.AddGaussian(image, star.X, star.Y, 3, 3, 3.0);
         System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
-        var layers = image.Data.ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
-        var domain = ModelDomain.Scale(1f);
-        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
-        var locus = GalaxyProtection.LocusOf(found.Targets);
-        Assert.That(GalaxyProtection.IsGalaxyField(found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList(), locus), Is.False, "a star field");
+        var (layers, domain, found, confident, locus) = Census(image, S);
+        Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), Is.False, "a star field");
         var source = found.Targets.Single(t => Math.Abs(t.Star.X - galaxy.X) < 2 && Math.Abs(t.Star.Y - galaxy.Y) < 2);
         Assert.That(source.Star.Saturated, "the galaxy's top is clipped");
         Assert.That(DiffractionSpikes.ReadSpider(source.Star, image.Data, domain, 3, S, S).Judged, Is.EqualTo(judged), "the spider test can judge it");
@@ -544,12 +546,7 @@ public class GalaxyProtectionTests
         (int X, int Y) star = (136, 400), galaxy = (376, 400);
         TestImages.AddGaussian(image, star.X, star.Y, swollenSx, swollenSy, 0.7);
         TestImages.AddGaussian(image, galaxy.X, galaxy.Y, galaxySx, galaxySy, 0.5);
-        var layers = image.Data.ToArray();
-        System.Numerics.Tensors.TensorPrimitives.Subtract(layers, Sky, layers);
-        var domain = ModelDomain.Scale(1f);
-        var found = ResidualStarCleanup.FindSources(image.Data, domain, 3, S, S, ProgressReporter.None);
-        var confident = found.Targets.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
-        var locus = GalaxyProtection.LocusOf(found.Targets);
+        var (layers, domain, found, confident, locus) = Census(image, S);
         Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), Is.False, "a star field");
         var source = found.Targets.Single(t => Math.Abs(t.Star.X - star.X) < 2 && Math.Abs(t.Star.Y - star.Y) < 2 && t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient);
         Assert.That(GalaxyProtection.InStarField.IsResolved(source, locus), "by its width the star passes for a galaxy");
