@@ -241,8 +241,9 @@ internal static class GalaxyProtection
         // pass sees them, and the network took 94-96 % of each. No star is that broad
         // unclipped, and the fills leave such sources alone too.
         var sources = soft == null ? confident : confident.With(soft.Where(t => !t.Star.Saturated && t.Width > SoftGalaxyWidth).ToArray());
-        var test = galaxyField ? InGalaxyField : InStarField with { Elongated = Math.Max(InStarField.Elongated, StarRoundness(confident, 0.75)) };
-        double roundStar = galaxyField ? 0 : Math.Max(RoundStar, StarRoundness(confident, 0.5));
+        var stars = galaxyField ? default : StarRoundness(confident);
+        var test = galaxyField ? InGalaxyField : InStarField with { Elongated = Math.Max(InStarField.Elongated, stars.UpperQuartile) };
+        double roundStar = Math.Max(RoundStar, stars.Median);
         bool Resolved(ResidualStarCleanup.Target t) => test.IsResolved(t, locus)
             && (galaxyField || t.Star.Saturated || t.Star.Roundness > roundStar || t.Width > RoundStarBroad * locus.At(t.Star.Brightness));
         int n = w * h;
@@ -828,19 +829,19 @@ internal static class GalaxyProtection
     }
 
     /// <summary>
-    /// A quantile of the roundness of the unclipped sources at least
+    /// The median and upper quartile of the roundness of the unclipped sources at least
     /// <see cref="SpikeCheckBrightness"/> bright, mostly stars even in a galaxy cluster: how
     /// round this frame's stars are (median 0.06-0.11 on most pictures, 0.24 on a DSS plate);
     /// 0 with fewer than <see cref="StarRoundnessSources"/> of them.
     /// </summary>
-    public static double StarRoundness(IReadOnlyList<ResidualStarCleanup.Target> sources, double quantile)
+    public static (double Median, double UpperQuartile) StarRoundness(IReadOnlyList<ResidualStarCleanup.Target> sources)
     {
         var r = new List<float>();
         foreach (var t in sources) if (!t.Star.Saturated && t.Star.Brightness >= SpikeCheckBrightness && float.IsFinite(t.Star.Roundness)) r.Add(t.Star.Roundness);
         // Too few to tell the frame's stars from its galaxies (a 256² crop): none.
-        if (r.Count < StarRoundnessSources) return 0;
+        if (r.Count < StarRoundnessSources) return (0, 0);
         r.Sort();
-        return r[(int)(quantile * (r.Count - 1))];
+        return (r[(r.Count - 1) / 2], r[(int)(0.75 * (r.Count - 1))]);
     }
 
     /// <summary>The spread of the sky under the sources (10th to 90th percentile of their measured backgrounds); 0 when too few were measured to tell.</summary>

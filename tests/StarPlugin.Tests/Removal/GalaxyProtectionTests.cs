@@ -553,7 +553,7 @@ public class GalaxyProtectionTests
         if (plate)
         {
             Assert.That(source.Star.Roundness, Is.GreaterThan(GalaxyProtection.RoundStar), "it is no rounder than the plate's stars");
-            Assert.That(GalaxyProtection.StarRoundness(confident, 0.5), Is.GreaterThan(GalaxyProtection.RoundStar), "nor are they round");
+            Assert.That(GalaxyProtection.StarRoundness(confident).Median, Is.GreaterThan(GalaxyProtection.RoundStar), "nor are they round");
         }
         else
             Assert.That(source.Star.Roundness, Is.LessThanOrEqualTo(GalaxyProtection.RoundStar), "it is round");
