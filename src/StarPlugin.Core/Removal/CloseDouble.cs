@@ -60,12 +60,26 @@ internal sealed class CloseDouble
     /// <paramref name="fwhm"/> px, where a star of its brightness has FWHM
     /// <paramref name="starFwhm"/> px; false where it cannot be judged.
     /// </summary>
-    public bool IsPairOfStars(float[] data, ModelDomain domain, int colours, int w, int h, double x, double y, double fwhm, double starFwhm)
+    public bool IsPairOfStars(float[] data, ModelDomain domain, int colours, int w, int h, double x, double y, double fwhm, double starFwhm) =>
+        Judge(data, domain, colours, w, h, x, y, fwhm, starFwhm) is { IsPair: true };
+
+    /// <summary>What the two fits made of a source (the bench's census lists it).</summary>
+    /// <param name="ResidualRatio">The pair's RMS residual over the ellipse's.</param>
+    /// <param name="ComponentWidth">Each star's FWHM in units of <c>starFwhm</c>.</param>
+    /// <param name="Separation">The stars' distance in units of their FWHM.</param>
+    /// <param name="OnSource">Both stars within reach of the source and of each other, both positive.</param>
+    public readonly record struct Judgement(double ResidualRatio, double ComponentWidth, double Separation, bool OnSource)
     {
-        if (!double.IsFinite(x) || !double.IsFinite(y) || !(fwhm > 0) || !(starFwhm > 0)) return false;
+        public bool IsPair => OnSource && ResidualRatio <= MaxResidualRatio && ComponentWidth <= MaxComponentWidth && Separation >= MinSeparation;
+    }
+
+    /// <summary>The fits behind <see cref="IsPairOfStars"/>; null where the source cannot be judged.</summary>
+    public Judgement? Judge(float[] data, ModelDomain domain, int colours, int w, int h, double x, double y, double fwhm, double starFwhm)
+    {
+        if (!double.IsFinite(x) || !double.IsFinite(y) || !(fwhm > 0) || !(starFwhm > 0)) return null;
         int half = (int)Math.Min(MaxHalf, Math.Ceiling(Math.Max(5, 1.6 * fwhm)));
         int cx = (int)Math.Round(x), cy = (int)Math.Round(y);
-        if (cx < 0 || cy < 0 || cx >= w || cy >= h) return false;
+        if (cx < 0 || cy < 0 || cx >= w || cy >= h) return null;
         int n = w * h;
         // The sky box (the fit's box and a margin), its luminance, and the sky level.
         int sx0 = Math.Max(0, cx - half - SkyMargin), sx1 = Math.Min(w - 1, cx + half + SkyMargin);
@@ -78,7 +92,7 @@ internal sealed class CloseDouble
         box.CopyTo(sorted);
         sorted.Sort();
         double sky = sorted[(int)(0.2 * (sorted.Length - 1))];
-        if (!double.IsFinite(sky)) return false;
+        if (!double.IsFinite(sky)) return null;
         // The fit's pixels, less the sky.
         int fx0 = Math.Max(0, cx - half), fx1 = Math.Min(w - 1, cx + half), fy0 = Math.Max(0, cy - half), fy1 = Math.Min(h - 1, cy + half);
         _m = 0;
@@ -87,16 +101,16 @@ internal sealed class CloseDouble
             for (int xx = fx0; xx <= fx1; xx++)
             {
                 double v = box[(yy - sy0) * bw + xx - sx0] - sky;
-                if (!double.IsFinite(v)) return false;
+                if (!double.IsFinite(v)) return null;
                 _x[_m] = xx; _y[_m] = yy; _v[_m] = v; _m++;
                 peak = Math.Max(peak, v);
             }
-        if (!(peak > 0) || _m < 25) return false;
+        if (!(peak > 0) || _m < 25) return null;
         _left = fx0; _top = fy0; _cols = fx1 - fx0 + 1; _rows = fy1 - fy0 + 1;
 
         // One ellipse, started from the light's moments.
         Span<double> ellipse = stackalloc double[7];
-        if (!Moments(ellipse, peak)) return false;
+        if (!Moments(ellipse, peak)) return null;
         double ellipseCost = Fit(ellipse, EllipseModel, fx0, fx1, fy0, fy1, half);
         // Two stars along its major axis, half its major σ either side, of its minor σ.
         double sa = Math.Exp(ellipse[4]), sb = Math.Exp(ellipse[5]), theta = ellipse[6];
@@ -110,7 +124,7 @@ internal sealed class CloseDouble
         pair[5] = ellipse[2] - ux * offset; pair[6] = ellipse[3] - uy * offset;
         pair[7] = Math.Log(Math.Min(sa, sb));
         double pairCost = Fit(pair, PairModel, fx0, fx1, fy0, fy1, half);
-        if (!double.IsFinite(ellipseCost) || !double.IsFinite(pairCost) || !(ellipseCost > 0)) return false;
+        if (!double.IsFinite(ellipseCost) || !double.IsFinite(pairCost) || !(ellipseCost > 0)) return null;
 
         double componentFwhm = 2 * Math.Sqrt(2 * Math.Log(2)) * Math.Exp(pair[7]);
         double separation = Math.Sqrt((pair[2] - pair[5]) * (pair[2] - pair[5]) + (pair[3] - pair[6]) * (pair[3] - pair[6]));
@@ -119,10 +133,8 @@ internal sealed class CloseDouble
         double reach = Math.Max(1.5, MaxSeparation * fwhm);
         bool onSource = separation <= reach && Near(pair[2], pair[3]) && Near(pair[5], pair[6]);
         bool Near(double px, double py) => (px - x) * (px - x) + (py - y) * (py - y) <= reach * reach;
-        return onSource && pair[1] > 0 && pair[4] > 0
-            && Math.Sqrt(pairCost / ellipseCost) <= MaxResidualRatio
-            && componentFwhm <= MaxComponentWidth * starFwhm
-            && separation >= MinSeparation * componentFwhm;
+        return new Judgement(Math.Sqrt(pairCost / ellipseCost), componentFwhm / starFwhm, separation / componentFwhm,
+            onSource && pair[1] > 0 && pair[4] > 0);
     }
 
     /// <summary>The ellipse's start: sky 0, the peak, and the centroid, widths and angle of the light above the sky.</summary>

@@ -87,7 +87,22 @@ internal static class CleanupDiagnostics
         var white = LinearDataDetector.WhitePoint(image);
         string Spikes(ResidualStarCleanup.Source s) => s.Saturated || s.Brightness >= DiffractionSpikes.NearClipped
             ? (DiffractionSpikes.HasSpikes(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h) ? "1" : "0") : "";
-        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only,locus,spikes");
+        // For the wide unclipped sources: what the close-pair test's fits make of them (CloseDouble), else empty.
+        var pairs = new CloseDouble();
+        string Pair(ResidualStarCleanup.Source s, float width, bool wide)
+        {
+            if (!wide || s.Saturated || !locusOfCensus.Measured) return ",,,";
+            var j = pairs.Judge(image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h, s.X, s.Y, s.Fwhm, s.Fwhm / width * locusOfCensus.At(s.Brightness));
+            return j is { } v ? FormattableString.Invariant($"{v.ResidualRatio:F3},{v.ComponentWidth:F3},{v.Separation:F3},{(v.OnSource ? 1 : 0)}") : ",,,";
+        }
+        // For the clipped sources: what keep-galaxies' smoothness test reads (GalaxyProtection.QuarterRegion), else empty.
+        string Quarter(ResidualStarCleanup.Source s)
+        {
+            if (!s.Saturated) return ",,";
+            var (smooth, area, clipped) = GalaxyProtection.QuarterRegion(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h);
+            return FormattableString.Invariant($"{smooth:F3},{area},{clipped}");
+        }
+        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only,locus,spikes,pair_ratio,pair_width,pair_separation,pair_on_source,quarter_smooth,quarter_area,clipped_pixels");
         for (int t = 0; t < targets.Count; t++)
         {
             var (s, width, wide) = targets[t];
@@ -102,7 +117,7 @@ internal static class CleanupDiagnostics
                         starLight += inLum[j] - truthLum[j]; error += netLum[j] - truthLum[j];
                     }
             csv.WriteLine(FormattableString.Invariant(
-                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4},{(t >= censusCount ? 1 : 0)},{locusOfCensus.At(s.Brightness):F3},{Spikes(s)}"));
+                $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Snr:F1},{s.Fwhm:F2},{width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(wide ? 1 : 0)},{(a.Stands ? 1 : 0)},{a.Removed:F3},{starLight:G4},{error:G4},{(t >= censusCount ? 1 : 0)},{locusOfCensus.At(s.Brightness):F3},{Spikes(s)},{Pair(s, width, wide)},{Quarter(s)}"));
         }
         // What keep-galaxies auto judges the frame by (GalaxyProtection.Apply).
         var confident = targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
