@@ -295,6 +295,38 @@ public class ResidualCleanupTests
         }
     }
 
+    /// <summary>
+    /// A clipped source of which the network took only part (a model that takes the light
+    /// above 0.6: under half of it here). Round, it is a star the network did not finish,
+    /// and the cleanup fills it; elongated (2.5:1) and broad, it is a galaxy's clipped core,
+    /// of which the network took its top, and it stays as the network left it: the fill
+    /// erased Hercules' edge-on spiral and two of Hydra's galaxies.
+    /// </summary>
+    [TestCase(3.0, 3.0, true)]
+    [TestCase(5.0, 2.0, false)]
+    public void APartlyRemovedClippedSourceIsFinishedUnlessItIsElongatedAndBroad(double sigmaX, double sigmaY, bool filled)
+    {
+        var rng = new Random(5);
+        var image = TestImages.NoisySky(160, 160, 3, Sky, Noise, rng);
+        (int X, int Y) at = (80, 80);
+        TestImages.AddGaussian(image, at.X, at.Y, sigmaX, sigmaY, 3.0);
+        for (int k = 0; k < 5; k++) { TestImages.AddGaussian(image, 20 + 30 * k, 20, 1.1, 1.1, 0.3); TestImages.AddGaussian(image, 20 + 30 * k, 140, 1.1, 1.1, 0.3); }
+        for (int i = 0; i < image.Data.Length; i++) image.Data[i] = Math.Min(image.Data[i], 1f);
+        using var partial = new StarRemover(TestModels.Threshold().Save(_dir, $"threshold-part-{sigmaX}.onnx"));
+        var network = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never, Cleanup = false }).Starless;
+        var cleaned = partial.Remove(image, new RemovalOptions { Stretch = StretchMode.Never }).Starless;
+        // What the network took of the light over the sky within 12 px: between a third and a half.
+        double light = 0, taken = 0;
+        for (int y = at.Y - 12; y <= at.Y + 12; y++)
+            for (int x = at.X - 12; x <= at.X + 12; x++)
+                if ((x - at.X) * (x - at.X) + (y - at.Y) * (y - at.Y) <= 144)
+                    for (int c = 0; c < 3; c++) { light += image[c, y, x] - Sky; taken += image[c, y, x] - network[c, y, x]; }
+        Assert.That(taken / light, Is.InRange(0.3, 0.5), "the network took part of it");
+        for (int c = 0; c < 3; c++)
+            if (filled) Assert.That(CoreMean(cleaned, c, at.X, at.Y), Is.LessThan(Sky + 0.1), $"channel {c}: the cleanup finishes the star");
+            else Assert.That(CoreMean(cleaned, c, at.X, at.Y), Is.EqualTo(CoreMean(network, c, at.X, at.Y)).Within(1e-6), $"channel {c}: the galaxy's core stays as the network left it");
+    }
+
     /// <summary>Channel c's mean over the pixels r0 ≤ d ≤ r1 from <paramref name="at"/>.</summary>
     private static double MeanOverRing(AstroImage im, int c, (int X, int Y) at, double r0, double r1)
     {
