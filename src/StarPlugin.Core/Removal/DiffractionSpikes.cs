@@ -100,6 +100,11 @@ internal static class DiffractionSpikes
         /// <summary>Whether the star could be judged at all (its rings inside the frame, a noise to judge by).</summary>
         public bool Judged => _judged;
 
+        /// <summary>Per arm, how far its peak stands (σ of the profile's noise) and on what share of the rings (the bench's census lists them).</summary>
+        public (double Sigmas, double Rings)[] Arms() => _judged
+            ? Enumerable.Range(0, 4).Select(arm => ((_peaks[arm] - _level) / _sigma, _along[arm] / (double)_rings)).ToArray()
+            : [];
+
         /// <summary>The spider's angle (radians, in [0, π/2)) when at least three arms stand <paramref name="armSigma"/> σ on <paramref name="armRings"/> of the rings, else null.</summary>
         public double? Angle(double armSigma = MinArmSigma, double armRings = MinArmRings)
         {

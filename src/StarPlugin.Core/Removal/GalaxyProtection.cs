@@ -207,6 +207,20 @@ internal static class GalaxyProtection
     /// the Coma and Leo clusters 0.01; nebula frames 0.15–0.30 (M8, NGC 3603, IC 434, RCW 32).
     /// </summary>
     public const double GalaxyFieldSkySpread = 0.1;
+    /// <summary>
+    /// A hard-stretched galaxy cluster clips its bright galaxies' cores, so its resolved
+    /// unclipped sources carry little of the light (Fornax 0.16, Hercules 0.34) and the test
+    /// above passes it by. On a level sky (<see cref="GalaxyFieldSkySpread"/>) a frame is a
+    /// galaxy field too when at least this many of its clipped sources, and
+    /// <see cref="ClusterSmoothClippedShare"/> of them, read as galaxies by their profile
+    /// (<see cref="SmoothClippedGalaxy"/>, what always gives back). Counted (RemovalBench
+    /// galaxy-field) on the 49 dev pictures and Stellarium's 535: Coma 21, Hercules 18, Fornax
+    /// 17 (6.6-8.7 % of their clipped sources); any other frame on a level sky 6 at most
+    /// (NGC 654), and on any sky 10 (NGC 3293, spread 0.29). Leo 3, Hydra 3 (its galaxies clip
+    /// over too much of their light), Perseus 1.
+    /// </summary>
+    public const int ClusterSmoothClipped = 12;
+    public const double ClusterSmoothClippedShare = 0.04;
 
     /// <summary>
     /// Zeroes the model-domain star layer over galaxies; returns how many regions were
@@ -233,8 +247,18 @@ internal static class GalaxyProtection
         // judgement was built and benched on the confident sources only.
         var confident = new Confident(census);
         locus ??= StellarLocus.Estimate(confident);
-        // Auto judges the frame only where it has enough sources to show what its stars look like.
+        spiders ??= [];
+        DiffractionSpikes.SpiderReading Spider(in ResidualStarCleanup.Source s)
+        {
+            if (!spiders.TryGetValue((s.X, s.Y, s.Fwhm), out var reading)) spiders[(s.X, s.Y, s.Fwhm)] = reading = DiffractionSpikes.ReadSpider(s, data, domain, colours, w, h);
+            return reading;
+        }
+        // Auto judges the frame only where it has enough sources to show what its stars look
+        // like; a cluster of clipped galaxies is a galaxy field under always as well (the
+        // star-field tests there gave back less than auto now does).
         bool galaxyField = IsGalaxyField(confident, locus);
+        bool clippedCluster = !galaxyField && IsClusterOfClippedGalaxies(confident, locus, data, domain, colours, w, h, Spider);
+        galaxyField |= clippedCluster;
         if (confident.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
         // The large galaxies of a cluster (Leo's NGC 3861, 3884, Coma's NGC 4907, 4911: 9-16 px
         // across against a PSF of 1.3) are too broad for the census' sweeps; only the 4×4
@@ -274,12 +298,6 @@ internal static class GalaxyProtection
         // bright sources can have spikes, and each is looked at once.
         bool Bright(int i) => sources[i].Star.Saturated || sources[i].Star.Brightness >= SpikeCheckBrightness;
         var bright = Enumerable.Range(0, sources.Count).Where(Bright).ToArray();
-        spiders ??= [];
-        DiffractionSpikes.SpiderReading Spider(in ResidualStarCleanup.Source s)
-        {
-            if (!spiders.TryGetValue((s.X, s.Y, s.Fwhm), out var reading)) spiders[(s.X, s.Y, s.Fwhm)] = reading = DiffractionSpikes.ReadSpider(s, data, domain, colours, w, h);
-            return reading;
-        }
         bool Spiked(int i) => Bright(i) && Spider(sources[i].Star).Angle() is not null;
         // In a galaxy field a barely clipped source (a clipped top of a pixel or two, where a
         // clipped star's is a disc) keeps the width of its profile, and counts as a galaxy
@@ -292,7 +310,8 @@ internal static class GalaxyProtection
         // too when its light is smooth and reaches far past its clipped top
         // (ClippedGalaxyProfile): Fornax's ellipticals, taken whole by the network. Not in
         // auto: of the frames auto takes for galaxy fields on Stellarium's pictures, it gave
-        // back the clipped core of the globular cluster NGC 6624 whole.
+        // back the clipped core of the globular cluster NGC 6624 whole; but in a frame that
+        // is a galaxy field for its many such sources (ClusterSmoothClipped), yes.
         var clippedGalaxy = new Dictionary<int, bool>();
         bool ClippedGalaxy(int i)
         {
@@ -306,12 +325,17 @@ internal static class GalaxyProtection
         }
         // A barely clipped top (a pixel or two, where a clipped star's is a disc), in a galaxy
         // field; or, under always, more clipped and broader still (SmoothClippedBroad), smooth
-        // light reaching far past the clipped top (SmoothClippedShare, QuarterExtent).
+        // light reaching far past the clipped top (SmoothClippedShare, QuarterExtent). In a
+        // cluster of clipped galaxies a barely clipped top must be smooth as well: Fornax's
+        // stars with thin spikes the spider test misses are barely clipped, 2.5-3.1 times a
+        // star's width and ragged (0.46-0.55), and came back whole; its galaxies so clipped
+        // read 0.76-1.00. (Leo's and Coma's barely clipped galaxies go down to 0.47.)
         bool ClippedGalaxyProfile(ResidualStarCleanup.Target t)
         {
             var s = t.Star;
-            if (galaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped) return true;
-            if (!always || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
+            if (galaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped)
+                return !clippedCluster || QuarterRegion(s, data, domain, colours, w, h).Smooth >= SmoothClippedShare;
+            if (!(always || clippedCluster) || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
             // A star too near the frame's edge for the spider test may have spikes (Perseus'
             // brightest, in a corner, came back whole): not judged, no galaxy.
             if (!Spider(s).Judged) return false;
@@ -814,6 +838,43 @@ internal static class GalaxyProtection
     internal static bool IsGalaxyField(IReadOnlyList<ResidualStarCleanup.Target> confident, StellarLocus locus) =>
         locus.Measured && ResolvedShare(confident, locus) >= GalaxyFieldShare && ElongatedShare(confident, locus) >= GalaxyFieldElongatedShare
         && SkySpread(confident) <= GalaxyFieldSkySpread;
+
+    /// <summary>
+    /// Whether the frame, on a level sky, holds enough clipped sources that read as galaxies
+    /// by their profile (<see cref="ClusterSmoothClipped"/>): a hard-stretched galaxy cluster.
+    /// </summary>
+    internal static bool IsClusterOfClippedGalaxies(IReadOnlyList<ResidualStarCleanup.Target> confident, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h,
+        SpiderOf spider)
+    {
+        if (!locus.Measured || SkySpread(confident) > GalaxyFieldSkySpread) return false;
+        int clipped = 0, galaxies = 0;
+        foreach (var t in confident)
+            if (t.Star.Saturated)
+            {
+                clipped++;
+                if (SmoothClippedGalaxy(t, locus, data, domain, colours, w, h, spider)) galaxies++;
+            }
+        return galaxies >= ClusterSmoothClipped && galaxies >= ClusterSmoothClippedShare * clipped;
+    }
+
+    /// <summary>A spider reading of a source (<see cref="DiffractionSpikes.ReadSpider"/>, or one made already).</summary>
+    internal delegate DiffractionSpikes.SpiderReading SpiderOf(in ResidualStarCleanup.Source s);
+
+    /// <summary>
+    /// Whether a clipped source reads as a galaxy by its profile: more than
+    /// <see cref="SmoothClippedBroad"/> times a star's width, its spider judged and without arms
+    /// even to the loose test, its light smooth far past its clipped top
+    /// (<see cref="SmoothClippedShare"/>, <see cref="QuarterExtent"/>).
+    /// </summary>
+    internal static bool SmoothClippedGalaxy(in ResidualStarCleanup.Target t, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h, SpiderOf spider)
+    {
+        var s = t.Star;
+        if (!s.Saturated || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
+        var reading = spider(s);
+        if (!reading.Judged || reading.Angle(LooseArmSigma, LooseArmRings) is not null) return false;
+        var (smooth, area, clipped) = QuarterRegion(s, data, domain, colours, w, h);
+        return smooth >= SmoothClippedShare && area >= QuarterExtent * clipped;
+    }
 
     /// <summary>The share of the resolved sources' flux (as <see cref="ResolvedShare"/>) in elongated ones (roundness above <see cref="WidthTest.Elongated"/> of the star-field test).</summary>
     public static double ElongatedShare(IReadOnlyList<ResidualStarCleanup.Target> sources, StellarLocus locus)

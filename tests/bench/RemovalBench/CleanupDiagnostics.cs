@@ -85,8 +85,10 @@ internal static class CleanupDiagnostics
         var locusOfCensus = StellarLocus.Estimate(targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList());
         // For the clipped (or nearly) sources, which DiffractionSpikes looks at: whether the spider test finds arms (1/0), else empty.
         var white = LinearDataDetector.WhitePoint(image);
-        string Spikes(ResidualStarCleanup.Source s) => s.Saturated || s.Brightness >= DiffractionSpikes.NearClipped
-            ? (DiffractionSpikes.HasSpikes(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h) ? "1" : "0") : "";
+        string Spikes(ResidualStarCleanup.Source s) => s.Saturated || s.Brightness >= 0.7f
+            ? (DiffractionSpikes.HasSpikes(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h) ? "1" : "0")
+              + " " + string.Join(" ", DiffractionSpikes.ReadSpider(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h).Arms().Select(a => FormattableString.Invariant($"{a.Sigmas:F1}/{a.Rings:F2}")))
+            : "";
         // For the wide unclipped sources: what the close-pair test's fits make of them (CloseDouble), else empty.
         var pairs = new CloseDouble();
         string Pair(ResidualStarCleanup.Source s, float width, bool wide)
@@ -96,13 +98,15 @@ internal static class CleanupDiagnostics
             return j is { } v ? FormattableString.Invariant($"{v.ResidualRatio:F3},{v.ComponentWidth:F3},{v.Separation:F3},{(v.OnSource ? 1 : 0)}") : ",,,";
         }
         // For the clipped sources: what keep-galaxies' smoothness test reads (GalaxyProtection.QuarterRegion), else empty.
+        var shape = new ClippedStarShape();
         string Quarter(ResidualStarCleanup.Source s)
         {
-            if (!s.Saturated) return ",,";
+            if (!s.Saturated) return ",,,";
             var (smooth, area, clipped) = GalaxyProtection.QuarterRegion(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h);
-            return FormattableString.Invariant($"{smooth:F3},{area},{clipped}");
+            bool sharpRound = shape.IsSharpRoundStar(image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h, s.X, s.Y);
+            return FormattableString.Invariant($"{smooth:F3},{area},{clipped},{(sharpRound ? 1 : 0)}");
         }
-        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only,locus,spikes,pair_ratio,pair_width,pair_separation,pair_on_source,quarter_smooth,quarter_area,clipped_pixels");
+        csv.WriteLine("x,y,coefficient,brightness,flux,snr,fwhm,width,roundness,saturated,wide,stands,removed,star_light,net_error,fill_only,locus,spikes,pair_ratio,pair_width,pair_separation,pair_on_source,quarter_smooth,quarter_area,clipped_pixels,sharp_round_star");
         for (int t = 0; t < targets.Count; t++)
         {
             var (s, width, wide) = targets[t];
@@ -150,7 +154,12 @@ internal static class GalaxyFieldDiagnostics
             var confident = census.Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList();
             var locus = StellarLocus.Estimate(confident);
             bool field = GalaxyProtection.IsGalaxyField(confident, locus);
-            Console.WriteLine(FormattableString.Invariant($"{Path.GetFileNameWithoutExtension(path)} {w}x{h} sources {census.Count} confident {confident.Count} psf {psf.Global:F2} locus {locus.Measured} resolved {GalaxyProtection.ResolvedShare(confident, locus):F3} elongated {GalaxyProtection.ElongatedShare(confident, locus):F3} sky {GalaxyProtection.SkySpread(confident):F3} field {(field ? 1 : 0)}"));
+            // The clipped sources always would take for galaxies by their profile, and whether they make the frame a cluster of clipped galaxies.
+            GalaxyProtection.SpiderOf spider = (in ResidualStarCleanup.Source s) => DiffractionSpikes.ReadSpider(s, image.Data, domain, image.ColorChannels, w, h);
+            int clippedCount = confident.Count(t => t.Star.Saturated);
+            int smoothClipped = locus.Measured ? confident.Count(t => GalaxyProtection.SmoothClippedGalaxy(t, locus, image.Data, domain, image.ColorChannels, w, h, spider)) : 0;
+            bool cluster = GalaxyProtection.IsClusterOfClippedGalaxies(confident, locus, image.Data, domain, image.ColorChannels, w, h, spider);
+            Console.WriteLine(FormattableString.Invariant($"{Path.GetFileNameWithoutExtension(path)} {w}x{h} sources {census.Count} confident {confident.Count} psf {psf.Global:F2} locus {locus.Measured} resolved {GalaxyProtection.ResolvedShare(confident, locus):F3} elongated {GalaxyProtection.ElongatedShare(confident, locus):F3} sky {GalaxyProtection.SkySpread(confident):F3} field {(field ? 1 : 0)} clipped {clippedCount} smooth-clipped {smoothClipped} clipped-cluster {(cluster ? 1 : 0)}"));
             if (outDir == "-") continue;
             using var csv = new StreamWriter(Path.Combine(outDir, Path.GetFileNameWithoutExtension(path) + ".csv"));
             csv.WriteLine("x,y,coefficient,brightness,flux,background,fwhm,width,roundness,saturated,locus,resolved,confident");
