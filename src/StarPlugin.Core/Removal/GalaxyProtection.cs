@@ -257,7 +257,7 @@ internal static class GalaxyProtection
         // like; a cluster of clipped galaxies is a galaxy field under always as well (the
         // star-field tests there gave back less than auto now does).
         bool galaxyField = IsGalaxyField(confident, locus);
-        bool clippedCluster = !galaxyField && IsClusterOfClippedGalaxies(confident, locus, data, domain, colours, w, h, Spider);
+        bool clippedCluster = !galaxyField && IsClusterOfClippedGalaxies(confident, locus, data, domain, colours, w, h, Spider, progress);
         galaxyField |= clippedCluster;
         if (confident.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
         // The large galaxies of a cluster (Leo's NGC 3861, 3884, Coma's NGC 4907, 4911: 9-16 px
@@ -329,12 +329,13 @@ internal static class GalaxyProtection
         // cluster of clipped galaxies a barely clipped top must be smooth as well: Fornax's
         // stars with thin spikes the spider test misses are barely clipped, 2.5-3.1 times a
         // star's width and ragged (0.46-0.55), and came back whole; its galaxies so clipped
-        // read 0.76-1.00. (Leo's and Coma's barely clipped galaxies go down to 0.47.)
+        // read 0.76-1.00. (Leo's and Coma's barely clipped galaxies go down to 0.47.) And
+        // judged by the spider test, as the broader ones must be.
         bool ClippedGalaxyProfile(ResidualStarCleanup.Target t)
         {
             var s = t.Star;
             if (galaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped)
-                return !clippedCluster || QuarterRegion(s, data, domain, colours, w, h).Smooth >= SmoothClippedShare;
+                return !clippedCluster || Spider(s).Judged && QuarterRegion(s, data, domain, colours, w, h).Smooth >= SmoothClippedShare;
             if (!(always || clippedCluster) || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
             // A star too near the frame's edge for the spider test may have spikes (Perseus'
             // brightest, in a corner, came back whole): not judged, no galaxy.
@@ -844,17 +845,21 @@ internal static class GalaxyProtection
     /// by their profile (<see cref="ClusterSmoothClipped"/>): a hard-stretched galaxy cluster.
     /// </summary>
     internal static bool IsClusterOfClippedGalaxies(IReadOnlyList<ResidualStarCleanup.Target> confident, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h,
-        SpiderOf spider)
+        SpiderOf spider, ProgressReporter? progress = null)
     {
         if (!locus.Measured || SkySpread(confident) > GalaxyFieldSkySpread) return false;
-        int clipped = 0, galaxies = 0;
+        int clipped = 0;
+        foreach (var t in confident) if (t.Star.Saturated) clipped++;
+        // Counted only until the answer is known: a hard-stretched frame has thousands of clipped sources.
+        int needed = Math.Max(ClusterSmoothClipped, (int)Math.Ceiling(ClusterSmoothClippedShare * clipped)), galaxies = 0, looked = 0;
+        if (clipped < needed) return false;
         foreach (var t in confident)
-            if (t.Star.Saturated)
-            {
-                clipped++;
-                if (SmoothClippedGalaxy(t, locus, data, domain, colours, w, h, spider)) galaxies++;
-            }
-        return galaxies >= ClusterSmoothClipped && galaxies >= ClusterSmoothClippedShare * clipped;
+        {
+            if (!t.Star.Saturated) continue;
+            if ((++looked & 63) == 0) progress?.ThrowIfCancelled();
+            if (SmoothClippedGalaxy(t, locus, data, domain, colours, w, h, spider) && ++galaxies >= needed) return true;
+        }
+        return false;
     }
 
     /// <summary>A spider reading of a source (<see cref="DiffractionSpikes.ReadSpider"/>, or one made already).</summary>

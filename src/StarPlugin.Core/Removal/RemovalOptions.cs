@@ -5,9 +5,10 @@ public enum StretchMode { Auto = 0, Always = 1, Never = 2 }
 
 /// <summary>
 /// When to give back sources broader than the frame's stars (see GalaxyProtection).
-/// Auto: only in galaxy fields, frames where most of the sources' light is in resolved
-/// sources; there a broad source is most likely a galaxy, in a star field most likely a
-/// blend of stars.
+/// Auto: only in galaxy fields, frames where much of the sources' light is in resolved
+/// sources, or, on a level sky, where a dozen clipped sources are smooth far past their
+/// tops (a hard-stretched galaxy cluster); there a broad source is most likely a galaxy,
+/// in a star field most likely a blend of stars.
 /// </summary>
 public enum GalaxyMode { Auto = 0, Always = 1, Never = 2 }
 

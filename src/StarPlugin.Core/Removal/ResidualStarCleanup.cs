@@ -552,7 +552,7 @@ internal static class ResidualStarCleanup
         /// For a wide source: the FWHM (px) a star of its brightness has here, so that a close
         /// pair of stars the network kept is filled (<see cref="CloseDouble"/>); NaN: not judged.
         /// </param>
-        /// <param name="elongatedClipped">A clipped source as elongated and wide as a galaxy core (<see cref="ElongatedClippedRoundness"/>): kept unless the network took <see cref="MinRemovedElongatedClipped"/>.</param>
+        /// <param name="elongatedClipped">A clipped source as elongated and wide as a galaxy core (<see cref="ElongatedClippedRoundness"/>): taken for one the network kept unless it took <see cref="MinRemovedElongatedClipped"/> (a sharp, round star by its clipped shape is still filled, <see cref="ClippedStarShape"/>).</param>
         public bool Clean(Planes p, Source s, bool wide, double starFwhm = double.NaN, bool elongatedClipped = false)
         {
             var at = Assess(p, s);

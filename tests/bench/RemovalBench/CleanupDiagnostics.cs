@@ -83,11 +83,11 @@ internal static class CleanupDiagnostics
         using var csv = new StreamWriter(outCsv);
         // The locus of the confident census (as keep-galaxies judges by): a star's width at each source's brightness.
         var locusOfCensus = StellarLocus.Estimate(targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList());
-        // For the clipped (or nearly) sources, which DiffractionSpikes looks at: whether the spider test finds arms (1/0), else empty.
+        // For the clipped and bright (>= 0.7) sources: whether the spider test finds arms (1/0), then each arm's σ / share of rings; else empty.
         var white = LinearDataDetector.WhitePoint(image);
         string Spikes(ResidualStarCleanup.Source s) => s.Saturated || s.Brightness >= 0.7f
             ? (DiffractionSpikes.HasSpikes(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h) ? "1" : "0")
-              + " " + string.Join(" ", DiffractionSpikes.ReadSpider(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h).Arms().Select(a => FormattableString.Invariant($"{a.Sigmas:F1}/{a.Rings:F2}")))
+              + string.Concat(DiffractionSpikes.ReadSpider(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h).Arms().Select(a => FormattableString.Invariant($" {a.Sigmas:F1}/{a.Rings:F2}")))
             : "";
         // For the wide unclipped sources: what the close-pair test's fits make of them (CloseDouble), else empty.
         var pairs = new CloseDouble();
