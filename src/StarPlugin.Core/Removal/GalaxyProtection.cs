@@ -336,12 +336,7 @@ internal static class GalaxyProtection
             var s = t.Star;
             if (galaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped)
                 return !clippedCluster || Spider(s).Judged && QuarterRegion(s, data, domain, colours, w, h).Smooth >= SmoothClippedShare;
-            if (!(always || clippedCluster) || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
-            // A star too near the frame's edge for the spider test may have spikes (Perseus'
-            // brightest, in a corner, came back whole): not judged, no galaxy.
-            if (!Spider(s).Judged) return false;
-            var (smooth, area, clipped) = QuarterRegion(s, data, domain, colours, w, h);
-            return smooth >= SmoothClippedShare && area >= QuarterExtent * clipped;
+            return (always || clippedCluster) && SmoothClippedGalaxy(t, locus, data, domain, colours, w, h, Spider);
         }
         double psf = galaxyField ? FramePsf(confident) : 0;
         for (int k = 1; k <= regions.Count; k++)
@@ -867,9 +862,10 @@ internal static class GalaxyProtection
 
     /// <summary>
     /// Whether a clipped source reads as a galaxy by its profile: more than
-    /// <see cref="SmoothClippedBroad"/> times a star's width, its spider judged and without arms
-    /// even to the loose test, its light smooth far past its clipped top
-    /// (<see cref="SmoothClippedShare"/>, <see cref="QuarterExtent"/>).
+    /// <see cref="SmoothClippedBroad"/> times a star's width, its spider judged (a star too
+    /// near the frame's edge for the spider test may have spikes: Perseus' brightest, in a
+    /// corner, came back whole) and without arms even to the loose test, its light smooth far
+    /// past its clipped top (<see cref="SmoothClippedShare"/>, <see cref="QuarterExtent"/>).
     /// </summary>
     internal static bool SmoothClippedGalaxy(in ResidualStarCleanup.Target t, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h, SpiderOf spider)
     {
