@@ -85,10 +85,13 @@ internal static class CleanupDiagnostics
         var locusOfCensus = StellarLocus.Estimate(targets.Take(censusCount).Where(t => t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated).ToList());
         // For the clipped and bright (>= 0.7) sources: whether the spider test finds arms (1/0), then each arm's σ / share of rings; else empty.
         var white = LinearDataDetector.WhitePoint(image);
-        string Spikes(ResidualStarCleanup.Source s) => s.Saturated || s.Brightness >= 0.7f
-            ? (DiffractionSpikes.HasSpikes(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h) ? "1" : "0")
-              + string.Concat(DiffractionSpikes.ReadSpider(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h).Arms().Select(a => FormattableString.Invariant($" {a.Sigmas:F1}/{a.Rings:F2}")))
-            : "";
+        string Spikes(ResidualStarCleanup.Source s)
+        {
+            if (!(s.Saturated || s.Brightness >= 0.7f)) return "";
+            // One reading answers both (HasSpikes is this reading's Angle at the usual thresholds).
+            var reading = DiffractionSpikes.ReadSpider(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h);
+            return (reading.Angle() is not null ? "1" : "0") + string.Concat(reading.Arms().Select(a => FormattableString.Invariant($" {a.Sigmas:F1}/{a.Rings:F2}")));
+        }
         // For the wide unclipped sources: what the close-pair test's fits make of them (CloseDouble), else empty.
         var pairs = new CloseDouble();
         string Pair(ResidualStarCleanup.Source s, float width, bool wide)
@@ -155,7 +158,10 @@ internal static class GalaxyFieldDiagnostics
             var locus = StellarLocus.Estimate(confident);
             bool field = GalaxyProtection.IsGalaxyField(confident, locus);
             // The clipped sources always would take for galaxies by their profile, and whether they make the frame a cluster of clipped galaxies.
-            GalaxyProtection.SpiderOf spider = (in ResidualStarCleanup.Source s) => DiffractionSpikes.ReadSpider(s, image.Data, domain, image.ColorChannels, w, h);
+            // Read once for the count and the cluster test both, as Apply's readings are.
+            var readings = new Dictionary<(double, double, double), DiffractionSpikes.SpiderReading>();
+            GalaxyProtection.SpiderOf spider = (in ResidualStarCleanup.Source s) =>
+                readings.TryGetValue((s.X, s.Y, s.Fwhm), out var r) ? r : readings[(s.X, s.Y, s.Fwhm)] = DiffractionSpikes.ReadSpider(s, image.Data, domain, image.ColorChannels, w, h);
             int clippedCount = confident.Count(t => t.Star.Saturated);
             int smoothClipped = locus.Measured ? confident.Count(t => GalaxyProtection.SmoothClippedGalaxy(t, locus, image.Data, domain, image.ColorChannels, w, h, spider)) : 0;
             bool cluster = GalaxyProtection.IsClusterOfClippedGalaxies(confident, locus, image.Data, domain, image.ColorChannels, w, h, spider);
