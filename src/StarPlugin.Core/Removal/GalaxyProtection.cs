@@ -457,9 +457,9 @@ internal static class GalaxyProtection
         // One band buffer per worker: per-task buffers multiplied as the pool added threads
         // (100 MB at 2048 × 16384).
         ParallelWorkers.For(bands, () => (Weight: new float[(long)(bandHeight + 2 * reach) * w], Labels: new int[w],
-            Floor: parts.Count > 0 ? new float[colours * w] : [], Nearest: parts.Count > 0 ? new float[w] : [], Near: new List<int>()), (b, mine) =>
+            Floor: parts.Count > 0 ? new float[colours * w] : [], Covered: parts.Count > 0 ? new bool[w] : [], Near: new List<int>()), (b, mine) =>
         {
-            var (weight, labels, floor, nearest, near) = mine;
+            var (weight, labels, floor, covered, near) = mine;
             int y0 = b * bandHeight, y1 = Math.Min(h, y0 + bandHeight);
             int a0 = Math.Max(0, y0 - reach), a1 = Math.Min(h, y1 + reach), rows = a1 - a0;
             var band = weight.AsSpan(0, rows * w);
@@ -486,7 +486,7 @@ internal static class GalaxyProtection
                 if (parts[i].Y + parts[i].R + reach + 1 >= y0 && parts[i].Y - parts[i].R - reach - 1 < y1) near.Add(i);
             for (int y = y0; y < y1; y++)
             {
-                bool anyFloor = FillFloorRow(parts, near, floors, galaxy, regions, floor, nearest, colours, w, y, reach);
+                bool anyFloor = FillFloorRow(parts, near, floors, galaxy, regions, floor, covered, colours, w, y, reach);
                 var wr = weight.AsSpan((y - a0) * w, w);
                 TensorPrimitives.Multiply(wr, -2f, wr);
                 TensorPrimitives.Add(wr, 1f, wr);
@@ -703,16 +703,19 @@ internal static class GalaxyProtection
     /// The floor under the given-back layer in row <paramref name="y"/>, per colour (one row
     /// each): within each part's disc and the feather's reach beyond, its arcs' levels
     /// weighted by inverse squared distance (each arc's level stands at its middle, on the
-    /// ring), so the floor meets the ring on every side; the nearest part's (relative to its
-    /// radius) where discs overlap; 0 elsewhere and on whole galaxy regions. Only the parts
-    /// listed in <paramref name="near"/> are looked at. Returns whether any pixel of the row
-    /// has a floor above 0.
+    /// ring), so the floor meets the ring on every side; where discs overlap, the lowest of
+    /// theirs: a part on a galaxy's slope reads its ring on the galaxy, where the network's
+    /// layer holds the galaxy's own light, and where its floor won (the nearest part's, by
+    /// radius, was taken) a peak on NGC 1380's slope (Fornax), inside its clipped core's part,
+    /// left a dark disc 8 px across. 0 elsewhere and on whole galaxy regions. Only the parts
+    /// listed in <paramref name="near"/> are looked at. Returns whether any floor above 0 was met
+    /// in the row.
     /// </summary>
-    private static bool FillFloorRow(List<Disc> parts, List<int> near, float[] floors, bool[] galaxy, SourceRegions regions, float[] floor, float[] nearest, int colours, int w, int y, int reach)
+    private static bool FillFloorRow(List<Disc> parts, List<int> near, float[] floors, bool[] galaxy, SourceRegions regions, float[] floor, bool[] covered, int colours, int w, int y, int reach)
     {
         if (near.Count == 0) return false;
         Array.Clear(floor);
-        Array.Fill(nearest, float.PositiveInfinity);
+        Array.Clear(covered);
         Span<double> weights = stackalloc double[FloorArcs];
         bool any = false;
         foreach (int i in near)
@@ -725,9 +728,7 @@ internal static class GalaxyProtection
             for (int x = Math.Max(0, (int)Math.Ceiling(d.X - half)); x <= Math.Min(w - 1, (int)Math.Floor(d.X + half)); x++)
             {
                 double dx = x - d.X;
-                float relative = (float)(Math.Sqrt(dx * dx + dy * dy) / d.R);
-                if (relative >= nearest[x] || galaxy[regions.LabelAt(x, y)]) continue;
-                nearest[x] = relative;
+                if (galaxy[regions.LabelAt(x, y)]) continue;
                 double total = 0;
                 for (int a = 0; a < FloorArcs; a++)
                 {
@@ -741,9 +742,10 @@ internal static class GalaxyProtection
                     double f = 0;
                     for (int a = 0; a < FloorArcs; a++) f += weights[a] * floors[at + a];
                     float level = Math.Max(0f, (float)(f / total));
-                    floor[c * w + x] = level;
-                    any |= level > 0;
+                    floor[c * w + x] = covered[x] ? Math.Min(floor[c * w + x], level) : level;
+                    any |= level > 0; // a floor lowered to 0 after is harmless: it gives the plain product
                 }
+                covered[x] = true;
             }
         }
         return any;

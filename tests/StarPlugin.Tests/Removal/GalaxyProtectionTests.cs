@@ -527,6 +527,50 @@ public class GalaxyProtectionTests
     }
 
     /// <summary>
+    /// Under --keep-galaxies always: a large clipped galaxy (too large to be judged whole,
+    /// given back as a part round its clipped core) with a resolved knot on its slope, the
+    /// knot's own part overlapping the core's. The slope round the knot comes back as the
+    /// galaxy does elsewhere: NGC 1380 (Fornax) kept a dark disc 8 px across there, where the
+    /// knot's part read its floor on a ring of the galaxy the network had removed.
+    /// </summary>
+    [Test]
+    public void AKnotOnAClippedGalaxysSlopeLeavesNoDarkDisc()
+    {
+        const int S = 512;
+        var rng = new Random(6);
+        var image = TestImages.NoisySky(S, S, 3, Sky, Noise, rng);
+        for (int k = 0; k < 64; k++) TestImages.AddGaussian(image, 16 + (k % 16) * 32, 16 + (k / 16) * 32, 0.85, 0.85, 0.5 + 0.25 * rng.NextDouble());
+        (int X, int Y) galaxy = (256, 256), knot = (268, 257);
+        // A Gaussian bulge (σ 7 px) clipped over a few pixels on an exponential disc (h 20 × 16 px):
+        // its 3σ isophote 140 × 110 px; the knot 12 px out (0.33 above the sky there, 0.3 more), twice a star's width.
+        for (int c = 0; c < 3; c++)
+            for (int y = galaxy.Y - 90; y <= galaxy.Y + 90; y++)
+                for (int x = galaxy.X - 90; x <= galaxy.X + 90; x++)
+                {
+                    double dx = x - galaxy.X, dy = y - galaxy.Y;
+                    image[c, y, x] += (float)(0.6 * Math.Exp(-(dx * dx + dy * dy) / 98) + 0.35 * Math.Exp(-Math.Sqrt(dx * dx / 400 + dy * dy / 256)));
+                }
+        TestImages.AddGaussian(image, knot.X, knot.Y, 1.6, 1.6, 0.3);
+        System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
+        var (layers, domain, found, confident, locus) = Census(image, S);
+        var knotSource = found.Targets.Single(t => Math.Abs(t.Star.X - knot.X) < 1.5 && Math.Abs(t.Star.Y - knot.Y) < 1.5);
+        Assert.That(knotSource.Star.Saturated, Is.False, "the knot is not clipped");
+        Assert.That(GalaxyProtection.InStarField.IsResolved(knotSource, locus), "the knot is resolved: a part of its own");
+        GalaxyProtection.Apply(found.Targets, always: true, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
+        // Round the knot, 2-3 px out, the galaxy stands 0.25-0.55 above the sky: it comes back as
+        // on the other side of the core, where no knot is (what stays removed there is the
+        // ring's level round the core's part, the network's take of the galaxy's outskirts).
+        for (int c = 0; c < 3; c++)
+            foreach (var (dx, dy) in new[] { (-3, 0), (3, 0), (0, -3), (0, 3), (-2, -2), (2, 2) })
+            {
+                int x = knot.X + dx, y = knot.Y + dy, mirror = 2 * galaxy.X - x;
+                Assert.That(layers[c * S * S + y * S + mirror], Is.LessThan(0.6 * (image[c, y, mirror] - Sky)), $"the galaxy at ({mirror},{y}) comes back");
+                Assert.That(layers[c * S * S + y * S + x], Is.LessThan(layers[c * S * S + y * S + mirror] + 0.03f),
+                    $"the galaxy at ({x},{y}), {image[c, y, x] - Sky:F2} above the sky, comes back as at ({mirror},{y})");
+            }
+    }
+
+    /// <summary>
     /// A hard-stretched galaxy cluster: on a level sky, 64 stars and clipped galaxies
     /// (exponential discs clipped over a few pixels, their light smooth far past the clipped
     /// top) with a clipped star among them. Their unclipped resolved sources carry none of
