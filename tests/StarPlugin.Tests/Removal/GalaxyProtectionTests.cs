@@ -680,4 +680,52 @@ public class GalaxyProtectionTests
             Assert.That(layers[c * S * S + galaxy.Y * S + galaxy.X], Is.EqualTo(0f).Within(1e-6), "the galaxy comes back");
         }
     }
+
+    /// <summary>
+    /// In a galaxy field: a compact galaxy whose round core clips over a few pixels (a
+    /// profile 0.85 / (1 + (r / 9 px)²) over the sky: a clipped top twice a star's width, under
+    /// the 2.5 times the broad clipped galaxies' test asks, its light smooth and centred far
+    /// past its top, 30 times its clipped pixels) comes back; Hercules' NGC 6044 and 6039 and
+    /// IC 1178 were taken by the network and left dark discs. A clipped star as broad beside
+    /// a broader source (σ 9 px, 14 px away), whose quarter region runs into that source's
+    /// light as far, stays removed.
+    /// </summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void InAGalaxyFieldACompactClippedGalaxyComesBackAndAClippedStarBesideABroadSourceStaysRemoved(bool galaxy)
+    {
+        const int S = 512;
+        var (image, _) = Mixed(stars: 64, galaxies: 60);
+        (int X, int Y) source = (240, 440), beside = (254, 440);
+        if (galaxy)
+            for (int c = 0; c < 3; c++)
+                for (int y = source.Y - 40; y <= source.Y + 40; y++)
+                    for (int x = source.X - 40; x <= source.X + 40; x++)
+                    {
+                        double r2 = ((x - source.X) * (x - source.X) + (y - source.Y) * (y - source.Y)) / 81.0;
+                        image[c, y, x] += (float)(0.85 / (1 + r2));
+                    }
+        else
+        {
+            TestImages.AddGaussian(image, source.X, source.Y, 2, 2, 1.2);
+            TestImages.AddGaussian(image, beside.X, beside.Y, 9, 9, 0.75);
+        }
+        System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
+        var (layers, domain, found, confident, locus) = Census(image, S);
+        Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), "a galaxy field");
+        var t = found.Targets.Single(t => Math.Abs(t.Star.X - source.X) < 2 && Math.Abs(t.Star.Y - source.Y) < 2 && t.Star.Saturated);
+        var (smooth, area, clipped, offset) = GalaxyProtection.QuarterRegion(t.Star, image.Data, domain, 3, S, S);
+        double width = t.Width / locus.At(t.Star.Brightness);
+        TestContext.Out.WriteLine($"width {width:F2} smooth {smooth:F2} area {area} clipped {clipped} offset {offset:F2}");
+        Assert.That(width, Is.InRange(GalaxyProtection.CompactClippedBroad, GalaxyProtection.ClippedGalaxyBroad), "compact: the broad clipped galaxies' test leaves it");
+        Assert.That(area, Is.GreaterThanOrEqualTo(GalaxyProtection.CompactQuarterExtent * clipped), "its light reaches far past its clipped top");
+        Assert.That(offset <= GalaxyProtection.CentredQuarter, Is.EqualTo(galaxy), "centred on its top");
+        GalaxyProtection.Apply(found.Targets, always: false, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
+        for (int c = 0; c < 3; c++)
+        {
+            float left = layers[c * S * S + source.Y * S + source.X];
+            if (galaxy) Assert.That(left, Is.EqualTo(0f).Within(1e-6), "the galaxy comes back");
+            else Assert.That(image[c, source.Y, source.X] - left, Is.EqualTo(Sky).Within(1e-6), "the clipped star stays removed");
+        }
+    }
 }

@@ -105,7 +105,7 @@ internal static class CleanupDiagnostics
         string Quarter(ResidualStarCleanup.Source s)
         {
             if (!s.Saturated) return ",,,";
-            var (smooth, area, clipped) = GalaxyProtection.QuarterRegion(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h);
+            var (smooth, area, clipped, _) = GalaxyProtection.QuarterRegion(s, image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h);
             bool sharpRound = shape.IsSharpRoundStar(image.Data, ModelDomain.Scale(white), image.ColorChannels, w, h, s.X, s.Y);
             return FormattableString.Invariant($"{smooth:F3},{area},{clipped},{(sharpRound ? 1 : 0)}");
         }
@@ -168,18 +168,18 @@ internal static class GalaxyFieldDiagnostics
             Console.WriteLine(FormattableString.Invariant($"{Path.GetFileNameWithoutExtension(path)} {w}x{h} sources {census.Count} confident {confident.Count} psf {psf.Global:F2} locus {locus.Measured} resolved {GalaxyProtection.ResolvedShare(confident, locus):F3} elongated {GalaxyProtection.ElongatedShare(confident, locus):F3} sky {GalaxyProtection.SkySpread(confident):F3} field {(field ? 1 : 0)} clipped {clippedCount} smooth-clipped {smoothClipped} clipped-cluster {(cluster ? 1 : 0)}"));
             if (outDir == "-") continue;
             using var csv = new StreamWriter(Path.Combine(outDir, Path.GetFileNameWithoutExtension(path) + ".csv"));
-            csv.WriteLine("x,y,coefficient,brightness,flux,background,fwhm,width,roundness,saturated,locus,resolved,confident,spider_judged,spikes,loose_arms,quarter_smooth,quarter_area,clipped_pixels,arms");
+            csv.WriteLine("x,y,coefficient,brightness,flux,background,fwhm,width,roundness,saturated,locus,resolved,confident,spider_judged,spikes,loose_arms,quarter_smooth,quarter_area,clipped_pixels,arms,quarter_offset");
             foreach (var t in census)
             {
                 bool isConfident = t.Star.Coefficient >= GalaxyProtection.ConfidentCoefficient || t.Star.Saturated;
                 var s = t.Star;
                 // For the clipped and nearly clipped sources (those the spike stage reads): the spider reading (judged, arms at the usual and the loose thresholds, each arm's σ / share of rings) and the quarter region.
-                string clippedShape = ",,,,,,";
+                string clippedShape = ",,,,,,,";
                 if (s.Saturated || s.Brightness >= DiffractionSpikes.NearClipped)
                 {
                     var reading = spider(s);
-                    var (smooth, area, clippedPixels) = GalaxyProtection.QuarterRegion(s, image.Data, domain, image.ColorChannels, w, h);
-                    clippedShape = FormattableString.Invariant($"{(reading.Judged ? 1 : 0)},{(reading.Angle() is not null ? 1 : 0)},{(reading.Angle(GalaxyProtection.LooseArmSigma, GalaxyProtection.LooseArmRings) is not null ? 1 : 0)},{smooth:F3},{area},{clippedPixels},") + string.Join(" ", reading.Arms().Select(arm => FormattableString.Invariant($"{arm.Sigmas:F1}/{arm.Rings:F2}")));
+                    var (smooth, area, clippedPixels, offset) = GalaxyProtection.QuarterRegion(s, image.Data, domain, image.ColorChannels, w, h);
+                    clippedShape = FormattableString.Invariant($"{(reading.Judged ? 1 : 0)},{(reading.Angle() is not null ? 1 : 0)},{(reading.Angle(GalaxyProtection.LooseArmSigma, GalaxyProtection.LooseArmRings) is not null ? 1 : 0)},{smooth:F3},{area},{clippedPixels},") + string.Join(" ", reading.Arms().Select(arm => FormattableString.Invariant($"{arm.Sigmas:F1}/{arm.Rings:F2}"))) + FormattableString.Invariant($",{offset:F3}");
                 }
                 csv.WriteLine(FormattableString.Invariant(
                     $"{s.X:F1},{s.Y:F1},{s.Coefficient:F3},{s.Brightness:F4},{s.Flux:G5},{s.Background:F4},{s.Fwhm:F2},{t.Width:F3},{s.Roundness:F3},{(s.Saturated ? 1 : 0)},{(locus.Measured ? locus.At(s.Brightness) : double.NaN):F3},{(locus.Measured && GalaxyProtection.InStarField.IsResolved(t, locus) ? 1 : 0)},{(isConfident ? 1 : 0)},{clippedShape}"));
