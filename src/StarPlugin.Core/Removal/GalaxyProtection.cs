@@ -394,6 +394,10 @@ internal static class GalaxyProtection
             if (galaxy[k] && brightest[k] >= 0) cores.Add(new Disc(sources[brightest[k]].Star.X, sources[brightest[k]].Star.Y, 0.5 * sources[brightest[k]].Star.Fwhm, k));
         // The parts no region's judgement stands behind (soft sources, small regions), by region.
         var unjudged = new List<Disc>();
+        // The parts reaching past their usual disc (index, source), each part's usual radius, and the sources parts are made round.
+        var reached = new List<(int Part, int Source)>();
+        var usualRadius = new List<double>();
+        var partSources = new HashSet<int>();
         for (int i = 0; i < sources.Count; i++)
         {
             var t = sources[i];
@@ -406,16 +410,44 @@ internal static class GalaxyProtection
             bool isSoft = i >= confident.Count;
             bool small = !isSoft && regions.Area[k] <= DiscArea(MinLargeRadius, t);
             if (k <= 0 || galaxy[k] || small && !(galaxyField && t.Width > SmallRegionBroad * locus.At(t.Star.Brightness)) || t.Star.Saturated && !ClippedGalaxy(i) || !Resolved(t) || Spiked(i)) continue;
-            var part = new Disc(t.Star.X, t.Star.Y, (isSoft ? 1 : GalaxyRadius) * t.Star.Fwhm + 3, k);
+            double radius = (isSoft ? 1 : GalaxyRadius) * t.Star.Fwhm + 3;
+            // A clipped galaxy's FWHM is its clipped top's width, and 2 FWHM + 3 px of it
+            // fell short of its light: the network's take reached past, a dark ring round
+            // NGC 6039's core. Its part reaches as far as its quarter region does
+            // (QuarterRegion), past the usual disc only where no other bright source is (guards, below).
+            double quarterReach = t.Star.Saturated ? Math.Sqrt(QuarterRegion(t.Star, data, domain, colours, w, h).Area / Math.PI) + 3 : 0;
+            if (quarterReach > radius) reached.Add((parts.Count, i));
+            var part = new Disc(t.Star.X, t.Star.Y, Math.Max(radius, quarterReach), k);
             // Nor round a star with spikes: a part beside Leo's gave back its core.
             if (bright.Any(j => j != i && part.Contains((int)Math.Round(sources[j].Star.X), (int)Math.Round(sources[j].Star.Y)) && Spiked(j))) continue;
             parts.Add(part);
+            usualRadius.Add(radius);
+            partSources.Add(i);
             partIndex.Add(part);
             cores.Add(new Disc(t.Star.X, t.Star.Y, 0.5 * t.Star.Fwhm, k));
             if (small || isSoft) unjudged.Add(part);
             protectedCount++;
         }
         if (protectedCount == 0) { progress.Advance(); return (0, false); }
+        // Past its usual disc a reaching part spares every bright census source not given back
+        // itself, as far as such a star's light goes (a clipped one's spikes and halo): the
+        // stars on a galaxy's halo (a spiked star beside Fornax's NGC 1404, one on NGC 6047's)
+        // came back inside the larger parts, and the spider test misses their spikes.
+        var guards = new List<Disc>();
+        foreach (var (p, i) in reached)
+        {
+            var part = parts[p];
+            foreach (int j in bright)
+            {
+                if (j == i || j >= confident.Count || partSources.Contains(j)) continue;
+                var o = sources[j].Star;
+                int kj = RegionAt(regions, o, w, h);
+                if (kj > 0 && brightest[kj] == j && galaxy[kj]) continue;
+                double r = FilamentRestore.ExclusionRadius(o);
+                double dx = o.X - part.X, dy = o.Y - part.Y;
+                if (dx * dx + dy * dy < (part.R + r) * (part.R + r)) guards.Add(new Disc(o.X, o.Y, r, part.Region));
+            }
+        }
 
         // Holes for the unresolved census sources whose centre is on a given-back pixel: stars
         // in front of a galaxy stay removed. (The soft sources are galaxies, however their
@@ -499,10 +531,20 @@ internal static class GalaxyProtection
                 var wr = band.Slice((y - a0) * w, w);
                 for (int x = 0; x < w; x++) if (galaxy[labels[x]]) wr[x] = 1f;
             }
-            foreach (var d in parts)
+            // The reaching parts whole, less their guards; then every part's usual disc,
+            // which no guard takes from.
+            foreach (var (p, _) in reached) Paint(band, parts[p]);
+            foreach (var g in guards)
+                for (int y = g.Top(a0); y <= g.Bottom(a1); y++)
+                    for (int x = g.Left; x <= g.Right(w); x++)
+                        if (g.Contains(x, y) && regions.LabelAt(x, y) == g.Region && !galaxy[g.Region]) band[(y - a0) * w + x] = 0f;
+            for (int i = 0; i < parts.Count; i++) Paint(band, parts[i] with { R = usualRadius[i] });
+            void Paint(Span<float> band, Disc d)
+            {
                 for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
                     for (int x = d.Left; x <= d.Right(w); x++)
                         if (d.Contains(x, y) && regions.LabelAt(x, y) == d.Region) band[(y - a0) * w + x] = 1f;
+            }
             foreach (var d in holes)
                 for (int y = d.Top(a0); y <= d.Bottom(a1); y++)
                     for (int x = d.Left; x <= d.Right(w); x++)

@@ -728,4 +728,53 @@ public class GalaxyProtectionTests
             else Assert.That(image[c, source.Y, source.X] - left, Is.EqualTo(Sky).Within(1e-6), "the clipped star stays removed");
         }
     }
+
+    /// <summary>
+    /// In a galaxy field, a compact clipped galaxy (0.77 / (1 + (r / 12 px)²) over the sky) on
+    /// a broad glow that joins it to its neighbours in one large region, so only a part round
+    /// it comes back, above the layer's level round the part: the part reaches as far as the
+    /// galaxy's light above a quarter of its top (19 px), not only 2 FWHM + 3 px of its
+    /// clipped top (15 px), and a pixel of its halo 17 px out comes back down to that level
+    /// (Hercules' NGC 6039 and 6044 kept dark rings round their cores where the network's
+    /// take reached past the part). A clipped star swollen past a star's width on the halo,
+    /// 18 px out, stays removed: no hole is made for a resolved source, and such stars came
+    /// back inside the larger parts (a spiked star beside Fornax's NGC 1404, one on NGC 6047's halo).
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void AClippedGalaxysPartReachesItsHaloAndAStarOnTheHaloStaysRemoved(bool starOnHalo)
+    {
+        const int S = 512;
+        var (image, _) = Mixed(stars: 64, galaxies: 60);
+        (int X, int Y) source = (240, 440), star = (258, 440), halo = (223, 440);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < S; y++)
+                for (int x = 0; x < S; x++)
+                {
+                    double r2 = (x - source.X) * (x - source.X) + (y - source.Y) * (y - source.Y);
+                    image[c, y, x] += (float)(0.06 * Math.Exp(-r2 / (2 * 100.0 * 100.0)) + 0.77 / (1 + r2 / 144));
+                }
+        if (starOnHalo) TestImages.AddGaussian(image, star.X, star.Y, 2, 2, 1.2);
+        System.Numerics.Tensors.TensorPrimitives.Min(image.Data, 1f, image.Data);
+        var (layers, domain, found, confident, locus) = Census(image, S);
+        Assert.That(GalaxyProtection.IsGalaxyField(confident, locus), "a galaxy field");
+        var t = found.Targets.Single(t => Math.Abs(t.Star.X - source.X) < 2 && Math.Abs(t.Star.Y - source.Y) < 2 && t.Star.Saturated);
+        double usual = GalaxyProtection.GalaxyRadius * t.Star.Fwhm + 3;
+        var quarter = GalaxyProtection.QuarterRegion(t.Star, image.Data, domain, 3, S, S);
+        TestContext.Out.WriteLine($"usual part radius {usual:F1}, quarter region {quarter}");
+        Assert.That(source.X - halo.X, Is.InRange(usual + 1, Math.Sqrt(quarter.Area / Math.PI) + 2), "the halo pixel lies past the usual part, within the quarter region's reach");
+        var before = layers.ToArray();
+        GalaxyProtection.Apply(found.Targets, always: false, image.Data, domain, layers, 3, S, S, ProgressReporter.None, locus: locus);
+        for (int c = 0; c < 3; c++)
+        {
+            int h = c * S * S + halo.Y * S + halo.X;
+            TestContext.Out.WriteLine($"halo {before[h]} -> {layers[h]}");
+            Assert.That(before[h] - layers[h], Is.GreaterThan(0.2 * before[h]), "the halo past the usual part comes back, down to the level round the part");
+            if (!starOnHalo) continue;
+            var s = found.Targets.Single(t => Math.Abs(t.Star.X - star.X) < 2 && Math.Abs(t.Star.Y - star.Y) < 2 && t.Star.Saturated);
+            Assert.That(GalaxyProtection.InGalaxyField.IsResolved(s, locus), "the star is swollen past a star's width: no hole for it");
+            int at = c * S * S + star.Y * S + star.X;
+            Assert.That(layers[at], Is.EqualTo(before[at]).Within(1e-6), "the star on the halo stays removed");
+        }
+    }
 }
