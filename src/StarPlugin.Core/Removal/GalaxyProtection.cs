@@ -93,14 +93,15 @@ internal static class GalaxyProtection
     /// front of it (<see cref="Apply"/>'s holes for the weaker peaks).
     /// </summary>
     public const double GalaxyDominatedShare = 0.55;
+    /// <summary>Lowest correlation coefficient (unless clipped) of a census source this stage judges.</summary>
+    public const float ConfidentCoefficient = 0.8f;
     /// <summary>
     /// Regions up to a disc of MaxRadius PSF FWHM in radius are judged whole by their
     /// brightest source. In regions beyond a disc of MinLargeRadius that are not given back
     /// whole (nebulosity, touching neighbours), only the pixels within
-    /// GalaxyRadius·FWHM + 3 px of each resolved source are.
+    /// GalaxyRadius·FWHM + 3 px of each resolved source are (a clipped galaxy's reach as far
+    /// as its quarter region, <see cref="QuarterRegion"/>, where no other bright source is).
     /// </summary>
-    /// <summary>Lowest correlation coefficient (unless clipped) of a census source this stage judges.</summary>
-    public const float ConfidentCoefficient = 0.8f;
     public const double MaxRadius = 20, MinLargeRadius = 12, GalaxyRadius = 2;
     /// <summary>Sources at least this bright (contrast-normalised peak) are checked for diffraction spikes before they count as galaxies.</summary>
     public const float SpikeCheckBrightness = 0.5f;
