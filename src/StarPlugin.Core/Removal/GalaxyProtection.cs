@@ -417,10 +417,12 @@ internal static class GalaxyProtection
             // NGC 6039's core. Its part reaches as far as its quarter region does
             // (QuarterRegion), past the usual disc only where no other bright source is (guards, below).
             double quarterReach = t.Star.Saturated ? Math.Sqrt(QuarterRegion(t.Star, data, domain, colours, w, h).Area / Math.PI) + 3 : 0;
-            if (quarterReach > radius) reached.Add((parts.Count, i));
             var part = new Disc(t.Star.X, t.Star.Y, Math.Max(radius, quarterReach), k);
-            // Nor round a star with spikes: a part beside Leo's gave back its core.
-            if (bright.Any(j => j != i && part.Contains((int)Math.Round(sources[j].Star.X), (int)Math.Round(sources[j].Star.Y)) && Spiked(j))) continue;
+            // Nor round a star with spikes: a part beside Leo's gave back its core. (Within the
+            // usual disc: past it a reaching part's guards keep such a star removed.)
+            var usual = part with { R = radius };
+            if (bright.Any(j => j != i && usual.Contains((int)Math.Round(sources[j].Star.X), (int)Math.Round(sources[j].Star.Y)) && Spiked(j))) continue;
+            if (quarterReach > radius) reached.Add((parts.Count, i));
             parts.Add(part);
             usualRadius.Add(radius);
             partSources.Add(i);
