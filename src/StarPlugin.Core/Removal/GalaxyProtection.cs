@@ -437,18 +437,39 @@ internal static class GalaxyProtection
         // stars on a galaxy's halo (a spiked star beside Fornax's NGC 1404, one on NGC 6047's)
         // came back inside the larger parts, and the spider test misses their spikes.
         var guards = new List<Disc>();
-        foreach (var (p, i) in reached)
+        if (reached.Count > 0)
         {
-            var part = parts[p];
+            // The candidates by 32-px cell, each judged once: a dense frame holds 10⁵ bright
+            // sources, and a scan of them all for each reaching part grew with the product.
+            const int Cell = 32;
+            int columns = (w + Cell - 1) / Cell, rows = (h + Cell - 1) / Cell;
+            var candidates = new List<int>?[columns * rows];
+            double widestGuard = 0;
             foreach (int j in bright)
             {
-                if (j == i || j >= confident.Count || partSources.Contains(j)) continue;
+                if (j >= confident.Count || partSources.Contains(j)) continue;
                 var o = sources[j].Star;
                 int kj = RegionAt(regions, o, w, h);
-                if (kj > 0 && brightest[kj] == j && galaxy[kj]) continue;
-                double r = FilamentRestore.ExclusionRadius(o);
-                double dx = o.X - part.X, dy = o.Y - part.Y;
-                if (dx * dx + dy * dy < (part.R + r) * (part.R + r)) guards.Add(new Disc(o.X, o.Y, r, part.Region));
+                if (kj > 0 && brightest[kj] == j && galaxy[kj] || !double.IsFinite(o.X) || !double.IsFinite(o.Y)) continue;
+                widestGuard = Math.Max(widestGuard, FilamentRestore.ExclusionRadius(o));
+                int cell = Math.Clamp((int)(o.Y / Cell), 0, rows - 1) * columns + Math.Clamp((int)(o.X / Cell), 0, columns - 1);
+                (candidates[cell] ??= []).Add(j);
+            }
+            foreach (var (p, i) in reached)
+            {
+                var part = parts[p];
+                double far = part.R + widestGuard;
+                int c0 = Math.Clamp((int)Math.Floor((part.X - far) / Cell), 0, columns - 1), c1 = Math.Clamp((int)Math.Floor((part.X + far) / Cell), 0, columns - 1);
+                int r0 = Math.Clamp((int)Math.Floor((part.Y - far) / Cell), 0, rows - 1), r1 = Math.Clamp((int)Math.Floor((part.Y + far) / Cell), 0, rows - 1);
+                for (int row = r0; row <= r1; row++)
+                    for (int col = c0; col <= c1; col++)
+                        foreach (int j in candidates[row * columns + col] ?? [])
+                        {
+                            if (j == i) continue;
+                            var o = sources[j].Star;
+                            double r = FilamentRestore.ExclusionRadius(o), dx = o.X - part.X, dy = o.Y - part.Y;
+                            if (dx * dx + dy * dy < (part.R + r) * (part.R + r)) guards.Add(new Disc(o.X, o.Y, r, part.Region));
+                        }
             }
         }
 
