@@ -281,11 +281,19 @@ internal static class GalaxyProtection
             if (!spiders.TryGetValue((s.X, s.Y, s.Fwhm), out var reading)) spiders[(s.X, s.Y, s.Fwhm)] = reading = DiffractionSpikes.ReadSpider(s, data, domain, colours, w, h);
             return reading;
         }
+        // Quarter regions likewise: the frame test, the clipped-galaxy tests and a kept part's
+        // reach each read a clipped source's.
+        var quarters = new Dictionary<(double X, double Y, double Fwhm), (double Smooth, int Area, int Clipped, double Offset)>();
+        (double Smooth, int Area, int Clipped, double Offset) Quarter(in ResidualStarCleanup.Source s)
+        {
+            if (!quarters.TryGetValue((s.X, s.Y, s.Fwhm), out var region)) quarters[(s.X, s.Y, s.Fwhm)] = region = QuarterRegion(s, data, domain, colours, w, h);
+            return region;
+        }
         // Auto judges the frame only where it has enough sources to show what its stars look
         // like; a cluster of clipped galaxies is a galaxy field under always as well (the
         // star-field tests there gave back less than auto now does).
         bool galaxyField = IsGalaxyField(confident, locus);
-        bool clippedCluster = !galaxyField && IsClusterOfClippedGalaxies(confident, locus, data, domain, colours, w, h, Spider, progress);
+        bool clippedCluster = !galaxyField && IsClusterOfClippedGalaxies(confident, locus, Spider, Quarter, progress);
         galaxyField |= clippedCluster;
         if (confident.Count == 0 || !always && !galaxyField) { progress.Advance(); return (0, false); }
         // The large galaxies of a cluster (Leo's NGC 3861, 3884, Coma's NGC 4907, 4911: 9-16 px
@@ -347,7 +355,7 @@ internal static class GalaxyProtection
             if (clippedGalaxy.TryGetValue(i, out bool galaxyLike)) return galaxyLike;
             var t = sources[i];
             galaxyLike = (t.Width > ClippedGalaxyBroad * locus.At(t.Star.Brightness) && ClippedGalaxyProfile(t)
-                    || galaxyField && CompactClippedGalaxy(t, locus, data, domain, colours, w, h, Spider))
+                    || galaxyField && CompactClippedGalaxy(t, locus, Spider, Quarter))
                 && Spider(t.Star).Angle(LooseArmSigma, LooseArmRings) is null;
             clippedGalaxy[i] = galaxyLike;
             return galaxyLike;
@@ -364,8 +372,8 @@ internal static class GalaxyProtection
         {
             var s = t.Star;
             if (galaxyField && ClippedPixels(s, data, domain, colours, w, h) <= BarelyClipped)
-                return !clippedCluster || Spider(s).Judged && QuarterRegion(s, data, domain, colours, w, h).Smooth >= SmoothClippedShare;
-            return (always || clippedCluster) && SmoothClippedGalaxy(t, locus, data, domain, colours, w, h, Spider);
+                return !clippedCluster || Spider(s).Judged && Quarter(s).Smooth >= SmoothClippedShare;
+            return (always || clippedCluster) && SmoothClippedGalaxy(t, locus, Spider, Quarter);
         }
         double psf = galaxyField ? FramePsf(confident) : 0;
         for (int k = 1; k <= regions.Count; k++)
@@ -416,7 +424,7 @@ internal static class GalaxyProtection
             // fell short of its light: the network's take reached past, a dark ring round
             // NGC 6039's core. Its part reaches as far as its quarter region does
             // (QuarterRegion), past the usual disc only where no other bright source is (guards, below).
-            double quarterReach = t.Star.Saturated ? Math.Sqrt(QuarterRegion(t.Star, data, domain, colours, w, h).Area / Math.PI) + 3 : 0;
+            double quarterReach = t.Star.Saturated ? Math.Sqrt(Quarter(t.Star).Area / Math.PI) + 3 : 0;
             var part = new Disc(t.Star.X, t.Star.Y, Math.Max(radius, quarterReach), k);
             // Nor round a star with spikes: a part beside Leo's gave back its core. (Within the
             // usual disc: past it a reaching part's guards keep such a star removed.)
@@ -943,8 +951,8 @@ internal static class GalaxyProtection
     /// Whether the frame, on a level sky, holds enough clipped sources that read as galaxies
     /// by their profile (<see cref="ClusterSmoothClipped"/>): a hard-stretched galaxy cluster.
     /// </summary>
-    internal static bool IsClusterOfClippedGalaxies(IReadOnlyList<ResidualStarCleanup.Target> confident, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h,
-        SpiderOf spider, ProgressReporter? progress = null)
+    internal static bool IsClusterOfClippedGalaxies(IReadOnlyList<ResidualStarCleanup.Target> confident, StellarLocus locus, SpiderOf spider, QuarterOf quarter,
+        ProgressReporter? progress = null)
     {
         if (!locus.Measured || SkySpread(confident) > GalaxyFieldSkySpread) return false;
         int clipped = 0;
@@ -956,13 +964,16 @@ internal static class GalaxyProtection
         {
             if (!t.Star.Saturated) continue;
             if ((++looked & 63) == 0) progress?.ThrowIfCancelled();
-            if (SmoothClippedGalaxy(t, locus, data, domain, colours, w, h, spider) && ++galaxies >= needed) return true;
+            if (SmoothClippedGalaxy(t, locus, spider, quarter) && ++galaxies >= needed) return true;
         }
         return false;
     }
 
     /// <summary>A spider reading of a source (<see cref="DiffractionSpikes.ReadSpider"/>, or one made already).</summary>
     internal delegate DiffractionSpikes.SpiderReading SpiderOf(in ResidualStarCleanup.Source s);
+
+    /// <summary>A source's quarter region (<see cref="QuarterRegion"/>, or one read already).</summary>
+    internal delegate (double Smooth, int Area, int Clipped, double Offset) QuarterOf(in ResidualStarCleanup.Source s);
 
     /// <summary>
     /// Whether a clipped source reads as a galaxy by its profile: more than
@@ -971,13 +982,13 @@ internal static class GalaxyProtection
     /// corner, came back whole) and without arms even to the loose test, its light smooth far
     /// past its clipped top (<see cref="SmoothClippedShare"/>, <see cref="QuarterExtent"/>).
     /// </summary>
-    internal static bool SmoothClippedGalaxy(in ResidualStarCleanup.Target t, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h, SpiderOf spider)
+    internal static bool SmoothClippedGalaxy(in ResidualStarCleanup.Target t, StellarLocus locus, SpiderOf spider, QuarterOf quarter)
     {
         var s = t.Star;
         if (!s.Saturated || t.Width <= SmoothClippedBroad * locus.At(s.Brightness)) return false;
         var reading = spider(s);
         if (!reading.Judged || reading.Angle(LooseArmSigma, LooseArmRings) is not null) return false;
-        var (smooth, area, clipped, _) = QuarterRegion(s, data, domain, colours, w, h);
+        var (smooth, area, clipped, _) = quarter(s);
         return smooth >= SmoothClippedShare && area >= QuarterExtent * clipped;
     }
 
@@ -988,11 +999,11 @@ internal static class GalaxyProtection
     /// <see cref="CompactQuarterExtent"/> times its clipped pixels and centred on its top
     /// (<see cref="CentredQuarter"/>). (Its spikes are the caller's to test.)
     /// </summary>
-    internal static bool CompactClippedGalaxy(in ResidualStarCleanup.Target t, StellarLocus locus, float[] data, ModelDomain domain, int colours, int w, int h, SpiderOf spider)
+    internal static bool CompactClippedGalaxy(in ResidualStarCleanup.Target t, StellarLocus locus, SpiderOf spider, QuarterOf quarter)
     {
         var s = t.Star;
         if (!s.Saturated || t.Width <= CompactClippedBroad * locus.At(s.Brightness) || !spider(s).Judged) return false;
-        var (smooth, area, clipped, offset) = QuarterRegion(s, data, domain, colours, w, h);
+        var (smooth, area, clipped, offset) = quarter(s);
         return clipped > BarelyClipped && smooth >= SmoothClippedShare && area >= CompactQuarterExtent * clipped && offset <= CentredQuarter;
     }
 

@@ -162,9 +162,10 @@ internal static class GalaxyFieldDiagnostics
             var readings = new Dictionary<(double, double, double), DiffractionSpikes.SpiderReading>();
             GalaxyProtection.SpiderOf spider = (in ResidualStarCleanup.Source s) =>
                 readings.TryGetValue((s.X, s.Y, s.Fwhm), out var r) ? r : readings[(s.X, s.Y, s.Fwhm)] = DiffractionSpikes.ReadSpider(s, image.Data, domain, image.ColorChannels, w, h);
+            GalaxyProtection.QuarterOf quarter = (in ResidualStarCleanup.Source s) => GalaxyProtection.QuarterRegion(s, image.Data, domain, image.ColorChannels, w, h);
             int clippedCount = confident.Count(t => t.Star.Saturated);
-            int smoothClipped = locus.Measured ? confident.Count(t => GalaxyProtection.SmoothClippedGalaxy(t, locus, image.Data, domain, image.ColorChannels, w, h, spider)) : 0;
-            bool cluster = GalaxyProtection.IsClusterOfClippedGalaxies(confident, locus, image.Data, domain, image.ColorChannels, w, h, spider);
+            int smoothClipped = locus.Measured ? confident.Count(t => GalaxyProtection.SmoothClippedGalaxy(t, locus, spider, quarter)) : 0;
+            bool cluster = GalaxyProtection.IsClusterOfClippedGalaxies(confident, locus, spider, quarter);
             Console.WriteLine(FormattableString.Invariant($"{Path.GetFileNameWithoutExtension(path)} {w}x{h} sources {census.Count} confident {confident.Count} psf {psf.Global:F2} locus {locus.Measured} resolved {GalaxyProtection.ResolvedShare(confident, locus):F3} elongated {GalaxyProtection.ElongatedShare(confident, locus):F3} sky {GalaxyProtection.SkySpread(confident):F3} field {(field ? 1 : 0)} clipped {clippedCount} smooth-clipped {smoothClipped} clipped-cluster {(cluster ? 1 : 0)}"));
             if (outDir == "-") continue;
             using var csv = new StreamWriter(Path.Combine(outDir, Path.GetFileNameWithoutExtension(path) + ".csv"));
